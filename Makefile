@@ -1,0 +1,54 @@
+# The front door for every task. `make` alone lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+LISTEN ?= 127.0.0.1:9080
+TESTBED := e2e/testbed
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: tools
+tools: ## Install what the build needs (Rust components and the WASM target)
+	@rustup component add rustfmt clippy >/dev/null 2>&1 || rustup component add rustfmt clippy
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@command -v go >/dev/null || { echo "make: Go is needed to build the test bed (https://go.dev/doc/install)"; exit 1; }
+	@command -v openssl >/dev/null || { echo "make: openssl is needed by the test bed: apt-get install -y openssl"; exit 1; }
+
+.PHONY: dev
+dev: tools ## Run flux-web on http://$(LISTEN) against KUBECONFIG, or a test bed it starts
+	@if [ -n "$$KUBECONFIG" ]; then \
+		echo "make dev: using KUBECONFIG=$$KUBECONFIG"; kubeconfig="$$KUBECONFIG"; \
+	else \
+		$(TESTBED) up && eval "$$($(TESTBED) env)" && kubeconfig="$$FLUX_WEB_TEST_KUBECONFIG_SERVER"; \
+		echo "make dev: test bed up; stop it with: $(TESTBED) down"; \
+	fi; \
+	cargo run -p flux-web -- --config e2e/dev-config.yaml --kubeconfig "$$kubeconfig" --listen $(LISTEN)
+
+.PHONY: lint
+lint: tools ## Format check and clippy, warnings as errors (native and WASM)
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p flux-web-ui --target wasm32-unknown-unknown -- -D warnings
+
+.PHONY: unit
+unit: ## Unit tests: no cluster needed
+	cargo test --workspace --lib --bins
+
+.PHONY: integration
+integration: ## Integration tests on the test bed (started and stopped around them)
+	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
+	$(TESTBED) up || exit 1; \
+	eval "$$($(TESTBED) env)"; \
+	cargo test -p flux-web --test '*'; rc=$$?; \
+	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
+	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
+	exit $$rc
+
+.PHONY: test
+test: tools lint unit integration ## Everything CI runs: lint, unit tests, test bed, integration tests
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt --all

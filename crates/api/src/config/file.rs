@@ -1,0 +1,141 @@
+//! The configuration document exactly as users write it: the Flux Operator web config
+//! (`web.fluxcd.controlplane.io/v1`, kind `Config`) plus our optional additions.
+//!
+//! Every struct refuses unknown fields so that a typo is an error that names its path rather
+//! than a setting silently ignored. Nothing here is checked beyond its shape; `super::Config`
+//! turns a document into settings the server can trust.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    pub api_version: String,
+    pub kind: String,
+    #[serde(default)]
+    pub spec: Spec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Spec {
+    #[serde(rename = "baseURL")]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub insecure: bool,
+    pub authentication: Option<Authentication>,
+    pub user_actions: Option<UserActions>,
+    pub download: Option<Download>,
+    pub notification_controller: Option<NotificationController>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Authentication {
+    #[serde(rename = "type")]
+    pub kind: AuthenticationType,
+    pub session_duration: Option<String>,
+    pub anonymous: Option<Anonymous>,
+    pub oauth2: Option<OAuth2>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum AuthenticationType {
+    OAuth2,
+    Anonymous,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Anonymous {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OAuth2 {
+    pub provider: OAuth2Provider,
+    #[serde(rename = "issuerURL")]
+    pub issuer_url: Option<String>,
+    #[serde(rename = "clientID", default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: String,
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub variables: Vec<Variable>,
+    #[serde(default)]
+    pub validations: Vec<Validation>,
+    pub profile: Option<Profile>,
+    pub impersonation: Option<Impersonation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OAuth2Provider {
+    #[serde(rename = "OIDC")]
+    Oidc,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub name: String,
+    pub expression: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    pub expression: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impersonation {
+    pub username: Option<String>,
+    pub groups: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserActions {
+    #[serde(default)]
+    pub audit: Vec<String>,
+    pub access: Option<Access>,
+    #[serde(default)]
+    pub audit_denied: bool,
+}
+
+/// How the write of an action is made once the custom verb is allowed (spec 4.3).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Access {
+    /// The write impersonates the user, who also needs the native verbs.
+    #[default]
+    Impersonated,
+    /// The write is made by the server's own identity.
+    FineGrained,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Download {
+    pub max_size: Option<String>,
+    #[serde(default)]
+    pub allow_loopback: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationController {
+    pub address: String,
+}

@@ -1,0 +1,381 @@
+//! The server's configuration: read from YAML (spec section 2), checked once at start-up, and
+//! handed around as settings that are known to be valid.
+//!
+//! - [`file`] — the document as written, shape only.
+//! - [`quantity`] — byte sizes such as `512Mi`.
+
+pub mod file;
+mod quantity;
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use url::Url;
+
+pub use file::Access;
+use file::{AuthenticationType, ConfigFile};
+
+const API_VERSION: &str = "web.fluxcd.controlplane.io/v1";
+const KIND: &str = "Config";
+const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+const DEFAULT_MAX_DOWNLOAD: u64 = 512 << 20;
+const DEFAULT_SCOPES: [&str; 5] = ["openid", "offline_access", "profile", "email", "groups"];
+
+/// The verbs an action can be audited under (spec 4.4); `*` in the config stands for all.
+pub const AUDITABLE_VERBS: [&str; 6] = [
+    "reconcile",
+    "suspend",
+    "resume",
+    "download",
+    "restart",
+    "delete",
+];
+
+/// Validated settings of the whole server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub base_url: Option<Url>,
+    /// Cookies without `Secure`, for local development over plain HTTP.
+    pub insecure: bool,
+    pub authentication: Authentication,
+    pub user_actions: UserActions,
+    pub download: DownloadPolicy,
+    pub notification_controller: Option<Url>,
+}
+
+/// Who the caller is taken to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Authentication {
+    /// No authentication configured: the product is read-only.
+    None,
+    /// Every request acts as this fixed identity.
+    Anonymous {
+        username: String,
+        groups: Vec<String>,
+    },
+    OAuth2(Box<OAuth2>),
+}
+
+/// OIDC login settings; the CEL expressions are compiled by the auth module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuth2 {
+    pub issuer_url: Url,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scopes: Vec<String>,
+    pub variables: Vec<(String, String)>,
+    pub validations: Vec<(String, String)>,
+    pub profile_name: Option<String>,
+    pub impersonation_username: Option<String>,
+    pub impersonation_groups: Option<String>,
+    pub session_duration: Duration,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserActions {
+    /// Verbs whose successful actions become audit events.
+    pub audit: Vec<String>,
+    pub access: Access,
+    /// Also record denied and failed attempts as Warning events (our addition).
+    pub audit_denied: bool,
+}
+
+impl UserActions {
+    pub fn audits(&self, verb: &str) -> bool {
+        self.audit.iter().any(|v| v == "*" || v == verb)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadPolicy {
+    pub max_size: u64,
+    /// Lets artifact URLs point at loopback addresses; only tests need it.
+    pub allow_loopback: bool,
+}
+
+impl Default for Config {
+    /// What the server runs with when no config is given: read-only.
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            insecure: false,
+            authentication: Authentication::None,
+            user_actions: UserActions::default(),
+            download: DownloadPolicy {
+                max_size: DEFAULT_MAX_DOWNLOAD,
+                allow_loopback: false,
+            },
+            notification_controller: None,
+        }
+    }
+}
+
+/// A config that could not be used. Each message names the field at fault by its path in the
+/// document, as `.spec.authentication.type`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("invalid config:\n{}", list(.0))]
+    Invalid(Vec<FieldError>),
+}
+
+/// One rule a field breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+fn list(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml(&text)
+    }
+
+    pub fn from_yaml(text: &str) -> Result<Self, ConfigError> {
+        // Parsed to a value first: errors of the shape then carry our path, not the parser's.
+        let value: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Syntax {
+                path: ".".to_owned(),
+                message: e.to_string(),
+            })?;
+        let file: ConfigFile = serde_path_to_error::deserialize(value).map_err(shape_error)?;
+        Self::from_file(file).map_err(ConfigError::Invalid)
+    }
+
+    fn from_file(file: ConfigFile) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Checker::default();
+        if file.api_version != API_VERSION {
+            errors.add(".apiVersion", format!("must be {API_VERSION}"));
+        }
+        if file.kind != KIND {
+            errors.add(".kind", format!("must be {KIND}"));
+        }
+        let spec = file.spec;
+        let base_url = spec
+            .base_url
+            .as_deref()
+            .and_then(|u| errors.http_url(".spec.baseURL", u));
+        let authentication = match spec.authentication {
+            None => Authentication::None,
+            Some(auth) => authentication(auth, base_url.is_some(), &mut errors),
+        };
+        let user_actions = spec
+            .user_actions
+            .map(|ua| {
+                for (i, verb) in ua.audit.iter().enumerate() {
+                    if verb != "*" && !AUDITABLE_VERBS.contains(&verb.as_str()) {
+                        errors.add(
+                            format!(".spec.userActions.audit[{i}]"),
+                            format!(
+                                "unknown action {verb:?}; use \"*\" or any of {}",
+                                AUDITABLE_VERBS.join(", ")
+                            ),
+                        );
+                    }
+                }
+                UserActions {
+                    audit: ua.audit,
+                    access: ua.access.unwrap_or_default(),
+                    audit_denied: ua.audit_denied,
+                }
+            })
+            .unwrap_or_default();
+        let mut download = Config::default().download;
+        if let Some(d) = spec.download {
+            download.allow_loopback = d.allow_loopback;
+            if let Some(size) = d.max_size {
+                match quantity::parse_bytes(&size) {
+                    Some(bytes) => download.max_size = bytes,
+                    None => errors.add(
+                        ".spec.download.maxSize",
+                        format!("{size:?} is not a size in bytes such as 512Mi or 1Gi"),
+                    ),
+                }
+            }
+        }
+        let notification_controller = spec
+            .notification_controller
+            .and_then(|nc| errors.http_url(".spec.notificationController.address", &nc.address));
+        errors.finish(Config {
+            base_url,
+            insecure: spec.insecure,
+            authentication,
+            user_actions,
+            download,
+            notification_controller,
+        })
+    }
+}
+
+fn authentication(
+    auth: file::Authentication,
+    has_base_url: bool,
+    errors: &mut Checker,
+) -> Authentication {
+    let session_duration = match auth.session_duration.as_deref() {
+        None => DEFAULT_SESSION_DURATION,
+        Some(text) => match flux_web_shared::duration::parse(text) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                errors.add(".spec.authentication.sessionDuration", "must be positive");
+                DEFAULT_SESSION_DURATION
+            }
+            Err(e) => {
+                errors.add(".spec.authentication.sessionDuration", e.to_string());
+                DEFAULT_SESSION_DURATION
+            }
+        },
+    };
+    match auth.kind {
+        AuthenticationType::Anonymous => {
+            let Some(anonymous) = auth.anonymous else {
+                errors.add(
+                    ".spec.authentication.anonymous",
+                    "required when type is Anonymous",
+                );
+                return Authentication::None;
+            };
+            if anonymous.username.trim().is_empty() {
+                errors.add(
+                    ".spec.authentication.anonymous.username",
+                    "required: Kubernetes refuses to impersonate groups without a user",
+                );
+            }
+            Authentication::Anonymous {
+                username: anonymous.username,
+                groups: anonymous.groups,
+            }
+        }
+        AuthenticationType::OAuth2 => {
+            if !has_base_url {
+                errors.add(
+                    ".spec.baseURL",
+                    "required with OAuth2: the login callback URL is built from it",
+                );
+            }
+            let Some(oauth2) = auth.oauth2 else {
+                errors.add(
+                    ".spec.authentication.oauth2",
+                    "required when type is OAuth2",
+                );
+                return Authentication::None;
+            };
+            let issuer_url = match oauth2.issuer_url.as_deref() {
+                Some(u) => errors.http_url(".spec.authentication.oauth2.issuerURL", u),
+                None => {
+                    errors.add(".spec.authentication.oauth2.issuerURL", "required");
+                    None
+                }
+            };
+            if oauth2.client_id.is_empty() {
+                errors.add(".spec.authentication.oauth2.clientID", "required");
+            }
+            let Some(issuer_url) = issuer_url else {
+                return Authentication::None;
+            };
+            Authentication::OAuth2(Box::new(OAuth2 {
+                issuer_url,
+                client_id: oauth2.client_id,
+                client_secret: oauth2.client_secret,
+                scopes: oauth2
+                    .scopes
+                    .unwrap_or_else(|| DEFAULT_SCOPES.map(String::from).to_vec()),
+                variables: oauth2
+                    .variables
+                    .into_iter()
+                    .map(|v| (v.name, v.expression))
+                    .collect(),
+                validations: oauth2
+                    .validations
+                    .into_iter()
+                    .map(|v| (v.expression, v.message))
+                    .collect(),
+                profile_name: oauth2.profile.and_then(|p| p.name),
+                impersonation_username: oauth2
+                    .impersonation
+                    .as_ref()
+                    .and_then(|i| i.username.clone()),
+                impersonation_groups: oauth2.impersonation.and_then(|i| i.groups),
+                session_duration,
+            }))
+        }
+    }
+}
+
+/// Collects every broken rule so that one run of the server reports them all.
+#[derive(Default)]
+struct Checker(Vec<FieldError>);
+
+impl Checker {
+    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn http_url(&mut self, path: &str, text: &str) -> Option<Url> {
+        match Url::parse(text) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url)
+            }
+            Ok(_) => {
+                self.add(path, format!("{text:?} must be an http or https URL"));
+                None
+            }
+            Err(e) => {
+                self.add(path, format!("{text:?} is not a URL: {e}"));
+                None
+            }
+        }
+    }
+
+    fn finish(self, config: Config) -> Result<Config, Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(config)
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// Names the field at fault by its path, as `.spec.userActions.access`.
+fn shape_error(error: serde_path_to_error::Error<serde_yaml_ng::Error>) -> ConfigError {
+    let path = error.path().to_string();
+    ConfigError::Syntax {
+        path: if path == "." {
+            path
+        } else {
+            format!(".{path}")
+        },
+        message: error.into_inner().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+use super::*;
+
+fn error_of(yaml: &str) -> String {
+    match Config::from_yaml(yaml) {
+        Ok(config) => panic!("expected an error, got {config:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const HEADER: &str = "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\n";
+
+#[test]
+fn a_flux_operator_oidc_config_loads_unchanged_with_defaults_filled_in() {
+    let yaml = format!(
+        "{HEADER}spec:
+  baseURL: https://flux.example.com
+  authentication:
+    type: OAuth2
+    oauth2:
+      provider: OIDC
+      issuerURL: https://dex.example.com
+      clientID: flux-web
+      clientSecret: s3cret
+      variables:
+        - name: domain
+          expression: \"claims.email.split('@')[1]\"
+      validations:
+        - expression: \"variables.domain == 'example.com'\"
+          message: only example.com
+      impersonation:
+        username: claims.email
+        groups: claims.groups
+  userActions:
+    audit: [\"*\"]
+"
+    );
+    let config = Config::from_yaml(&yaml).unwrap();
+    let Authentication::OAuth2(oauth2) = &config.authentication else {
+        panic!("expected OAuth2, got {:?}", config.authentication);
+    };
+    assert_eq!(oauth2.issuer_url.as_str(), "https://dex.example.com/");
+    assert_eq!(oauth2.scopes, DEFAULT_SCOPES.map(String::from).to_vec());
+    assert_eq!(oauth2.session_duration, Duration::from_secs(168 * 3600));
+    assert_eq!(oauth2.variables[0].0, "domain");
+    assert_eq!(oauth2.validations[0].1, "only example.com");
+    assert_eq!(
+        oauth2.impersonation_groups.as_deref(),
+        Some("claims.groups")
+    );
+    assert_eq!(config.user_actions.access, Access::Impersonated);
+    assert!(config.user_actions.audits("reconcile"));
+    assert_eq!(config.download.max_size, 512 << 20);
+    assert!(!config.download.allow_loopback);
+}
+
+#[test]
+fn our_additions_are_read() {
+    let yaml = format!(
+        "{HEADER}spec:
+  authentication:
+    type: Anonymous
+    anonymous: {{username: dev, groups: [devs]}}
+  userActions: {{audit: [reconcile, suspend], access: FineGrained, auditDenied: true}}
+  download: {{maxSize: 1Gi, allowLoopback: true}}
+  notificationController:
+    address: http://notification-controller.flux-system.svc.cluster.local./
+"
+    );
+    let config = Config::from_yaml(&yaml).unwrap();
+    assert_eq!(
+        config.authentication,
+        Authentication::Anonymous {
+            username: "dev".into(),
+            groups: vec!["devs".into()]
+        }
+    );
+    assert!(config.user_actions.audits("suspend"));
+    assert!(!config.user_actions.audits("resume"));
+    assert_eq!(config.user_actions.access, Access::FineGrained);
+    assert!(config.user_actions.audit_denied);
+    assert_eq!(config.download.max_size, 1 << 30);
+    assert!(config.download.allow_loopback);
+    assert!(config.notification_controller.is_some());
+}
+
+#[test]
+fn no_authentication_means_read_only() {
+    let config = Config::from_yaml(HEADER).unwrap();
+    assert_eq!(config.authentication, Authentication::None);
+    assert!(!config.user_actions.audits("reconcile"));
+}
+
+#[test]
+fn unknown_fields_are_refused_with_their_path() {
+    let cases = [
+        ("spec:\n  foo: 1\n", ".spec.foo"),
+        (
+            "spec:\n  authentication:\n    type: Anonymous\n    anonymus: {}\n",
+            ".spec.authentication.anonymus",
+        ),
+        (
+            "spec:\n  userActions:\n    audits: []\n",
+            ".spec.userActions.audits",
+        ),
+        ("metadata: {}\n", ".metadata"),
+    ];
+    for (spec, path) in cases {
+        let message = error_of(&format!("{HEADER}{spec}"));
+        assert!(
+            message.starts_with(&format!("{path}: unknown field")),
+            "{path}: {message}"
+        );
+    }
+}
+
+#[test]
+fn validation_errors_name_every_field_at_fault() {
+    let cases = [
+        (
+            "apiVersion: v1\nkind: Config\n",
+            vec![".apiVersion: must be web.fluxcd.controlplane.io/v1"],
+        ),
+        (
+            "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Settings\n",
+            vec![".kind: must be Config"],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  authentication: {{type: OAuth2, oauth2: {{provider: OIDC}}}}\n"
+            ),
+            vec![
+                ".spec.baseURL: required with OAuth2",
+                ".spec.authentication.oauth2.issuerURL: required",
+                ".spec.authentication.oauth2.clientID: required",
+            ],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  authentication: {{type: Anonymous, anonymous: {{groups: [a]}}}}\n"
+            ),
+            vec![".spec.authentication.anonymous.username: required"],
+        ),
+        (
+            &format!("{HEADER}spec:\n  authentication: {{type: Anonymous}}\n"),
+            vec![".spec.authentication.anonymous: required when type is Anonymous"],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  authentication: {{type: Anonymous, sessionDuration: 7d, anonymous: {{username: u}}}}\n"
+            ),
+            vec![".spec.authentication.sessionDuration: invalid duration \"7d\""],
+        ),
+        (
+            &format!("{HEADER}spec:\n  userActions: {{audit: [reconcile, nuke]}}\n"),
+            vec![".spec.userActions.audit[1]: unknown action \"nuke\""],
+        ),
+        (
+            &format!("{HEADER}spec:\n  download: {{maxSize: lots}}\n"),
+            vec![".spec.download.maxSize: \"lots\" is not a size"],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  baseURL: ftp://x\n  notificationController: {{address: nc}}\n"
+            ),
+            vec![
+                ".spec.baseURL: \"ftp://x\" must be an http or https URL",
+                ".spec.notificationController.address: \"nc\" is not a URL",
+            ],
+        ),
+    ];
+    for (yaml, expected) in cases {
+        let message = error_of(yaml);
+        for line in &expected {
+            assert!(message.contains(line), "want {line:?} in:\n{message}");
+        }
+        assert_eq!(message.lines().count(), expected.len() + 1, "{message}");
+    }
+}
+
+#[test]
+fn wrong_types_and_enum_values_name_the_field() {
+    let cases = [
+        ("spec:\n  insecure: maybe\n", ".spec.insecure"),
+        (
+            "spec:\n  authentication: {type: Basic}\n",
+            ".spec.authentication.type",
+        ),
+        (
+            "spec:\n  userActions: {access: Everyone}\n",
+            ".spec.userActions.access",
+        ),
+    ];
+    for (spec, path) in cases {
+        let message = error_of(&format!("{HEADER}{spec}"));
+        assert!(
+            message.starts_with(&format!("{path}: ")),
+            "{path}: {message}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let message = Config::load(Path::new("/nonexistent/flux-web.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.starts_with("cannot read config file /nonexistent/flux-web.yaml:"),
+        "{message}"
+    );
+}

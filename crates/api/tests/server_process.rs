@@ -1,0 +1,164 @@
+//! The `flux-web` binary as an operator meets it: start-up errors, probes and shutdown.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::time::Duration;
+
+use support::User;
+use support::process::{Server, free_port, write_temp};
+
+/// A kubeconfig for an API server that is not there.
+fn unreachable_kubeconfig() -> String {
+    let port = free_port();
+    write_temp(
+        "kubeconfig",
+        &format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'https://127.0.0.1:{port}', insecure-skip-tls-verify: true}}\n\
+             users:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn readyz_fails_with_a_problem_while_kubernetes_is_unreachable_but_healthz_answers() {
+    let kubeconfig = unreachable_kubeconfig();
+    let mut server = Server::start(&["--kubeconfig", &kubeconfig]);
+    let health = server
+        .wait_for("/healthz", 200, Duration::from_secs(20))
+        .await;
+    assert_eq!(health["status"], "ok");
+    let problem = server
+        .wait_for("/readyz", 503, Duration::from_secs(10))
+        .await;
+    assert_eq!(problem["code"], "not_ready");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("unreachable"), "{detail}");
+    assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn a_config_with_an_unknown_field_stops_start_up_with_its_path() {
+    let config = write_temp(
+        "config.yaml",
+        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  userActions:\n    audit: ['*']\n    acess: FineGrained\n",
+    );
+    let mut server = Server::start(&[
+        "--config",
+        &config,
+        "--kubeconfig",
+        &unreachable_kubeconfig(),
+    ]);
+    let status = server.wait(Duration::from_secs(20));
+    let log = server.log();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        log.contains(".spec.userActions.acess: unknown field `acess`"),
+        "{log}"
+    );
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test]
+async fn an_invalid_config_names_each_field_at_fault() {
+    let config = write_temp(
+        "config.yaml",
+        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  authentication:\n    type: OAuth2\n    oauth2: {provider: OIDC, clientID: flux-web}\n",
+    );
+    let mut server = Server::start(&[
+        "--config",
+        &config,
+        "--kubeconfig",
+        &unreachable_kubeconfig(),
+    ]);
+    let status = server.wait(Duration::from_secs(20));
+    let log = server.log();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains(".spec.baseURL: required with OAuth2"), "{log}");
+    assert!(
+        log.contains(".spec.authentication.oauth2.issuerURL: required"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn missing_config_and_kubeconfig_files_are_clear_errors() {
+    let mut server = Server::start(&["--config", "/nonexistent/config.yaml"]);
+    assert_eq!(server.wait(Duration::from_secs(20)).code(), Some(1));
+    assert!(
+        server
+            .log()
+            .contains("cannot read config file /nonexistent/config.yaml"),
+        "{}",
+        server.log()
+    );
+
+    let mut server = Server::start(&["--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(server.wait(Duration::from_secs(20)).code(), Some(1));
+    assert!(
+        server
+            .log()
+            .contains("cannot read kubeconfig /nonexistent/kubeconfig"),
+        "{}",
+        server.log()
+    );
+    assert!(!server.log().contains("panicked"));
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        &unreachable_kubeconfig(),
+        "--listen",
+        &address,
+    ]);
+    assert_eq!(server.wait(Duration::from_secs(20)).code(), Some(1));
+    assert!(
+        server
+            .log()
+            .contains(&format!("cannot listen on {address}")),
+        "{}",
+        server.log()
+    );
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        &unreachable_kubeconfig(),
+        "--log-format",
+        "json",
+    ]);
+    server
+        .wait_for("/healthz", 200, Duration::from_secs(20))
+        .await;
+    assert!(server.terminate().success());
+    let log = server.log();
+    let lines: Vec<_> = log.lines().collect();
+    assert!(lines.len() >= 2, "{log}");
+    for line in lines {
+        let entry: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(entry["level"].is_string(), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn against_the_test_bed_the_server_becomes_ready_and_stops_gracefully_on_sigterm() {
+    let bed = testbed!();
+    let mut server = Server::start(&["--kubeconfig", bed.kubeconfig(User::Server)]);
+    let ready = server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    assert_eq!(ready["status"], "ok");
+    let status = server.terminate();
+    assert!(status.success(), "exit {status}:\n{}", server.log());
+    let log = server.log();
+    assert!(log.contains("SIGTERM: shutting down"), "{log}");
+    assert!(log.contains("flux-web stopped"), "{log}");
+}

@@ -1,0 +1,17 @@
+//! Bodies of the probe endpoints.
+
+use serde::{Deserialize, Serialize};
+
+/// Answer of `/healthz` and `/readyz` while the server is fit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
+impl Health {
+    pub fn ok() -> Self {
+        Self {
+            status: "ok".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Types that cross the wire between the flux-web API server and its clients (the WASM UI,
+//! curl, generated clients), and the validation rules both sides must agree on.
+//!
+//! This crate depends on serde alone so that it builds for `wasm32-unknown-unknown`.
+//!
+//! - [`problem`] — the RFC 9457 problem document every error is rendered as.
+//! - [`health`] — the bodies of `/healthz` and `/readyz`.
+//! - [`duration`] — Go-style durations (`168h`, `1m30s`), the format Flux users write.
+
+pub mod duration;
+pub mod health;
+pub mod problem;
