@@ -34,7 +34,7 @@ lint: tools ## Format check and clippy, warnings as errors (native and WASM)
 
 .PHONY: unit
 unit: ## Unit tests: no cluster needed
-	cargo test --workspace --lib --bins
+	cargo test --lib --bins
 
 .PHONY: integration
 integration: ## Integration tests on the test bed (started and stopped around them)
