@@ -1,9 +1,12 @@
 //! Start-up and shut-down: reads the configuration, connects to Kubernetes, serves until
 //! SIGTERM or Ctrl-C, then drains requests in flight.
 
+use std::sync::Arc;
+
 use tokio::net::TcpListener;
 
 use crate::cli::Args;
+use crate::clock::SystemClock;
 use crate::cluster::{Cluster, ConnectError};
 use crate::config::{Authentication, Config, ConfigError};
 use crate::health::Readiness;
@@ -43,7 +46,9 @@ pub async fn run(args: Args) -> Result<(), StartError> {
             source,
         })?;
     tracing::info!(listen = %args.listen, kubernetes = cluster.url(), "flux-web serving");
-    let app = server::router(AppState { readiness });
+    let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
+    let state = AppState::new(config, cluster, readiness, Arc::new(SystemClock), instance);
+    let app = server::router(state);
     server::serve(listener, app, shutdown_signal())
         .await
         .map_err(StartError::Serve)?;

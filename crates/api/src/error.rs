@@ -1,35 +1,127 @@
 //! The one error type of the HTTP API. Every handler returns `Result<_, ApiError>`, and every
 //! variant renders as an RFC 9457 problem with a stable `code` that clients branch on.
 //!
-//! Use a variant for each thing a client can act on differently; keep server-side detail in
-//! the logs, not in `detail`.
+//! Use a variant for each thing a client can act on differently. Kubernetes failures arrive
+//! as [`ClusterError`] and are turned into a variant here, once, by what they mean for the
+//! caller; nothing the user did becomes a 500.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flux_web_shared::problem::{PROBLEM_JSON, Problem};
+
+use crate::cluster::ClusterError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// No route under `/api` matches the path.
     #[error("no API endpoint at {0}")]
     NoRoute(String),
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
     /// A probe found a dependency down; `0` names what is missing.
     #[error("not ready: {0}")]
     NotReady(String),
+    /// A path, query or body the server cannot take; `code` says which rule.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("request bodies must be application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("log in first")]
+    NotLoggedIn,
+    #[error("actions are disabled: flux-web runs without authentication, which makes it read-only")]
+    ActionsDisabled,
+    /// The caller lacks an RBAC rule; the message names user, verb and object.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The object's state refuses the action; `code` is `suspended`, `source_suspended`...
+    #[error("{detail}")]
+    State { code: &'static str, detail: String },
+    #[error("{0}")]
+    Conflict(String),
+    /// The server's own identity lacks RBAC: for the admin to fix, not the user.
+    #[error("flux-web's own service account is not allowed to do this: {0}")]
+    ServerForbidden(String),
+    #[error("the action {0} is not available in this version of flux-web yet")]
+    NotImplemented(&'static str),
+    #[error("Kubernetes did not accept the request: {0}")]
+    Upstream(String),
+    #[error("the Kubernetes API is unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
-    fn status(&self) -> StatusCode {
-        match self {
-            Self::NoRoute(_) => StatusCode::NOT_FOUND,
-            Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
         }
     }
 
-    fn code(&self) -> &'static str {
+    /// A Kubernetes failure of a call made as the user: a 403 is theirs.
+    pub fn as_user(error: ClusterError) -> Self {
+        match error {
+            ClusterError::Forbidden(message) => Self::Forbidden(message),
+            other => Self::from_cluster(other),
+        }
+    }
+
+    /// A Kubernetes failure of a call made as the server: a 403 is the admin's to fix.
+    pub fn as_server(error: ClusterError) -> Self {
+        match error {
+            ClusterError::Forbidden(message) => Self::ServerForbidden(message),
+            other => Self::from_cluster(other),
+        }
+    }
+
+    fn from_cluster(error: ClusterError) -> Self {
+        match error {
+            ClusterError::NotFound(m) => Self::NotFound(m),
+            ClusterError::Forbidden(m) => Self::Forbidden(m),
+            ClusterError::Conflict(m) => Self::Conflict(m),
+            ClusterError::Invalid(m) => Self::Upstream(m),
+            ClusterError::Unavailable(m) => Self::Unavailable(m),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NoRoute(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            Self::ActionsDisabled | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::State { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::ServerForbidden(_) | Self::Upstream(_) | Self::Unavailable(_) => {
+                StatusCode::BAD_GATEWAY
+            }
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
         match self {
             Self::NoRoute(_) => "no_route",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady(_) => "not_ready",
+            Self::BadRequest { code, .. } | Self::State { code, .. } => code,
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::NotLoggedIn => "not_logged_in",
+            Self::ActionsDisabled => "actions_disabled",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::ServerForbidden(_) => "server_forbidden",
+            Self::NotImplemented(_) => "not_implemented",
+            Self::Upstream(_) => "upstream_rejected",
+            Self::Unavailable(_) => "kubernetes_unavailable",
         }
     }
 
@@ -47,6 +139,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            tracing::warn!(code = self.code(), "{self}");
+        }
         let problem = self.to_problem();
         let mut response = (self.status(), axum::Json(problem)).into_response();
         response
@@ -65,12 +160,56 @@ mod tests {
         let cases = [
             (ApiError::NoRoute("/api/x".into()), 404, "no_route"),
             (ApiError::NotReady("kubernetes".into()), 503, "not_ready"),
+            (
+                ApiError::bad_request("invalid_name", "bad"),
+                400,
+                "invalid_name",
+            ),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported_media_type",
+            ),
+            (ApiError::PayloadTooLarge(1), 413, "payload_too_large"),
+            (ApiError::NotLoggedIn, 401, "not_logged_in"),
+            (ApiError::ActionsDisabled, 403, "actions_disabled"),
+            (ApiError::Forbidden("no".into()), 403, "forbidden"),
+            (ApiError::NotFound("gone".into()), 404, "not_found"),
+            (
+                ApiError::State {
+                    code: "suspended",
+                    detail: "s".into(),
+                },
+                409,
+                "suspended",
+            ),
+            (
+                ApiError::ServerForbidden("rbac".into()),
+                502,
+                "server_forbidden",
+            ),
+            (
+                ApiError::Unavailable("down".into()),
+                502,
+                "kubernetes_unavailable",
+            ),
         ];
         for (error, status, code) in cases {
             let problem = error.to_problem();
             assert_eq!((problem.status, problem.code.as_str()), (status, code));
             assert_eq!(problem.detail, error.to_string());
         }
+    }
+
+    #[test]
+    fn a_403_is_the_users_when_made_as_the_user_and_the_admins_when_made_as_the_server() {
+        let denied = || ClusterError::Forbidden("denied".into());
+        assert_eq!(ApiError::as_user(denied()).code(), "forbidden");
+        assert_eq!(ApiError::as_server(denied()).code(), "server_forbidden");
+        assert_eq!(
+            ApiError::as_user(ClusterError::NotFound("x".into())).code(),
+            "not_found"
+        );
     }
 
     #[test]

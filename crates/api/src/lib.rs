@@ -4,6 +4,13 @@
 //! A request flows one way: extractor → auth → access → action → cluster → audit → response.
 //!
 //! - [`app`] — start-up and graceful shut-down.
+//! - [`target`] — what a request is aimed at, checked before any I/O.
+//! - [`auth`] — who is calling.
+//! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
+//! - [`actions`] — the actions and their listing.
+//! - [`kinds`] — the kinds flux-web knows and what each can do.
+//! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
+//! - [`clock`] — injected time.
 //! - [`cli`] — flags and their environment variables.
 //! - [`config`] — the YAML configuration, validated once.
 //! - [`cluster`] — the only module that talks to Kubernetes.
@@ -12,11 +19,18 @@
 //! - [`error`] — `ApiError`, rendered as problem+json.
 //! - [`telemetry`] — logging.
 
+pub mod access;
+pub mod actions;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod kinds;
 pub mod server;
+pub mod target;
 pub mod telemetry;

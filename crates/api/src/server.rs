@@ -1,13 +1,21 @@
 //! The HTTP front door: which paths exist and the layers every request passes through.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRef, OriginalUri};
-use axum::routing::get;
+use axum::http::Method;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+use crate::access::Access;
+use crate::actions::{self, Context};
+use crate::audit::Auditor;
+use crate::clock::Clock;
+use crate::cluster::Cluster;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::health::{self, Readiness};
 
@@ -15,11 +23,60 @@ use crate::health::{self, Readiness};
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub readiness: Readiness,
+    pub config: Arc<Config>,
+    pub cluster: Cluster,
+    pub access: Access,
+    pub audit: Arc<Auditor>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Everything the server shares between requests, built once at start-up.
+    pub fn new(
+        config: Config,
+        cluster: Cluster,
+        readiness: Readiness,
+        clock: Arc<dyn Clock>,
+        instance: String,
+    ) -> Self {
+        let access = Access::new(cluster.clone(), config.user_actions.access);
+        let audit = Auditor::new(
+            cluster.clone(),
+            config.user_actions.clone(),
+            config.notification_controller.clone(),
+            instance,
+        );
+        Self {
+            readiness,
+            config: Arc::new(config),
+            cluster,
+            access,
+            audit: Arc::new(audit),
+            clock,
+        }
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            cluster: &self.cluster,
+            access: &self.access,
+            audit: &self.audit,
+            clock: self.clock.as_ref(),
+        }
+    }
 }
 
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new().fallback(no_api_route);
+    const OBJECT: &str = "/v1/{group}/{kind}/{namespace}/{name}";
+    let api = Router::new()
+        .route(&format!("{OBJECT}/actions"), get(actions::handlers::list))
+        .route(
+            &format!("{OBJECT}/actions/{{action}}"),
+            post(actions::handlers::post),
+        )
+        .fallback(no_api_route)
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -32,6 +89,13 @@ pub fn router(state: AppState) -> Router {
 /// A mistyped API path is a problem, never the SPA's index page with 200.
 async fn no_api_route(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::NoRoute(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.

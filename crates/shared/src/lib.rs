@@ -3,10 +3,14 @@
 //!
 //! This crate depends on serde alone so that it builds for `wasm32-unknown-unknown`.
 //!
+//! - [`actions`] — requests and answers of the action endpoints.
+//! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`health`] — the bodies of `/healthz` and `/readyz`.
 //! - [`duration`] — Go-style durations (`168h`, `1m30s`), the format Flux users write.
 
+pub mod actions;
 pub mod duration;
 pub mod health;
+pub mod names;
 pub mod problem;

@@ -1,10 +1,24 @@
 //! The only place that talks to Kubernetes. Everything else asks this module for what it
-//! needs, so the rest of the server can be tested without a cluster.
+//! needs, as the server itself or as a user (impersonation), and gets errors already mapped
+//! to what they mean for flux-web ([`ClusterError`]).
+
+mod discovery;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use http::{HeaderName, HeaderValue};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+};
+use k8s_openapi::api::core::v1::Event;
+use kube::Resource;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::{ApiResource, Request};
+
+use crate::kinds::Kind;
 
 /// How long a liveness check of the API server may take before it counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -14,6 +28,51 @@ const PING_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct Cluster {
     client: kube::Client,
     url: String,
+    versions: Arc<discovery::Versions>,
+}
+
+/// Whose permissions a request is made with.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// The server's own identity (FineGrained writes, audit events, reviews).
+    Server,
+    /// The server impersonating a user. Kubernetes does not look groups up for an
+    /// impersonated user, so they are always sent.
+    User {
+        username: &'a str,
+        groups: &'a [String],
+    },
+}
+
+/// A failed Kubernetes call, by what it means to the caller.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ClusterError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<kube::Error> for ClusterError {
+    fn from(error: kube::Error) -> Self {
+        match error {
+            kube::Error::Api(status) if status.is_not_found() => Self::NotFound(status.message),
+            kube::Error::Api(status) if status.is_forbidden() => Self::Forbidden(status.message),
+            kube::Error::Api(status) if status.is_conflict() || status.is_already_exists() => {
+                Self::Conflict(status.message)
+            }
+            kube::Error::Api(status) if status.is_invalid() || status.code == 400 => {
+                Self::Invalid(status.message)
+            }
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +99,14 @@ pub struct Unreachable {
     pub reason: String,
 }
 
+/// The answer of a SubjectAccessReview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub allowed: bool,
+    /// The authorizer's explanation, when it gave one.
+    pub reason: String,
+}
+
 impl Cluster {
     /// Connects with the given kubeconfig file, or else `KUBECONFIG`, `~/.kube/config` or the
     /// in-cluster service account, in kube-rs's order. Does not contact the API server.
@@ -57,12 +124,21 @@ impl Cluster {
             }
             None => kube::Config::infer().await.map_err(ConnectError::Infer)?,
         };
+        Self::from_config(config)
+    }
+
+    /// A client for an explicit configuration; makes no request.
+    pub fn from_config(config: kube::Config) -> Result<Self, ConnectError> {
         let url = config.cluster_url.to_string();
         let client = kube::Client::try_from(config).map_err(|source| ConnectError::Client {
             url: url.clone(),
             source,
         })?;
-        Ok(Self { client, url })
+        Ok(Self {
+            client,
+            url,
+            versions: Arc::default(),
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -81,4 +157,122 @@ impl Cluster {
             Err(_) => Err(unreachable(format!("no answer within {PING_TIMEOUT:?}"))),
         }
     }
+
+    /// The resource of `kind` at the version the API server prefers. `NotFound` when the kind
+    /// is not installed; asked again later, so a CRD installed after start-up is found.
+    pub async fn resource(&self, kind: &Kind) -> Result<ApiResource, ClusterError> {
+        let version = self.versions.preferred(&self.client, kind).await?;
+        Ok(ApiResource {
+            group: kind.group.to_owned(),
+            version: version.clone(),
+            api_version: kind.api_version(&version),
+            kind: kind.kind.to_owned(),
+            plural: kind.plural.to_owned(),
+        })
+    }
+
+    pub async fn get(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+    ) -> Result<DynamicObject, ClusterError> {
+        let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+            .get(name, &Default::default())
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        self.send(who, request).await
+    }
+
+    /// A JSON merge patch (RFC 7386): `null` removes a field.
+    pub async fn merge_patch(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+        patch: &serde_json::Value,
+        dry_run: bool,
+    ) -> Result<DynamicObject, ClusterError> {
+        let params = PatchParams {
+            dry_run,
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..Default::default()
+        };
+        let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+            .patch(name, &params, &Patch::Merge(patch))
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        self.send(who, request).await
+    }
+
+    /// Asks whether `username` in `groups` may `verb` the named object.
+    pub async fn review(
+        &self,
+        username: &str,
+        groups: &[String],
+        verb: &str,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Review, ClusterError> {
+        let review = SubjectAccessReview {
+            spec: SubjectAccessReviewSpec {
+                user: Some(username.to_owned()),
+                groups: Some(groups.to_vec()),
+                resource_attributes: Some(ResourceAttributes {
+                    group: Some(resource.group.clone()),
+                    resource: Some(resource.plural.clone()),
+                    namespace: Some(namespace.to_owned()),
+                    name: Some(name.to_owned()),
+                    verb: Some(verb.to_owned()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let answer = Api::<SubjectAccessReview>::all(self.client.clone())
+            .create(&PostParams::default(), &review)
+            .await?;
+        let status = answer.status.unwrap_or_default();
+        Ok(Review {
+            allowed: status.allowed && !status.denied.unwrap_or(false),
+            reason: status.reason.unwrap_or_default(),
+        })
+    }
+
+    /// Creates an Event as the server.
+    pub async fn create_event(&self, event: &Event) -> Result<(), ClusterError> {
+        let namespace = event.metadata.namespace.as_deref().unwrap_or("default");
+        Api::<Event>::namespaced(self.client.clone(), namespace)
+            .create(&PostParams::default(), event)
+            .await?;
+        Ok(())
+    }
+
+    async fn send(
+        &self,
+        who: Who<'_>,
+        mut request: http::Request<Vec<u8>>,
+    ) -> Result<DynamicObject, ClusterError> {
+        if let Who::User { username, groups } = who {
+            let headers = request.headers_mut();
+            headers.insert(IMPERSONATE_USER, header_value(username)?);
+            for group in groups {
+                headers.append(IMPERSONATE_GROUP, header_value(group)?);
+            }
+        }
+        Ok(self.client.request::<DynamicObject>(request).await?)
+    }
+}
+
+/// The field manager of every write flux-web makes.
+pub const FIELD_MANAGER: &str = "flux-web";
+
+const IMPERSONATE_USER: HeaderName = HeaderName::from_static("impersonate-user");
+const IMPERSONATE_GROUP: HeaderName = HeaderName::from_static("impersonate-group");
+
+fn header_value(text: &str) -> Result<HeaderValue, ClusterError> {
+    HeaderValue::from_str(text)
+        .map_err(|_| ClusterError::Invalid(format!("{text:?} cannot be sent as an HTTP header")))
 }

@@ -3,6 +3,8 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use std::sync::Arc;
+
 use super::*;
 
 async fn get(app: Router, path: &str) -> (StatusCode, String, serde_json::Value) {
@@ -18,9 +20,29 @@ async fn get(app: Router, path: &str) -> (StatusCode, String, serde_json::Value)
     (status, content_type, serde_json::from_slice(&body).unwrap())
 }
 
-fn app(ready: Result<(), String>) -> (tokio::sync::watch::Sender<Result<(), String>>, Router) {
+/// The router with a cluster nobody listens at: enough for everything decided before I/O.
+fn app_with(
+    config: Config,
+    ready: Result<(), String>,
+) -> (tokio::sync::watch::Sender<Result<(), String>>, Router) {
     let (tx, readiness) = Readiness::fixed(ready);
-    (tx, router(AppState { readiness }))
+    let kube_config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+    let cluster = Cluster::from_config(kube_config).unwrap();
+    let clock = Arc::new(crate::clock::SystemClock);
+    (
+        tx,
+        router(AppState::new(
+            config,
+            cluster,
+            readiness,
+            clock,
+            "test".into(),
+        )),
+    )
+}
+
+fn app(ready: Result<(), String>) -> (tokio::sync::watch::Sender<Result<(), String>>, Router) {
+    app_with(Config::default(), ready)
 }
 
 #[tokio::test]
@@ -57,4 +79,218 @@ async fn an_unknown_api_path_is_a_404_problem() {
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(body["code"], "no_route");
     assert_eq!(body["detail"], "no API endpoint at /api/v1/nope");
+}
+
+async fn send(
+    app: Router,
+    method: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    let response = app
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/problem+json",
+        "{method} {path}"
+    );
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+fn anonymous() -> Config {
+    Config::from_yaml(
+        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  authentication:\n    type: Anonymous\n    anonymous: {username: dev, groups: [devs]}\n",
+    )
+    .unwrap()
+}
+
+const KS: &str = "/api/v1/kustomize.toolkit.fluxcd.io/kustomizations/apps/web";
+
+#[tokio::test]
+async fn bad_input_is_a_4xx_problem_before_any_kubernetes_call() {
+    let json = Some("application/json");
+    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
+        (
+            "POST",
+            "/api/v1/nope.io/widgets/apps/web/actions/reconcile".into(),
+            None,
+            vec![],
+            400,
+            "unknown_kind",
+        ),
+        (
+            "POST",
+            "/api/v1/kustomize.toolkit.fluxcd.io/ks/../web/actions/reconcile".into(),
+            None,
+            vec![],
+            400,
+            "invalid_name",
+        ),
+        (
+            "POST",
+            "/api/v1/kustomize.toolkit.fluxcd.io/ks/apps/%2e%2e/actions/reconcile".into(),
+            None,
+            vec![],
+            400,
+            "invalid_name",
+        ),
+        (
+            "POST",
+            format!(
+                "/api/v1/kustomize.toolkit.fluxcd.io/ks/apps/{}/actions/reconcile",
+                "x".repeat(254)
+            ),
+            None,
+            vec![],
+            400,
+            "invalid_name",
+        ),
+        (
+            "POST",
+            "/api/v1/kustomize.toolkit.fluxcd.io/ks/Apps/web/actions/reconcile".into(),
+            None,
+            vec![],
+            400,
+            "invalid_name",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/explode"),
+            None,
+            vec![],
+            400,
+            "unknown_action",
+        ),
+        (
+            "POST",
+            "/api/v1/notification.toolkit.fluxcd.io/alerts/apps/a/actions/reconcile".into(),
+            None,
+            vec![],
+            400,
+            "not_applicable",
+        ),
+        (
+            "POST",
+            "/api/v1/source.toolkit.fluxcd.io/gitrepositories/apps/a/actions/pull".into(),
+            None,
+            vec![],
+            400,
+            "not_applicable",
+        ),
+        (
+            "GET",
+            format!("{KS}/actions/reconcile"),
+            None,
+            vec![],
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "DELETE",
+            format!("{KS}/actions"),
+            None,
+            vec![],
+            405,
+            "method_not_allowed",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            Some("application/x-www-form-urlencoded"),
+            b"reason=x".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            Some("text/plain"),
+            b"{}".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            json,
+            b"{not json".to_vec(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            json,
+            br#"{"reason": 5}"#.to_vec(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            json,
+            br#"{"why": "x"}"#.to_vec(),
+            400,
+            "invalid_body",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/suspend"),
+            json,
+            vec![b' '; 2 << 20],
+            413,
+            "payload_too_large",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/reconcile?wait=forever"),
+            None,
+            vec![],
+            400,
+            "invalid_query",
+        ),
+        (
+            "POST",
+            format!("{KS}/actions/reconcile?dryRun=maybe"),
+            None,
+            vec![],
+            400,
+            "invalid_query",
+        ),
+    ];
+    for (method, path, content_type, body, status, code) in cases {
+        let (_tx, app) = app_with(anonymous(), Ok(()));
+        let (got, problem) = send(app, method, &path, content_type, body).await;
+        assert_eq!(
+            (got.as_u16(), problem["code"].as_str().unwrap()),
+            (status, code),
+            "{method} {path}: {problem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_authentication_every_action_is_refused_as_disabled() {
+    let (_tx, app) = app(Ok(()));
+    for action in ["reconcile", "suspend", "resume", "pull"] {
+        let (status, problem) = send(
+            app.clone(),
+            "POST",
+            &format!("{KS}/actions/{action}"),
+            None,
+            vec![],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(problem["code"], "actions_disabled");
+    }
 }

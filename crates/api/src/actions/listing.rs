@@ -1,0 +1,141 @@
+//! `GET .../actions`: every action of the object with whether the caller may take it and,
+//! when not, a machine-readable reason and the sentence for people. The SPA draws its buttons
+//! from this, never from guesses.
+
+use flux_web_shared::actions::{ActionListing, ActionPermission};
+use futures::future::join_all;
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+
+use super::{Context, object, pull, wire_target};
+use crate::access::Decision;
+use crate::auth::Identity;
+use crate::cluster::Who;
+use crate::config::Access as AccessMode;
+use crate::error::ApiError;
+use crate::kinds::Action;
+use crate::target::Target;
+
+pub async fn list(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+) -> Result<ActionListing, ApiError> {
+    let resource = ctx
+        .cluster
+        .resource(target.kind)
+        .await
+        .map_err(ApiError::as_server)?;
+    let object = match caller {
+        Ok(identity) => ctx
+            .cluster
+            .get(
+                ctx.access.reader(identity),
+                &resource,
+                &target.namespace,
+                &target.name,
+            )
+            .await
+            .map_err(|e| ctx.access.read_error(e))?,
+        // Without a caller the object is read as the server: the product is read-only then.
+        Err(_) => ctx
+            .cluster
+            .get(Who::Server, &resource, &target.namespace, &target.name)
+            .await
+            .map_err(ApiError::as_server)?,
+    };
+    let checks = target
+        .kind
+        .actions()
+        .into_iter()
+        .map(|action| permission(ctx, caller, target, &resource, &object, action));
+    let actions = join_all(checks)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    Ok(ActionListing {
+        target: wire_target(&resource, &target.namespace, &target.name),
+        actions,
+    })
+}
+
+async fn permission(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    resource: &ApiResource,
+    object: &DynamicObject,
+    action: Action,
+) -> Result<ActionPermission, ApiError> {
+    let refuse = |reason: &str, message: String| ActionPermission {
+        action: action.name().to_owned(),
+        verb: action.verb().to_owned(),
+        allowed: false,
+        reason: Some(reason.to_owned()),
+        message: Some(message),
+    };
+    let identity = match caller {
+        Ok(identity) => identity,
+        Err(e) => return Ok(refuse(e.code(), e.to_string())),
+    };
+    let suspended = object::is_suspended(target.kind, object);
+    let by = object::suspended_by(object).unwrap_or("someone");
+    match action {
+        Action::Download | Action::Restart | Action::RunJob | Action::Delete => {
+            return Ok(refuse(
+                "not_implemented",
+                ApiError::NotImplemented(action.name()).to_string(),
+            ));
+        }
+        Action::Reconcile if suspended => {
+            return Ok(refuse(
+                "suspended",
+                format!("suspended by {by}: resume it first"),
+            ));
+        }
+        Action::Suspend if suspended => {
+            return Ok(refuse("suspended", format!("already suspended by {by}")));
+        }
+        Action::Resume if !suspended => {
+            return Ok(refuse("not_suspended", "not suspended".to_owned()));
+        }
+        Action::Pull => {
+            return match pull::check(ctx, identity, target, object).await {
+                Ok(_) => Ok(allowed(action)),
+                Err(ApiError::Forbidden(message)) => Ok(refuse("forbidden", message)),
+                Err(
+                    e @ (ApiError::State { .. }
+                    | ApiError::BadRequest { .. }
+                    | ApiError::NotFound(_)),
+                ) => Ok(refuse(e.code(), e.to_string())),
+                Err(e) => Err(e),
+            };
+        }
+        _ => {}
+    }
+    // In Impersonated mode the write also needs the native verb.
+    let mut verbs = vec![action.verb()];
+    if ctx.access.mode() == AccessMode::Impersonated {
+        verbs.push("patch");
+    }
+    for verb in verbs {
+        if let Decision::Denied(rule) = ctx
+            .access
+            .check(identity, verb, resource, &target.namespace, &target.name)
+            .await?
+        {
+            return Ok(refuse("forbidden", rule));
+        }
+    }
+    Ok(allowed(action))
+}
+
+fn allowed(action: Action) -> ActionPermission {
+    ActionPermission {
+        action: action.name().to_owned(),
+        verb: action.verb().to_owned(),
+        allowed: true,
+        reason: None,
+        message: None,
+    }
+}

@@ -1,0 +1,251 @@
+//! Actions on Flux objects (spec section 4): reconcile, pull, suspend, resume, and the
+//! listing of what the caller may do.
+//!
+//! Every action runs the same way: the kind must take it, the verb is authorized into a
+//! [`Permit`], the object is read and written with the permit's identity, the audit event is
+//! recorded, and with `?wait=` the answer waits for the controller.
+//!
+//! - [`object`] — Flux state and the patches, pure.
+//! - [`pull`] — finding and reconciling the upstream sources.
+//! - [`listing`] — `GET .../actions`.
+//! - [`handlers`] — the HTTP handlers.
+
+pub mod handlers;
+pub mod listing;
+pub mod object;
+pub mod pull;
+
+use std::time::Duration;
+
+use flux_web_shared::actions::{ActionResponse, Condition, Target as WireTarget};
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+
+use crate::access::{Access, Permit};
+use crate::audit::{Auditor, Entry};
+use crate::auth::Identity;
+use crate::clock::{Clock, rfc3339};
+use crate::cluster::{Cluster, Who};
+use crate::error::ApiError;
+use crate::kinds::Action;
+use crate::target::{ActionOptions, Target};
+
+/// How often `?wait=` looks at the object.
+const WAIT_POLL: Duration = Duration::from_millis(250);
+
+/// What an action needs of the server.
+pub struct Context<'a> {
+    pub cluster: &'a Cluster,
+    pub access: &'a Access,
+    pub audit: &'a Auditor,
+    pub clock: &'a dyn Clock,
+}
+
+/// Runs a state-changing action on a Flux object.
+pub async fn act(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    action: Action,
+    options: &ActionOptions,
+    reason: Option<&str>,
+) -> Result<ActionResponse, ApiError> {
+    if !target.kind.takes(action) {
+        return Err(not_applicable(target, action));
+    }
+    let resource = ctx
+        .cluster
+        .resource(target.kind)
+        .await
+        .map_err(ApiError::as_server)?;
+    match action {
+        Action::Reconcile | Action::Suspend | Action::Resume => {}
+        Action::Pull => return pull::run(ctx, identity, target, &resource, options).await,
+        Action::Download | Action::Restart | Action::RunJob | Action::Delete => {
+            return Err(ApiError::NotImplemented(action.name()));
+        }
+    }
+    let permit = ctx
+        .access
+        .authorize(
+            identity,
+            action.verb(),
+            &resource,
+            &target.namespace,
+            &target.name,
+        )
+        .await?;
+    let object = read(ctx, &permit, &resource, target).await?;
+    let suspended = object::is_suspended(target.kind, &object);
+    let now = rfc3339(ctx.clock.now());
+    let patch = match action {
+        Action::Reconcile if suspended => return Err(suspended_error(target, &object)),
+        Action::Reconcile => Some(object::reconcile_patch(target.kind, &now)),
+        // Suspending twice keeps the first suspender and reason.
+        Action::Suspend if suspended => None,
+        Action::Suspend => Some(object::suspend_patch(
+            target.kind,
+            &identity.display_name,
+            reason.filter(|r| !r.trim().is_empty()),
+        )),
+        _ => Some(object::resume_patch(target.kind, &now)),
+    };
+    let mut response = response(action, &resource, target, patch.is_some(), options.dry_run);
+    let Some(patch) = patch else {
+        response.message = format!(
+            "{} is already suspended by {}",
+            describe(target),
+            object::suspended_by(&object).unwrap_or("someone")
+        );
+        return Ok(response);
+    };
+    let written = ctx
+        .cluster
+        .merge_patch(
+            permit.writer(),
+            &resource,
+            &target.namespace,
+            &target.name,
+            &patch,
+            options.dry_run,
+        )
+        .await
+        .map_err(|e| permit.write_error(e))?;
+    if action != Action::Suspend {
+        response.requested_at = Some(now.clone());
+    }
+    if !options.dry_run {
+        audit(ctx, &permit, &resource, &written).await;
+        if let (Some(wait), true) = (options.wait, action != Action::Suspend) {
+            let (handled, ready) =
+                wait_handled(ctx, permit.writer(), &resource, target, &now, wait).await?;
+            response.handled = Some(handled);
+            response.ready = ready;
+        }
+    }
+    response.message = match (action, options.dry_run) {
+        (_, true) => format!("dry run: {} would be {}", describe(target), past(action)),
+        _ => format!("{} {}", describe(target), past(action)),
+    };
+    Ok(response)
+}
+
+/// Reads the object with the identity that will write it.
+async fn read(
+    ctx: &Context<'_>,
+    permit: &Permit,
+    resource: &ApiResource,
+    target: &Target,
+) -> Result<DynamicObject, ApiError> {
+    ctx.cluster
+        .get(permit.writer(), resource, &target.namespace, &target.name)
+        .await
+        .map_err(|e| permit.write_error(e))
+}
+
+async fn audit(
+    ctx: &Context<'_>,
+    permit: &Permit,
+    resource: &ApiResource,
+    involved: &DynamicObject,
+) {
+    ctx.audit
+        .record(
+            Entry {
+                identity: permit.identity(),
+                verb: permit.verb(),
+                resource,
+                involved,
+                subject: None,
+            },
+            ctx.clock.now(),
+        )
+        .await;
+}
+
+/// Waits until the controller reports it handled `requested_at`, or `wait` passes. Answers
+/// whether it did and the Ready condition then.
+async fn wait_handled(
+    ctx: &Context<'_>,
+    who: Who<'_>,
+    resource: &ApiResource,
+    target: &Target,
+    requested_at: &str,
+    wait: Duration,
+) -> Result<(bool, Option<Condition>), ApiError> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let object = ctx
+            .cluster
+            .get(who, resource, &target.namespace, &target.name)
+            .await
+            .map_err(ApiError::as_user)?;
+        let handled = object::last_handled(&object) == Some(requested_at);
+        if handled || tokio::time::Instant::now() + WAIT_POLL > deadline {
+            return Ok((handled, object::ready(&object)));
+        }
+        tokio::time::sleep(WAIT_POLL).await;
+    }
+}
+
+fn response(
+    action: Action,
+    resource: &ApiResource,
+    target: &Target,
+    changed: bool,
+    dry_run: bool,
+) -> ActionResponse {
+    ActionResponse {
+        action: action.name().to_owned(),
+        target: wire_target(resource, &target.namespace, &target.name),
+        message: String::new(),
+        changed,
+        dry_run,
+        requested_at: None,
+        reconciled: Vec::new(),
+        handled: None,
+        ready: None,
+    }
+}
+
+pub fn wire_target(resource: &ApiResource, namespace: &str, name: &str) -> WireTarget {
+    WireTarget {
+        group: resource.group.clone(),
+        version: resource.version.clone(),
+        kind: resource.kind.clone(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+fn describe(target: &Target) -> String {
+    format!("{}/{}/{}", target.kind.kind, target.namespace, target.name)
+}
+
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Suspend => "suspended",
+        Action::Resume => "resumed",
+        _ => "asked to reconcile",
+    }
+}
+
+fn not_applicable(target: &Target, action: Action) -> ApiError {
+    ApiError::bad_request(
+        "not_applicable",
+        format!("{} does not take the action {action}", target.kind.kind),
+    )
+}
+
+fn suspended_error(target: &Target, object: &DynamicObject) -> ApiError {
+    ApiError::State {
+        code: "suspended",
+        detail: format!(
+            "{} is suspended{}: resume it first",
+            describe(target),
+            object::suspended_by(object)
+                .map(|by| format!(" by {by}"))
+                .unwrap_or_default()
+        ),
+    }
+}

@@ -1,0 +1,84 @@
+//! Requests and answers of the action endpoints
+//! (`/api/v1/{group}/{kind}/{namespace}/{name}/actions/...`).
+
+use serde::{Deserialize, Serialize};
+
+/// The object an action was aimed at, fully resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// API group; empty for the core group.
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The answer to a state-changing action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionResponse {
+    pub action: String,
+    pub target: Target,
+    pub message: String,
+    /// False when the object already was in the requested state (suspend twice).
+    pub changed: bool,
+    /// True when nothing was written: `?dryRun=true`.
+    pub dry_run: bool,
+    /// The timestamp written to `reconcile.fluxcd.io/requestedAt`, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_at: Option<String>,
+    /// Sources reconciled by a pull, as `Kind/namespace/name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reconciled: Vec<String>,
+    /// With `?wait=`: whether the controller handled the request before the wait ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled: Option<bool>,
+    /// With `?wait=`: the object's Ready condition when the wait ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<Condition>,
+}
+
+/// A status condition as Flux reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub status: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Optional body of `suspend`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendRequest {
+    /// Why, shown beside "Suspended by".
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The answer of `GET .../actions`: what the caller may do to the object, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionListing {
+    pub target: Target,
+    pub actions: Vec<ActionPermission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionPermission {
+    pub action: String,
+    /// The RBAC verb checked.
+    pub verb: String,
+    pub allowed: bool,
+    /// Machine-readable reason when not allowed: `forbidden`, `suspended`, `not_suspended`,
+    /// `source_suspended`, `not_applicable`, `actions_disabled`, `not_logged_in`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The sentence for people, naming the missing RBAC rule for `forbidden`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}

@@ -1,0 +1,119 @@
+//! Kubernetes object names, checked the same way by the server (before any call to
+//! Kubernetes) and by the UI (before a request is sent).
+
+use std::fmt;
+
+/// Why a name was refused; the message says which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameError {
+    pub what: &'static str,
+    pub reason: String,
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.what, self.reason)
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// A namespace: an RFC 1123 label (lowercase alphanumerics and '-', at most 63).
+pub fn check_namespace(name: &str) -> Result<(), NameError> {
+    check_label(name, 63).map_err(|reason| NameError {
+        what: "namespace",
+        reason,
+    })
+}
+
+/// An object name: an RFC 1123 subdomain (labels joined by '.', at most 253).
+pub fn check_object_name(name: &str) -> Result<(), NameError> {
+    let error = |reason: String| NameError {
+        what: "name",
+        reason,
+    };
+    if name.len() > 253 {
+        return Err(error(format!("{} characters, at most 253", name.len())));
+    }
+    name.split('.')
+        .try_for_each(|label| check_label(label, 63))
+        .map_err(|reason| error(format!("{name:?}: {reason}")))
+}
+
+fn check_label(label: &str, max: usize) -> Result<(), String> {
+    if label.is_empty() {
+        return Err("empty, or an empty part between dots".to_owned());
+    }
+    if label.len() > max {
+        return Err(format!("{} characters, at most {max}", label.len()));
+    }
+    if !label
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!(
+            "{label:?} may hold only lowercase letters, digits and '-'"
+        ));
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(format!(
+            "{label:?} must start and end with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_kubernetes_accepts() {
+        for name in ["a", "flux-system", "podinfo-7d9f", "0abc", &"a".repeat(63)] {
+            assert_eq!(check_namespace(name), Ok(()), "{name}");
+        }
+        for name in ["apps.v1", "a.b-c.d", &format!("{}.{}", "a".repeat(63), "b")] {
+            assert_eq!(check_object_name(name), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn refuses_traversal_case_and_length() {
+        for name in [
+            "",
+            "..",
+            ".",
+            "a/b",
+            "A",
+            "-a",
+            "a-",
+            "a_b",
+            "a b",
+            "%2e",
+            &"a".repeat(64),
+        ] {
+            assert!(check_namespace(name).is_err(), "namespace {name:?}");
+        }
+        for name in [
+            "",
+            "..",
+            "a..b",
+            ".a",
+            "a.",
+            "x/../y",
+            "Café",
+            &"a".repeat(254),
+        ] {
+            assert!(check_object_name(name).is_err(), "name {name:?}");
+        }
+    }
+
+    #[test]
+    fn the_message_names_what_and_why() {
+        let message = check_namespace("Apps").unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "invalid namespace: \"Apps\" may hold only lowercase letters, digits and '-'"
+        );
+    }
+}
