@@ -1,20 +1,26 @@
-//! Preferred versions of API groups, asked of the API server and kept for a while: a path
-//! never names a version, and a Flux upgrade may change which one is preferred.
+//! Which version serves a kind, asked of the API server and kept for a while: a path never
+//! names a version, and a Flux upgrade may change it. Resolved per kind, not per group: in
+//! `notification.toolkit.fluxcd.io` the group prefers v1 (Receiver) while Alert and Provider
+//! are served at v1beta3 only.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::APIGroup;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroup, APIResourceList};
+use serde::de::DeserializeOwned;
 
 use super::ClusterError;
 use crate::kinds::Kind;
 
-/// How long a group's preferred version is trusted before it is asked again.
+/// How long a kind's version is trusted before it is asked again.
 const KEEP: Duration = Duration::from_secs(300);
 
+/// A kind by its group and plural.
+type KindKey = (&'static str, &'static str);
+
 #[derive(Default)]
-pub struct Versions(Mutex<HashMap<&'static str, (String, Instant)>>);
+pub struct Versions(Mutex<HashMap<KindKey, (String, Instant)>>);
 
 impl Versions {
     pub async fn preferred(
@@ -25,41 +31,58 @@ impl Versions {
         if kind.group.is_empty() {
             return Ok("v1".to_owned());
         }
-        if let Some(version) = self.cached(kind.group) {
+        let key = (kind.group, kind.plural);
+        if let Some(version) = self.cached(key) {
             return Ok(version);
         }
-        let request = http::Request::get(format!("/apis/{}", kind.group))
-            .body(Vec::new())
-            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        let not_installed = || {
+            ClusterError::NotFound(format!(
+                "{} ({}) is not installed in this cluster",
+                kind.kind, kind.group
+            ))
+        };
         // Not found is not kept: a CRD installed later is found at the next request.
-        let group: APIGroup =
-            client
-                .request(request)
-                .await
-                .map_err(|e| match ClusterError::from(e) {
-                    ClusterError::NotFound(_) => ClusterError::NotFound(format!(
-                        "{} ({}) is not installed in this cluster",
-                        kind.kind, kind.group
-                    )),
-                    other => other,
-                })?;
-        let version = group
-            .preferred_version
-            .map(|v| v.version)
-            .or_else(|| group.versions.first().map(|v| v.version.clone()))
-            .unwrap_or_else(|| kind.version.to_owned());
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(kind.group, (version.clone(), Instant::now()));
-        Ok(version)
+        let group: APIGroup = get(client, &format!("/apis/{}", kind.group))
+            .await
+            .map_err(|e| match e {
+                ClusterError::NotFound(_) => not_installed(),
+                other => other,
+            })?;
+        let preferred = group.preferred_version.map(|v| v.version);
+        let mut versions: Vec<String> = preferred.iter().cloned().collect();
+        versions.extend(
+            group
+                .versions
+                .into_iter()
+                .map(|v| v.version)
+                .filter(|v| Some(v) != preferred.as_ref()),
+        );
+        for version in versions {
+            let list: APIResourceList =
+                get(client, &format!("/apis/{}/{version}", kind.group)).await?;
+            if list.resources.iter().any(|r| r.name == kind.plural) {
+                self.0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key, (version.clone(), Instant::now()));
+                return Ok(version);
+            }
+        }
+        Err(not_installed())
     }
 
-    fn cached(&self, group: &str) -> Option<String> {
+    fn cached(&self, key: KindKey) -> Option<String> {
         let cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         cache
-            .get(group)
+            .get(&key)
             .filter(|(_, at)| at.elapsed() < KEEP)
             .map(|(version, _)| version.clone())
     }
+}
+
+async fn get<T: DeserializeOwned>(client: &kube::Client, path: &str) -> Result<T, ClusterError> {
+    let request = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+    Ok(client.request(request).await?)
 }

@@ -61,15 +61,15 @@ pub enum ClusterError {
 
 impl From<kube::Error> for ClusterError {
     fn from(error: kube::Error) -> Self {
+        // By HTTP code: a bare 404 (no such path) carries no NotFound reason.
         match error {
-            kube::Error::Api(status) if status.is_not_found() => Self::NotFound(status.message),
-            kube::Error::Api(status) if status.is_forbidden() => Self::Forbidden(status.message),
-            kube::Error::Api(status) if status.is_conflict() || status.is_already_exists() => {
-                Self::Conflict(status.message)
-            }
-            kube::Error::Api(status) if status.is_invalid() || status.code == 400 => {
-                Self::Invalid(status.message)
-            }
+            kube::Error::Api(status) => match status.code {
+                404 => Self::NotFound(status.message),
+                403 => Self::Forbidden(status.message),
+                409 => Self::Conflict(status.message),
+                400 | 422 => Self::Invalid(status.message),
+                _ => Self::Unavailable(status.message),
+            },
             other => Self::Unavailable(other.to_string()),
         }
     }

@@ -118,7 +118,16 @@ const KS: &str = "/api/v1/kustomize.toolkit.fluxcd.io/kustomizations/apps/web";
 #[tokio::test]
 async fn bad_input_is_a_4xx_problem_before_any_kubernetes_call() {
     let json = Some("application/json");
-    let cases: Vec<(&str, String, Option<&str>, Vec<u8>, u16, &str)> = vec![
+    // method, path, content type, body, expected status and code
+    type Case = (
+        &'static str,
+        String,
+        Option<&'static str>,
+        Vec<u8>,
+        u16,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "POST",
             "/api/v1/nope.io/widgets/apps/web/actions/reconcile".into(),

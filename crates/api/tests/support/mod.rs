@@ -6,6 +6,7 @@
 //! while CI can never pass by skipping.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod app;
 pub mod process;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +18,17 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube::{Client, core::GroupVersionKind};
 use serde_json::json;
+
+/// Every API group of the Flux kinds flux-web acts on.
+pub const FLUX_GROUPS: &[&str] = &[
+    "kustomize.toolkit.fluxcd.io",
+    "helm.toolkit.fluxcd.io",
+    "source.toolkit.fluxcd.io",
+    "source.extensions.fluxcd.io",
+    "notification.toolkit.fluxcd.io",
+    "image.toolkit.fluxcd.io",
+    "fluxcd.controlplane.io",
+];
 
 pub struct Testbed {
     pub apiserver: String,
@@ -155,13 +167,24 @@ impl Testbed {
         verbs: &[&str],
         subject: (&str, &str),
     ) {
+        let rules = json!([{"apiGroups": [group], "resources": [resource], "verbs": verbs}]);
+        self.grant_rules(namespace, name, rules, subject).await;
+    }
+
+    /// A Role in `namespace` with `rules`, bound to `subject`.
+    pub async fn grant_rules(
+        &self,
+        namespace: &str,
+        name: &str,
+        rules: serde_json::Value,
+        subject: (&str, &str),
+    ) {
         self.apply(
             &rbac("Role"),
             Some(namespace),
             json!({
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                "metadata": {"name": name},
-                "rules": [{"apiGroups": [group], "resources": [resource], "verbs": verbs}],
+                "metadata": {"name": name}, "rules": rules,
             }),
         )
         .await;

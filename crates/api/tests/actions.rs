@@ -1,0 +1,863 @@
+//! The Flux actions against the real test bed: each test in a namespace of its own, each
+//! asserting the cluster state afterwards.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+use support::app::{Settings, call, flux_web, grant_server_actions};
+use support::{FLUX_GROUPS, Testbed, User, eventually};
+
+/// Every Flux kind of the spec table with a spec its CRD accepts.
+fn flux_objects() -> Vec<(ApiResource, &'static str, Value)> {
+    let r = |group: &str, version: &str, kind: &str, plural: &str| {
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+    };
+    let src = "source.toolkit.fluxcd.io";
+    vec![
+        (
+            r(
+                "kustomize.toolkit.fluxcd.io",
+                "v1",
+                "Kustomization",
+                "kustomizations",
+            ),
+            "apps",
+            json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+        ),
+        (
+            r(
+                "helm.toolkit.fluxcd.io",
+                "v2",
+                "HelmRelease",
+                "helmreleases",
+            ),
+            "podinfo",
+            json!({"interval": "10m", "chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}}),
+        ),
+        (
+            r(src, "v1", "GitRepository", "gitrepositories"),
+            "repo",
+            json!({"interval": "10m", "url": "https://git.example.com/repo"}),
+        ),
+        (
+            r(src, "v1", "OCIRepository", "ocirepositories"),
+            "oci",
+            json!({"interval": "10m", "url": "oci://registry.example.com/repo"}),
+        ),
+        (
+            r(src, "v1", "Bucket", "buckets"),
+            "bucket",
+            json!({"interval": "10m", "bucketName": "b", "endpoint": "s3.example.com"}),
+        ),
+        (
+            r(src, "v1", "HelmChart", "helmcharts"),
+            "chart",
+            json!({"interval": "10m", "chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}),
+        ),
+        (
+            r(src, "v1", "HelmRepository", "helmrepositories"),
+            "charts",
+            json!({"interval": "10m", "url": "https://charts.example.com"}),
+        ),
+        (
+            r(src, "v1", "ExternalArtifact", "externalartifacts"),
+            "ea",
+            json!({}),
+        ),
+        (
+            r(
+                "source.extensions.fluxcd.io",
+                "v1beta1",
+                "ArtifactGenerator",
+                "artifactgenerators",
+            ),
+            "gen",
+            json!({"sources": [{"alias": "repo", "kind": "GitRepository", "name": "repo"}], "artifacts": [{"name": "out", "copy": [{"from": "@repo/**", "to": "@artifact/"}]}]}),
+        ),
+        (
+            r(
+                "notification.toolkit.fluxcd.io",
+                "v1beta3",
+                "Alert",
+                "alerts",
+            ),
+            "alert",
+            json!({"providerRef": {"name": "slack"}, "eventSources": [{"kind": "Kustomization", "name": "*"}]}),
+        ),
+        (
+            r(
+                "notification.toolkit.fluxcd.io",
+                "v1beta3",
+                "Provider",
+                "providers",
+            ),
+            "slack",
+            json!({"type": "slack"}),
+        ),
+        (
+            r(
+                "notification.toolkit.fluxcd.io",
+                "v1",
+                "Receiver",
+                "receivers",
+            ),
+            "hook",
+            json!({"type": "github", "resources": [{"kind": "GitRepository", "name": "repo"}], "secretRef": {"name": "token"}}),
+        ),
+        (
+            r(
+                "image.toolkit.fluxcd.io",
+                "v1",
+                "ImageRepository",
+                "imagerepositories",
+            ),
+            "app",
+            json!({"image": "ghcr.io/example/app", "interval": "10m"}),
+        ),
+        (
+            r(
+                "image.toolkit.fluxcd.io",
+                "v1",
+                "ImagePolicy",
+                "imagepolicies",
+            ),
+            "app-policy",
+            json!({"imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": ">=1.0.0"}}}),
+        ),
+        (
+            r(
+                "image.toolkit.fluxcd.io",
+                "v1",
+                "ImageUpdateAutomation",
+                "imageupdateautomations",
+            ),
+            "auto",
+            json!({"interval": "10m", "sourceRef": {"kind": "GitRepository", "name": "repo"}, "git": {"commit": {"author": {"name": "bot", "email": "bot@example.com"}}}}),
+        ),
+        (
+            r(
+                "fluxcd.controlplane.io",
+                "v1",
+                "FluxInstance",
+                "fluxinstances",
+            ),
+            "flux",
+            json!({"distribution": {"version": "2.x", "registry": "ghcr.io/fluxcd"}}),
+        ),
+        (
+            r(
+                "fluxcd.controlplane.io",
+                "v1",
+                "ResourceSet",
+                "resourcesets",
+            ),
+            "set",
+            json!({"resources": []}),
+        ),
+        (
+            r(
+                "fluxcd.controlplane.io",
+                "v1",
+                "ResourceSetInputProvider",
+                "resourcesetinputproviders",
+            ),
+            "inputs",
+            json!({"type": "Static"}),
+        ),
+    ]
+}
+
+async fn create(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    name: &str,
+    spec: Value,
+) -> DynamicObject {
+    let object: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": resource.api_version, "kind": resource.kind,
+        "metadata": {"name": name}, "spec": spec,
+    }))
+    .unwrap();
+    dynamic(bed, ns, resource)
+        .await
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap()
+}
+
+async fn dynamic(bed: &Testbed, ns: &str, resource: &ApiResource) -> Api<DynamicObject> {
+    Api::namespaced_with(bed.client(User::Admin).await, ns, resource)
+}
+
+async fn read(bed: &Testbed, ns: &str, resource: &ApiResource, name: &str) -> DynamicObject {
+    dynamic(bed, ns, resource).await.get(name).await.unwrap()
+}
+
+fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
+    object
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+fn version(object: &DynamicObject) -> String {
+    object.metadata.resource_version.clone().unwrap()
+}
+
+fn listing(resource: &ApiResource, ns: &str, name: &str) -> String {
+    format!(
+        "/api/v1/{}/{}/{ns}/{name}/actions",
+        resource.group, resource.plural
+    )
+}
+
+fn path(resource: &ApiResource, ns: &str, name: &str, action: &str) -> String {
+    format!("{}/{action}", listing(resource, ns, name))
+}
+
+/// alice (in devs) may do every Flux action in `ns`.
+async fn grant_alice_everything(bed: &Testbed, ns: &str) {
+    bed.grant_rules(
+        ns,
+        "devs-flux",
+        json!([{
+            "apiGroups": FLUX_GROUPS, "resources": ["*"],
+            "verbs": ["get", "list", "patch", "reconcile", "suspend", "resume"],
+        }]),
+        ("Group", "devs"),
+    )
+    .await;
+}
+
+/// RBAC reaches the authorizer through an informer: wait until alice's grant counts.
+async fn until_allowed(app: &axum::Router, path: &str) {
+    eventually(
+        "the grant to take effect",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(app, "GET", path, None).await;
+            (status == 200
+                && body["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a["allowed"] == true))
+            .then_some(())
+        },
+    )
+    .await;
+}
+
+async fn web_events(bed: &Testbed, ns: &str) -> Vec<Event> {
+    let events = Api::<Event>::namespaced(bed.client(User::Admin).await, ns)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    events
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("WebAction"))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it_should() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("kinds").await;
+    grant_alice_everything(&bed, &ns).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    let objects = flux_objects();
+    for (resource, name, spec) in &objects {
+        create(&bed, &ns, resource, name, spec.clone()).await;
+    }
+    let (first, first_name, _) = &objects[0];
+    until_allowed(&app, &listing(first, &ns, first_name)).await;
+
+    for (resource, name, _) in &objects {
+        let kind = flux_web::kinds::find(&resource.group, &resource.plural).unwrap();
+        // As stored, with the CRD's defaults applied.
+        let spec = read(&bed, &ns, resource, name).await.data["spec"].clone();
+        let what = format!("{}/{name}", resource.kind);
+        let annotation_key = match kind.suspend {
+            flux_web::kinds::Suspend::Annotation(key) => Some(key),
+            _ => None,
+        };
+        for action in ["reconcile", "suspend", "resume"] {
+            let before = read(&bed, &ns, resource, name).await;
+            let takes = kind.takes(flux_web::kinds::Action::parse(action).unwrap());
+            let (status, body) = call(&app, "POST", &path(resource, &ns, name, action), None).await;
+            let after = read(&bed, &ns, resource, name).await;
+            if !takes {
+                assert_eq!(
+                    (status, body["code"].as_str()),
+                    (400, Some("not_applicable")),
+                    "{what} {action}: {body}"
+                );
+                assert_eq!(
+                    version(&before),
+                    version(&after),
+                    "{what} {action} changed nothing"
+                );
+                continue;
+            }
+            assert_eq!(status, 200, "{what} {action}: {body}");
+            assert_eq!(body["target"]["kind"], resource.kind);
+            assert_eq!(body["target"]["version"], resource.version);
+            match action {
+                "reconcile" => {
+                    let at = body["requestedAt"].as_str().unwrap();
+                    assert_eq!(
+                        annotation(&after, "reconcile.fluxcd.io/requestedAt"),
+                        Some(at),
+                        "{what}"
+                    );
+                    let forced = matches!(
+                        resource.kind.as_str(),
+                        "HelmRelease" | "ResourceSetInputProvider"
+                    );
+                    assert_eq!(
+                        annotation(&after, "reconcile.fluxcd.io/forceAt"),
+                        forced.then_some(at),
+                        "{what}"
+                    );
+                    assert_eq!(
+                        after.data["spec"], before.data["spec"],
+                        "{what}: reconcile leaves the spec alone"
+                    );
+                }
+                "suspend" => {
+                    match annotation_key {
+                        Some(key) => {
+                            assert_eq!(annotation(&after, key), Some("disabled"), "{what}")
+                        }
+                        None => assert_eq!(after.data["spec"]["suspend"], true, "{what}"),
+                    }
+                    assert_eq!(
+                        annotation(&after, "fluxcd.controlplane.io/suspendedBy"),
+                        Some("alice"),
+                        "{what}"
+                    );
+                    // Suspended: reconcile is refused, a second suspend changes nothing.
+                    if kind.takes(flux_web::kinds::Action::Reconcile) {
+                        let (status, body) =
+                            call(&app, "POST", &path(resource, &ns, name, "reconcile"), None).await;
+                        assert_eq!(
+                            (status, body["code"].as_str()),
+                            (409, Some("suspended")),
+                            "{what}: {body}"
+                        );
+                    }
+                    let (status, body) =
+                        call(&app, "POST", &path(resource, &ns, name, "suspend"), None).await;
+                    assert_eq!(
+                        (status, body["changed"].as_bool()),
+                        (200, Some(false)),
+                        "{what}: {body}"
+                    );
+                    assert_eq!(
+                        version(&read(&bed, &ns, resource, name).await),
+                        version(&after),
+                        "{what}"
+                    );
+                }
+                _ => {
+                    match annotation_key {
+                        Some(key) => assert_eq!(annotation(&after, key), Some("enabled"), "{what}"),
+                        None => assert_eq!(after.data["spec"].get("suspend"), None, "{what}"),
+                    }
+                    assert_eq!(
+                        annotation(&after, "fluxcd.controlplane.io/suspendedBy"),
+                        None,
+                        "{what}"
+                    );
+                    assert_eq!(
+                        annotation(&after, "reconcile.fluxcd.io/requestedAt"),
+                        body["requestedAt"].as_str(),
+                        "{what}"
+                    );
+                    let mut spec_after = after.data["spec"].clone();
+                    if let Some(s) = spec_after.as_object_mut() {
+                        s.remove("suspend");
+                    }
+                    assert_eq!(
+                        spec_after, spec,
+                        "{what}: resume leaves the rest of the spec alone"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn suspend_records_who_and_why_and_resume_clears_both() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("reason").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&resource, &ns, name)).await;
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&resource, &ns, name, "suspend"),
+        Some(json!({"reason": "incident 42"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let suspended = read(&bed, &ns, &resource, name).await;
+    assert_eq!(
+        annotation(&suspended, "fluxcd.controlplane.io/suspendedBy"),
+        Some("alice")
+    );
+    assert_eq!(
+        annotation(&suspended, "fluxcd.controlplane.io/suspendedReason"),
+        Some("incident 42")
+    );
+
+    let (status, _) = call(&app, "POST", &path(&resource, &ns, name, "resume"), None).await;
+    assert_eq!(status, 200);
+    let resumed = read(&bed, &ns, &resource, name).await;
+    assert_eq!(
+        annotation(&resumed, "fluxcd.controlplane.io/suspendedReason"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn rbac_decides_with_the_custom_verb_and_in_impersonated_mode_the_native_one_too() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("matrix").await;
+    let other = bed.namespace("matrix-other").await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    for namespace in [&ns, &other] {
+        create(&bed, namespace, &resource, name, spec.clone()).await;
+    }
+    let rule = |verbs: &[&str]| json!([{"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": verbs}]);
+    bed.grant_rules(
+        &ns,
+        "both",
+        rule(&["get", "patch", "reconcile"]),
+        ("Group", "both"),
+    )
+    .await;
+    bed.grant_rules(
+        &ns,
+        "patch-only",
+        rule(&["get", "patch"]),
+        ("Group", "patchers"),
+    )
+    .await;
+    bed.grant_rules(
+        &ns,
+        "verb-only",
+        rule(&["get", "reconcile"]),
+        ("Group", "reconcilers"),
+    )
+    .await;
+    let reconcile = |namespace: &str| path(&resource, namespace, name, "reconcile");
+
+    let as_group = |group: &'static str, access: &'static str| Settings {
+        username: "carol",
+        groups: match group {
+            "both" => &["both"],
+            "patchers" => &["patchers"],
+            _ => &["reconcilers"],
+        },
+        access,
+        ..Settings::default()
+    };
+
+    let both = flux_web(&bed, as_group("both", "Impersonated")).await;
+    let allowed = eventually(
+        "carol in both may reconcile",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(&both, "POST", &reconcile(&ns), None).await;
+            (status == 200).then_some(body)
+        },
+    )
+    .await;
+    assert_eq!(allowed["changed"], true);
+
+    let unchanged = |namespace: String| {
+        let bed = &bed;
+        let resource = &resource;
+        async move { version(&read(bed, &namespace, resource, name).await) }
+    };
+
+    // patch without the custom verb: 403 naming the missing rule, nothing written.
+    let before = unchanged(ns.clone()).await;
+    let patchers = flux_web(&bed, as_group("patchers", "Impersonated")).await;
+    let (status, body) = call(&patchers, "POST", &reconcile(&ns), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("user 'carol' may not reconcile")
+            && detail.contains("verb 'reconcile' on 'kustomizations'"),
+        "{detail}"
+    );
+    assert_eq!(unchanged(ns.clone()).await, before);
+
+    // the custom verb without patch: refused by Kubernetes when impersonating...
+    let reconcilers = flux_web(&bed, as_group("reconcilers", "Impersonated")).await;
+    let (status, body) = call(&reconcilers, "POST", &reconcile(&ns), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert_eq!(unchanged(ns.clone()).await, before);
+    // ...and allowed in FineGrained mode, where the server writes.
+    let fine_grained = flux_web(&bed, as_group("reconcilers", "FineGrained")).await;
+    let (status, body) = call(&fine_grained, "POST", &reconcile(&ns), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(unchanged(ns.clone()).await, before);
+
+    // A Role reaches its own namespace only.
+    let before_other = unchanged(other.clone()).await;
+    let (status, body) = call(&both, "POST", &reconcile(&other), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert_eq!(unchanged(other.clone()).await, before_other);
+}
+
+#[tokio::test]
+async fn the_listing_names_what_is_allowed_and_the_missing_rule_for_what_is_not() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("listing").await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    bed.grant_rules(
+        &ns,
+        "devs",
+        json!([{"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"],
+        "verbs": ["get", "patch", "reconcile", "suspend"]}]),
+        ("Group", "devs"),
+    )
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    let listing_path = listing(&resource, &ns, name);
+    until_allowed(&app, &listing_path).await;
+    let (status, listing) = call(&app, "GET", &listing_path, None).await;
+    assert_eq!(status, 200, "{listing}");
+    let by_action = |a: &str| {
+        listing["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["action"] == a)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_action("reconcile")["allowed"], true);
+    assert_eq!(by_action("suspend")["allowed"], true);
+    assert_eq!(by_action("resume")["reason"], "not_suspended");
+    // The source does not exist: pull says so instead of failing the listing.
+    assert_eq!(by_action("pull")["allowed"], false);
+
+    let mallory = flux_web(
+        &bed,
+        Settings {
+            username: "mallory",
+            groups: &[],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let (status, body) = call(&mallory, "GET", &listing_path, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "mallory may not even read it: {body}"
+    );
+}
+
+#[tokio::test]
+async fn pull_reconciles_the_source_and_is_refused_while_the_source_is_suspended() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("pull").await;
+    grant_alice_everything(&bed, &ns).await;
+    let objects = flux_objects();
+    let (ks, ks_name, ks_spec) = &objects[0];
+    let (repo, repo_name, repo_spec) = &objects[2];
+    create(&bed, &ns, ks, ks_name, ks_spec.clone()).await;
+    create(&bed, &ns, repo, repo_name, repo_spec.clone()).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(ks, &ns, ks_name)).await;
+
+    let ks_before = version(&read(&bed, &ns, ks, ks_name).await);
+    let (status, body) = call(&app, "POST", &path(ks, &ns, ks_name, "pull"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["reconciled"],
+        json!([format!("GitRepository/{ns}/repo")])
+    );
+    let pulled = read(&bed, &ns, repo, repo_name).await;
+    assert_eq!(
+        annotation(&pulled, "reconcile.fluxcd.io/requestedAt"),
+        body["requestedAt"].as_str()
+    );
+    assert_eq!(
+        version(&read(&bed, &ns, ks, ks_name).await),
+        ks_before,
+        "the Kustomization itself is untouched"
+    );
+    let events = web_events(&bed, &ns).await;
+    assert!(events.iter().any(
+        |e| e.involved_object.kind.as_deref() == Some("GitRepository")
+            && e.metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/action"]
+                == "reconcile"
+    ));
+
+    let (status, _) = call(&app, "POST", &path(repo, &ns, repo_name, "suspend"), None).await;
+    assert_eq!(status, 200);
+    let repo_before = version(&read(&bed, &ns, repo, repo_name).await);
+    let (status, body) = call(&app, "POST", &path(ks, &ns, ks_name, "pull"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("source_suspended")),
+        "{body}"
+    );
+    assert_eq!(
+        version(&read(&bed, &ns, repo, repo_name).await),
+        repo_before
+    );
+
+    // An ExternalArtifact source cannot be pulled.
+    let ea_ks = "from-ea";
+    create(&bed, &ns, ks, ea_ks, json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "ExternalArtifact", "name": "ea"}})).await;
+    let (status, body) = call(&app, "POST", &path(ks, &ns, ea_ks, "pull"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("not_applicable")),
+        "{body}"
+    );
+}
+
+/// A loopback HTTP server that keeps what notification-controller would receive.
+async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |axum::Json(event): axum::Json<Value>| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(event);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (address, received)
+}
+
+#[tokio::test]
+async fn each_action_leaves_an_event_of_its_own_that_is_forwarded_to_notification_controller() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("audit").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let (address, received) = receiver().await;
+    let app = flux_web(
+        &bed,
+        Settings {
+            notification_controller: Some(address),
+            ..Settings::default()
+        },
+    )
+    .await;
+    until_allowed(&app, &listing(&resource, &ns, name)).await;
+
+    for _ in 0..2 {
+        let (status, body) =
+            call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(
+        events.len(),
+        2,
+        "two actions in the same second are two events: {events:?}"
+    );
+    let event = &events[0];
+    assert_eq!(
+        event.message.as_deref(),
+        Some(format!("User 'alice' performed action 'reconcile' for 'Kustomization/{ns}/{name}' on the web UI").as_str())
+    );
+    assert_eq!(event.type_.as_deref(), Some("Normal"));
+    assert_eq!(event.involved_object.kind.as_deref(), Some("Kustomization"));
+    assert_eq!(event.involved_object.name.as_deref(), Some(name));
+    let annotations = event.metadata.annotations.clone().unwrap();
+    assert_eq!(annotations["event.toolkit.fluxcd.io/action"], "reconcile");
+    assert_eq!(annotations["event.toolkit.fluxcd.io/username"], "alice");
+    assert_eq!(annotations["event.toolkit.fluxcd.io/groups"], "devs");
+    assert_eq!(annotations["kustomize.toolkit.fluxcd.io/token"].len(), 36);
+
+    let forwarded = eventually(
+        "the receiver to get both events",
+        Duration::from_secs(10),
+        || async {
+            let got = received.lock().unwrap().clone();
+            (got.len() == 2).then_some(got)
+        },
+    )
+    .await;
+    assert_eq!(forwarded[0]["reason"], "WebAction");
+    assert_eq!(forwarded[0]["severity"], "info");
+    assert_eq!(forwarded[0]["involvedObject"]["name"], name);
+    assert!(
+        forwarded[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("on the web UI")
+    );
+}
+
+#[tokio::test]
+async fn a_notification_controller_that_is_down_fails_nothing_and_audit_off_writes_no_event() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("audit-down").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let closed = format!("http://127.0.0.1:{}/", support::process::free_port());
+    let app = flux_web(
+        &bed,
+        Settings {
+            notification_controller: Some(closed),
+            ..Settings::default()
+        },
+    )
+    .await;
+    until_allowed(&app, &listing(&resource, &ns, name)).await;
+    let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(web_events(&bed, &ns).await.len(), 1);
+
+    let silent = flux_web(
+        &bed,
+        Settings {
+            audit: false,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let (status, _) = call(
+        &silent,
+        "POST",
+        &path(&resource, &ns, name, "reconcile"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        web_events(&bed, &ns).await.len(),
+        1,
+        "no event with audit off"
+    );
+
+    // A dry run writes nothing and records nothing.
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("{}?dryRun=true", path(&resource, &ns, name, "suspend")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["dryRun"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+    assert_eq!(web_events(&bed, &ns).await.len(), 1);
+}
+
+#[tokio::test]
+async fn reconcile_with_wait_answers_once_the_controller_handled_the_request() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("wait").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&resource, &ns, name)).await;
+
+    // A stand-in for kustomize-controller: copies requestedAt into the status, as Flux does.
+    let api = dynamic(&bed, &ns, &resource).await;
+    let controller = tokio::spawn(async move {
+        let requested = eventually("a reconcile request", Duration::from_secs(20), || async {
+            let object = api.get(name).await.ok()?;
+            annotation(&object, "reconcile.fluxcd.io/requestedAt").map(str::to_owned)
+        })
+        .await;
+        let status = json!({"status": {
+            "lastHandledReconcileAt": requested,
+            "conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded",
+                "message": "Applied revision: main@sha1:abc", "lastTransitionTime": "2026-11-23T22:00:00Z"}],
+        }});
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&status))
+            .await
+            .unwrap();
+    });
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("{}?wait=20s", path(&resource, &ns, name, "reconcile")),
+        None,
+    )
+    .await;
+    controller.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["handled"], true, "{body}");
+    assert_eq!(body["ready"]["status"], "True");
+    assert_eq!(body["ready"]["reason"], "ReconciliationSucceeded");
+
+    // Nobody answers this time: the wait ends and says so.
+    let (status, body) = call(
+        &app,
+        "POST",
+        &format!("{}?wait=1s", path(&resource, &ns, name, "reconcile")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["handled"].as_bool()),
+        (200, Some(false)),
+        "{body}"
+    );
+}

@@ -1,0 +1,98 @@
+//! flux-web's router in-process, connected to the test bed as the server identity, with a
+//! config of the test's choosing.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use flux_web::clock::SystemClock;
+use flux_web::cluster::Cluster;
+use flux_web::config::Config;
+use flux_web::health::Readiness;
+use flux_web::server::{AppState, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{Testbed, User};
+
+/// How the test configures flux-web.
+pub struct Settings<'a> {
+    pub username: &'a str,
+    pub groups: &'a [&'a str],
+    pub access: &'a str,
+    pub audit: bool,
+    pub notification_controller: Option<String>,
+}
+
+impl Default for Settings<'_> {
+    fn default() -> Self {
+        Self {
+            username: "alice",
+            groups: &["devs"],
+            access: "Impersonated",
+            audit: true,
+            notification_controller: None,
+        }
+    }
+}
+
+pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
+    let mut spec = json!({
+        "authentication": {"type": "Anonymous", "anonymous": {"username": settings.username, "groups": settings.groups}},
+        "userActions": {"access": settings.access, "audit": if settings.audit { json!(["*"]) } else { json!([]) }},
+    });
+    if let Some(address) = settings.notification_controller {
+        spec["notificationController"] = json!({"address": address});
+    }
+    let yaml = serde_json::to_string(&json!({
+        "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config", "spec": spec,
+    }))
+    .unwrap();
+    let config = Config::from_yaml(&yaml).unwrap();
+    let cluster = Cluster::connect(Some(std::path::Path::new(bed.kubeconfig(User::Server))))
+        .await
+        .unwrap();
+    let (_tx, readiness) = Readiness::fixed(Ok(()));
+    router(AppState::new(
+        config,
+        cluster,
+        readiness,
+        Arc::new(SystemClock),
+        "flux-web-test".into(),
+    ))
+}
+
+/// Sends a request and returns the status and JSON body.
+pub async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = http::Request::builder().method(method).uri(path);
+    let body = match body {
+        Some(value) => {
+            request = request.header("content-type", "application/json");
+            Body::from(value.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// What the flux-web server's ClusterRole will grant in deploy/: impersonation, reviews,
+/// events, and reading and patching Flux objects (FineGrained writes).
+pub async fn grant_server_actions(bed: &Testbed) {
+    bed.grant_server("testbed-flux-web-actions", json!([
+        {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
+        {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
+        {"apiGroups": super::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch", "patch"]},
+    ])).await;
+}
