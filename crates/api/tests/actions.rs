@@ -260,14 +260,17 @@ async fn until_allowed(app: &axum::Router, path: &str) {
 }
 
 async fn web_events(bed: &Testbed, ns: &str) -> Vec<Event> {
+    bed_events(bed, ns, "WebAction").await
+}
+
+async fn bed_events(bed: &Testbed, ns: &str, reason: &str) -> Vec<Event> {
     let events = Api::<Event>::namespaced(bed.client(User::Admin).await, ns)
         .list(&ListParams::default())
         .await
         .unwrap();
-    events
-        .items
-        .into_iter()
-        .filter(|e| e.reason.as_deref() == Some("WebAction"))
+    let items = events.items.into_iter();
+    items
+        .filter(|e| e.reason.as_deref() == Some(reason))
         .collect()
 }
 
@@ -860,4 +863,50 @@ async fn reconcile_with_wait_answers_once_the_controller_handled_the_request() {
         (200, Some(false)),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn with_audit_denied_a_refused_action_leaves_a_warning_event_and_changes_nothing() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("denied").await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    let settings = |audit_denied| Settings {
+        username: "bob",
+        groups: &["ops"],
+        audit_denied,
+        ..Settings::default()
+    };
+
+    let quiet = flux_web(&bed, settings(false)).await;
+    let (status, _) = call(
+        &quiet,
+        "POST",
+        &path(&resource, &ns, name, "reconcile"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(bed_events(&bed, &ns, "WebActionRefused").await.is_empty());
+
+    let app = flux_web(&bed, settings(true)).await;
+    let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let refused = bed_events(&bed, &ns, "WebActionRefused").await;
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].type_.as_deref(), Some("Warning"));
+    assert_eq!(
+        refused[0].message.as_deref(),
+        Some(format!("User 'bob' was refused action 'reconcile' for 'Kustomization/{ns}/{name}' on the web UI").as_str())
+    );
+    let error = &refused[0].metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/error"];
+    assert!(error.starts_with("forbidden: "), "{error}");
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+    assert!(web_events(&bed, &ns).await.is_empty());
 }

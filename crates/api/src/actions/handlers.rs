@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use flux_web_shared::actions::{ActionListing, ActionResponse, SuspendRequest};
 
-use super::{act, listing};
+use super::{act_audited, listing};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::kinds::Action;
@@ -42,7 +42,7 @@ pub async fn post(
     let identity = caller?;
     let reason = body.reason.as_deref();
     Ok(Json(
-        act(
+        act_audited(
             &state.context(),
             &identity,
             &target,

@@ -22,7 +22,7 @@ use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
 use crate::access::{Access, Permit};
-use crate::audit::{Auditor, Entry};
+use crate::audit::{Auditor, Entry, Involved};
 use crate::auth::Identity;
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::{Cluster, Who};
@@ -42,7 +42,7 @@ pub struct Context<'a> {
 }
 
 /// Runs a state-changing action on a Flux object.
-pub async fn act(
+async fn act(
     ctx: &Context<'_>,
     identity: &Identity,
     target: &Target,
@@ -149,18 +149,44 @@ async fn audit(
     resource: &ApiResource,
     involved: &DynamicObject,
 ) {
-    ctx.audit
-        .record(
-            Entry {
-                identity: permit.identity(),
-                verb: permit.verb(),
-                resource,
-                involved,
+    let entry = Entry {
+        identity: permit.identity(),
+        verb: permit.verb(),
+        involved: Involved::of(resource, involved),
+        subject: None,
+    };
+    ctx.audit.record(entry, ctx.clock.now()).await;
+}
+
+/// Runs [`act`] and leaves a trace of a refusal: a log line with the identity always, and a
+/// Warning event with `auditDenied`. Bad input is not an attempt and leaves none.
+pub async fn act_audited(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    action: Action,
+    options: &ActionOptions,
+    reason: Option<&str>,
+) -> Result<ActionResponse, ApiError> {
+    let result = act(ctx, identity, target, action, options, reason).await;
+    if let Err(error) = &result {
+        let attempt = !matches!(
+            error,
+            ApiError::BadRequest { .. } | ApiError::NotImplemented(_)
+        );
+        if attempt && !options.dry_run {
+            let entry = Entry {
+                identity,
+                verb: action.verb(),
+                involved: Involved::target(target.kind, &target.namespace, &target.name),
                 subject: None,
-            },
-            ctx.clock.now(),
-        )
-        .await;
+            };
+            ctx.audit
+                .record_refusal(entry, error, ctx.clock.now())
+                .await;
+        }
+    }
+    result
 }
 
 /// Waits until the controller reports it handled `requested_at`, or `wait` passes. Answers

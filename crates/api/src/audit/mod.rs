@@ -21,20 +21,70 @@ use url::Url;
 use crate::auth::Identity;
 use crate::cluster::Cluster;
 use crate::config::UserActions;
+use crate::error::ApiError;
+use crate::kinds::Kind;
 
 pub const REASON: &str = "WebAction";
+/// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
+pub const REASON_REFUSED: &str = "WebActionRefused";
 pub const COMPONENT: &str = "flux-web";
+
+/// The object an audit event is about.
+#[derive(Debug, Clone)]
+pub struct Involved {
+    pub group: String,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+    pub resource_version: Option<String>,
+}
+
+impl Involved {
+    /// An object as read from the cluster.
+    pub fn of(resource: &ApiResource, object: &DynamicObject) -> Self {
+        Self {
+            group: resource.group.clone(),
+            api_version: resource.api_version.clone(),
+            kind: resource.kind.clone(),
+            namespace: object.metadata.namespace.clone().unwrap_or_default(),
+            name: object.metadata.name.clone().unwrap_or_default(),
+            uid: object.metadata.uid.clone(),
+            resource_version: object.metadata.resource_version.clone(),
+        }
+    }
+
+    /// An object known only by its address, as for a refused action.
+    pub fn target(kind: &Kind, namespace: &str, name: &str) -> Self {
+        Self {
+            group: kind.group.to_owned(),
+            api_version: kind.api_version(kind.version),
+            kind: kind.kind.to_owned(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            uid: None,
+            resource_version: None,
+        }
+    }
+}
 
 /// One action to record.
 pub struct Entry<'a> {
     pub identity: &'a Identity,
     /// The RBAC verb: pull is audited as `reconcile` of the source.
     pub verb: &'a str,
-    pub resource: &'a ApiResource,
-    /// The Flux object the event is about.
-    pub involved: &'a DynamicObject,
+    pub involved: Involved,
     /// For workload actions, the workload as `Kind/namespace/name`.
     pub subject: Option<String>,
+}
+
+/// How the action ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Done,
+    /// Refused or failed, with the problem the caller got.
+    Refused(&'a ApiError),
 }
 
 pub struct Auditor {
@@ -61,11 +111,30 @@ impl Auditor {
     }
 
     pub async fn record(&self, entry: Entry<'_>, now: Timestamp) {
-        if !self.settings.audits(entry.verb) {
-            return;
+        if self.settings.audits(entry.verb) {
+            self.write(&entry, Outcome::Done, now).await;
         }
+    }
+
+    /// Logs a refused or failed action with the identity, and records it as a Warning event
+    /// when `userActions.auditDenied` is on.
+    pub async fn record_refusal(&self, entry: Entry<'_>, error: &ApiError, now: Timestamp) {
+        tracing::info!(
+            user = entry.identity.username,
+            groups = ?entry.identity.groups,
+            verb = entry.verb,
+            target = format!("{}/{}/{}", entry.involved.kind, entry.involved.namespace, entry.involved.name),
+            code = error.code(),
+            "action refused: {error}"
+        );
+        if self.settings.audit_denied {
+            self.write(&entry, Outcome::Refused(error), now).await;
+        }
+    }
+
+    async fn write(&self, entry: &Entry<'_>, outcome: Outcome<'_>, now: Timestamp) {
         let token = uuid::Uuid::new_v4().to_string();
-        let event = event(&entry, now, &token, &self.instance);
+        let event = event(entry, outcome, now, &token, &self.instance);
         if let Err(e) = self.cluster.create_event(&event).await {
             tracing::error!(
                 user = entry.identity.username,
@@ -80,18 +149,27 @@ impl Auditor {
 }
 
 /// The message Flux Alerts match with `inclusionList: [".*on the web UI$"]`.
-pub fn message(username: &str, verb: &str, kind: &str, namespace: &str, name: &str) -> String {
+pub fn message(username: &str, verb: &str, involved: &Involved, outcome: Outcome<'_>) -> String {
+    let did = match outcome {
+        Outcome::Done => "performed",
+        Outcome::Refused(_) => "was refused",
+    };
     format!(
-        "User '{username}' performed action '{verb}' for '{kind}/{namespace}/{name}' on the web UI"
+        "User '{username}' {did} action '{verb}' for '{}/{}/{}' on the web UI",
+        involved.kind, involved.namespace, involved.name
     )
 }
 
 /// The Kubernetes Event of one action. Its name is unique per action, so repeats are never
 /// merged into a series and the trail keeps every one.
-pub fn event(entry: &Entry<'_>, now: Timestamp, token: &str, instance: &str) -> Event {
-    let meta = &entry.involved.metadata;
-    let namespace = meta.namespace.clone().unwrap_or_default();
-    let name = meta.name.clone().unwrap_or_default();
+pub fn event(
+    entry: &Entry<'_>,
+    outcome: Outcome<'_>,
+    now: Timestamp,
+    token: &str,
+    instance: &str,
+) -> Event {
+    let involved = &entry.involved;
     let mut annotations = BTreeMap::from([
         (
             "event.toolkit.fluxcd.io/action".to_owned(),
@@ -105,7 +183,7 @@ pub fn event(entry: &Entry<'_>, now: Timestamp, token: &str, instance: &str) -> 
             "event.toolkit.fluxcd.io/groups".to_owned(),
             entry.identity.groups.join(","),
         ),
-        (format!("{}/token", entry.resource.group), token.to_owned()),
+        (format!("{}/token", involved.group), token.to_owned()),
     ]);
     if let Some(subject) = &entry.subject {
         annotations.insert(
@@ -113,6 +191,16 @@ pub fn event(entry: &Entry<'_>, now: Timestamp, token: &str, instance: &str) -> 
             subject.clone(),
         );
     }
+    let (type_, reason) = match outcome {
+        Outcome::Done => ("Normal", REASON),
+        Outcome::Refused(error) => {
+            annotations.insert(
+                "event.toolkit.fluxcd.io/error".to_owned(),
+                format!("{}: {error}", error.code()),
+            );
+            ("Warning", REASON_REFUSED)
+        }
+    };
     let suffix: String = token
         .chars()
         .filter(char::is_ascii_hexdigit)
@@ -120,29 +208,28 @@ pub fn event(entry: &Entry<'_>, now: Timestamp, token: &str, instance: &str) -> 
         .collect();
     Event {
         metadata: ObjectMeta {
-            name: Some(format!("{name}.{suffix}")),
-            namespace: Some(namespace.clone()),
+            name: Some(format!("{}.{suffix}", involved.name)),
+            namespace: Some(involved.namespace.clone()),
             annotations: Some(annotations),
             ..Default::default()
         },
         involved_object: ObjectReference {
-            api_version: Some(entry.resource.api_version.clone()),
-            kind: Some(entry.resource.kind.clone()),
-            name: Some(name.clone()),
-            namespace: Some(namespace.clone()),
-            uid: meta.uid.clone(),
-            resource_version: meta.resource_version.clone(),
+            api_version: Some(involved.api_version.clone()),
+            kind: Some(involved.kind.clone()),
+            name: Some(involved.name.clone()),
+            namespace: Some(involved.namespace.clone()),
+            uid: involved.uid.clone(),
+            resource_version: involved.resource_version.clone(),
             ..Default::default()
         },
-        reason: Some(REASON.to_owned()),
+        reason: Some(reason.to_owned()),
         message: Some(message(
             &entry.identity.username,
             entry.verb,
-            &entry.resource.kind,
-            &namespace,
-            &name,
+            involved,
+            outcome,
         )),
-        type_: Some("Normal".to_owned()),
+        type_: Some(type_.to_owned()),
         source: Some(EventSource {
             component: Some(COMPONENT.to_owned()),
             ..Default::default()
@@ -175,7 +262,7 @@ pub fn flux_event(event: &Event) -> Value {
             "uid": involved.uid,
             "resourceVersion": involved.resource_version,
         },
-        "severity": "info",
+        "severity": if event.type_.as_deref() == Some("Warning") { "error" } else { "info" },
         "timestamp": event.last_timestamp.as_ref().map(|t| t.0.to_string()),
         "message": event.message,
         "reason": event.reason,
@@ -220,13 +307,13 @@ mod tests {
         let entry = Entry {
             identity: &identity,
             verb: "reconcile",
-            resource: &resource,
-            involved: &involved,
+            involved: Involved::of(&resource, &involved),
             subject: None,
         };
         let now: Timestamp = "2026-11-23T22:00:00Z".parse().unwrap();
         let event = event(
             &entry,
+            Outcome::Done,
             now,
             "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
             "flux-web-0",
@@ -277,16 +364,52 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_action_is_a_warning_that_says_why() {
+        let identity = identity();
+        let kind = crate::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let entry = Entry {
+            identity: &identity,
+            verb: "reconcile",
+            involved: Involved::target(kind, "apps", "web"),
+            subject: None,
+        };
+        let error = ApiError::Forbidden("missing RBAC rule".into());
+        let event = event(
+            &entry,
+            Outcome::Refused(&error),
+            Timestamp::UNIX_EPOCH,
+            "t",
+            "i",
+        );
+        assert_eq!(event.type_.as_deref(), Some("Warning"));
+        assert_eq!(event.reason.as_deref(), Some("WebActionRefused"));
+        assert_eq!(
+            event.message.as_deref(),
+            Some(
+                "User 'alice@example.com' was refused action 'reconcile' for 'Kustomization/apps/web' on the web UI"
+            )
+        );
+        assert_eq!(
+            event.metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/error"],
+            "forbidden: missing RBAC rule"
+        );
+        assert_eq!(
+            event.involved_object.api_version.as_deref(),
+            Some("kustomize.toolkit.fluxcd.io/v1")
+        );
+        assert_eq!(flux_event(&event)["severity"], "error");
+    }
+
+    #[test]
     fn workload_actions_name_their_subject() {
         let (identity, resource, involved) = (identity(), kustomizations(), involved());
         let entry = Entry {
             identity: &identity,
             verb: "restart",
-            resource: &resource,
-            involved: &involved,
+            involved: Involved::of(&resource, &involved),
             subject: Some("Deployment/apps/web".into()),
         };
-        let event = event(&entry, Timestamp::UNIX_EPOCH, "t", "i");
+        let event = event(&entry, Outcome::Done, Timestamp::UNIX_EPOCH, "t", "i");
         assert_eq!(
             event.metadata.annotations.unwrap()["event.toolkit.fluxcd.io/subject"],
             "Deployment/apps/web"

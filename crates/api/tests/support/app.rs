@@ -22,6 +22,7 @@ pub struct Settings<'a> {
     pub groups: &'a [&'a str],
     pub access: &'a str,
     pub audit: bool,
+    pub audit_denied: bool,
     pub notification_controller: Option<String>,
 }
 
@@ -32,6 +33,7 @@ impl Default for Settings<'_> {
             groups: &["devs"],
             access: "Impersonated",
             audit: true,
+            audit_denied: false,
             notification_controller: None,
         }
     }
@@ -40,7 +42,11 @@ impl Default for Settings<'_> {
 pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
     let mut spec = json!({
         "authentication": {"type": "Anonymous", "anonymous": {"username": settings.username, "groups": settings.groups}},
-        "userActions": {"access": settings.access, "audit": if settings.audit { json!(["*"]) } else { json!([]) }},
+        "userActions": {
+            "access": settings.access,
+            "audit": if settings.audit { json!(["*"]) } else { json!([]) },
+            "auditDenied": settings.audit_denied,
+        },
     });
     if let Some(address) = settings.notification_controller {
         spec["notificationController"] = json!({"address": address});
