@@ -910,3 +910,48 @@ async fn with_audit_denied_a_refused_action_leaves_a_warning_event_and_changes_n
     assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
     assert!(web_events(&bed, &ns).await.is_empty());
 }
+
+#[tokio::test]
+async fn in_fine_grained_mode_the_servers_own_missing_rbac_is_a_502_for_the_admin_not_a_403() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("server-rbac").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects()
+        .into_iter()
+        .find(|(r, _, _)| r.group == support::app::UNPATCHABLE_GROUP)
+        .unwrap();
+    create(&bed, &ns, &resource, name, spec).await;
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    let app = flux_web(
+        &bed,
+        Settings {
+            access: "FineGrained",
+            ..Settings::default()
+        },
+    )
+    .await;
+    let (status, body) = eventually(
+        "alice's grant to count",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) =
+                call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+            (status != 403).then_some((status, body))
+        },
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (502, Some("server_forbidden")),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("flux-web's own service account is not allowed"),
+        "{body}"
+    );
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+}

@@ -93,12 +93,22 @@ pub async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -
 }
 
 /// What the flux-web server's ClusterRole will grant in deploy/: impersonation, reviews,
-/// events, and reading and patching Flux objects (FineGrained writes).
+/// events, reading Flux objects and patching them (FineGrained writes), except in
+/// [`UNPATCHABLE_GROUP`], left out so that a test can show the server's own missing RBAC.
 pub async fn grant_server_actions(bed: &Testbed) {
+    let patchable: Vec<&str> = super::FLUX_GROUPS
+        .iter()
+        .copied()
+        .filter(|g| *g != UNPATCHABLE_GROUP)
+        .collect();
     bed.grant_server("testbed-flux-web-actions", json!([
         {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
         {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
-        {"apiGroups": super::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch", "patch"]},
+        {"apiGroups": super::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": patchable, "resources": ["*"], "verbs": ["patch"]},
     ])).await;
 }
+
+/// The Flux group the test server may read but not patch.
+pub const UNPATCHABLE_GROUP: &str = "image.toolkit.fluxcd.io";
