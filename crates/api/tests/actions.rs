@@ -8,12 +8,15 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Event;
-use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::{FLUX_GROUPS, Testbed, User, eventually};
+use support::objects::{
+    annotation, bed_events, create, dynamic, listing, path, read, until_allowed, version,
+    web_events,
+};
+use support::{FLUX_GROUPS, Testbed, eventually};
 
 /// Every Flux kind of the spec table with a spec its CRD accepts.
 fn flux_objects() -> Vec<(ApiResource, &'static str, Value)> {
@@ -175,57 +178,6 @@ fn flux_objects() -> Vec<(ApiResource, &'static str, Value)> {
     ]
 }
 
-async fn create(
-    bed: &Testbed,
-    ns: &str,
-    resource: &ApiResource,
-    name: &str,
-    spec: Value,
-) -> DynamicObject {
-    let object: DynamicObject = serde_json::from_value(json!({
-        "apiVersion": resource.api_version, "kind": resource.kind,
-        "metadata": {"name": name}, "spec": spec,
-    }))
-    .unwrap();
-    dynamic(bed, ns, resource)
-        .await
-        .create(&PostParams::default(), &object)
-        .await
-        .unwrap()
-}
-
-async fn dynamic(bed: &Testbed, ns: &str, resource: &ApiResource) -> Api<DynamicObject> {
-    Api::namespaced_with(bed.client(User::Admin).await, ns, resource)
-}
-
-async fn read(bed: &Testbed, ns: &str, resource: &ApiResource, name: &str) -> DynamicObject {
-    dynamic(bed, ns, resource).await.get(name).await.unwrap()
-}
-
-fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
-    object
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-}
-
-fn version(object: &DynamicObject) -> String {
-    object.metadata.resource_version.clone().unwrap()
-}
-
-fn listing(resource: &ApiResource, ns: &str, name: &str) -> String {
-    format!(
-        "/api/v1/{}/{}/{ns}/{name}/actions",
-        resource.group, resource.plural
-    )
-}
-
-fn path(resource: &ApiResource, ns: &str, name: &str, action: &str) -> String {
-    format!("{}/{action}", listing(resource, ns, name))
-}
-
 /// alice (in devs) may do every Flux action in `ns`.
 async fn grant_alice_everything(bed: &Testbed, ns: &str) {
     bed.grant_rules(
@@ -238,40 +190,6 @@ async fn grant_alice_everything(bed: &Testbed, ns: &str) {
         ("Group", "devs"),
     )
     .await;
-}
-
-/// RBAC reaches the authorizer through an informer: wait until alice's grant counts.
-async fn until_allowed(app: &axum::Router, path: &str) {
-    eventually(
-        "the grant to take effect",
-        Duration::from_secs(10),
-        || async {
-            let (status, body) = call(app, "GET", path, None).await;
-            (status == 200
-                && body["actions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|a| a["allowed"] == true))
-            .then_some(())
-        },
-    )
-    .await;
-}
-
-async fn web_events(bed: &Testbed, ns: &str) -> Vec<Event> {
-    bed_events(bed, ns, "WebAction").await
-}
-
-async fn bed_events(bed: &Testbed, ns: &str, reason: &str) -> Vec<Event> {
-    let events = Api::<Event>::namespaced(bed.client(User::Admin).await, ns)
-        .list(&ListParams::default())
-        .await
-        .unwrap();
-    let items = events.items.into_iter();
-    items
-        .filter(|e| e.reason.as_deref() == Some(reason))
-        .collect()
 }
 
 #[tokio::test]

@@ -31,6 +31,9 @@ pub struct ActionResponse {
     /// Sources reconciled by a pull, as `Kind/namespace/name`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reconciled: Vec<String>,
+    /// `run-job`: the name of the Job created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
     /// With `?wait=`: whether the controller handled the request before the wait ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handled: Option<bool>,
@@ -52,13 +55,16 @@ pub struct Condition {
     pub message: String,
 }
 
-/// Optional body of `suspend`.
+/// Optional body of a state-changing action.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SuspendRequest {
-    /// Why, shown beside "Suspended by".
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ActionRequest {
+    /// `suspend`: why, shown beside "Suspended by".
     #[serde(default)]
     pub reason: Option<String>,
+    /// `delete`: the Pod's grace period, instead of its own.
+    #[serde(default)]
+    pub grace_period_seconds: Option<u32>,
 }
 
 /// The answer of `GET .../actions`: what the caller may do to the object, and why not.

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use flux_web_shared::actions::{ActionListing, ActionResponse, SuspendRequest};
+use flux_web_shared::actions::{ActionListing, ActionRequest, ActionResponse};
 
 use super::{act_audited, listing};
 use crate::auth::Caller;
@@ -29,7 +29,7 @@ pub async fn post(
     Path(params): Path<Vec<(String, String)>>,
     options: ActionOptions,
     Caller(caller): Caller,
-    JsonBody(body): JsonBody<SuspendRequest>,
+    JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<ActionResponse>, ApiError> {
     let name = params
         .iter()
@@ -40,7 +40,6 @@ pub async fn post(
         ApiError::bad_request("unknown_action", format!("there is no action {name:?}"))
     })?;
     let identity = caller?;
-    let reason = body.reason.as_deref();
     Ok(Json(
         act_audited(
             &state.context(),
@@ -48,7 +47,7 @@ pub async fn post(
             &target,
             action,
             &options,
-            reason,
+            &body,
         )
         .await?,
     ))

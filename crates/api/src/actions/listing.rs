@@ -7,7 +7,7 @@ use futures::future::join_all;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
-use super::{Context, object, pull, wire_target};
+use super::{Context, object, pull, wire_target, workload};
 use crate::access::Decision;
 use crate::auth::Identity;
 use crate::cluster::Who;
@@ -81,7 +81,7 @@ async fn permission(
     let suspended = object::is_suspended(target.kind, object);
     let by = object::suspended_by(object).unwrap_or("someone");
     match action {
-        Action::Download | Action::Restart | Action::RunJob | Action::Delete => {
+        Action::Download => {
             return Ok(refuse(
                 "not_implemented",
                 ApiError::NotImplemented(action.name()).to_string(),
@@ -113,15 +113,10 @@ async fn permission(
         }
         _ => {}
     }
-    // In Impersonated mode the write also needs the native verb.
-    let mut verbs = vec![action.verb()];
-    if ctx.access.mode() == AccessMode::Impersonated {
-        verbs.push("patch");
-    }
-    for verb in verbs {
+    for (verb, resource, name) in required(ctx, action, resource, &target.name) {
         if let Decision::Denied(rule) = ctx
             .access
-            .check(identity, verb, resource, &target.namespace, &target.name)
+            .check(identity, verb, &resource, &target.namespace, name)
             .await?
         {
             return Ok(refuse("forbidden", rule));
@@ -138,4 +133,26 @@ fn allowed(action: Action) -> ActionPermission {
         reason: None,
         message: None,
     }
+}
+
+/// The checks an action needs, as (verb, resource, object name; empty for a create).
+fn required<'a>(
+    ctx: &Context<'_>,
+    action: Action,
+    resource: &ApiResource,
+    name: &'a str,
+) -> Vec<(&'static str, ApiResource, &'a str)> {
+    let mut checks = vec![(action.verb(), resource.clone(), name)];
+    match action {
+        // Creating Jobs is checked in either access mode.
+        Action::RunJob => checks.push(("create", workload::jobs(), "")),
+        // The custom verb of delete is the native one.
+        Action::Delete => {}
+        // In Impersonated mode the write also needs the native verb.
+        _ if ctx.access.mode() == AccessMode::Impersonated => {
+            checks.push(("patch", resource.clone(), name))
+        }
+        _ => {}
+    }
+    checks
 }

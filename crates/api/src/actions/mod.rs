@@ -7,6 +7,7 @@
 //!
 //! - [`object`] — Flux state and the patches, pure.
 //! - [`pull`] — finding and reconciling the upstream sources.
+//! - [`workload`] — rollout restart, run a Job, delete a Pod.
 //! - [`listing`] — `GET .../actions`.
 //! - [`handlers`] — the HTTP handlers.
 
@@ -14,10 +15,11 @@ pub mod handlers;
 pub mod listing;
 pub mod object;
 pub mod pull;
+pub mod workload;
 
 use std::time::Duration;
 
-use flux_web_shared::actions::{ActionResponse, Condition, Target as WireTarget};
+use flux_web_shared::actions::{ActionRequest, ActionResponse, Condition, Target as WireTarget};
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
@@ -48,8 +50,9 @@ async fn act(
     target: &Target,
     action: Action,
     options: &ActionOptions,
-    reason: Option<&str>,
+    request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
+    let reason = request.reason.as_deref();
     if !target.kind.takes(action) {
         return Err(not_applicable(target, action));
     }
@@ -61,9 +64,11 @@ async fn act(
     match action {
         Action::Reconcile | Action::Suspend | Action::Resume => {}
         Action::Pull => return pull::run(ctx, identity, target, &resource, options).await,
-        Action::Download | Action::Restart | Action::RunJob | Action::Delete => {
-            return Err(ApiError::NotImplemented(action.name()));
+        Action::Restart | Action::RunJob | Action::Delete => {
+            let grace = request.grace_period_seconds;
+            return workload::run(ctx, identity, target, &resource, action, options, grace).await;
         }
+        Action::Download => return Err(ApiError::NotImplemented(action.name())),
     }
     let permit = ctx
         .access
@@ -166,9 +171,9 @@ pub async fn act_audited(
     target: &Target,
     action: Action,
     options: &ActionOptions,
-    reason: Option<&str>,
+    request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
-    let result = act(ctx, identity, target, action, options, reason).await;
+    let result = act(ctx, identity, target, action, options, request).await;
     if let Err(error) = &result {
         let attempt = !matches!(
             error,
@@ -229,6 +234,7 @@ fn response(
         dry_run,
         requested_at: None,
         reconciled: Vec::new(),
+        job: None,
         handled: None,
         ready: None,
     }

@@ -7,6 +7,7 @@
 //! queue with retries.
 
 mod forward;
+pub mod manager;
 
 use std::collections::BTreeMap;
 

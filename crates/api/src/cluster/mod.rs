@@ -14,7 +14,7 @@ use k8s_openapi::api::authorization::v1::{
 };
 use k8s_openapi::api::core::v1::Event;
 use kube::Resource;
-use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
 
@@ -205,6 +205,67 @@ impl Cluster {
         self.send(who, request).await
     }
 
+    /// A server-side apply of `body` owned by field manager `flux-web`, forced: flux-web takes
+    /// the fields it sets even if another manager set them before.
+    pub async fn apply(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+        body: &serde_json::Value,
+        dry_run: bool,
+    ) -> Result<DynamicObject, ClusterError> {
+        let mut params = PatchParams::apply(FIELD_MANAGER).force();
+        params.dry_run = dry_run;
+        let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+            .patch(name, &params, &Patch::Apply(body))
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        self.send(who, request).await
+    }
+
+    pub async fn create(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: &str,
+        body: &serde_json::Value,
+        dry_run: bool,
+    ) -> Result<DynamicObject, ClusterError> {
+        let params = PostParams {
+            dry_run,
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+        };
+        let bytes = serde_json::to_vec(body).map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+            .create(&params, bytes)
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        self.send(who, request).await
+    }
+
+    pub async fn delete(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+        grace_period_seconds: Option<u32>,
+        dry_run: bool,
+    ) -> Result<(), ClusterError> {
+        let params = DeleteParams {
+            dry_run,
+            grace_period_seconds,
+            ..Default::default()
+        };
+        let mut request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+            .delete(name, &params)
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        impersonate(who, &mut request)?;
+        // The answer is the object or a Status, depending on the kind: only success matters.
+        self.client.request_text(request).await?;
+        Ok(())
+    }
+
     /// Asks whether `username` in `groups` may `verb` the named object.
     pub async fn review(
         &self,
@@ -255,15 +316,20 @@ impl Cluster {
         who: Who<'_>,
         mut request: http::Request<Vec<u8>>,
     ) -> Result<DynamicObject, ClusterError> {
-        if let Who::User { username, groups } = who {
-            let headers = request.headers_mut();
-            headers.insert(IMPERSONATE_USER, header_value(username)?);
-            for group in groups {
-                headers.append(IMPERSONATE_GROUP, header_value(group)?);
-            }
-        }
+        impersonate(who, &mut request)?;
         Ok(self.client.request::<DynamicObject>(request).await?)
     }
+}
+
+fn impersonate(who: Who<'_>, request: &mut http::Request<Vec<u8>>) -> Result<(), ClusterError> {
+    if let Who::User { username, groups } = who {
+        let headers = request.headers_mut();
+        headers.insert(IMPERSONATE_USER, header_value(username)?);
+        for group in groups {
+            headers.append(IMPERSONATE_GROUP, header_value(group)?);
+        }
+    }
+    Ok(())
 }
 
 /// The field manager of every write flux-web makes.

@@ -107,6 +107,8 @@ pub async fn grant_server_actions(bed: &Testbed) {
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
         {"apiGroups": super::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch"]},
         {"apiGroups": patchable, "resources": ["*"], "verbs": ["patch"]},
+        // The audit of workload actions follows owners up to the managing Flux object.
+        {"apiGroups": ["apps", "batch"], "resources": ["*"], "verbs": ["get"]},
     ])).await;
 }
 

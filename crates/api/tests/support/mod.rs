@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod app;
+pub mod objects;
 pub mod process;
 
 use std::sync::atomic::{AtomicU32, Ordering};

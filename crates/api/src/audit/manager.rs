@@ -1,0 +1,163 @@
+//! Which Flux object manages a workload, so that the audit event of a workload action lands
+//! where Flux users look: on the Kustomization, HelmRelease or ResourceSet that applied it.
+//! A Pod is first followed up its controller owners to its workload (Pod → ReplicaSet →
+//! Deployment, Pod → Job → CronJob, ...). Reads are made as the server and are best effort:
+//! what cannot be read ends the search where it is.
+
+use kube::api::DynamicObject;
+use kube::core::{ApiResource, GroupVersionKind};
+
+use super::Involved;
+use crate::cluster::{Cluster, Who};
+use crate::kinds::{self, Kind};
+
+/// How many owners up a Pod's workload may be (Pod → Job → CronJob is two).
+const MAX_OWNERS: usize = 4;
+
+/// Label prefixes of the Flux appliers, in the order the spec checks them, with the group
+/// and Kind of the object they name.
+const MANAGERS: [(&str, &str, &str); 3] = [
+    (
+        "kustomize.toolkit.fluxcd.io",
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+    ),
+    (
+        "helm.toolkit.fluxcd.io",
+        "helm.toolkit.fluxcd.io",
+        "HelmRelease",
+    ),
+    (
+        "resourceset.fluxcd.controlplane.io",
+        "fluxcd.controlplane.io",
+        "ResourceSet",
+    ),
+];
+
+/// The object an event about `workload` is about, and the workload as `Kind/ns/name`.
+pub async fn involved(
+    cluster: &Cluster,
+    kind: &Kind,
+    workload: &DynamicObject,
+) -> (Involved, String) {
+    let namespace = workload.metadata.namespace.clone().unwrap_or_default();
+    let subject = format!(
+        "{}/{namespace}/{}",
+        kind.kind,
+        workload.metadata.name.clone().unwrap_or_default()
+    );
+    let Ok(resource) = cluster.resource(kind).await else {
+        return (
+            Involved::target(
+                kind,
+                &namespace,
+                workload.metadata.name.as_deref().unwrap_or_default(),
+            ),
+            subject,
+        );
+    };
+    let (resource, top) = top_workload(cluster, resource, workload.clone(), &namespace).await;
+    match managed_by(cluster, &top, &namespace).await {
+        Some(manager) => (manager, subject),
+        None => (Involved::of(&resource, &top), subject),
+    }
+}
+
+/// Follows controller owners of the kinds that own Pods, up to the topmost.
+async fn top_workload(
+    cluster: &Cluster,
+    mut resource: ApiResource,
+    mut object: DynamicObject,
+    namespace: &str,
+) -> (ApiResource, DynamicObject) {
+    for _ in 0..MAX_OWNERS {
+        let owner = object
+            .metadata
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| o.controller == Some(true))
+            .and_then(|o| owner_resource(&o.api_version, &o.kind).map(|r| (r, o.name.clone())));
+        let Some((owner_resource, name)) = owner else {
+            break;
+        };
+        match cluster
+            .get(Who::Server, &owner_resource, namespace, &name)
+            .await
+        {
+            Ok(owner) => {
+                resource = owner_resource;
+                object = owner;
+            }
+            Err(e) => {
+                tracing::debug!(
+                    "audit: owner {} {name} not readable: {e}",
+                    owner_resource.kind
+                );
+                break;
+            }
+        }
+    }
+    (resource, object)
+}
+
+fn owner_resource(api_version: &str, kind: &str) -> Option<ApiResource> {
+    let plural = match (api_version, kind) {
+        ("apps/v1", "ReplicaSet") => "replicasets",
+        ("apps/v1", "Deployment") => "deployments",
+        ("apps/v1", "StatefulSet") => "statefulsets",
+        ("apps/v1", "DaemonSet") => "daemonsets",
+        ("batch/v1", "Job") => "jobs",
+        ("batch/v1", "CronJob") => "cronjobs",
+        _ => return None,
+    };
+    let (group, version) = api_version.split_once('/')?;
+    Some(ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(group, version, kind),
+        plural,
+    ))
+}
+
+/// The Flux object named by the workload's labels, read for its uid when possible.
+async fn managed_by(
+    cluster: &Cluster,
+    workload: &DynamicObject,
+    namespace: &str,
+) -> Option<Involved> {
+    let labels = workload.metadata.labels.as_ref()?;
+    let (name, ns, kind) = MANAGERS.iter().find_map(|(prefix, group, kind)| {
+        let name = labels.get(&format!("{prefix}/name"))?;
+        let ns = labels
+            .get(&format!("{prefix}/namespace"))
+            .map_or(namespace, String::as_str);
+        Some((name.clone(), ns.to_owned(), kinds::by_kind(group, kind)?))
+    })?;
+    let read = async {
+        let resource = cluster.resource(kind).await.ok()?;
+        let object = cluster.get(Who::Server, &resource, &ns, &name).await.ok()?;
+        Some(Involved::of(&resource, &object))
+    };
+    Some(
+        read.await
+            .unwrap_or_else(|| Involved::target(kind, &ns, &name)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_kinds_that_own_pods_are_followed() {
+        assert_eq!(
+            owner_resource("apps/v1", "ReplicaSet").unwrap().plural,
+            "replicasets"
+        );
+        assert_eq!(
+            owner_resource("batch/v1", "CronJob").unwrap().plural,
+            "cronjobs"
+        );
+        assert!(owner_resource("v1", "Node").is_none());
+        assert!(owner_resource("example.com/v1", "Widget").is_none());
+    }
+}

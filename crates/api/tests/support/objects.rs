@@ -1,0 +1,106 @@
+//! Flux objects and workloads on the test bed: create, read, and the API paths of flux-web.
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, DynamicObject, ListParams, PostParams};
+use kube::core::ApiResource;
+use serde_json::{Value, json};
+
+use super::{Testbed, User, app::call, eventually};
+
+/// Creates a Flux object of `resource` with `spec` as admin.
+pub async fn create(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    name: &str,
+    spec: Value,
+) -> DynamicObject {
+    let object = json!({
+        "apiVersion": resource.api_version, "kind": resource.kind,
+        "metadata": {"name": name}, "spec": spec,
+    });
+    create_object(bed, ns, resource, object).await
+}
+
+/// Creates any object as admin.
+pub async fn create_object(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    object: Value,
+) -> DynamicObject {
+    let object: DynamicObject = serde_json::from_value(object).unwrap();
+    dynamic(bed, ns, resource)
+        .await
+        .create(&PostParams::default(), &object)
+        .await
+        .unwrap()
+}
+
+pub async fn dynamic(bed: &Testbed, ns: &str, resource: &ApiResource) -> Api<DynamicObject> {
+    Api::namespaced_with(bed.client(User::Admin).await, ns, resource)
+}
+
+pub async fn read(bed: &Testbed, ns: &str, resource: &ApiResource, name: &str) -> DynamicObject {
+    dynamic(bed, ns, resource).await.get(name).await.unwrap()
+}
+
+pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
+    object
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(key)
+        .map(String::as_str)
+}
+
+pub fn version(object: &DynamicObject) -> String {
+    object.metadata.resource_version.clone().unwrap()
+}
+
+pub fn listing(resource: &ApiResource, ns: &str, name: &str) -> String {
+    format!(
+        "/api/v1/{}/{}/{ns}/{name}/actions",
+        resource.group, resource.plural
+    )
+}
+
+pub fn path(resource: &ApiResource, ns: &str, name: &str, action: &str) -> String {
+    format!("{}/{action}", listing(resource, ns, name))
+}
+
+/// RBAC reaches the authorizer through an informer: wait until alice's grant counts.
+pub async fn until_allowed(app: &axum::Router, path: &str) {
+    eventually(
+        "the grant to take effect",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(app, "GET", path, None).await;
+            (status == 200
+                && body["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|a| a["allowed"] == true))
+            .then_some(())
+        },
+    )
+    .await;
+}
+
+pub async fn web_events(bed: &Testbed, ns: &str) -> Vec<Event> {
+    bed_events(bed, ns, "WebAction").await
+}
+
+pub async fn bed_events(bed: &Testbed, ns: &str, reason: &str) -> Vec<Event> {
+    let events = Api::<Event>::namespaced(bed.client(User::Admin).await, ns)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let items = events.items.into_iter();
+    items
+        .filter(|e| e.reason.as_deref() == Some(reason))
+        .collect()
+}

@@ -1,0 +1,412 @@
+//! Workload actions against the test bed, with kube-controller-manager running so that
+//! Deployments, StatefulSets, CronJobs and Pods behave as in a cluster.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+use support::app::{Settings, call, flux_web, grant_server_actions};
+use support::objects::{create_object, listing, path, read, until_allowed, web_events};
+use support::{Testbed, User, eventually};
+
+fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
+}
+
+fn deployments() -> ApiResource {
+    resource("apps", "Deployment", "deployments")
+}
+
+fn pod_template(app: &str) -> Value {
+    json!({
+        "metadata": {"labels": {"app": app}},
+        "spec": {"containers": [{"name": app, "image": "registry.invalid/app:1"}]},
+    })
+}
+
+fn deployment(name: &str, labels: Value) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}}, "template": pod_template(name)},
+    })
+}
+
+fn kustomize_labels(ns: &str) -> Value {
+    json!({"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns})
+}
+
+/// alice (in devs) may take the workload actions in `ns`.
+async fn grant_alice_workloads(bed: &Testbed, ns: &str) {
+    bed.grant_rules(ns, "devs-workloads", json!([
+        {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets", "daemonsets"], "verbs": ["get", "patch", "restart"]},
+        {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get", "restart"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "delete"]},
+    ]), ("Group", "devs")).await;
+}
+
+async fn replica_sets_of(bed: &Testbed, ns: &str, app: &str) -> Vec<ReplicaSet> {
+    Api::<ReplicaSet>::namespaced(bed.client(User::Admin).await, ns)
+        .list(&ListParams::default().labels(&format!("app={app}")))
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test]
+async fn restart_rolls_a_deployment_owns_its_annotation_and_audits_on_the_kustomization() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("restart").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let deployments = deployments();
+    create_object(
+        &bed,
+        &ns,
+        &deployments,
+        deployment("web", kustomize_labels(&ns)),
+    )
+    .await;
+    eventually("the first ReplicaSet", Duration::from_secs(30), || async {
+        (replica_sets_of(&bed, &ns, "web").await.len() == 1).then_some(())
+    })
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&deployments, &ns, "web")).await;
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&deployments, &ns, "web", "restart"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let restarted = read(&bed, &ns, &deployments, "web").await;
+    let at = restarted.data["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].clone();
+    assert_eq!(at, body["requestedAt"]);
+    eventually(
+        "a new ReplicaSet for the restarted template",
+        Duration::from_secs(30),
+        || async { (replica_sets_of(&bed, &ns, "web").await.len() == 2).then_some(()) },
+    )
+    .await;
+
+    let owner = restarted
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .find(|f| f.manager.as_deref() == Some("flux-web"))
+        .unwrap();
+    assert_eq!(owner.operation.as_deref(), Some("Apply"));
+    assert!(
+        serde_json::to_string(&owner.fields_v1)
+            .unwrap()
+            .contains("f:kubectl.kubernetes.io/restartedAt")
+    );
+
+    // Another manager's apply that leaves the annotation out does not take it away.
+    let other = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 2}});
+    Api::<DynamicObject>::namespaced_with(bed.client(User::Admin).await, &ns, &deployments)
+        .patch(
+            "web",
+            &PatchParams::apply("someone-else").force(),
+            &Patch::Apply(&other),
+        )
+        .await
+        .unwrap();
+    let after = read(&bed, &ns, &deployments, "web").await;
+    assert_eq!(after.data["spec"]["replicas"], 2);
+    assert_eq!(
+        after.data["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
+        at
+    );
+
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0].involved_object.kind.as_deref(),
+        Some("Kustomization")
+    );
+    assert_eq!(events[0].involved_object.name.as_deref(), Some("apps"));
+    let annotations = events[0].metadata.annotations.as_ref().unwrap();
+    assert_eq!(
+        annotations["event.toolkit.fluxcd.io/subject"],
+        format!("Deployment/{ns}/web")
+    );
+    assert_eq!(annotations["event.toolkit.fluxcd.io/action"], "restart");
+}
+
+#[tokio::test]
+async fn restart_of_a_missing_workload_is_a_404_and_creates_nothing() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("restart-missing").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    let deployments = deployments();
+    let (status, body) = eventually(
+        "alice's grant to count",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(
+                &app,
+                "POST",
+                &path(&deployments, &ns, "ghost", "restart"),
+                None,
+            )
+            .await;
+            (status != 403).then_some((status, body))
+        },
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    let api =
+        Api::<DynamicObject>::namespaced_with(bed.client(User::Admin).await, &ns, &deployments);
+    assert!(api.get_opt("ghost").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_unmanaged_deployment_is_its_own_audit_subject() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("unmanaged").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let deployments = deployments();
+    create_object(&bed, &ns, &deployments, deployment("solo", json!({}))).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&deployments, &ns, "solo")).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&deployments, &ns, "solo", "restart"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(
+        events[0].involved_object.kind.as_deref(),
+        Some("Deployment")
+    );
+    assert_eq!(events[0].involved_object.name.as_deref(), Some("solo"));
+}
+
+fn cronjob(name: &str) -> Value {
+    json!({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": name},
+        "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {
+            "metadata": {"labels": {"team": "data"}, "annotations": {"purpose": "backup"}},
+            "spec": {"template": {"spec": {"restartPolicy": "Never",
+                "containers": [{"name": "backup", "image": "registry.invalid/backup:1"}]}}},
+        }},
+    })
+}
+
+#[tokio::test]
+async fn run_job_creates_an_owned_job_per_click_marked_with_who_asked() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("runjob").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let cronjobs = resource("batch", "CronJob", "cronjobs");
+    let created = create_object(&bed, &ns, &cronjobs, cronjob("backup")).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&cronjobs, &ns, "backup")).await;
+
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let (status, body) = call(
+            &app,
+            "POST",
+            &path(&cronjobs, &ns, "backup", "run-job"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        names.push(body["job"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(names[0], names[1], "two clicks, two Jobs");
+    let jobs = Api::<Job>::namespaced(bed.client(User::Admin).await, &ns);
+    for name in &names {
+        let job = jobs.get(name).await.unwrap();
+        assert!(name.starts_with("backup-") && name.len() <= 63);
+        let annotations = job.metadata.annotations.clone().unwrap();
+        assert_eq!(annotations["cronjob.kubernetes.io/instantiate"], "manual");
+        assert_eq!(annotations["fluxcd.controlplane.io/createdBy"], "alice");
+        assert_eq!(annotations["purpose"], "backup");
+        assert_eq!(job.metadata.labels.clone().unwrap()["team"], "data");
+        let template_annotations = job
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .metadata
+            .as_ref()
+            .unwrap()
+            .annotations
+            .clone()
+            .unwrap();
+        assert_eq!(
+            template_annotations["fluxcd.controlplane.io/createdBy"],
+            "alice"
+        );
+        let owner = &job.metadata.owner_references.clone().unwrap()[0];
+        assert_eq!(
+            (owner.kind.as_str(), owner.name.as_str(), owner.controller),
+            ("CronJob", "backup", Some(true))
+        );
+        assert_eq!(Some(&owner.uid), created.metadata.uid.as_ref());
+    }
+    // The job controller runs them: each gets its Pod.
+    let pods = Api::<Pod>::namespaced(bed.client(User::Admin).await, &ns);
+    eventually("a Pod for each Job", Duration::from_secs(30), || async {
+        let list = pods.list(&ListParams::default()).await.ok()?;
+        let owners: Vec<&str> = list
+            .items
+            .iter()
+            .flat_map(|p| p.metadata.owner_references.iter().flatten())
+            .map(|o| o.name.as_str())
+            .collect();
+        names
+            .iter()
+            .all(|n| owners.contains(&n.as_str()))
+            .then_some(())
+    })
+    .await;
+
+    // Without `create jobs` the CronJob's restart verb is not enough.
+    let bob = flux_web(
+        &bed,
+        Settings {
+            username: "bob",
+            groups: &["ops"],
+            ..Settings::default()
+        },
+    )
+    .await;
+    bed.grant_rules(
+        &ns,
+        "ops-cronjobs",
+        json!([
+            {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get", "restart"]},
+        ]),
+        ("Group", "ops"),
+    )
+    .await;
+    let (status, body) = eventually("bob's grant to count", Duration::from_secs(10), || async {
+        let (status, body) = call(
+            &bob,
+            "POST",
+            &path(&cronjobs, &ns, "backup", "run-job"),
+            None,
+        )
+        .await;
+        (body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("'create' on 'jobs'")))
+        .then_some((status, body))
+    })
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert_eq!(
+        jobs.list(&ListParams::default()).await.unwrap().items.len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn delete_removes_a_pod_and_audits_on_the_helm_release_of_its_statefulset() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("delete").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let statefulsets = resource("apps", "StatefulSet", "statefulsets");
+    create_object(&bed, &ns, &statefulsets, json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "db", "labels": {
+            "helm.toolkit.fluxcd.io/name": "database", "helm.toolkit.fluxcd.io/namespace": ns,
+        }},
+        "spec": {"replicas": 1, "serviceName": "db", "selector": {"matchLabels": {"app": "db"}}, "template": pod_template("db")},
+    })).await;
+    let pods_api = Api::<Pod>::namespaced(bed.client(User::Admin).await, &ns);
+    // The statefulset controller makes db-0 once the namespace's service account exists.
+    eventually("the StatefulSet's Pod", Duration::from_secs(60), || async {
+        pods_api.get_opt("db-0").await.ok().flatten()
+    })
+    .await;
+    let pods = resource("", "Pod", "pods");
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&pods, &ns, "db-0")).await;
+
+    // bob may not delete: the Pod stays.
+    let bob = flux_web(
+        &bed,
+        Settings {
+            username: "bob",
+            groups: &["ops"],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let (status, body) = call(&bob, "POST", &path(&pods, &ns, "db-0", "delete"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let before = pods_api.get("db-0").await.unwrap();
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&pods, &ns, "db-0", "delete"),
+        Some(json!({"gracePeriodSeconds": 0})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    eventually(
+        "the Pod to be gone or replaced",
+        Duration::from_secs(30),
+        || async {
+            let now = pods_api.get_opt("db-0").await.ok()?;
+            (now.map(|p| p.metadata.uid) != Some(before.metadata.uid.clone())).then_some(())
+        },
+    )
+    .await;
+
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0].involved_object.kind.as_deref(),
+        Some("HelmRelease")
+    );
+    assert_eq!(events[0].involved_object.name.as_deref(), Some("database"));
+    assert_eq!(
+        events[0].metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/subject"],
+        format!("Pod/{ns}/db-0")
+    );
+    assert_eq!(
+        events[0].metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/action"],
+        "delete"
+    );
+}
