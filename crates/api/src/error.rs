@@ -37,6 +37,16 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    /// The object has no artifact (yet), or storage does not have it.
+    #[error("{0}")]
+    NoArtifact(String),
+    #[error("{0}")]
+    TooLarge(String),
+    /// Source storage failed, refused the guard, or answered oddly.
+    #[error("{0}")]
+    Storage(String),
+    #[error("{0}")]
+    StorageTimeout(String),
     /// The object's state refuses the action; `code` is `suspended`, `source_suspended`...
     #[error("{detail}")]
     State { code: &'static str, detail: String },
@@ -45,8 +55,6 @@ pub enum ApiError {
     /// The server's own identity lacks RBAC: for the admin to fix, not the user.
     #[error("flux-web's own service account is not allowed to do this: {0}")]
     ServerForbidden(String),
-    #[error("the action {0} is not available in this version of flux-web yet")]
-    NotImplemented(&'static str),
     #[error("Kubernetes did not accept the request: {0}")]
     Upstream(String),
     #[error("the Kubernetes API is unavailable: {0}")]
@@ -89,7 +97,10 @@ impl ApiError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::NoRoute(_) | Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NoRoute(_) | Self::NotFound(_) | Self::NoArtifact(_) => StatusCode::NOT_FOUND,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Storage(_) => StatusCode::BAD_GATEWAY,
+            Self::StorageTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -98,7 +109,6 @@ impl ApiError {
             Self::NotLoggedIn => StatusCode::UNAUTHORIZED,
             Self::ActionsDisabled | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::State { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::ServerForbidden(_) | Self::Upstream(_) | Self::Unavailable(_) => {
                 StatusCode::BAD_GATEWAY
             }
@@ -117,9 +127,12 @@ impl ApiError {
             Self::ActionsDisabled => "actions_disabled",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::NoArtifact(_) => "no_artifact",
+            Self::TooLarge(_) => "artifact_too_large",
+            Self::Storage(_) => "storage_failed",
+            Self::StorageTimeout(_) => "storage_timeout",
             Self::Conflict(_) => "conflict",
             Self::ServerForbidden(_) => "server_forbidden",
-            Self::NotImplemented(_) => "not_implemented",
             Self::Upstream(_) => "upstream_rejected",
             Self::Unavailable(_) => "kubernetes_unavailable",
         }

@@ -8,6 +8,7 @@
 //! - [`auth`] — who is calling.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
 //! - [`actions`] — the actions and their listing.
+//! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`kinds`] — the kinds flux-web knows and what each can do.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod kinds;

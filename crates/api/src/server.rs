@@ -59,6 +59,7 @@ impl AppState {
     pub fn context(&self) -> Context<'_> {
         Context {
             cluster: &self.cluster,
+            download: &self.config.download,
             access: &self.access,
             audit: &self.audit,
             clock: self.clock.as_ref(),

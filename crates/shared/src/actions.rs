@@ -72,6 +72,16 @@ pub struct ActionRequest {
 pub struct ActionListing {
     pub target: Target,
     pub actions: Vec<ActionPermission>,
+    /// An ArtifactGenerator's ExternalArtifacts, each downloadable with `?artifact=<name>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<ArtifactRef>,
+}
+
+/// An ExternalArtifact made by an ArtifactGenerator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactRef {
+    pub name: String,
+    pub namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,7 +91,7 @@ pub struct ActionPermission {
     pub verb: String,
     pub allowed: bool,
     /// Machine-readable reason when not allowed: `forbidden`, `suspended`, `not_suspended`,
-    /// `source_suspended`, `not_applicable`, `actions_disabled`, `not_logged_in`.
+    /// `source_suspended`, `not_applicable`, `no_artifact`, `actions_disabled`, `not_logged_in`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The sentence for people, naming the missing RBAC rule for `forbidden`.

@@ -2,7 +2,7 @@
 //! when not, a machine-readable reason and the sentence for people. The SPA draws its buttons
 //! from this, never from guesses.
 
-use flux_web_shared::actions::{ActionListing, ActionPermission};
+use flux_web_shared::actions::{ActionListing, ActionPermission, ArtifactRef};
 use futures::future::join_all;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
@@ -12,6 +12,7 @@ use crate::access::Decision;
 use crate::auth::Identity;
 use crate::cluster::Who;
 use crate::config::Access as AccessMode;
+use crate::download;
 use crate::error::ApiError;
 use crate::kinds::Action;
 use crate::target::Target;
@@ -53,9 +54,18 @@ pub async fn list(
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
+    let artifacts = if target.kind.kind == "ArtifactGenerator" {
+        download::inventory(&object)
+            .into_iter()
+            .map(|(name, namespace)| ArtifactRef { name, namespace })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ActionListing {
         target: wire_target(&resource, &target.namespace, &target.name),
         actions,
+        artifacts,
     })
 }
 
@@ -81,10 +91,10 @@ async fn permission(
     let suspended = object::is_suspended(target.kind, object);
     let by = object::suspended_by(object).unwrap_or("someone");
     match action {
-        Action::Download => {
+        Action::Download if !has_artifact(target, object) => {
             return Ok(refuse(
-                "not_implemented",
-                ApiError::NotImplemented(action.name()).to_string(),
+                "no_artifact",
+                "no artifact to download yet".to_owned(),
             ));
         }
         Action::Reconcile if suspended => {
@@ -146,8 +156,8 @@ fn required<'a>(
     match action {
         // Creating Jobs is checked in either access mode.
         Action::RunJob => checks.push(("create", workload::jobs(), "")),
-        // The custom verb of delete is the native one.
-        Action::Delete => {}
+        // The custom verb of delete is the native one; a download writes nothing.
+        Action::Delete | Action::Download => {}
         // In Impersonated mode the write also needs the native verb.
         _ if ctx.access.mode() == AccessMode::Impersonated => {
             checks.push(("patch", resource.clone(), name))
@@ -155,4 +165,12 @@ fn required<'a>(
         _ => {}
     }
     checks
+}
+
+fn has_artifact(target: &Target, object: &DynamicObject) -> bool {
+    if target.kind.kind == "ArtifactGenerator" {
+        !download::inventory(object).is_empty()
+    } else {
+        download::Artifact::of(object).is_some()
+    }
 }

@@ -28,6 +28,7 @@ use crate::audit::{Auditor, Entry, Involved};
 use crate::auth::Identity;
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::{Cluster, Who};
+use crate::config::DownloadPolicy;
 use crate::error::ApiError;
 use crate::kinds::Action;
 use crate::target::{ActionOptions, Target};
@@ -38,6 +39,7 @@ const WAIT_POLL: Duration = Duration::from_millis(250);
 /// What an action needs of the server.
 pub struct Context<'a> {
     pub cluster: &'a Cluster,
+    pub download: &'a DownloadPolicy,
     pub access: &'a Access,
     pub audit: &'a Auditor,
     pub clock: &'a dyn Clock,
@@ -68,7 +70,13 @@ async fn act(
             let grace = request.grace_period_seconds;
             return workload::run(ctx, identity, target, &resource, action, options, grace).await;
         }
-        Action::Download => return Err(ApiError::NotImplemented(action.name())),
+        // A download is a GET that streams; it has its own entry point.
+        Action::Download => {
+            return Err(ApiError::MethodNotAllowed {
+                method: "POST".into(),
+                path: format!("{}/actions/download", describe(target)),
+            });
+        }
     }
     let permit = ctx
         .access
@@ -177,7 +185,7 @@ pub async fn act_audited(
     if let Err(error) = &result {
         let attempt = !matches!(
             error,
-            ApiError::BadRequest { .. } | ApiError::NotImplemented(_)
+            ApiError::BadRequest { .. } | ApiError::MethodNotAllowed { .. }
         );
         if attempt && !options.dry_run {
             let entry = Entry {

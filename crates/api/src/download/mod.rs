@@ -1,0 +1,341 @@
+//! `GET .../actions/download`: the artifact of a source, streamed from source-controller's
+//! storage to the caller without holding it in memory, checked against
+//! `status.artifact.digest` on the way.
+//!
+//! - [`guard`] — where artifacts may be fetched from (SSRF guard).
+//! - [`verify`] — the stream that checks digest and size.
+
+pub mod guard;
+mod verify;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+
+use crate::actions::Context;
+use crate::audit::{Entry, Involved};
+use crate::auth::Identity;
+use crate::config::DownloadPolicy;
+use crate::error::ApiError;
+use crate::kinds::{self, Action};
+use crate::target::Target;
+use verify::{Hasher, Verified};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest pause between two reads from storage before the download is given up.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What `status.artifact` says of a file in storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub url: String,
+    pub digest: String,
+    pub revision: String,
+    pub size: Option<u64>,
+}
+
+impl Artifact {
+    pub fn of(object: &DynamicObject) -> Option<Self> {
+        let artifact = &object.data["status"]["artifact"];
+        Some(Self {
+            url: artifact["url"]
+                .as_str()
+                .filter(|u| !u.is_empty())?
+                .to_owned(),
+            digest: artifact["digest"].as_str().unwrap_or_default().to_owned(),
+            revision: artifact["revision"].as_str().unwrap_or_default().to_owned(),
+            size: artifact["size"].as_u64(),
+        })
+    }
+}
+
+/// `<kind>-<namespace>-<name>-<short revision>.tar.gz`; the revision's hash cut to 7
+/// characters (`main@sha1:1a2b3c4…` → `1a2b3c4`), a plain version kept (`6.5.4`).
+pub fn filename(kind: &str, namespace: &str, name: &str, revision: &str) -> String {
+    let short: String = match revision.rsplit_once(':') {
+        Some((_, hash)) => hash.chars().take(7).collect(),
+        None => revision
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .collect(),
+    };
+    let kind = kind.to_ascii_lowercase();
+    if short.is_empty() {
+        format!("{kind}-{namespace}-{name}.tar.gz")
+    } else {
+        format!("{kind}-{namespace}-{name}-{short}.tar.gz")
+    }
+}
+
+/// The names an ArtifactGenerator lets download, from its `status.inventory`.
+pub fn inventory(generator: &DynamicObject) -> Vec<(String, String)> {
+    generator.data["status"]["inventory"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            Some((
+                entry["name"].as_str()?.to_owned(),
+                entry["namespace"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+pub async fn download(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    artifact_name: Option<&str>,
+) -> Result<Response, ApiError> {
+    if !target.kind.takes(Action::Download) {
+        return Err(ApiError::bad_request(
+            "not_applicable",
+            format!("{} has no artifact to download", target.kind.kind),
+        ));
+    }
+    let generator = target.kind.kind == "ArtifactGenerator";
+    if artifact_name.is_some() != generator {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "?artifact= names an ExternalArtifact of an ArtifactGenerator, and only there",
+        ));
+    }
+    let resource = ctx
+        .cluster
+        .resource(target.kind)
+        .await
+        .map_err(ApiError::as_server)?;
+    let permit = ctx
+        .access
+        .authorize(
+            identity,
+            Action::Download.verb(),
+            &resource,
+            &target.namespace,
+            &target.name,
+        )
+        .await?;
+    let object = ctx
+        .cluster
+        .get(permit.writer(), &resource, &target.namespace, &target.name)
+        .await
+        .map_err(|e| permit.write_error(e))?;
+    let (holder_resource, holder) = match artifact_name {
+        None => (resource.clone(), object.clone()),
+        Some(name) => {
+            let (_, namespace) = inventory(&object)
+                .into_iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| {
+                    ApiError::NoArtifact(format!(
+                        "{name} is not in the inventory of ArtifactGenerator {}/{}",
+                        target.namespace, target.name
+                    ))
+                })?;
+            let kind = kinds::by_kind("source.toolkit.fluxcd.io", "ExternalArtifact")
+                .ok_or_else(|| ApiError::NotFound("ExternalArtifact kind".into()))?;
+            let resource = ctx
+                .cluster
+                .resource(kind)
+                .await
+                .map_err(ApiError::as_server)?;
+            let external = ctx
+                .cluster
+                .get(permit.writer(), &resource, &namespace, name)
+                .await
+                .map_err(|e| permit.write_error(e))?;
+            (resource, external)
+        }
+    };
+    let holder_name = holder.metadata.name.clone().unwrap_or_default();
+    let holder_namespace = holder.metadata.namespace.clone().unwrap_or_default();
+    let what = format!("{}/{holder_namespace}/{holder_name}", holder_resource.kind);
+    let artifact = Artifact::of(&holder)
+        .ok_or_else(|| ApiError::NoArtifact(format!("{what} has no artifact yet")))?;
+    let policy = ctx.download;
+    if artifact.size.is_some_and(|size| size > policy.max_size) {
+        return Err(too_large(&what, policy.max_size));
+    }
+    let (hasher, expected) = Hasher::for_digest(&artifact.digest).ok_or_else(|| {
+        ApiError::Storage(format!(
+            "{what}: cannot check the digest {:?}",
+            artifact.digest
+        ))
+    })?;
+    let response = fetch(&artifact.url, policy, &what).await?;
+    let length = response.content_length();
+    if length.is_some_and(|l| l > policy.max_size) {
+        return Err(too_large(&what, policy.max_size));
+    }
+    record(ctx, identity, &resource, &object).await;
+    let name = filename(
+        &holder_resource.kind,
+        &holder_namespace,
+        &holder_name,
+        &artifact.revision,
+    );
+    let body = Body::from_stream(Verified::new(
+        response.bytes_stream(),
+        hasher,
+        expected,
+        policy.max_size,
+        what,
+    ));
+    let mut builder = Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/gzip")
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        )
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(length) = length {
+        builder = builder.header(header::CONTENT_LENGTH, length);
+    }
+    builder
+        .body(body)
+        .map_err(|e| ApiError::Storage(e.to_string()))
+}
+
+/// The download is audited on the object asked for: the ArtifactGenerator, or the source.
+async fn record(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    resource: &ApiResource,
+    object: &DynamicObject,
+) {
+    let entry = Entry {
+        identity,
+        verb: Action::Download.verb(),
+        involved: Involved::of(resource, object),
+        subject: None,
+    };
+    ctx.audit.record(entry, ctx.clock.now()).await;
+}
+
+fn too_large(what: &str, max: u64) -> ApiError {
+    ApiError::TooLarge(format!(
+        "{what} is larger than download.maxSize ({max} bytes)"
+    ))
+}
+
+/// Asks storage for the file, after the URL and every address it resolves to pass the
+/// guard; the connection goes to a checked address, so a second lookup cannot change it.
+async fn fetch(
+    text: &str,
+    policy: &DownloadPolicy,
+    what: &str,
+) -> Result<reqwest::Response, ApiError> {
+    let refused = |e: guard::Refused| ApiError::Storage(e.to_string());
+    let url = guard::check_url(text, policy.allow_loopback).map_err(refused)?;
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| ApiError::Storage(format!("{what}: cannot resolve {host}: {e}")))?
+        .collect();
+    for address in &addresses {
+        guard::check_address(&url, address.ip(), policy.allow_loopback).map_err(refused)?;
+    }
+    let Some(address) = addresses.first() else {
+        return Err(ApiError::Storage(format!(
+            "{what}: {host} resolves to nothing"
+        )));
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .resolve(&host, *address)
+        .build()
+        .map_err(|e| ApiError::Storage(e.to_string()))?;
+    let response = client.get(url.clone()).send().await.map_err(|e| {
+        if e.is_timeout() {
+            ApiError::StorageTimeout(format!("{what}: storage did not answer in time"))
+        } else {
+            ApiError::Storage(format!("{what}: storage unreachable: {e}"))
+        }
+    })?;
+    let status = response.status();
+    if status.is_redirection() {
+        return Err(ApiError::Storage(format!(
+            "{what}: storage answered with a redirect, which is not followed"
+        )));
+    }
+    if status == StatusCode::NOT_FOUND {
+        return Err(ApiError::NoArtifact(format!(
+            "{what}: the artifact is not in storage (yet)"
+        )));
+    }
+    if !status.is_success() {
+        return Err(ApiError::Storage(format!(
+            "{what}: storage answered {status}"
+        )));
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn filenames_name_kind_namespace_name_and_short_revision() {
+        let cases = [
+            (
+                "GitRepository",
+                "main@sha1:1a2b3c4d5e6f",
+                "gitrepository-apps-web-1a2b3c4.tar.gz",
+            ),
+            (
+                "OCIRepository",
+                "latest@sha256:9f8e7d6c5b4a",
+                "ocirepository-apps-web-9f8e7d6.tar.gz",
+            ),
+            ("HelmChart", "6.5.4", "helmchart-apps-web-6.5.4.tar.gz"),
+            ("Bucket", "", "bucket-apps-web.tar.gz"),
+            (
+                "ExternalArtifact",
+                "v1/../\"x",
+                "externalartifact-apps-web-v1..x.tar.gz",
+            ),
+        ];
+        for (kind, revision, expected) in cases {
+            assert_eq!(
+                filename(kind, "apps", "web", revision),
+                expected,
+                "{revision}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_artifact_and_the_inventory_are_read_from_status() {
+        let object: DynamicObject = serde_json::from_value(json!({"metadata": {"name": "g"}, "status": {
+            "artifact": {"url": "http://s.flux-system.svc/a.tar.gz", "digest": "sha256:ab", "revision": "r", "size": 5},
+            "inventory": [{"name": "out", "namespace": "apps", "digest": "d", "filename": "f"}],
+        }}))
+        .unwrap();
+        let artifact = Artifact::of(&object).unwrap();
+        assert_eq!(
+            (artifact.url.as_str(), artifact.size),
+            ("http://s.flux-system.svc/a.tar.gz", Some(5))
+        );
+        assert_eq!(inventory(&object), [("out".to_owned(), "apps".to_owned())]);
+        let empty: DynamicObject =
+            serde_json::from_value(json!({"metadata": {"name": "g"}})).unwrap();
+        assert_eq!(Artifact::of(&empty), None);
+    }
+}
