@@ -41,7 +41,7 @@ integration: ## Integration tests on the test bed (started and stopped around th
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
-	cargo test -p flux-web --test '*'; rc=$$?; \
+	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
 	exit $$rc

@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{OBJECT}/actions"), get(actions::handlers::list))
         .route(
             &format!("{OBJECT}/actions/{{action}}"),
-            post(actions::handlers::post),
+            post(actions::handlers::post).get(actions::handlers::download),
         )
         .fallback(no_api_route)
         .method_not_allowed_fallback(method_not_allowed);

@@ -23,6 +23,7 @@ pub struct Settings<'a> {
     pub access: &'a str,
     pub audit: bool,
     pub audit_denied: bool,
+    pub allow_loopback: bool,
     pub notification_controller: Option<String>,
 }
 
@@ -34,12 +35,14 @@ impl Default for Settings<'_> {
             access: "Impersonated",
             audit: true,
             audit_denied: false,
+            allow_loopback: false,
             notification_controller: None,
         }
     }
 }
 
-pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
+/// The config file flux-web runs with for `settings`.
+pub fn config_yaml(settings: Settings<'_>) -> String {
     let mut spec = json!({
         "authentication": {"type": "Anonymous", "anonymous": {"username": settings.username, "groups": settings.groups}},
         "userActions": {
@@ -48,13 +51,18 @@ pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
             "auditDenied": settings.audit_denied,
         },
     });
+    spec["download"] = json!({"allowLoopback": settings.allow_loopback});
     if let Some(address) = settings.notification_controller {
         spec["notificationController"] = json!({"address": address});
     }
-    let yaml = serde_json::to_string(&json!({
+    serde_json::to_string(&json!({
         "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config", "spec": spec,
     }))
-    .unwrap();
+    .unwrap()
+}
+
+pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
+    let yaml = config_yaml(settings);
     let config = Config::from_yaml(&yaml).unwrap();
     let cluster = Cluster::connect(Some(std::path::Path::new(bed.kubeconfig(User::Server))))
         .await
