@@ -65,13 +65,18 @@ fn big_digest() -> String {
     )
 }
 
-/// The storage: `/artifact.tar.gz` (64 KiB), `/redirect` to it, `/big.tar.gz` (500 MiB).
+/// The storage: `/artifact.tar.gz` (64 KiB), `/redirect` to it, `/broken` (a 500),
+/// `/big.tar.gz` (500 MiB).
 async fn storage() -> String {
     let app = axum::Router::new()
         .route("/artifact.tar.gz", get(|| async { file(64 << 10) }))
         .route(
             "/redirect",
             get(|| async { Redirect::temporary("/artifact.tar.gz") }),
+        )
+        .route(
+            "/broken",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         )
         .route(
             "/big.tar.gz",
@@ -267,6 +272,7 @@ async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifa
         &digest,
     )
     .await;
+    source(&bed, &ns, "broken", &format!("{base}/broken"), &digest).await;
     create(
         &bed,
         &ns,
@@ -298,6 +304,13 @@ async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifa
         (&allowed, "metadata", 502, "storage_failed", "literal IP"),
         (&strict, "loopback", 502, "storage_failed", "literal IP"),
         (&allowed, "fresh", 404, "no_artifact", "no artifact yet"),
+        (
+            &allowed,
+            "broken",
+            502,
+            "storage_failed",
+            "storage answered 500",
+        ),
     ];
     for (app, name, status, code, detail) in cases {
         let (got, body) = call(app, "GET", &path(&repos, &ns, name, "download"), None).await;

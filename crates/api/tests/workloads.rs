@@ -410,3 +410,61 @@ async fn delete_removes_a_pod_and_audits_on_the_helm_release_of_its_statefulset(
         "delete"
     );
 }
+
+#[tokio::test]
+async fn a_workloads_listing_says_whether_its_pods_may_be_deleted() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("wl-listing").await;
+    grant_alice_workloads(&bed, &ns).await;
+    bed.grant_rules(
+        &ns,
+        "ops-read",
+        json!([
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]},
+        ]),
+        ("Group", "ops"),
+    )
+    .await;
+    let deployments = deployments();
+    create_object(&bed, &ns, &deployments, deployment("web", json!({}))).await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    until_allowed(&alice, &listing(&deployments, &ns, "web")).await;
+    let (status, body) = call(&alice, "GET", &listing(&deployments, &ns, "web"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["actions"],
+        json!([{"action": "restart", "verb": "restart", "allowed": true}])
+    );
+    assert_eq!(body["deletePods"]["allowed"], true);
+
+    let bob = flux_web(
+        &bed,
+        Settings {
+            username: "bob",
+            groups: &["ops"],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let (status, body) = eventually("bob's grant to count", Duration::from_secs(10), || async {
+        let (status, body) = call(&bob, "GET", &listing(&deployments, &ns, "web"), None).await;
+        (status == 200).then_some((status, body))
+    })
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["actions"][0]["reason"], "forbidden");
+    assert!(
+        body["actions"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("verb 'restart' on 'deployments' in API group 'apps'")
+    );
+    assert_eq!(body["deletePods"]["allowed"], false);
+    assert!(
+        body["deletePods"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("verb 'delete' on 'pods' in API group 'core'")
+    );
+}

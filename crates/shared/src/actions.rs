@@ -75,6 +75,13 @@ pub struct ActionListing {
     /// An ArtifactGenerator's ExternalArtifacts, each downloadable with `?artifact=<name>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<ArtifactRef>,
+    /// For a workload: whether the caller may delete its Pods (the namespace's `delete pods`).
+    #[serde(
+        rename = "deletePods",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub delete_pods: Option<ActionPermission>,
 }
 
 /// An ExternalArtifact made by an ArtifactGenerator.

@@ -14,7 +14,7 @@ use crate::cluster::Who;
 use crate::config::Access as AccessMode;
 use crate::download;
 use crate::error::ApiError;
-use crate::kinds::Action;
+use crate::kinds::{self, Action, Workload};
 use crate::target::Target;
 
 pub async fn list(
@@ -62,10 +62,17 @@ pub async fn list(
     } else {
         Vec::new()
     };
+    let delete_pods = match (target.kind.workload, caller) {
+        (Some(Workload::Restart | Workload::RunJob), Ok(identity)) => {
+            Some(may_delete_pods(ctx, identity, target).await?)
+        }
+        _ => None,
+    };
     Ok(ActionListing {
         target: wire_target(&resource, &target.namespace, &target.name),
         actions,
         artifacts,
+        delete_pods,
     })
 }
 
@@ -173,4 +180,31 @@ fn has_artifact(target: &Target, object: &DynamicObject) -> bool {
     } else {
         download::Artifact::of(object).is_some()
     }
+}
+
+/// The workload page offers to delete its Pods: may the caller, in this namespace?
+async fn may_delete_pods(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+) -> Result<ActionPermission, ApiError> {
+    let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
+    let resource = ctx
+        .cluster
+        .resource(pods)
+        .await
+        .map_err(ApiError::as_server)?;
+    let decision = ctx
+        .access
+        .check(identity, "delete", &resource, &target.namespace, "")
+        .await?;
+    Ok(match decision {
+        Decision::Allowed => allowed(Action::Delete),
+        Decision::Denied(rule) => ActionPermission {
+            allowed: false,
+            reason: Some("forbidden".to_owned()),
+            message: Some(rule),
+            ..allowed(Action::Delete)
+        },
+    })
 }
