@@ -52,3 +52,7 @@ test: tools lint unit integration ## Everything CI runs: lint, unit tests, test 
 .PHONY: fmt
 fmt: ## Format the code
 	cargo fmt --all
+
+.PHONY: openapi
+openapi: ## Write the OpenAPI document generated from the code to openapi/openapi.json
+	cargo run -q -p flux-web -- --print-openapi > openapi/openapi.json

@@ -27,6 +27,10 @@ pub struct Args {
     #[arg(long, env = "FLUX_WEB_LISTEN", default_value = "127.0.0.1:9080")]
     pub listen: SocketAddr,
 
+    /// Print the OpenAPI document of the API and exit.
+    #[arg(long)]
+    pub print_openapi: bool,
+
     /// Log line format: text for people, json for log collectors.
     #[arg(long, env = "FLUX_WEB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

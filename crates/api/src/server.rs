@@ -1,14 +1,19 @@
 //! The HTTP front door: which paths exist and the layers every request passes through.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::{FromRef, OriginalUri};
 use axum::http::Method;
-use axum::routing::{get, post};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::any;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::access::Access;
 use crate::actions::{self, Context};
@@ -67,21 +72,68 @@ impl AppState {
     }
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "flux-web",
+        description = "Act on Flux CD resources and Kubernetes workloads, with Kubernetes RBAC deciding who may do what. Errors are RFC 9457 problems with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "actions", description = "Actions on Flux objects and workloads"),
+        (name = "probes", description = "Liveness and readiness"),
+        (name = "meta", description = "This document"),
+    ),
+)]
+struct ApiDoc;
+
+/// Every route, registered with its OpenAPI description: a route cannot exist undocumented.
+fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(actions::handlers::list))
+        .routes(routes!(
+            actions::handlers::post,
+            actions::handlers::download
+        ))
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .nest("/api", api)
+}
+
+/// The OpenAPI 3.1 document of the API, as committed in `openapi/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The document as served and committed: pretty JSON with a final newline.
+pub fn openapi_json_text() -> String {
+    let text = openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    format!("{text}\n")
+}
+
+static OPENAPI: LazyLock<String> = LazyLock::new(openapi_json_text);
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "openapi", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI.as_str(),
+    )
+}
+
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    const OBJECT: &str = "/v1/{group}/{kind}/{namespace}/{name}";
-    let api = Router::new()
-        .route(&format!("{OBJECT}/actions"), get(actions::handlers::list))
-        .route(
-            &format!("{OBJECT}/actions/{{action}}"),
-            post(actions::handlers::post).get(actions::handlers::download),
-        )
-        .fallback(no_api_route)
-        .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .nest("/api", api)
+    let (routes, _) = routes().split_for_parts();
+    routes
+        .route("/api", any(no_api_route))
+        .route("/api/{*rest}", any(no_api_route))
+        .method_not_allowed_fallback(method_not_allowed)
         // Outermost, so every request is traced, including the ones that end in an error.
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -62,6 +62,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Target {
     }
 }
 
+/// The path naming an object, as the OpenAPI document describes it; [`Target`] parses it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ObjectPath {
+    /// API group of the kind; `core` for the core group.
+    pub group: String,
+    /// The kind's plural (`kustomizations`), its Kind in any case, or a short name (`ks`).
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The query of a state-changing action, as the OpenAPI document describes it;
+/// [`ActionOptions`] parses it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(non_snake_case)] // the query's own spelling
+pub struct ActionQuery {
+    /// Make every check and send the write with `dryRun=All`: nothing changes, nothing is audited.
+    pub dryRun: Option<bool>,
+    /// For reconcile, resume and pull: answer once the controller handled the request, or
+    /// when this Go duration (at most 10m) has passed.
+    pub wait: Option<String>,
+}
+
 /// `?dryRun=true&wait=30s` of a state-changing action.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionOptions {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The object an action was aimed at, fully resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     /// API group; empty for the core group.
     pub group: String,
@@ -16,6 +17,7 @@ pub struct Target {
 
 /// The answer to a state-changing action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActionResponse {
     pub action: String,
@@ -44,6 +46,7 @@ pub struct ActionResponse {
 
 /// A status condition as Flux reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Condition {
     #[serde(rename = "type")]
@@ -57,6 +60,7 @@ pub struct Condition {
 
 /// Optional body of a state-changing action.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionRequest {
     /// `suspend`: why, shown beside "Suspended by".
@@ -69,6 +73,7 @@ pub struct ActionRequest {
 
 /// The answer of `GET .../actions`: what the caller may do to the object, and why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionListing {
     pub target: Target,
     pub actions: Vec<ActionPermission>,
@@ -86,12 +91,14 @@ pub struct ActionListing {
 
 /// An ExternalArtifact made by an ArtifactGenerator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ArtifactRef {
     pub name: String,
     pub namespace: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionPermission {
     pub action: String,
     /// The RBAC verb checked.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Answer of `/healthz` and `/readyz` while the server is fit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
 }

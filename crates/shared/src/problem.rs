@@ -8,6 +8,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// An error as the client sees it. Clients branch on `code`, which is stable across
 /// releases; `detail` is for people and may change wording.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the problem type; `about:blank` when the status says it all.
     #[serde(rename = "type")]

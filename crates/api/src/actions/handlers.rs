@@ -4,15 +4,28 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::response::Response;
 use flux_web_shared::actions::{ActionListing, ActionRequest, ActionResponse};
+use flux_web_shared::problem::Problem;
 
 use super::{act_audited, listing};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::kinds::Action;
 use crate::server::AppState;
-use crate::target::{ActionOptions, JsonBody, Target};
+use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
 
-/// `GET /api/v1/{group}/{kind}/{namespace}/{name}/actions`
+/// What the caller may do to the object, and why not.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/actions",
+    operation_id = "listActions",
+    tag = "actions",
+    params(ObjectPath),
+    responses(
+        (status = 200, description = "Every action of the object, allowed or with the reason", body = ActionListing),
+        (status = "4XX", description = "Invalid address, or the object is not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     target: Target,
@@ -23,7 +36,24 @@ pub async fn list(
     ))
 }
 
-/// `POST /api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}`
+/// Runs a state-changing action.
+#[utoipa::path(
+    post,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/actions/{action}",
+    operation_id = "runAction",
+    tag = "actions",
+    params(
+        ObjectPath,
+        ("action" = String, Path, description = "reconcile, pull, suspend, resume, restart, run-job or delete"),
+        ActionQuery,
+    ),
+    request_body(content = Option<ActionRequest>, description = "suspend: a reason; delete: a grace period", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Done, or what a dry run would do", body = ActionResponse),
+        (status = "4XX", description = "Invalid input (400), not logged in (401), forbidden or actions disabled (403), missing (404), suspended or conflicting (409), body too large (413) or not JSON (415)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes or flux-web's own RBAC failed (502)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn post(
     State(state): State<AppState>,
     target: Target,
@@ -50,7 +80,23 @@ pub async fn post(
     ))
 }
 
-/// `GET /api/v1/{group}/{kind}/{namespace}/{name}/actions/download[?artifact=<name>]`
+/// Streams the object's artifact from source storage, checked against its digest.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/actions/{action}",
+    operation_id = "downloadArtifact",
+    tag = "actions",
+    params(
+        ObjectPath,
+        ("action" = String, Path, description = "download"),
+        ("artifact" = Option<String>, Query, description = "ArtifactGenerator only: the ExternalArtifact of its inventory"),
+    ),
+    responses(
+        (status = 200, description = "The tarball, named in Content-Disposition; a broken transfer means the digest did not match", body = Vec<u8>, content_type = "application/gzip"),
+        (status = "4XX", description = "Invalid input, forbidden, no artifact (404) or too large (413)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Storage failed (502) or timed out (504)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
 pub async fn download(
     State(state): State<AppState>,
     target: Target,

@@ -303,3 +303,29 @@ async fn without_authentication_every_action_is_refused_as_disabled() {
         assert_eq!(problem["code"], "actions_disabled");
     }
 }
+
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let committed = include_str!("../../../../openapi/openapi.json");
+    assert!(
+        committed == openapi_json_text(),
+        "openapi/openapi.json is stale: run `make openapi` and commit the result"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_documents_every_action_route() {
+    let (_tx, app) = app(Ok(()));
+    let (status, _, document) = get(app, "/api/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = document["paths"].as_object().unwrap();
+    let actions = &paths["/api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}"];
+    assert_eq!(actions["post"]["operationId"], "runAction");
+    assert_eq!(actions["get"]["operationId"], "downloadArtifact");
+    assert_eq!(
+        paths["/api/v1/{group}/{kind}/{namespace}/{name}/actions"]["get"]["operationId"],
+        "listActions"
+    );
+    assert!(paths.contains_key("/readyz"));
+}
