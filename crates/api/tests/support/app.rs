@@ -100,24 +100,26 @@ pub async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -
     )
 }
 
-/// What the flux-web server's ClusterRole will grant in deploy/: impersonation, reviews,
-/// events, reading Flux objects and patching them (FineGrained writes), except in
-/// [`UNPATCHABLE_GROUP`], left out so that a test can show the server's own missing RBAC.
+/// The server's RBAC as deploy/ ships it, bound to the test bed's `flux-web` user, plus
+/// patch on Flux objects for FineGrained writes except in [`UNPATCHABLE_GROUP`], left out so
+/// that a test can show the server's own missing RBAC.
 pub async fn grant_server_actions(bed: &Testbed) {
+    bed.apply_deploy("base/namespace.yaml").await;
+    bed.apply_deploy("base/server-rbac.yaml").await;
+    bed.bind_cluster_role("testbed-flux-web", "flux-web", ("User", "flux-web"))
+        .await;
     let patchable: Vec<&str> = super::FLUX_GROUPS
         .iter()
         .copied()
         .filter(|g| *g != UNPATCHABLE_GROUP)
         .collect();
-    bed.grant_server("testbed-flux-web-actions", json!([
-        {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
-        {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]},
-        {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
-        {"apiGroups": super::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch"]},
-        {"apiGroups": patchable, "resources": ["*"], "verbs": ["patch"]},
-        // The audit of workload actions follows owners up to the managing Flux object.
-        {"apiGroups": ["apps", "batch"], "resources": ["*"], "verbs": ["get"]},
-    ])).await;
+    bed.grant_server(
+        "testbed-flux-web-fine-grained",
+        json!([
+            {"apiGroups": patchable, "resources": ["*"], "verbs": ["patch"]},
+        ]),
+    )
+    .await;
 }
 
 /// The Flux group the test server may read but not patch.

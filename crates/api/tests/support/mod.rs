@@ -18,6 +18,7 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube::{Client, core::GroupVersionKind};
+use serde::Deserialize;
 use serde_json::json;
 
 /// Every API group of the Flux kinds flux-web acts on.
@@ -193,6 +194,54 @@ impl Testbed {
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": name},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": subject.0, "name": subject.1}],
+        })).await;
+    }
+
+    /// Server-side applies every document of a file under `deploy/`, as admin; returns
+    /// `Kind/name` of each.
+    pub async fn apply_deploy(&self, file: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../deploy")
+            .join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let client = self.client(User::Admin).await;
+        let mut applied = Vec::new();
+        for document in serde_yaml_ng::Deserializer::from_str(&text) {
+            let value = serde_json::Value::deserialize(document).unwrap();
+            if value.is_null() {
+                continue;
+            }
+            let (group, version) = match value["apiVersion"].as_str().unwrap().split_once('/') {
+                Some((g, v)) => (g.to_owned(), v.to_owned()),
+                None => (
+                    String::new(),
+                    value["apiVersion"].as_str().unwrap().to_owned(),
+                ),
+            };
+            let kind = value["kind"].as_str().unwrap().to_owned();
+            let gvk = GroupVersionKind::gvk(&group, &version, &kind);
+            let (resource, capabilities) =
+                kube::discovery::pinned_kind(&client, &gvk).await.unwrap();
+            let namespace = value["metadata"]["namespace"].as_str();
+            let namespaced = capabilities.scope == kube::discovery::Scope::Namespaced;
+            self.apply(&resource, namespace.filter(|_| namespaced), value.clone())
+                .await;
+            applied.push(format!(
+                "{kind}/{}",
+                value["metadata"]["name"].as_str().unwrap()
+            ));
+        }
+        applied
+    }
+
+    /// Binds a ClusterRole to `subject` cluster-wide.
+    pub async fn bind_cluster_role(&self, binding: &str, role: &str, subject: (&str, &str)) {
+        self.apply(&rbac("ClusterRoleBinding"), None, json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": binding},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": subject.0, "name": subject.1}],
         })).await;
     }
