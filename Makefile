@@ -21,7 +21,8 @@ dev: tools ## Run flux-web on http://$(LISTEN) against KUBECONFIG, or a test bed
 	@if [ -n "$$KUBECONFIG" ]; then \
 		echo "make dev: using KUBECONFIG=$$KUBECONFIG"; kubeconfig="$$KUBECONFIG"; \
 	else \
-		$(TESTBED) up && eval "$$($(TESTBED) env)" && kubeconfig="$$FLUX_WEB_TEST_KUBECONFIG_SERVER"; \
+		$(TESTBED) up && eval "$$($(TESTBED) env)" && kubeconfig="$$FLUX_WEB_TEST_KUBECONFIG_SERVER" && \
+		$(TESTBED) apply deploy/base/namespace.yaml deploy/base/server-rbac.yaml e2e/dev-rbac.yaml || exit 1; \
 		echo "make dev: test bed up; stop it with: $(TESTBED) down"; \
 	fi; \
 	cargo run -p flux-web -- --config e2e/dev-config.yaml --kubeconfig "$$kubeconfig" --listen $(LISTEN)
