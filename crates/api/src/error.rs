@@ -32,6 +32,9 @@ pub enum ApiError {
     NotLoggedIn,
     #[error("actions are disabled: flux-web runs without authentication, which makes it read-only")]
     ActionsDisabled,
+    /// A browser-safety rule refused the request (spec 4.2).
+    #[error("{0}")]
+    CrossSite(String),
     /// The caller lacks an RBAC rule; the message names user, verb and object.
     #[error("{0}")]
     Forbidden(String),
@@ -107,7 +110,9 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotLoggedIn => StatusCode::UNAUTHORIZED,
-            Self::ActionsDisabled | Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::ActionsDisabled | Self::Forbidden(_) | Self::CrossSite(_) => {
+                StatusCode::FORBIDDEN
+            }
             Self::State { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
             Self::ServerForbidden(_) | Self::Upstream(_) | Self::Unavailable(_) => {
                 StatusCode::BAD_GATEWAY
@@ -126,6 +131,7 @@ impl ApiError {
             Self::NotLoggedIn => "not_logged_in",
             Self::ActionsDisabled => "actions_disabled",
             Self::Forbidden(_) => "forbidden",
+            Self::CrossSite(_) => "cross_site",
             Self::NotFound(_) => "not_found",
             Self::NoArtifact(_) => "no_artifact",
             Self::TooLarge(_) => "artifact_too_large",

@@ -5,6 +5,7 @@
 //!
 //! - [`app`] — start-up and graceful shut-down.
 //! - [`target`] — what a request is aimed at, checked before any I/O.
+//! - [`browser`] — cross-site refusals and security headers.
 //! - [`auth`] — who is calling.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
 //! - [`actions`] — the actions and their listing.
@@ -25,6 +26,7 @@ pub mod actions;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod browser;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::{FromRef, OriginalUri};
 use axum::http::Method;
 use axum::http::header;
+use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::any;
 use tokio::net::TcpListener;
@@ -18,6 +19,7 @@ use utoipa_axum::routes;
 use crate::access::Access;
 use crate::actions::{self, Context};
 use crate::audit::Auditor;
+use crate::browser;
 use crate::clock::Clock;
 use crate::cluster::Cluster;
 use crate::config::Config;
@@ -130,11 +132,22 @@ async fn openapi_json() -> impl IntoResponse {
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
+    // Layers run outside in: the last added sees the request first.
+    let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
         .method_not_allowed_fallback(method_not_allowed)
-        // Outermost, so every request is traced, including the ones that end in an error.
+        // Before any handler: a cross-site request never reaches an action.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            browser::same_origin_only,
+        ))
+        .layer(frames)
+        .layer(sniffing)
+        .layer(referrer)
+        .layer(csp)
+        // Outermost, so every request is traced, including the ones refused by the layers.
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

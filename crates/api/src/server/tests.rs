@@ -329,3 +329,59 @@ async fn the_openapi_document_is_served_and_documents_every_action_route() {
     );
     assert!(paths.contains_key("/readyz"));
 }
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_before_any_action_and_every_response_has_security_headers() {
+    let (_tx, app) = app_with(anonymous(), Ok(()));
+    let post = |headers: Vec<(&'static str, &'static str)>| {
+        let app = app.clone();
+        async move {
+            let mut request = Request::post(format!("{KS}/actions/reconcile"));
+            for (k, v) in headers {
+                request = request.header(k, v);
+            }
+            let response = app
+                .oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                headers,
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap(),
+            )
+        }
+    };
+    for headers in [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:9080"),
+        ],
+    ] {
+        let (status, response_headers, problem) = post(headers).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("cross_site"))
+        );
+        assert_eq!(response_headers["x-frame-options"], "DENY");
+    }
+    // The same POST with a bearer token is not a browser's: it passes the guard (and then
+    // fails at the cluster nobody listens at).
+    let (status, headers, problem) = post(vec![
+        ("sec-fetch-site", "cross-site"),
+        ("authorization", "Bearer x"),
+    ])
+    .await;
+    assert_ne!(problem["code"], "cross_site", "{status}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("'wasm-unsafe-eval'")
+    );
+}
