@@ -44,10 +44,15 @@ impl Permit {
 
     /// A 403 of the write is the user's in Impersonated mode and the admin's in FineGrained.
     pub fn write_error(&self, error: crate::cluster::ClusterError) -> ApiError {
-        match self.mode {
-            AccessMode::Impersonated => ApiError::as_user(error),
-            AccessMode::FineGrained => ApiError::as_server(error),
-        }
+        blame(self.mode, error)
+    }
+}
+
+/// A 403 of a call made as the user is theirs; one made as the server is the admin's.
+fn blame(mode: AccessMode, error: crate::cluster::ClusterError) -> ApiError {
+    match mode {
+        AccessMode::Impersonated => ApiError::as_user(error),
+        AccessMode::FineGrained => ApiError::as_server(error),
     }
 }
 
@@ -92,10 +97,7 @@ impl Access {
 
     /// A failed read or write: whose fault a 403 is depends on the mode.
     pub fn read_error(&self, error: crate::cluster::ClusterError) -> ApiError {
-        match self.mode {
-            AccessMode::Impersonated => ApiError::as_user(error),
-            AccessMode::FineGrained => ApiError::as_server(error),
-        }
+        blame(self.mode, error)
     }
 
     pub fn mode(&self) -> AccessMode {

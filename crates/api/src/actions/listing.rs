@@ -22,11 +22,7 @@ pub async fn list(
     caller: &Result<Identity, ApiError>,
     target: &Target,
 ) -> Result<ActionListing, ApiError> {
-    let resource = ctx
-        .cluster
-        .resource(target.kind)
-        .await
-        .map_err(ApiError::as_server)?;
+    let resource = ctx.resource(target.kind).await?;
     let object = match caller {
         Ok(identity) => ctx
             .cluster
@@ -189,11 +185,7 @@ async fn may_delete_pods(
     target: &Target,
 ) -> Result<ActionPermission, ApiError> {
     let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
-    let resource = ctx
-        .cluster
-        .resource(pods)
-        .await
-        .map_err(ApiError::as_server)?;
+    let resource = ctx.resource(pods).await?;
     let decision = ctx
         .access
         .check(identity, "delete", &resource, &target.namespace, "")

@@ -30,7 +30,7 @@ use crate::clock::{Clock, rfc3339};
 use crate::cluster::{Cluster, Who};
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
-use crate::kinds::Action;
+use crate::kinds::{Action, Kind};
 use crate::target::{ActionOptions, Target};
 
 /// How often `?wait=` looks at the object.
@@ -58,11 +58,7 @@ async fn act(
     if !target.kind.takes(action) {
         return Err(not_applicable(target, action));
     }
-    let resource = ctx
-        .cluster
-        .resource(target.kind)
-        .await
-        .map_err(ApiError::as_server)?;
+    let resource = ctx.resource(target.kind).await?;
     match action {
         Action::Reconcile | Action::Suspend | Action::Resume => {}
         Action::Pull => return pull::run(ctx, identity, target, &resource, options).await,
@@ -78,9 +74,8 @@ async fn act(
             });
         }
     }
-    let permit = ctx
-        .access
-        .authorize(
+    let (permit, object) = ctx
+        .authorized(
             identity,
             action.verb(),
             &resource,
@@ -88,7 +83,6 @@ async fn act(
             &target.name,
         )
         .await?;
-    let object = read(ctx, &permit, &resource, target).await?;
     let suspended = object::is_suspended(target.kind, &object);
     let now = rfc3339(ctx.clock.now());
     let patch = match action {
@@ -143,17 +137,36 @@ async fn act(
     Ok(response)
 }
 
-/// Reads the object with the identity that will write it.
-async fn read(
-    ctx: &Context<'_>,
-    permit: &Permit,
-    resource: &ApiResource,
-    target: &Target,
-) -> Result<DynamicObject, ApiError> {
-    ctx.cluster
-        .get(permit.writer(), resource, &target.namespace, &target.name)
-        .await
-        .map_err(|e| permit.write_error(e))
+impl Context<'_> {
+    /// The resource of `kind` at its served version; a kind not installed is a 404.
+    pub async fn resource(&self, kind: &Kind) -> Result<ApiResource, ApiError> {
+        self.cluster
+            .resource(kind)
+            .await
+            .map_err(ApiError::as_server)
+    }
+
+    /// Authorizes `verb` on the object, then reads it with the identity that will act on it:
+    /// the first steps of every action.
+    pub async fn authorized(
+        &self,
+        identity: &Identity,
+        verb: &'static str,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(Permit, DynamicObject), ApiError> {
+        let permit = self
+            .access
+            .authorize(identity, verb, resource, namespace, name)
+            .await?;
+        let object = self
+            .cluster
+            .get(permit.writer(), resource, namespace, name)
+            .await
+            .map_err(|e| permit.write_error(e))?;
+        Ok((permit, object))
+    }
 }
 
 async fn audit(

@@ -104,14 +104,9 @@ pub async fn check(
     }
     let mut checked = Vec::new();
     for source in sources(target.kind, object, &target.namespace, &target.name)? {
-        let resource = ctx
-            .cluster
-            .resource(source.kind)
-            .await
-            .map_err(ApiError::as_server)?;
-        let permit = ctx
-            .access
-            .authorize(
+        let resource = ctx.resource(source.kind).await?;
+        let (permit, found) = ctx
+            .authorized(
                 identity,
                 Action::Pull.verb(),
                 &resource,
@@ -119,11 +114,6 @@ pub async fn check(
                 &source.name,
             )
             .await?;
-        let found = ctx
-            .cluster
-            .get(permit.writer(), &resource, &source.namespace, &source.name)
-            .await
-            .map_err(|e| permit.write_error(e))?;
         if object::is_suspended(source.kind, &found) {
             return Err(ApiError::State {
                 code: "source_suspended",

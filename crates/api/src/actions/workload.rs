@@ -99,23 +99,11 @@ pub async fn run(
     options: &ActionOptions,
     grace_period_seconds: Option<u32>,
 ) -> Result<ActionResponse, ApiError> {
-    let permit = ctx
-        .access
-        .authorize(
-            identity,
-            action.verb(),
-            resource,
-            &target.namespace,
-            &target.name,
-        )
-        .await?;
     let (ns, name) = (&target.namespace, &target.name);
     // Read first: a missing workload is a 404, never an apply that tries to create it.
-    let workload = ctx
-        .cluster
-        .get(permit.writer(), resource, ns, name)
-        .await
-        .map_err(|e| permit.write_error(e))?;
+    let (permit, workload) = ctx
+        .authorized(identity, action.verb(), resource, ns, name)
+        .await?;
     let mut response = response(action, resource, target, true, options.dry_run);
     let now = rfc3339(ctx.clock.now());
     match action {

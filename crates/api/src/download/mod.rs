@@ -105,14 +105,9 @@ pub async fn download(
             "?artifact= names an ExternalArtifact of an ArtifactGenerator, and only there",
         ));
     }
-    let resource = ctx
-        .cluster
-        .resource(target.kind)
-        .await
-        .map_err(ApiError::as_server)?;
-    let permit = ctx
-        .access
-        .authorize(
+    let resource = ctx.resource(target.kind).await?;
+    let (permit, object) = ctx
+        .authorized(
             identity,
             Action::Download.verb(),
             &resource,
@@ -120,11 +115,6 @@ pub async fn download(
             &target.name,
         )
         .await?;
-    let object = ctx
-        .cluster
-        .get(permit.writer(), &resource, &target.namespace, &target.name)
-        .await
-        .map_err(|e| permit.write_error(e))?;
     let (holder_resource, holder) = match artifact_name {
         None => (resource.clone(), object.clone()),
         Some(name) => {
@@ -139,11 +129,7 @@ pub async fn download(
                 })?;
             let kind = kinds::by_kind("source.toolkit.fluxcd.io", "ExternalArtifact")
                 .ok_or_else(|| ApiError::NotFound("ExternalArtifact kind".into()))?;
-            let resource = ctx
-                .cluster
-                .resource(kind)
-                .await
-                .map_err(ApiError::as_server)?;
+            let resource = ctx.resource(kind).await?;
             let external = ctx
                 .cluster
                 .get(permit.writer(), &resource, &namespace, name)
