@@ -38,11 +38,12 @@ unit: ## Unit tests: no cluster needed
 	cargo test --lib --bins
 
 .PHONY: integration
-integration: ## Integration tests on the test bed (started and stopped around them)
+integration: ## Integration, client and contract tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
 	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
+	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
 	exit $$rc

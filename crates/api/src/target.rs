@@ -67,10 +67,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Target {
 #[into_params(parameter_in = Path)]
 pub struct ObjectPath {
     /// API group of the kind; `core` for the core group.
+    #[param(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length = 253)]
     pub group: String,
     /// The kind's plural (`kustomizations`), its Kind in any case, or a short name (`ks`).
+    #[param(pattern = r"^[A-Za-z0-9]+$", max_length = 63)]
     pub kind: String,
+    /// An RFC 1123 label.
+    #[param(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length = 63)]
     pub namespace: String,
+    /// An RFC 1123 subdomain.
+    #[param(
+        pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        max_length = 253
+    )]
     pub name: String,
 }
 

@@ -92,7 +92,7 @@ pub async fn post(
         ("artifact" = Option<String>, Query, description = "ArtifactGenerator only: the ExternalArtifact of its inventory"),
     ),
     responses(
-        (status = 200, description = "The tarball, named in Content-Disposition; a broken transfer means the digest did not match", body = Vec<u8>, content_type = "application/gzip"),
+        (status = 200, description = "The tarball, named in Content-Disposition; a broken transfer means the digest did not match", body = crate::download::Tarball, content_type = "application/gzip"),
         (status = "4XX", description = "Invalid input, forbidden, no artifact (404) or too large (413)", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Storage failed (502) or timed out (504)", body = Problem, content_type = "application/problem+json"),
     ),

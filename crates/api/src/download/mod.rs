@@ -29,6 +29,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest pause between two reads from storage before the download is given up.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A gzipped tarball as the OpenAPI document describes the body of a download.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Tarball(pub Vec<u8>);
+
 /// What `status.artifact` says of a file in storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Artifact {
