@@ -15,6 +15,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::access::Access;
 use crate::actions::{self, Context};
@@ -132,9 +133,13 @@ async fn openapi_json() -> impl IntoResponse {
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
+    // The docs page's assets are compiled into the binary: it works without a network. It
+    // reads the document from its own route, so the page and the API never disagree.
+    let docs = SwaggerUi::new("/api/docs").config(SwaggerConfig::from("/api/v1/openapi.json"));
     // Layers run outside in: the last added sees the request first.
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes
+        .merge(docs)
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
         .method_not_allowed_fallback(method_not_allowed)
