@@ -82,6 +82,7 @@ impl AppState {
         description = "Act on Flux CD resources and Kubernetes workloads, with Kubernetes RBAC deciding who may do what. Errors are RFC 9457 problems with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "actions", description = "Actions on Flux objects and workloads"),
         (name = "probes", description = "Liveness and readiness"),
@@ -89,6 +90,37 @@ impl AppState {
     ),
 )]
 struct ApiDoc;
+
+/// The name of the session cookie set by the OIDC login.
+pub const SESSION_COOKIE: &str = "flux-web-session";
+
+/// How API clients authenticate: an ID token of the configured issuer, or the browser's
+/// session cookie. In Anonymous mode neither is needed.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "An ID token of the OIDC issuer flux-web is configured with",
+            ))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The session of a browser that logged in at /oauth2/authorize",
+            ))),
+        );
+    }
+}
 
 /// Every route, registered with its OpenAPI description: a route cannot exist undocumented.
 fn routes() -> OpenApiRouter<AppState> {

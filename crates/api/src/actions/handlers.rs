@@ -19,6 +19,7 @@ use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
     path = "/v1/{group}/{kind}/{namespace}/{name}/actions",
     operation_id = "listActions",
     tag = "actions",
+    security((), ("bearer" = []), ("cookie" = [])),
     params(ObjectPath),
     responses(
         (status = 200, description = "Every action of the object, allowed or with the reason", body = ActionListing),
@@ -42,6 +43,7 @@ pub async fn list(
     path = "/v1/{group}/{kind}/{namespace}/{name}/actions/{action}",
     operation_id = "runAction",
     tag = "actions",
+    security((), ("bearer" = []), ("cookie" = [])),
     params(
         ObjectPath,
         ("action" = String, Path, description = "reconcile, pull, suspend, resume, restart, run-job or delete"),
@@ -86,6 +88,7 @@ pub async fn post(
     path = "/v1/{group}/{kind}/{namespace}/{name}/actions/{action}",
     operation_id = "downloadArtifact",
     tag = "actions",
+    security((), ("bearer" = []), ("cookie" = [])),
     params(
         ObjectPath,
         ("action" = String, Path, description = "download"),

@@ -389,10 +389,20 @@ async fn a_cross_site_post_is_refused_before_any_action_and_every_response_has_s
 #[tokio::test]
 async fn the_docs_page_and_its_assets_are_served_by_the_binary_itself() {
     let (_tx, app) = app(Ok(()));
-    for (path, content_type) in [("/api/docs/", "text/html"), ("/api/docs/swagger-ui-bundle.js", "javascript")] {
-        let response = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    for (path, content_type) in [
+        ("/api/docs/", "text/html"),
+        ("/api/docs/swagger-ui-bundle.js", "javascript"),
+    ] {
+        let response = app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
-        let got = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        let got = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(got.contains(content_type), "{path}: {got}");
     }
 }
