@@ -7,10 +7,11 @@ mod support;
 
 use std::time::Duration;
 
+use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create, create_object, listing, path, until_allowed};
+use support::objects::{create, create_object, dynamic, listing, path, until_allowed};
 use support::{Testbed, eventually};
 
 #[tokio::test]
@@ -106,11 +107,47 @@ async fn world(bed: &Testbed, ns: &str) -> Vec<(ApiResource, &'static str, Vec<&
         "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never",
             "containers": [{"name": "b", "image": "registry.invalid/b:1"}]}}}}},
     })).await;
+    // Suspended, so resume applies; with an artifact in status, so download does.
+    create(
+        bed,
+        ns,
+        &repo,
+        "suspended",
+        json!({"interval": "10m", "url": "https://git.example.com/x", "suspend": true}),
+    )
+    .await;
+    let artifact = json!({"status": {"artifact": {
+        "url": "http://source-controller.flux-system.svc/x.tar.gz", "digest": "sha256:00", "revision": "main@sha1:0",
+        "path": "x", "lastUpdateTime": "2026-11-23T00:00:00Z",
+    }}});
+    dynamic(bed, ns, &repo)
+        .await
+        .patch_status("repo", &PatchParams::default(), &Patch::Merge(&artifact))
+        .await
+        .unwrap();
+    let pods = gvk("", "v1", "Pod", "pods");
+    let pod: DynamicObject = serde_json::from_value(
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug"},
+        "spec": {"containers": [{"name": "debug", "image": "registry.invalid/debug:1"}]}}),
+    )
+    .unwrap();
+    // A Pod waits for the namespace's default service account.
+    let api = dynamic(bed, ns, &pods).await;
+    eventually("the Pod", Duration::from_secs(30), || async {
+        api.create(&PostParams::default(), &pod).await.ok()
+    })
+    .await;
     vec![
         (ks, "apps", vec!["reconcile", "pull", "suspend"]),
-        (repo, "repo", vec!["reconcile", "suspend"]),
+        (
+            repo.clone(),
+            "repo",
+            vec!["reconcile", "suspend", "download"],
+        ),
+        (repo, "suspended", vec!["resume"]),
         (deployments, "web", vec!["restart"]),
         (cronjobs, "backup", vec!["run-job"]),
+        (pods, "debug", vec!["delete"]),
     ]
 }
 
@@ -185,6 +222,19 @@ async fn flux_web_user_may_take_no_action_and_flux_web_admin_may_take_every_one(
                 true,
                 "admin {action} {name}: {admin_listing}"
             );
+            if *action == "download" {
+                // The admin's download gets past RBAC to storage, which is not there.
+                let (status, body) =
+                    call(&user, "GET", &path(resource, &ns, name, action), None).await;
+                assert_eq!(
+                    (status, body["code"].as_str()),
+                    (403, Some("forbidden")),
+                    "user download: {body}"
+                );
+                let (_, body) = call(&admin, "GET", &path(resource, &ns, name, action), None).await;
+                assert_eq!(body["code"], "storage_failed", "admin download: {body}");
+                continue;
+            }
             let (status, body) =
                 call(&user, "POST", &path(resource, &ns, name, action), None).await;
             assert_eq!(

@@ -61,10 +61,12 @@ pub fn version(object: &DynamicObject) -> String {
 }
 
 pub fn listing(resource: &ApiResource, ns: &str, name: &str) -> String {
-    format!(
-        "/api/v1/{}/{}/{ns}/{name}/actions",
-        resource.group, resource.plural
-    )
+    let group = if resource.group.is_empty() {
+        "core"
+    } else {
+        &resource.group
+    };
+    format!("/api/v1/{group}/{}/{ns}/{name}/actions", resource.plural)
 }
 
 pub fn path(resource: &ApiResource, ns: &str, name: &str, action: &str) -> String {
