@@ -27,7 +27,7 @@ use crate::access::{Access, Permit};
 use crate::audit::{Auditor, Entry, Involved};
 use crate::auth::Identity;
 use crate::clock::{Clock, rfc3339};
-use crate::cluster::{Cluster, Who};
+use crate::cluster::Cluster;
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
 use crate::kinds::{Action, Kind};
@@ -125,7 +125,7 @@ async fn act(
         audit(ctx, &permit, &resource, &written).await;
         if let (Some(wait), true) = (options.wait, action != Action::Suspend) {
             let (handled, ready) =
-                wait_handled(ctx, permit.writer(), &resource, target, &now, wait).await?;
+                wait_handled(ctx, &permit, &resource, target, &now, wait).await?;
             response.handled = Some(handled);
             response.ready = ready;
         }
@@ -219,7 +219,7 @@ pub async fn act_audited(
 /// whether it did and the Ready condition then.
 async fn wait_handled(
     ctx: &Context<'_>,
-    who: Who<'_>,
+    permit: &Permit,
     resource: &ApiResource,
     target: &Target,
     requested_at: &str,
@@ -229,9 +229,9 @@ async fn wait_handled(
     loop {
         let object = ctx
             .cluster
-            .get(who, resource, &target.namespace, &target.name)
+            .get(permit.writer(), resource, &target.namespace, &target.name)
             .await
-            .map_err(ApiError::as_user)?;
+            .map_err(|e| permit.write_error(e))?;
         let handled = object::last_handled(&object) == Some(requested_at);
         if handled || tokio::time::Instant::now() + WAIT_POLL > deadline {
             return Ok((handled, object::ready(&object)));

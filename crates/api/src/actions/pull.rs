@@ -190,7 +190,7 @@ pub async fn run(
                 name: source.name.clone(),
             };
             let (done, ready) =
-                wait_handled(ctx, permit.writer(), resource, &source_target, &now, wait).await?;
+                wait_handled(ctx, permit, resource, &source_target, &now, wait).await?;
             handled &= done;
             response.ready = ready;
         }
