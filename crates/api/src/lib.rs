@@ -11,6 +11,7 @@
 //! - [`actions`] — the actions and their listing.
 //! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`kinds`] — the kinds flux-web knows and what each can do.
+//! - [`read`] — the read API: objects and their events, as the caller sees them.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
 //! - [`cli`] — flags and their environment variables.
@@ -35,6 +36,7 @@ pub mod download;
 pub mod error;
 pub mod health;
 pub mod kinds;
+pub mod read;
 pub mod server;
 pub mod target;
 pub mod telemetry;

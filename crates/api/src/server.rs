@@ -26,6 +26,7 @@ use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::health::{self, Readiness};
+use crate::read;
 
 /// What handlers may extract with `State`.
 #[derive(Clone, FromRef)]
@@ -84,6 +85,7 @@ impl AppState {
     ),
     modifiers(&SecuritySchemes),
     tags(
+        (name = "objects", description = "Flux objects and workloads as the caller may see them"),
         (name = "actions", description = "Actions on Flux objects and workloads"),
         (name = "probes", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
@@ -130,6 +132,8 @@ fn routes() -> OpenApiRouter<AppState> {
             actions::handlers::post,
             actions::handlers::download
         ))
+        .routes(routes!(read::handlers::detail))
+        .routes(routes!(read::handlers::events))
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))

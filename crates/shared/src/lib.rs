@@ -1,9 +1,11 @@
 //! Types that cross the wire between the flux-web API server and its clients (the WASM UI,
 //! curl, generated clients), and the validation rules both sides must agree on.
 //!
-//! This crate depends on serde alone so that it builds for `wasm32-unknown-unknown`.
+//! This crate depends on serde (and serde_json for free-form specs) so that it builds for
+//! `wasm32-unknown-unknown`.
 //!
 //! - [`actions`] — requests and answers of the action endpoints.
+//! - [`objects`] — what the read API answers about objects.
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`health`] — the bodies of `/healthz` and `/readyz`.
@@ -13,4 +15,5 @@ pub mod actions;
 pub mod duration;
 pub mod health;
 pub mod names;
+pub mod objects;
 pub mod problem;

@@ -10,7 +10,6 @@ use kube::core::ApiResource;
 use super::{Context, object, pull, wire_target, workload};
 use crate::access::Decision;
 use crate::auth::Identity;
-use crate::cluster::Who;
 use crate::config::Access as AccessMode;
 use crate::download;
 use crate::error::ApiError;
@@ -23,35 +22,29 @@ pub async fn list(
     target: &Target,
 ) -> Result<ActionListing, ApiError> {
     let resource = ctx.resource(target.kind).await?;
-    let object = match caller {
-        Ok(identity) => ctx
-            .cluster
-            .get(
-                ctx.access.reader(identity),
-                &resource,
-                &target.namespace,
-                &target.name,
-            )
-            .await
-            .map_err(|e| ctx.access.read_error(e))?,
-        // Without a caller the object is read as the server: the product is read-only then.
-        Err(_) => ctx
-            .cluster
-            .get(Who::Server, &resource, &target.namespace, &target.name)
-            .await
-            .map_err(ApiError::as_server)?,
-    };
+    let object = crate::read::object(ctx, caller, &resource, target).await?;
+    for_object(ctx, caller, target, &resource, &object).await
+}
+
+/// The listing of an object already read.
+pub async fn for_object(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    resource: &ApiResource,
+    object: &DynamicObject,
+) -> Result<ActionListing, ApiError> {
     let checks = target
         .kind
         .actions()
         .into_iter()
-        .map(|action| permission(ctx, caller, target, &resource, &object, action));
+        .map(|action| permission(ctx, caller, target, resource, object, action));
     let actions = join_all(checks)
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
     let artifacts = if target.kind.kind == "ArtifactGenerator" {
-        download::inventory(&object)
+        download::inventory(object)
             .into_iter()
             .map(|(name, namespace)| ArtifactRef { name, namespace })
             .collect()
@@ -65,7 +58,7 @@ pub async fn list(
         _ => None,
     };
     Ok(ActionListing {
-        target: wire_target(&resource, &target.namespace, &target.name),
+        target: wire_target(resource, &target.namespace, &target.name),
         actions,
         artifacts,
         delete_pods,

@@ -302,6 +302,22 @@ impl Cluster {
         })
     }
 
+    /// The Events of a namespace that match a field selector.
+    pub async fn events(
+        &self,
+        who: Who<'_>,
+        namespace: &str,
+        fields: &str,
+    ) -> Result<Vec<Event>, ClusterError> {
+        let params = kube::api::ListParams::default().fields(fields);
+        let mut request = Request::new(Event::url_path(&(), Some(namespace)))
+            .list(&params)
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        impersonate(who, &mut request)?;
+        let list: k8s_openapi::List<Event> = self.client.request(request).await?;
+        Ok(list.items)
+    }
+
     /// Creates an Event as the server.
     pub async fn create_event(&self, event: &Event) -> Result<(), ClusterError> {
         let namespace = event.metadata.namespace.as_deref().unwrap_or("default");

@@ -1,0 +1,131 @@
+//! One word for how a Flux object is doing, from its conditions: the badge of every list and
+//! page. Pure, so every case has a test.
+
+use flux_web_shared::actions::Condition;
+use flux_web_shared::objects::{State, StatusSummary};
+use kube::api::DynamicObject;
+
+use crate::actions::object::{self, SUSPENDED_REASON};
+use crate::kinds::Kind;
+
+pub fn conditions(object: &DynamicObject) -> Vec<Condition> {
+    object.data["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| serde_json::from_value(c.clone()).ok())
+        .collect()
+}
+
+pub fn summarize(kind: &Kind, object: &DynamicObject) -> StatusSummary {
+    let conditions = conditions(object);
+    let find = |kind: &str| conditions.iter().find(|c| c.kind == kind);
+    let ready = find("Ready");
+    let reconciling = find("Reconciling").is_some_and(|c| c.status == "True");
+    let state = if object::is_suspended(kind, object) {
+        State::Suspended
+    } else {
+        match ready.map(|c| c.status.as_str()) {
+            Some("True") => State::Ready,
+            Some("False") if reconciling => State::Progressing,
+            Some("False") => State::Failed,
+            Some(_) => State::Progressing,
+            None => State::Unknown,
+        }
+    };
+    let annotation = |key: &str| {
+        object
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(key))
+            .cloned()
+    };
+    StatusSummary {
+        state,
+        message: ready.map(|c| c.message.clone()).unwrap_or_default(),
+        last_handled_reconcile_at: object::last_handled(object).map(str::to_owned),
+        suspended_by: object::suspended_by(object).map(str::to_owned),
+        suspended_reason: annotation(SUSPENDED_REASON),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::kinds::find;
+
+    fn with(spec: Value, conditions: Value) -> DynamicObject {
+        serde_json::from_value(
+            json!({"metadata": {"name": "a"}, "spec": spec, "status": {"conditions": conditions}}),
+        )
+        .unwrap()
+    }
+
+    fn condition(kind: &str, status: &str) -> Value {
+        json!({"type": kind, "status": status, "reason": "r", "message": format!("{kind} is {status}")})
+    }
+
+    #[test]
+    fn the_state_follows_suspension_then_ready_then_reconciling() {
+        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let cases = [
+            (
+                json!({"suspend": true}),
+                json!([condition("Ready", "True")]),
+                State::Suspended,
+            ),
+            (json!({}), json!([condition("Ready", "True")]), State::Ready),
+            (
+                json!({}),
+                json!([condition("Ready", "False")]),
+                State::Failed,
+            ),
+            (
+                json!({}),
+                json!([
+                    condition("Ready", "False"),
+                    condition("Reconciling", "True")
+                ]),
+                State::Progressing,
+            ),
+            (
+                json!({}),
+                json!([condition("Ready", "Unknown")]),
+                State::Progressing,
+            ),
+            (json!({}), json!([]), State::Unknown),
+        ];
+        for (spec, conditions, state) in cases {
+            assert_eq!(
+                summarize(ks, &with(spec.clone(), conditions.clone())).state,
+                state,
+                "{spec} {conditions}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_summary_carries_the_ready_message_and_who_suspended_why() {
+        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let mut object = with(
+            json!({"suspend": true}),
+            json!([condition("Ready", "False")]),
+        );
+        object.metadata.annotations = Some(
+            [
+                ("fluxcd.controlplane.io/suspendedBy", "alice"),
+                (SUSPENDED_REASON, "incident 42"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        );
+        let summary = summarize(ks, &object);
+        assert_eq!(summary.message, "Ready is False");
+        assert_eq!(summary.suspended_by.as_deref(), Some("alice"));
+        assert_eq!(summary.suspended_reason.as_deref(), Some("incident 42"));
+    }
+}

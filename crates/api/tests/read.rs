@@ -1,0 +1,215 @@
+//! The read API against the test bed: objects and their events as the caller sees them.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::time::Duration;
+
+use kube::api::{Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::json;
+use support::app::{Settings, call, flux_web, grant_server_actions};
+use support::objects::{create, dynamic, listing, path, until_allowed};
+use support::{FLUX_GROUPS, Testbed, eventually};
+
+fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
+}
+
+fn object_path(resource: &ApiResource, ns: &str, name: &str) -> String {
+    listing(resource, ns, name)
+        .trim_end_matches("/actions")
+        .to_owned()
+}
+
+async fn set_status(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    name: &str,
+    status: serde_json::Value,
+) {
+    dynamic(bed, ns, resource)
+        .await
+        .patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": status})),
+        )
+        .await
+        .unwrap();
+}
+
+/// A GitRepository with an artifact and a failing Kustomization that reads from it.
+async fn world(bed: &Testbed, ns: &str) -> (ApiResource, ApiResource) {
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    let repo = resource(
+        "source.toolkit.fluxcd.io",
+        "GitRepository",
+        "gitrepositories",
+    );
+    create(
+        bed,
+        ns,
+        &repo,
+        "repo",
+        json!({"interval": "10m", "url": "https://git.example.com/podinfo"}),
+    )
+    .await;
+    set_status(bed, ns, &repo, "repo", json!({
+        "artifact": {"url": "http://source-controller.flux-system.svc/x.tar.gz", "digest": "sha256:ab",
+            "revision": "main@sha1:0123456789", "size": 1024, "path": "x", "lastUpdateTime": "2026-11-23T21:00:00Z"},
+        "conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded", "message": "stored artifact",
+            "lastTransitionTime": "2026-11-23T21:00:00Z"}],
+    }))
+    .await;
+    create(bed, ns, &ks, "apps", json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}})).await;
+    set_status(bed, ns, &ks, "apps", json!({
+        "lastHandledReconcileAt": "2026-11-23T21:30:00Z",
+        "conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "kustomize build failed",
+            "lastTransitionTime": "2026-11-23T21:30:00Z"}],
+    }))
+    .await;
+    (ks, repo)
+}
+
+async fn grant_alice_reads(bed: &Testbed, ns: &str) {
+    bed.grant_rules(ns, "devs-read", json!([
+        {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "patch", "reconcile"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["get", "list"]},
+    ]), ("Group", "devs")).await;
+}
+
+#[tokio::test]
+async fn the_detail_of_a_kustomization_has_its_state_source_and_actions_in_one_call() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("detail").await;
+    grant_alice_reads(&bed, &ns).await;
+    let (ks, repo) = world(&bed, &ns).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&ks, &ns, "apps")).await;
+
+    let (status, detail) = call(&app, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["target"]["kind"], "Kustomization");
+    assert_eq!(detail["summary"]["state"], "failed");
+    assert_eq!(detail["summary"]["message"], "kustomize build failed");
+    assert_eq!(
+        detail["summary"]["lastHandledReconcileAt"],
+        "2026-11-23T21:30:00Z"
+    );
+    assert_eq!(detail["conditions"][0]["reason"], "BuildFailed");
+    assert_eq!(detail["source"]["kind"], "GitRepository");
+    assert_eq!(detail["source"]["name"], "repo");
+    assert_eq!(detail["source"]["url"], "https://git.example.com/podinfo");
+    assert_eq!(detail["source"]["status"]["state"], "ready");
+    assert_eq!(detail["spec"]["sourceRef"]["name"], "repo");
+    let reconcile = detail["actions"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "reconcile")
+        .unwrap()
+        .clone();
+    assert_eq!(reconcile["allowed"], true);
+
+    let (status, source) = call(&app, "GET", &object_path(&repo, &ns, "repo"), None).await;
+    assert_eq!(status, 200, "{source}");
+    assert_eq!(
+        source["artifact"],
+        json!({"revision": "main@sha1:0123456789", "digest": "sha256:ab", "size": 1024,
+        "lastUpdateTime": "2026-11-23T21:00:00Z"})
+    );
+}
+
+#[tokio::test]
+async fn nobody_reads_what_their_rbac_hides() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("hidden").await;
+    let (ks, _) = world(&bed, &ns).await;
+    let mallory = flux_web(
+        &bed,
+        Settings {
+            username: "mallory",
+            groups: &[],
+            ..Settings::default()
+        },
+    )
+    .await;
+    for path in [
+        object_path(&ks, &ns, "apps"),
+        format!("{}/events", object_path(&ks, &ns, "apps")),
+    ] {
+        let (status, body) = call(&mallory, "GET", &path, None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {body}"
+        );
+    }
+    let (status, body) = call(
+        &mallory,
+        "GET",
+        "/api/v1/kustomize.toolkit.fluxcd.io/ks/Bad_NS/apps",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_name")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn events_come_newest_first_with_the_audit_trail_and_who_acted() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("events").await;
+    grant_alice_reads(&bed, &ns).await;
+    let (ks, _) = world(&bed, &ns).await;
+    let events = resource("", "Event", "events");
+    support::objects::create_object(&bed, &ns, &events, json!({
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "apps.old"},
+        "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps", "namespace": ns},
+        "reason": "ReconciliationSucceeded", "message": "applied", "type": "Normal",
+        "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z", "count": 3,
+        "source": {"component": "kustomize-controller"},
+    }))
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&ks, &ns, "apps")).await;
+    let (status, _) = call(&app, "POST", &path(&ks, &ns, "apps", "reconcile"), None).await;
+    assert_eq!(status, 200);
+
+    let list = eventually("both events", Duration::from_secs(10), || async {
+        let (status, body) = call(
+            &app,
+            "GET",
+            &format!("{}/events", object_path(&ks, &ns, "apps")),
+            None,
+        )
+        .await;
+        (status == 200 && body.as_array().unwrap().len() == 2).then_some(body)
+    })
+    .await;
+    assert_eq!(list[0]["reason"], "WebAction");
+    assert_eq!(list[0]["username"], "alice");
+    assert!(
+        list[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("on the web UI")
+    );
+    assert_eq!(list[1]["reason"], "ReconciliationSucceeded");
+    assert_eq!(list[1]["count"], 3);
+    assert_eq!(list[1]["time"], "2026-01-01T00:00:00Z");
+    assert!(list[1].get("username").is_none());
+}

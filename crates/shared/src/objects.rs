@@ -1,0 +1,100 @@
+//! What the read API answers about objects (`GET /api/v1/{group}/{kind}/{namespace}/{name}`
+//! and its `/events`): summaries made for the UI, never whole objects with their secrets.
+
+use serde::{Deserialize, Serialize};
+
+use crate::actions::{ActionListing, Condition, Target};
+
+/// How a Flux object is doing, in one word for a badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Ready,
+    Failed,
+    Progressing,
+    Suspended,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StatusSummary {
+    pub state: State,
+    /// The Ready condition's message, when there is one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// `status.lastHandledReconcileAt`: the last reconcile request the controller answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_handled_reconcile_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_reason: Option<String>,
+}
+
+/// `status.artifact` of a source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ArtifactSummary {
+    pub revision: String,
+    pub digest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_time: Option<String>,
+}
+
+/// The source an object reconciles from, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceSummary {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Absent when the caller may not read the source, or it does not exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusSummary>,
+}
+
+/// A Flux object as the detail page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectDetail {
+    pub target: Target,
+    pub summary: StatusSummary,
+    pub conditions: Vec<Condition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<ArtifactSummary>,
+    /// What the caller may do to it: the page needs one call.
+    pub actions: ActionListing,
+    /// The object's spec, as stored.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub spec: serde_json::Value,
+}
+
+/// A Kubernetes Event of an object, audit events included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EventSummary {
+    /// `Normal` or `Warning`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+    /// When it last happened (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    pub count: i32,
+    /// For an audit event (`WebAction`): who acted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
