@@ -132,6 +132,7 @@ fn routes() -> OpenApiRouter<AppState> {
             actions::handlers::post,
             actions::handlers::download
         ))
+        .routes(routes!(read::handlers::resources))
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
         .routes(routes!(openapi_json));

@@ -213,3 +213,146 @@ async fn events_come_newest_first_with_the_audit_trail_and_who_acted() {
     assert_eq!(list[1]["time"], "2026-01-01T00:00:00Z");
     assert!(list[1].get("username").is_none());
 }
+
+async fn list_page(app: &axum::Router, query: &str) -> serde_json::Value {
+    let (status, body) = call(app, "GET", &format!("/api/v1/resources?{query}"), None).await;
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}/{}",
+                i["target"]["namespace"].as_str().unwrap(),
+                i["target"]["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_caller_lists_only_what_their_rbac_shows() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    let (mine, theirs) = (bed.namespace("list-a").await, bed.namespace("list-b").await);
+    let tag = mine.trim_start_matches("list-a-").to_owned();
+    for ns in [&mine, &theirs] {
+        create(&bed, ns, &ks, &format!("app-{tag}"), json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}})).await;
+    }
+    let rule = json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]}]);
+    bed.grant_rules(&mine, "team-a", rule.clone(), ("Group", "team-a"))
+        .await;
+    bed.grant_rules(&theirs, "team-b", rule, ("Group", "team-b"))
+        .await;
+    let a = flux_web(
+        &bed,
+        Settings {
+            username: "ann",
+            groups: &["team-a"],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let mallory = flux_web(
+        &bed,
+        Settings {
+            username: "mallory",
+            groups: &[],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let query = format!("kind=ks&q={tag}");
+    let page = eventually("ann's grant to count", Duration::from_secs(10), || async {
+        let page = list_page(&a, &query).await;
+        (page["total"] == 1).then_some(page)
+    })
+    .await;
+    assert_eq!(names(&page), [format!("{mine}/app-{tag}")]);
+    assert_eq!(page["items"][0]["summary"]["state"], "unknown");
+    assert_eq!(list_page(&mallory, &query).await["total"], 0);
+    // A namespace she may not list is empty for her, not an error.
+    assert_eq!(
+        list_page(&a, &format!("{query}&namespace={theirs}")).await["total"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn two_thousand_kustomizations_in_twenty_namespaces_come_back_in_pages() {
+    use futures::StreamExt;
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    bed.apply_deploy("base/user-roles.yaml").await;
+    bed.bind_cluster_role("testbed-auditors", "flux-web-user", ("Group", "auditors"))
+        .await;
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    let mut namespaces = Vec::new();
+    for _ in 0..20 {
+        namespaces.push(bed.namespace("bulk").await);
+    }
+    let tag = namespaces[0].trim_start_matches("bulk-").to_owned();
+    let creations = (0..2000).map(|i| {
+        let (bed, ks, ns) = (&bed, &ks, &namespaces[i % 20]);
+        let name = format!("b{tag}-{i:04}");
+        async move { create(bed, ns, ks, &name, json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "r"}})).await }
+    });
+    futures::stream::iter(creations)
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+
+    let auditor = flux_web(
+        &bed,
+        Settings {
+            username: "audrey",
+            groups: &["auditors"],
+            ..Settings::default()
+        },
+    )
+    .await;
+    let mut seen = Vec::new();
+    let mut query = format!("kind=kustomizations&q=b{tag}&limit=500");
+    let first = eventually(
+        "the auditors' binding to count",
+        Duration::from_secs(10),
+        || async {
+            let page = list_page(&auditor, &query).await;
+            (page["total"] == 2000).then_some(page)
+        },
+    )
+    .await;
+    let mut page = first;
+    let mut pages = 1;
+    loop {
+        assert_eq!(page["total"], 2000);
+        seen.extend(names(&page));
+        let Some(next) = page["continue"].as_str().map(str::to_owned) else {
+            break;
+        };
+        query = format!("kind=kustomizations&q=b{tag}&limit=500&continue={next}");
+        page = list_page(&auditor, &query).await;
+        pages += 1;
+    }
+    assert_eq!(pages, 4);
+    assert_eq!(seen.len(), 2000);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 2000, "no object twice");
+    assert_eq!(seen, unique, "sorted by namespace, then name");
+}

@@ -98,3 +98,23 @@ pub struct EventSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
 }
+
+/// One Flux object in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceSummary {
+    pub target: Target,
+    pub summary: StatusSummary,
+}
+
+/// A page of `GET /api/v1/resources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceList {
+    pub items: Vec<ResourceSummary>,
+    /// How many objects match the filters in all.
+    pub total: usize,
+    /// Pass as `?continue=` for the next page; absent on the last page.
+    #[serde(rename = "continue", skip_serializing_if = "Option::is_none")]
+    pub continue_token: Option<String>,
+}

@@ -184,6 +184,33 @@ impl Cluster {
         self.send(who, request).await
     }
 
+    /// Every object of `resource` in `namespace`, or in all namespaces.
+    pub async fn list(
+        &self,
+        who: Who<'_>,
+        resource: &ApiResource,
+        namespace: Option<&str>,
+    ) -> Result<Vec<DynamicObject>, ClusterError> {
+        let mut request = Request::new(DynamicObject::url_path(resource, namespace))
+            .list(&Default::default())
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        impersonate(who, &mut request)?;
+        let list: kube::core::ObjectList<DynamicObject> = self.client.request(request).await?;
+        Ok(list.items)
+    }
+
+    /// The names of all namespaces, as the server sees them.
+    pub async fn namespaces(&self) -> Result<Vec<String>, ClusterError> {
+        let list = Api::<k8s_openapi::api::core::v1::Namespace>::all(self.client.clone())
+            .list(&Default::default())
+            .await?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect())
+    }
+
     /// A JSON merge patch (RFC 7386): `null` removes a field.
     pub async fn merge_patch(
         &self,

@@ -2,9 +2,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use flux_web_shared::objects::{EventSummary, ObjectDetail};
+use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList, State as ObjectState};
 use flux_web_shared::problem::Problem;
 
+use super::resources::ResourceQuery;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::server::AppState;
@@ -55,5 +56,50 @@ pub async fn events(
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
         super::events(&state.context(), &caller, &target).await?,
+    ))
+}
+
+/// The query of `listResources`, as the OpenAPI document describes it; `ResourceQuery`
+/// parses it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResourcesParams {
+    /// A Flux kind: plural, Kind or short name (`ks`, `hr`, ...). All Flux kinds without it.
+    pub kind: Option<String>,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only objects in this state.
+    pub status: Option<ObjectState>,
+    /// Only objects whose name contains this (case-insensitive).
+    pub q: Option<String>,
+    /// Objects per page, 1 to 500 (100 without it).
+    pub limit: Option<u32>,
+    /// The `continue` of the previous page.
+    #[serde(rename = "continue")]
+    pub continue_token: Option<String>,
+}
+
+/// The Flux objects the caller may list, with a status summary each, sorted by namespace,
+/// kind and name.
+#[utoipa::path(
+    get,
+    path = "/v1/resources",
+    operation_id = "listResources",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(ResourcesParams),
+    responses(
+        (status = 200, description = "One page of objects", body = ResourceList),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn resources(
+    State(state): State<AppState>,
+    query: ResourceQuery,
+    Caller(caller): Caller,
+) -> Result<Json<ResourceList>, ApiError> {
+    Ok(Json(
+        super::resources::list(&state.context(), &caller, &query).await?,
     ))
 }

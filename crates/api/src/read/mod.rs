@@ -1,10 +1,12 @@
 //! The read API (spec section 5): what the SPA shows, read as the caller so that nobody sees
 //! what their RBAC hides. Without authentication, reads are the server's (read-only mode).
 //!
+//! - [`resources`] — the list of Flux objects, filtered and paginated.
 //! - [`summary`] — the state of a Flux object in one word.
 //! - [`handlers`] — the HTTP handlers.
 
 pub mod handlers;
+pub mod resources;
 pub mod summary;
 
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};

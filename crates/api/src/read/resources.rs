@@ -1,0 +1,256 @@
+//! `GET /api/v1/resources`: the Flux objects of every kind the caller may list, with a status
+//! summary each, filtered and paginated. Listed as the caller: cluster-wide when their RBAC
+//! allows it, else namespace by namespace where a SubjectAccessReview says they may list.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use flux_web_shared::objects::{ResourceList, ResourceSummary, State};
+use futures::future::join_all;
+
+use super::summary;
+use crate::access::Decision;
+use crate::actions::{Context, wire_target};
+use crate::auth::Identity;
+use crate::cluster::{ClusterError, Who};
+use crate::error::ApiError;
+use crate::kinds::{KINDS, Kind};
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 500;
+
+/// `?kind=&namespace=&status=&q=&limit=&continue=`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceQuery {
+    pub kinds: Vec<&'static Kind>,
+    pub namespace: Option<String>,
+    pub state: Option<State>,
+    pub q: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+fn flux_kinds() -> impl Iterator<Item = &'static Kind> {
+    KINDS.iter().filter(|k| k.workload.is_none())
+}
+
+impl ResourceQuery {
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        let invalid = |detail: String| ApiError::bad_request("invalid_query", detail);
+        let mut parsed = Self {
+            kinds: flux_kinds().collect(),
+            namespace: None,
+            state: None,
+            q: None,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        };
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "kind" => {
+                    let lower = value.to_ascii_lowercase();
+                    let kind = flux_kinds()
+                        .find(|k| {
+                            k.plural == lower
+                                || k.kind.eq_ignore_ascii_case(&value)
+                                || k.short_names.contains(&lower.as_str())
+                        })
+                        .ok_or_else(|| invalid(format!("kind: no Flux kind {value:?}")))?;
+                    parsed.kinds = vec![kind];
+                }
+                "namespace" => {
+                    flux_web_shared::names::check_namespace(&value)
+                        .map_err(|e| invalid(e.to_string()))?;
+                    parsed.namespace = Some(value.into_owned());
+                }
+                "status" => {
+                    let state = serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
+                        invalid(format!("status: {value:?} is not ready, failed, progressing, suspended or unknown"))
+                    })?;
+                    parsed.state = Some(state);
+                }
+                "q" if value.len() <= 253 => parsed.q = Some(value.to_ascii_lowercase()),
+                "q" => return Err(invalid("q: at most 253 characters".into())),
+                "limit" => {
+                    parsed.limit = value
+                        .parse()
+                        .ok()
+                        .filter(|l| (1..=MAX_LIMIT).contains(l))
+                        .ok_or_else(|| invalid(format!("limit: a number from 1 to {MAX_LIMIT}")))?;
+                }
+                "continue" => {
+                    parsed.offset = value
+                        .parse()
+                        .map_err(|_| invalid("continue: not a token of this API".into()))?;
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "unknown query parameter {other:?}; known: kind, namespace, status, q, limit, continue"
+                    )));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ResourceQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Self::parse(parts.uri.query().unwrap_or_default())
+    }
+}
+
+pub async fn list(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    query: &ResourceQuery,
+) -> Result<ResourceList, ApiError> {
+    let lists = join_all(
+        query
+            .kinds
+            .iter()
+            .map(|kind| objects_of(ctx, caller, kind, query.namespace.as_deref())),
+    )
+    .await;
+    let mut items: Vec<ResourceSummary> = Vec::new();
+    for list in lists {
+        items.extend(list?);
+    }
+    items.retain(|item| {
+        query.state.is_none_or(|state| item.summary.state == state)
+            && query
+                .q
+                .as_ref()
+                .is_none_or(|q| item.target.name.contains(q.as_str()))
+    });
+    items.sort_by(|a, b| {
+        (&a.target.namespace, &a.target.kind, &a.target.name).cmp(&(
+            &b.target.namespace,
+            &b.target.kind,
+            &b.target.name,
+        ))
+    });
+    let total = items.len();
+    let page: Vec<_> = items
+        .into_iter()
+        .skip(query.offset)
+        .take(query.limit)
+        .collect();
+    let next = query.offset + page.len();
+    Ok(ResourceList {
+        items: page,
+        total,
+        continue_token: (next < total).then(|| next.to_string()),
+    })
+}
+
+/// The objects of one kind the caller may list; a kind not installed has none.
+async fn objects_of(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    kind: &'static Kind,
+    namespace: Option<&str>,
+) -> Result<Vec<ResourceSummary>, ApiError> {
+    let resource = match ctx.resource(kind).await {
+        Ok(resource) => resource,
+        Err(ApiError::NotFound(_)) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let who = match caller {
+        Ok(identity) => ctx.access.reader(identity),
+        Err(_) => Who::Server,
+    };
+    let objects = match ctx.cluster.list(who, &resource, namespace).await {
+        Ok(objects) => objects,
+        Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
+            // No cluster-wide list: the namespaces where a review says the caller may list.
+            (Ok(identity), None) => {
+                let mut objects = Vec::new();
+                for ns in listable_namespaces(ctx, identity, &resource).await? {
+                    objects.extend(
+                        ctx.cluster
+                            .list(who, &resource, Some(&ns))
+                            .await
+                            .unwrap_or_default(),
+                    );
+                }
+                objects
+            }
+            _ => Vec::new(),
+        },
+        Err(e) => return Err(ctx.access.read_error(e)),
+    };
+    Ok(objects
+        .iter()
+        .map(|object| ResourceSummary {
+            target: wire_target(
+                &resource,
+                object.metadata.namespace.as_deref().unwrap_or_default(),
+                object.metadata.name.as_deref().unwrap_or_default(),
+            ),
+            summary: summary::summarize(kind, object),
+        })
+        .collect())
+}
+
+async fn listable_namespaces(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    resource: &kube::core::ApiResource,
+) -> Result<Vec<String>, ApiError> {
+    let namespaces = ctx
+        .cluster
+        .namespaces()
+        .await
+        .map_err(ApiError::as_server)?;
+    let checks = namespaces
+        .iter()
+        .map(|ns| ctx.access.check(identity, "list", resource, ns, ""));
+    let decisions = join_all(checks).await;
+    let mut allowed = Vec::new();
+    for (ns, decision) in namespaces.into_iter().zip(decisions) {
+        if decision? == Decision::Allowed {
+            allowed.push(ns);
+        }
+    }
+    Ok(allowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_reads_its_filters_and_refuses_the_rest() {
+        let all = ResourceQuery::parse("").unwrap();
+        assert_eq!(all.kinds.len(), 18);
+        assert_eq!((all.limit, all.offset), (DEFAULT_LIMIT, 0));
+        let q =
+            ResourceQuery::parse("kind=ks&namespace=apps&status=failed&q=Pod&limit=10&continue=20")
+                .unwrap();
+        assert_eq!(
+            q.kinds.iter().map(|k| k.kind).collect::<Vec<_>>(),
+            ["Kustomization"]
+        );
+        assert_eq!(q.namespace.as_deref(), Some("apps"));
+        assert_eq!(q.state, Some(State::Failed));
+        assert_eq!(q.q.as_deref(), Some("pod"));
+        assert_eq!((q.limit, q.offset), (10, 20));
+        for bad in [
+            "kind=deployments",
+            "namespace=Apps",
+            "status=green",
+            "limit=0",
+            "limit=501",
+            "continue=x",
+            "sort=name",
+        ] {
+            assert_eq!(
+                ResourceQuery::parse(bad).unwrap_err().code(),
+                "invalid_query",
+                "{bad}"
+            );
+        }
+    }
+}
