@@ -356,3 +356,111 @@ async fn two_thousand_kustomizations_in_twenty_namespaces_come_back_in_pages() {
     assert_eq!(unique.len(), 2000, "no object twice");
     assert_eq!(seen, unique, "sorted by namespace, then name");
 }
+
+#[tokio::test]
+async fn inventory_leads_to_workloads_and_workloads_to_pods_jobs_and_their_manager() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("workload-read").await;
+    bed.grant_rules(&ns, "devs-all", json!([
+        {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]},
+        {"apiGroups": ["apps"], "resources": ["deployments", "replicasets"], "verbs": ["get", "list", "patch", "restart"]},
+        {"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get", "list", "restart"]},
+        {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "create"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+    ]), ("Group", "devs")).await;
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    let deployments = resource("apps", "Deployment", "deployments");
+    let cronjobs = resource("batch", "CronJob", "cronjobs");
+    create(&bed, &ns, &ks, "apps", json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}})).await;
+    set_status(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"inventory": {"entries": [
+            {"id": format!("{ns}_web_apps_Deployment"), "v": "v1"},
+            {"id": format!("{ns}_backup_batch_CronJob"), "v": "v1"},
+            {"id": format!("{ns}_web__Service"), "v": "v1"},
+        ]}}),
+    )
+    .await;
+    let labels = json!({"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns});
+    support::objects::create_object(&bed, &ns, &deployments, json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": labels},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "registry.invalid/web:1"}]}}},
+    }))
+    .await;
+    support::objects::create_object(&bed, &ns, &cronjobs, json!({
+        "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "backup", "labels": labels},
+        "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never",
+            "containers": [{"name": "b", "image": "registry.invalid/b:1"}]}}}}},
+    }))
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&deployments, &ns, "web")).await;
+
+    let (_, detail) = call(&app, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    let workloads: Vec<_> = detail["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["target"]["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(workloads, ["Deployment", "CronJob"], "{detail}");
+    assert_eq!(
+        detail["workloads"][0]["ready"], "0/2",
+        "no kubelet: nothing becomes ready"
+    );
+
+    let (status, _) = call(
+        &app,
+        "POST",
+        &path(&deployments, &ns, "web", "restart"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let web = eventually(
+        "the Deployment's two Pods",
+        Duration::from_secs(30),
+        || async {
+            let (_, body) = call(&app, "GET", &object_path(&deployments, &ns, "web"), None).await;
+            (body["workload"]["pods"]
+                .as_array()
+                .is_some_and(|p| p.len() >= 2))
+            .then_some(body)
+        },
+    )
+    .await;
+    assert_eq!(web["workload"]["managedBy"]["kind"], "Kustomization");
+    assert_eq!(web["workload"]["managedBy"]["name"], "apps");
+    assert!(web["workload"]["restartedAt"].is_string(), "{web}");
+    assert_eq!(web["workload"]["pods"][0]["phase"], "Pending");
+
+    let (status, run) = call(
+        &app,
+        "POST",
+        &path(&cronjobs, &ns, "backup", "run-job"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{run}");
+    let backup = eventually("the Job and its Pod", Duration::from_secs(30), || async {
+        let (_, body) = call(&app, "GET", &object_path(&cronjobs, &ns, "backup"), None).await;
+        (body["workload"]["jobs"][0]["pods"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty()))
+        .then_some(body)
+    })
+    .await;
+    let job = &backup["workload"]["jobs"][0];
+    assert_eq!(job["name"], run["job"]);
+    assert_eq!(job["createdBy"], "alice");
+    assert_eq!(job["pods"][0]["createdBy"], "alice");
+}

@@ -75,6 +75,12 @@ pub struct ObjectDetail {
     pub artifact: Option<ArtifactSummary>,
     /// What the caller may do to it: the page needs one call.
     pub actions: ActionListing,
+    /// The Deployments, StatefulSets, DaemonSets and CronJobs of `status.inventory`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<WorkloadSummary>,
+    /// For a workload: its pods, Jobs, manager and last restart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadDetail>,
     /// The object's spec, as stored.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub spec: serde_json::Value,
@@ -117,4 +123,68 @@ pub struct ResourceList {
     /// Pass as `?continue=` for the next page; absent on the last page.
     #[serde(rename = "continue", skip_serializing_if = "Option::is_none")]
     pub continue_token: Option<String>,
+}
+
+/// A workload in a Flux object's inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkloadSummary {
+    pub target: Target,
+    /// Ready over desired, as `2/3`; absent when it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<String>,
+    /// All desired replicas ready (a CronJob: not suspended).
+    pub healthy: bool,
+}
+
+/// A Pod of a workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PodSummary {
+    pub name: String,
+    pub phase: String,
+    /// Ready containers over containers, as `1/2`.
+    pub ready: String,
+    pub restarts: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Who made it through flux-web (`fluxcd.controlplane.io/createdBy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+/// A Job of a CronJob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummary {
+    pub name: String,
+    pub active: i32,
+    pub succeeded: i32,
+    pub failed: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    pub pods: Vec<PodSummary>,
+}
+
+/// What a workload's page shows beyond the object itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadDetail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready: Option<String>,
+    pub pods: Vec<PodSummary>,
+    /// A CronJob's Jobs, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobSummary>,
+    /// The Flux object that applied it, from its labels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<Target>,
+    /// The pod template's `kubectl.kubernetes.io/restartedAt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarted_at: Option<String>,
 }

@@ -118,20 +118,29 @@ fn owner_resource(api_version: &str, kind: &str) -> Option<ApiResource> {
     ))
 }
 
-/// The Flux object named by the workload's labels, read for its uid when possible.
+/// The Flux object named by a workload's labels, as (kind, namespace, name); the namespace
+/// label defaults to the workload's own.
+pub fn manager_of(
+    workload: &DynamicObject,
+    namespace: &str,
+) -> Option<(&'static Kind, String, String)> {
+    let labels = workload.metadata.labels.as_ref()?;
+    MANAGERS.iter().find_map(|(prefix, group, kind)| {
+        let name = labels.get(&format!("{prefix}/name"))?;
+        let ns = labels
+            .get(&format!("{prefix}/namespace"))
+            .map_or(namespace, String::as_str);
+        Some((kinds::by_kind(group, kind)?, ns.to_owned(), name.clone()))
+    })
+}
+
+/// The managing Flux object, read for its uid when possible.
 async fn managed_by(
     cluster: &Cluster,
     workload: &DynamicObject,
     namespace: &str,
 ) -> Option<Involved> {
-    let labels = workload.metadata.labels.as_ref()?;
-    let (name, ns, kind) = MANAGERS.iter().find_map(|(prefix, group, kind)| {
-        let name = labels.get(&format!("{prefix}/name"))?;
-        let ns = labels
-            .get(&format!("{prefix}/namespace"))
-            .map_or(namespace, String::as_str);
-        Some((name.clone(), ns.to_owned(), kinds::by_kind(group, kind)?))
-    })?;
+    let (kind, ns, name) = manager_of(workload, namespace)?;
     let read = async {
         let resource = cluster.resource(kind).await.ok()?;
         let object = cluster.get(Who::Server, &resource, &ns, &name).await.ok()?;

@@ -184,15 +184,21 @@ impl Cluster {
         self.send(who, request).await
     }
 
-    /// Every object of `resource` in `namespace`, or in all namespaces.
+    /// Every object of `resource` in `namespace` (or in all) that matches `labels`, a label
+    /// selector (or all).
     pub async fn list(
         &self,
         who: Who<'_>,
         resource: &ApiResource,
         namespace: Option<&str>,
+        labels: Option<&str>,
     ) -> Result<Vec<DynamicObject>, ClusterError> {
+        let mut params = kube::api::ListParams::default();
+        if let Some(labels) = labels {
+            params = params.labels(labels);
+        }
         let mut request = Request::new(DynamicObject::url_path(resource, namespace))
-            .list(&Default::default())
+            .list(&params)
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         impersonate(who, &mut request)?;
         let list: kube::core::ObjectList<DynamicObject> = self.client.request(request).await?;

@@ -3,11 +3,13 @@
 //!
 //! - [`resources`] — the list of Flux objects, filtered and paginated.
 //! - [`summary`] — the state of a Flux object in one word.
+//! - [`workloads`] — inventories, Pods and Jobs.
 //! - [`handlers`] — the HTTP handlers.
 
 pub mod handlers;
 pub mod resources;
 pub mod summary;
+pub mod workloads;
 
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};
 use k8s_openapi::api::core::v1::Event;
@@ -18,6 +20,7 @@ use crate::actions::{Context, listing, pull, wire_target};
 use crate::auth::Identity;
 use crate::cluster::Who;
 use crate::error::ApiError;
+use crate::kinds::Workload;
 use crate::target::Target;
 
 /// Reads the object as the caller, or as the server when there is no caller.
@@ -49,7 +52,15 @@ pub async fn detail(
     let resource = ctx.resource(target.kind).await?;
     let found = object(ctx, caller, &resource, target).await?;
     let actions = listing::for_object(ctx, caller, target, &resource, &found).await?;
+    let workload = match target.kind.workload {
+        Some(Workload::Restart | Workload::RunJob) => {
+            Some(workloads::detail(ctx, caller, target, &found).await?)
+        }
+        _ => None,
+    };
     Ok(ObjectDetail {
+        workloads: workloads::summaries(ctx, caller, &found).await,
+        workload,
         target: wire_target(&resource, &target.namespace, &target.name),
         summary: summary::summarize(target.kind, &found),
         conditions: summary::conditions(&found),

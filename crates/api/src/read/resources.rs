@@ -161,7 +161,7 @@ async fn objects_of(
         Ok(identity) => ctx.access.reader(identity),
         Err(_) => Who::Server,
     };
-    let objects = match ctx.cluster.list(who, &resource, namespace).await {
+    let objects = match ctx.cluster.list(who, &resource, namespace, None).await {
         Ok(objects) => objects,
         Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
             // No cluster-wide list: the namespaces where a review says the caller may list.
@@ -170,7 +170,7 @@ async fn objects_of(
                 for ns in listable_namespaces(ctx, identity, &resource).await? {
                     objects.extend(
                         ctx.cluster
-                            .list(who, &resource, Some(&ns))
+                            .list(who, &resource, Some(&ns), None)
                             .await
                             .unwrap_or_default(),
                     );
