@@ -7,11 +7,11 @@ mod support;
 
 use std::time::Duration;
 
-use kube::api::{DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create, create_object, dynamic, listing, path, until_allowed};
+use support::objects::{create, create_object, dynamic, listing, path, set_status, until_allowed};
 use support::{Testbed, eventually};
 
 #[tokio::test]
@@ -120,11 +120,7 @@ async fn world(bed: &Testbed, ns: &str) -> Vec<(ApiResource, &'static str, Vec<&
         "url": "http://source-controller.flux-system.svc/x.tar.gz", "digest": "sha256:00", "revision": "main@sha1:0",
         "path": "x", "lastUpdateTime": "2026-11-23T00:00:00Z",
     }}});
-    dynamic(bed, ns, &repo)
-        .await
-        .patch_status("repo", &PatchParams::default(), &Patch::Merge(&artifact))
-        .await
-        .unwrap();
+    set_status(bed, ns, &repo, "repo", artifact["status"].clone()).await;
     let pods = gvk("", "v1", "Pod", "pods");
     let pod: DynamicObject = serde_json::from_value(
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug"},

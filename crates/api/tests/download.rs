@@ -14,12 +14,11 @@ use axum::routing::get;
 use bytes::Bytes;
 use futures::StreamExt;
 use http_body_util::BodyExt;
-use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use support::app::{Settings, call, config_yaml, flux_web, grant_server_actions};
-use support::objects::{create, dynamic, listing, path, until_allowed, web_events};
+use support::objects::{create, listing, path, set_status, until_allowed, web_events};
 use support::process::{Server, write_temp};
 use support::{FLUX_GROUPS, Testbed, User};
 use tower::ServiceExt;
@@ -124,18 +123,6 @@ async fn source(bed: &Testbed, ns: &str, name: &str, url: &str, digest: &str) ->
     )
     .await;
     repos
-}
-
-async fn set_status(bed: &Testbed, ns: &str, resource: &ApiResource, name: &str, status: Value) {
-    dynamic(bed, ns, resource)
-        .await
-        .patch_status(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(&json!({"status": status})),
-        )
-        .await
-        .unwrap();
 }
 
 async fn grant_alice_downloads(bed: &Testbed, ns: &str) {

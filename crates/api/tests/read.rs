@@ -6,11 +6,10 @@ mod support;
 
 use std::time::Duration;
 
-use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
 use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create, dynamic, listing, path, until_allowed};
+use support::objects::{create, listing, path, set_status, until_allowed};
 use support::{FLUX_GROUPS, Testbed, eventually};
 
 fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
@@ -21,24 +20,6 @@ fn object_path(resource: &ApiResource, ns: &str, name: &str) -> String {
     listing(resource, ns, name)
         .trim_end_matches("/actions")
         .to_owned()
-}
-
-async fn set_status(
-    bed: &Testbed,
-    ns: &str,
-    resource: &ApiResource,
-    name: &str,
-    status: serde_json::Value,
-) {
-    dynamic(bed, ns, resource)
-        .await
-        .patch_status(
-            name,
-            &PatchParams::default(),
-            &Patch::Merge(&json!({"status": status})),
-        )
-        .await
-        .unwrap();
 }
 
 /// A GitRepository with an artifact and a failing Kustomization that reads from it.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Event;
-use kube::api::{Api, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::ApiResource;
 use serde_json::{Value, json};
 
@@ -105,4 +105,23 @@ pub async fn bed_events(bed: &Testbed, ns: &str, reason: &str) -> Vec<Event> {
     items
         .filter(|e| e.reason.as_deref() == Some(reason))
         .collect()
+}
+
+/// Merge-patches the status subresource as admin, as a controller would.
+pub async fn set_status(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    name: &str,
+    status: Value,
+) {
+    dynamic(bed, ns, resource)
+        .await
+        .patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": status})),
+        )
+        .await
+        .unwrap();
 }
