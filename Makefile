@@ -10,11 +10,13 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: tools
-tools: ## Install what the build needs (Rust components and the WASM target)
+tools: ## Install what the build needs (Rust components, the WASM target) and check the rest
 	@rustup component add rustfmt clippy >/dev/null 2>&1 || rustup component add rustfmt clippy
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@command -v go >/dev/null || { echo "make: Go is needed to build the test bed (https://go.dev/doc/install)"; exit 1; }
 	@command -v openssl >/dev/null || { echo "make: openssl is needed by the test bed: apt-get install -y openssl"; exit 1; }
+	@command -v python3 >/dev/null || { echo "make: Python 3 is needed by the test bed and the client tests"; exit 1; }
+	@command -v npm >/dev/null || { echo "make: Node.js with npm is needed by the TypeScript client test"; exit 1; }
 
 .PHONY: dev
 dev: tools ## Run flux-web on http://$(LISTEN) against KUBECONFIG, or a test bed it starts
