@@ -13,7 +13,7 @@ pub const SUSPENDED_BY: &str = "fluxcd.controlplane.io/suspendedBy";
 /// Our choice: the reason kept beside `suspendedBy` (see docs/decisions.md).
 pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
 
-fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
+pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
     object
         .metadata
         .annotations

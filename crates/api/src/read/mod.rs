@@ -18,10 +18,31 @@ use kube::core::ApiResource;
 
 use crate::actions::{Context, listing, pull, wire_target};
 use crate::auth::Identity;
-use crate::cluster::Who;
+use crate::cluster::{ClusterError, Who};
 use crate::error::ApiError;
 use crate::kinds::Workload;
 use crate::target::Target;
+
+/// Whose permissions a read uses: the caller's, or the server's when there is no caller
+/// (read-only mode).
+pub fn reader<'a>(ctx: &Context<'_>, caller: &'a Result<Identity, ApiError>) -> Who<'a> {
+    match caller {
+        Ok(identity) => ctx.access.reader(identity),
+        Err(_) => Who::Server,
+    }
+}
+
+/// Whose fault a failed read is, matching [`reader`].
+pub fn read_error(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    error: ClusterError,
+) -> ApiError {
+    match caller {
+        Ok(_) => ctx.access.read_error(error),
+        Err(_) => ApiError::as_server(error),
+    }
+}
 
 /// Reads the object as the caller, or as the server when there is no caller.
 pub async fn object(
@@ -30,18 +51,15 @@ pub async fn object(
     resource: &ApiResource,
     target: &Target,
 ) -> Result<DynamicObject, ApiError> {
-    let who = match caller {
-        Ok(identity) => ctx.access.reader(identity),
-        Err(_) => Who::Server,
-    };
-    let read = ctx
-        .cluster
-        .get(who, resource, &target.namespace, &target.name)
-        .await;
-    read.map_err(|e| match caller {
-        Ok(_) => ctx.access.read_error(e),
-        Err(_) => ApiError::as_server(e),
-    })
+    ctx.cluster
+        .get(
+            reader(ctx, caller),
+            resource,
+            &target.namespace,
+            &target.name,
+        )
+        .await
+        .map_err(|e| read_error(ctx, caller, e))
 }
 
 pub async fn detail(
@@ -122,10 +140,7 @@ pub async fn events(
     let resource = ctx.resource(target.kind).await?;
     // Reading the object first: who may not see it may not see its events either.
     object(ctx, caller, &resource, target).await?;
-    let who = match caller {
-        Ok(identity) => ctx.access.reader(identity),
-        Err(_) => Who::Server,
-    };
+    let who = reader(ctx, caller);
     let selector = format!(
         "involvedObject.name={},involvedObject.kind={}",
         target.name, resource.kind
@@ -134,7 +149,7 @@ pub async fn events(
         .cluster
         .events(who, &target.namespace, &selector)
         .await
-        .map_err(|e| ctx.access.read_error(e))?;
+        .map_err(|e| read_error(ctx, caller, e))?;
     let mut summaries: Vec<_> = events.into_iter().map(event_summary).collect();
     summaries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())

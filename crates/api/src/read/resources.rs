@@ -11,7 +11,7 @@ use super::summary;
 use crate::access::Decision;
 use crate::actions::{Context, wire_target};
 use crate::auth::Identity;
-use crate::cluster::{ClusterError, Who};
+use crate::cluster::ClusterError;
 use crate::error::ApiError;
 use crate::kinds::{KINDS, Kind};
 
@@ -157,10 +157,7 @@ async fn objects_of(
         Err(ApiError::NotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let who = match caller {
-        Ok(identity) => ctx.access.reader(identity),
-        Err(_) => Who::Server,
-    };
+    let who = super::reader(ctx, caller);
     let objects = match ctx.cluster.list(who, &resource, namespace, None).await {
         Ok(objects) => objects,
         Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
@@ -179,7 +176,7 @@ async fn objects_of(
             }
             _ => Vec::new(),
         },
-        Err(e) => return Err(ctx.access.read_error(e)),
+        Err(e) => return Err(super::read_error(ctx, caller, e)),
     };
     Ok(objects
         .iter()

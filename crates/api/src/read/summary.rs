@@ -33,20 +33,12 @@ pub fn summarize(kind: &Kind, object: &DynamicObject) -> StatusSummary {
             None => State::Unknown,
         }
     };
-    let annotation = |key: &str| {
-        object
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(key))
-            .cloned()
-    };
     StatusSummary {
         state,
         message: ready.map(|c| c.message.clone()).unwrap_or_default(),
         last_handled_reconcile_at: object::last_handled(object).map(str::to_owned),
         suspended_by: object::suspended_by(object).map(str::to_owned),
-        suspended_reason: annotation(SUSPENDED_REASON),
+        suspended_reason: object::annotation(object, SUSPENDED_REASON).map(str::to_owned),
     }
 }
 

@@ -7,11 +7,11 @@ use futures::future::join_all;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
+use crate::actions::object::annotation;
 use crate::actions::workload::{CREATED_BY, RESTARTED_AT, jobs};
 use crate::actions::{Context, wire_target};
 use crate::audit::manager::manager_of;
 use crate::auth::Identity;
-use crate::cluster::Who;
 use crate::error::ApiError;
 use crate::kinds::{self, Kind, Workload};
 use crate::target::Target;
@@ -90,19 +90,7 @@ pub fn pod_summary(pod: &DynamicObject) -> PodSummary {
 }
 
 fn created_by(object: &DynamicObject) -> Option<String> {
-    object
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(CREATED_BY)
-        .cloned()
-}
-
-fn who<'a>(ctx: &Context<'_>, caller: &'a Result<Identity, ApiError>) -> Who<'a> {
-    match caller {
-        Ok(identity) => ctx.access.reader(identity),
-        Err(_) => Who::Server,
-    }
+    annotation(object, CREATED_BY).map(str::to_owned)
 }
 
 /// The inventory's workloads with their readiness; one the caller may not read shows no count.
@@ -115,7 +103,12 @@ pub async fn summaries(
         let resource = ctx.resource(target.kind).await.ok()?;
         let workload = ctx
             .cluster
-            .get(who(ctx, caller), &resource, &target.namespace, &target.name)
+            .get(
+                super::reader(ctx, caller),
+                &resource,
+                &target.namespace,
+                &target.name,
+            )
             .await
             .ok();
         let (ready, healthy) = workload
@@ -140,13 +133,13 @@ pub async fn detail(
     let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
     let pods = ctx.resource(pods).await?;
     let jobs = jobs();
-    let reader = who(ctx, caller);
+    let reader = super::reader(ctx, caller);
     let ns = target.namespace.as_str();
     let list = |resource, labels: Option<String>| async move {
         ctx.cluster
             .list(reader, resource, Some(ns), labels.as_deref())
             .await
-            .map_err(|e| ctx.access.read_error(e))
+            .map_err(|e| super::read_error(ctx, caller, e))
     };
     let mut detail = WorkloadDetail {
         ready: readiness(target.kind, workload).0,
