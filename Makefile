@@ -53,6 +53,11 @@ integration: ## Integration, client and contract tests on the test bed (started 
 .PHONY: test
 test: tools lint unit integration ## Everything CI runs: lint, unit tests, test bed, integration tests
 
+.PHONY: bench
+bench: ## Read API latency and memory at 1,000 and 10,000 objects, beside kube-apiserver (own test bed)
+	cargo build --release -p flux-web
+	e2e/bench/read
+
 .PHONY: fmt
 fmt: ## Format the code
 	cargo fmt --all

@@ -1,0 +1,115 @@
+"""What the Python e2e scripts (clients/run, bench/read) share: the running test bed as
+admin, and flux-web processes on it."""
+
+import importlib.machinery
+import importlib.util
+import json
+import os
+import subprocess
+import urllib.error
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_testbed():
+    loader = importlib.machinery.SourceFileLoader("testbed", str(ROOT / "e2e" / "testbed"))
+    spec = importlib.util.spec_from_loader("testbed", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+testbed = _load_testbed()
+
+
+class Cluster:
+    """The running test bed, as admin."""
+
+    def __init__(self):
+        state = testbed.running()
+        if not state:
+            raise SystemExit("the test bed is not up: run `e2e/testbed up` first")
+        self.api = testbed.Api(state["apiserver"], testbed.RUN / "pki" / "ca.crt", state["admin_token"])
+
+    def apply(self, path, body):
+        """Server-side apply of one object (JSON is YAML)."""
+        try:
+            self.api.request(
+                "PATCH", path + "?fieldManager=flux-web-e2e&force=true", json.dumps(body), "application/apply-patch+yaml"
+            )
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"applying {path}: {e.code} {e.read().decode()[:300]}")
+
+    def try_apply(self, path, body):
+        try:
+            self.apply(path, body)
+            return True
+        except SystemExit as e:
+            print(e)
+            return False
+
+    def status(self, path, status):
+        self.api.request("PATCH", path + "/status", json.dumps({"status": status}), "application/merge-patch+json")
+
+    def namespace(self, name):
+        self.apply(f"/api/v1/namespaces/{name}", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    def bind(self, namespace, role, group):
+        """Binds the ClusterRole `role` to `group` in `namespace`."""
+        self.apply(
+            f"/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/{role}",
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": role, "namespace": namespace},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+            },
+        )
+
+
+def flux(group, version, kind, plural, namespace, name, spec):
+    """The path and body of a Flux object."""
+    path = f"/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}"
+    body = {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    return path, body
+
+
+class FluxWeb:
+    """The flux-web binary of `profile` on a free loopback port, as the bed's server identity,
+    in Anonymous mode as `username` in `groups`."""
+
+    def __init__(self, username, groups, workdir, profile="debug", spec=None):
+        self.port = testbed.free_ports(1)[0]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = workdir / f"{username}.yaml"
+        config.write_text(json.dumps({
+            "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config",
+            "spec": {
+                "authentication": {"type": "Anonymous", "anonymous": {"username": username, "groups": groups}},
+                **(spec or {}),
+            },
+        }))
+        self.log = workdir / f"{username}.log"
+        binary = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / profile / "flux-web"
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [binary, "--config", config, "--kubeconfig", testbed.kubeconfig("flux-web"), "--listen", f"127.0.0.1:{self.port}"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            )
+        testbed.wait_until(f"flux-web as {username}", lambda: testbed.http_ok(f"{self.url}/readyz"), self.process)
+
+    def rss_kib(self):
+        """Resident memory now and at its peak, in KiB, from /proc."""
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines() if ":" in line
+        )
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
