@@ -11,7 +11,7 @@ use flux_web_shared::problem::{PROBLEM_JSON, Problem};
 
 use crate::cluster::ClusterError;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// No route under `/api` matches the path.
     #[error("no API endpoint at {0}")]
@@ -30,6 +30,16 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("log in first")]
     NotLoggedIn,
+    /// A credential was sent but is not good: a bad bearer token, a session that is over
+    /// or cannot be read. `code` says which.
+    #[error("{detail}")]
+    Unauthenticated { code: &'static str, detail: String },
+    /// The identity provider refused this user (a validation of the config said no).
+    #[error("{0}")]
+    LoginRefused(String),
+    /// The identity provider could not be reached or answered oddly.
+    #[error("{0}")]
+    IdentityProvider(String),
     #[error("actions are disabled: flux-web runs without authentication, which makes it read-only")]
     ActionsDisabled,
     /// A browser-safety rule refused the request (spec 4.2).
@@ -98,7 +108,7 @@ impl ApiError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             Self::NoRoute(_) | Self::NotFound(_) | Self::NoArtifact(_) => StatusCode::NOT_FOUND,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -109,7 +119,9 @@ impl ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotLoggedIn => StatusCode::UNAUTHORIZED,
+            Self::NotLoggedIn | Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::LoginRefused(_) => StatusCode::FORBIDDEN,
+            Self::IdentityProvider(_) => StatusCode::BAD_GATEWAY,
             Self::ActionsDisabled | Self::Forbidden(_) | Self::CrossSite(_) => {
                 StatusCode::FORBIDDEN
             }
@@ -125,7 +137,11 @@ impl ApiError {
             Self::NoRoute(_) => "no_route",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady(_) => "not_ready",
-            Self::BadRequest { code, .. } | Self::State { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::State { code, .. }
+            | Self::Unauthenticated { code, .. } => code,
+            Self::LoginRefused(_) => "login_refused",
+            Self::IdentityProvider(_) => "identity_provider_unavailable",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::NotLoggedIn => "not_logged_in",
@@ -191,6 +207,20 @@ mod tests {
             ),
             (ApiError::PayloadTooLarge(1), 413, "payload_too_large"),
             (ApiError::NotLoggedIn, 401, "not_logged_in"),
+            (
+                ApiError::Unauthenticated {
+                    code: "session_expired",
+                    detail: "over".into(),
+                },
+                401,
+                "session_expired",
+            ),
+            (ApiError::LoginRefused("no".into()), 403, "login_refused"),
+            (
+                ApiError::IdentityProvider("down".into()),
+                502,
+                "identity_provider_unavailable",
+            ),
             (ApiError::ActionsDisabled, 403, "actions_disabled"),
             (ApiError::Forbidden("no".into()), 403, "forbidden"),
             (ApiError::NotFound("gone".into()), 404, "not_found"),

@@ -12,6 +12,7 @@
 //! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`kinds`] — the kinds flux-web knows and what each can do.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
+//! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
 //! - [`cli`] — flags and their environment variables.
@@ -21,6 +22,7 @@
 //! - [`health`] — `/healthz` and `/readyz`.
 //! - [`error`] — `ApiError`, rendered as problem+json.
 //! - [`telemetry`] — logging.
+//! - [`tls`] — the one TLS crypto provider.
 
 pub mod access;
 pub mod actions;
@@ -40,3 +42,5 @@ pub mod read;
 pub mod server;
 pub mod target;
 pub mod telemetry;
+pub mod tls;
+pub mod watch;

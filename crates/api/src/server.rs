@@ -9,7 +9,7 @@ use axum::http::Method;
 use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
-use axum::routing::any;
+use axum::routing::{any, get, post};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -20,6 +20,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::access::Access;
 use crate::actions::{self, Context};
 use crate::audit::Auditor;
+use crate::auth::{self, Auth};
 use crate::browser;
 use crate::clock::Clock;
 use crate::cluster::Cluster;
@@ -27,6 +28,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::health::{self, Readiness};
 use crate::read;
+use crate::watch;
 
 /// What handlers may extract with `State`.
 #[derive(Clone, FromRef)]
@@ -37,6 +39,8 @@ pub struct AppState {
     pub access: Access,
     pub audit: Arc<Auditor>,
     pub clock: Arc<dyn Clock>,
+    pub watches: watch::Hub,
+    pub auth: Arc<Auth>,
 }
 
 impl AppState {
@@ -48,6 +52,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         instance: String,
     ) -> Self {
+        crate::tls::init();
         let access = Access::new(cluster.clone(), config.user_actions.access);
         let audit = Auditor::new(
             cluster.clone(),
@@ -55,6 +60,12 @@ impl AppState {
             config.notification_controller.clone(),
             instance,
         );
+        let watches = watch::Hub::new(cluster.clone());
+        let auth = Arc::new(Auth::new(
+            &config.authentication,
+            config.base_url.as_ref(),
+            config.insecure,
+        ));
         Self {
             readiness,
             config: Arc::new(config),
@@ -62,6 +73,8 @@ impl AppState {
             access,
             audit: Arc::new(audit),
             clock,
+            watches,
+            auth,
         }
     }
 
@@ -87,6 +100,7 @@ impl AppState {
     tags(
         (name = "objects", description = "Flux objects and workloads as the caller may see them"),
         (name = "actions", description = "Actions on Flux objects and workloads"),
+        (name = "identity", description = "Who the server takes the caller to be"),
         (name = "probes", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
     ),
@@ -135,6 +149,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::handlers::resources))
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
+        .routes(routes!(watch::handlers::watch))
+        .routes(routes!(auth::handlers::userinfo))
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -177,9 +193,13 @@ pub fn router(state: AppState) -> Router {
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes
         .merge(docs)
+        .route("/oauth2/authorize", get(auth::handlers::authorize))
+        .route("/oauth2/callback", get(auth::handlers::callback))
+        .route("/logout", post(auth::handlers::logout))
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
         // Before any handler: a cross-site request never reaches an action.
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,8 @@
 //! - [`objects`] — what the read API answers about objects.
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
+//! - [`watch`] — the live changes streamed to pages.
+//! - [`user`] — who the caller is taken to be.
 //! - [`health`] — the bodies of `/healthz` and `/readyz`.
 //! - [`duration`] — Go-style durations (`168h`, `1m30s`), the format Flux users write.
 
@@ -17,3 +19,5 @@ pub mod health;
 pub mod names;
 pub mod objects;
 pub mod problem;
+pub mod user;
+pub mod watch;

@@ -1,9 +1,32 @@
-//! Who is calling. Identity comes from the configured authentication: a fixed identity in
-//! Anonymous mode; none without authentication (read-only). OIDC sessions and bearer tokens
-//! arrive with the identity issue and end in the same [`Identity`].
+//! Who is calling (spec 4.1). Identity comes from the configured authentication:
+//!
+//! - none: no identity; reads are the server's and every action is refused (read-only);
+//! - Anonymous: the fixed identity of the config;
+//! - OAuth2 (OIDC): the browser's session cookie, or on `/api/` an `Authorization: Bearer`
+//!   ID token of the same issuer, mapped to an identity by the config's CEL rules.
+//!
+//! [`resolve`] runs before every API handler, puts the outcome in the request, and sets the
+//! renewed session cookie when it refreshed the tokens; handlers take it with [`Caller`].
+//!
+//! - [`claims`] — CEL from claims to identity.
+//! - [`oidc`] — the provider: discovery, keys, tokens.
+//! - [`session`] — the sealed cookies.
+//! - [`login`] — the login, callback and logout flow.
+//! - [`handlers`] — the HTTP handlers.
 
-use axum::extract::FromRequestParts;
+pub mod claims;
+pub mod handlers;
+pub mod login;
+pub mod oidc;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 
 use crate::config::Authentication;
 use crate::error::ApiError;
@@ -30,28 +53,113 @@ impl Identity {
     }
 }
 
-/// Resolves the caller's identity, or says why there is none.
-pub fn identify(authentication: &Authentication) -> Result<Identity, ApiError> {
-    match authentication {
-        Authentication::None => Err(ApiError::ActionsDisabled),
-        Authentication::Anonymous { username, groups } => Ok(Identity {
-            username: username.clone(),
-            groups: groups.clone(),
-            display_name: username.clone(),
-        }),
-        Authentication::OAuth2(_) => Err(ApiError::NotLoggedIn),
+/// How this server knows its callers.
+#[derive(Debug)]
+pub enum Auth {
+    None,
+    Anonymous(Identity),
+    Oidc(Arc<login::Oidc>),
+}
+
+impl Auth {
+    pub fn new(
+        authentication: &Authentication,
+        base_url: Option<&url::Url>,
+        insecure: bool,
+    ) -> Self {
+        match authentication {
+            Authentication::None => Auth::None,
+            Authentication::Anonymous { username, groups } => Auth::Anonymous(Identity {
+                username: username.clone(),
+                groups: groups.clone(),
+                display_name: username.clone(),
+            }),
+            Authentication::OAuth2(oauth2) => match login::Oidc::new(oauth2, base_url, insecure) {
+                Ok(oidc) => Auth::Oidc(Arc::new(oidc)),
+                Err(reason) => {
+                    // Config validation compiles the same expressions: this is unreachable
+                    // with a loaded config, and read-only is the safe way to be wrong.
+                    tracing::error!("OIDC login disabled: {reason}");
+                    Auth::None
+                }
+            },
+        }
+    }
+
+    /// The name the user info shows for the provider.
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Anonymous(_) => "Anonymous",
+            Auth::Oidc(_) => "OIDC",
+        }
+    }
+
+    /// The caller of a request to the API, and the cookies its response must set.
+    pub async fn caller(
+        &self,
+        headers: &HeaderMap,
+    ) -> (Result<Caught, ApiError>, Vec<HeaderValue>) {
+        match self {
+            Auth::None => (Err(ApiError::ActionsDisabled), Vec::new()),
+            Auth::Anonymous(identity) => (
+                Ok(Caught {
+                    identity: identity.clone(),
+                    session_expires: None,
+                }),
+                Vec::new(),
+            ),
+            Auth::Oidc(oidc) => match headers.get(header::AUTHORIZATION) {
+                Some(value) => (oidc.bearer(value).await, Vec::new()),
+                None => oidc.session(headers).await,
+            },
+        }
     }
 }
 
-/// The caller, or the reason there is none, so handlers that list permissions can still
-/// answer when nobody is logged in.
+/// An identity and, for a browser session, when it ends (unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caught {
+    pub identity: Identity,
+    pub session_expires: Option<i64>,
+}
+
+/// The outcome of [`resolve`], kept in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct Resolved(pub Result<Caught, ApiError>);
+
+/// Finds the caller of every `/api/` request once, before the handler; sets a refreshed
+/// session cookie on the way out.
+pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let (caller, cookies) = state.auth.caller(request.headers()).await;
+    request.extensions_mut().insert(Resolved(caller));
+    let mut response = next.run(request).await;
+    for cookie in cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The caller, or — without authentication — the reason there is none, so reads still
+/// answer in read-only mode. A caller who must log in, or whose credential is bad, gets the
+/// 401 here, before the handler.
 pub struct Caller(pub Result<Identity, ApiError>);
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = std::convert::Infallible;
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
 
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Caller(identify(&state.config.authentication)))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match parts.extensions.get::<Resolved>() {
+            Some(Resolved(Ok(caught))) => Ok(Caller(Ok(caught.identity.clone()))),
+            Some(Resolved(Err(ApiError::ActionsDisabled))) => {
+                Ok(Caller(Err(ApiError::ActionsDisabled)))
+            }
+            Some(Resolved(Err(e))) => Err(e.clone()),
+            None => Err(ApiError::NotLoggedIn),
+        }
     }
 }
 
@@ -59,22 +167,26 @@ impl FromRequestParts<AppState> for Caller {
 mod tests {
     use super::*;
 
-    #[test]
-    fn anonymous_mode_gives_the_configured_identity() {
-        let identity = identify(&Authentication::Anonymous {
-            username: "dev".into(),
-            groups: vec!["devs".into()],
-        })
-        .unwrap();
+    #[tokio::test]
+    async fn anonymous_mode_gives_the_configured_identity() {
+        let auth = Auth::new(
+            &Authentication::Anonymous {
+                username: "dev".into(),
+                groups: vec!["devs".into()],
+            },
+            None,
+            false,
+        );
+        let (caller, cookies) = auth.caller(&HeaderMap::new()).await;
+        let identity = caller.unwrap().identity;
         assert_eq!(identity.username, "dev");
         assert_eq!(identity.review_groups(), ["devs", "system:authenticated"]);
+        assert!(cookies.is_empty());
     }
 
-    #[test]
-    fn without_authentication_actions_are_disabled() {
-        assert_eq!(
-            identify(&Authentication::None).unwrap_err().code(),
-            "actions_disabled"
-        );
+    #[tokio::test]
+    async fn without_authentication_actions_are_disabled() {
+        let (caller, _) = Auth::None.caller(&HeaderMap::new()).await;
+        assert_eq!(caller.unwrap_err().code(), "actions_disabled");
     }
 }

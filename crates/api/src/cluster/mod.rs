@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::Stream;
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
@@ -17,6 +18,7 @@ use kube::Resource;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
+use kube::runtime::{WatchStreamExt, watcher};
 
 use crate::kinds::Kind;
 
@@ -203,6 +205,17 @@ impl Cluster {
         impersonate(who, &mut request)?;
         let list: kube::core::ObjectList<DynamicObject> = self.client.request(request).await?;
         Ok(list.items)
+    }
+
+    /// Every change to objects of `resource` in all namespaces, as the server sees them;
+    /// re-lists and backs off by itself when the watch breaks.
+    pub fn watch(
+        &self,
+        resource: &ApiResource,
+    ) -> impl Stream<Item = Result<watcher::Event<DynamicObject>, watcher::Error>> + Send + use<>
+    {
+        let api = Api::<DynamicObject>::all_with(self.client.clone(), resource);
+        watcher::watcher(api, watcher::Config::default()).default_backoff()
     }
 
     /// The names of all namespaces, as the server sees them.

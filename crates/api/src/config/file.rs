@@ -71,6 +71,9 @@ pub struct OAuth2 {
     pub validations: Vec<Validation>,
     pub profile: Option<Profile>,
     pub impersonation: Option<Impersonation>,
+    /// Our addition: the secret the session cookie is sealed with (at least 32 characters);
+    /// without it, one is derived from `clientSecret`.
+    pub session_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

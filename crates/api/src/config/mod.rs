@@ -18,6 +18,8 @@ use file::{AuthenticationType, ConfigFile};
 
 const API_VERSION: &str = "web.fluxcd.controlplane.io/v1";
 const KIND: &str = "Config";
+/// A sealing key shorter than this is guessable.
+const MIN_SESSION_KEY: usize = 32;
 const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_DOWNLOAD: u64 = 512 << 20;
 const DEFAULT_SCOPES: [&str; 5] = ["openid", "offline_access", "profile", "email", "groups"];
@@ -70,6 +72,8 @@ pub struct OAuth2 {
     pub impersonation_username: Option<String>,
     pub impersonation_groups: Option<String>,
     pub session_duration: Duration,
+    /// Seals the session cookie; `None`: derived from the client secret.
+    pub session_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -295,10 +299,21 @@ fn authentication(
             if oauth2.client_id.is_empty() {
                 errors.add(".spec.authentication.oauth2.clientID", "required");
             }
+            match oauth2.session_key.as_deref() {
+                Some(key) if key.len() < MIN_SESSION_KEY => errors.add(
+                    ".spec.authentication.oauth2.sessionKey",
+                    format!("at least {MIN_SESSION_KEY} characters"),
+                ),
+                None if oauth2.client_secret.is_empty() => errors.add(
+                    ".spec.authentication.oauth2.sessionKey",
+                    "required when clientSecret is empty: the session cookie is sealed with it",
+                ),
+                _ => {}
+            }
             let Some(issuer_url) = issuer_url else {
                 return Authentication::None;
             };
-            Authentication::OAuth2(Box::new(OAuth2 {
+            let oauth2 = OAuth2 {
                 issuer_url,
                 client_id: oauth2.client_id,
                 client_secret: oauth2.client_secret,
@@ -322,7 +337,16 @@ fn authentication(
                     .and_then(|i| i.username.clone()),
                 impersonation_groups: oauth2.impersonation.and_then(|i| i.groups),
                 session_duration,
-            }))
+                session_key: oauth2.session_key,
+            };
+            // The CEL rules are compiled here too, so a typo stops the server at start-up
+            // with its path instead of refusing every login.
+            if let Err(invalid) = crate::auth::claims::Mapping::compile(&oauth2) {
+                for (path, message) in invalid {
+                    errors.add(path, message);
+                }
+            }
+            Authentication::OAuth2(Box::new(oauth2))
         }
     }
 }

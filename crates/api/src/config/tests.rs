@@ -132,6 +132,16 @@ fn validation_errors_name_every_field_at_fault() {
                 ".spec.baseURL: required with OAuth2",
                 ".spec.authentication.oauth2.issuerURL: required",
                 ".spec.authentication.oauth2.clientID: required",
+                ".spec.authentication.oauth2.sessionKey: required when clientSecret is empty",
+            ],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  baseURL: https://f.io\n  authentication: {{type: OAuth2, oauth2: {{provider: OIDC, issuerURL: https://i.io, clientID: c, sessionKey: short, validations: [{{expression: 'claims.email ==', message: m}}]}}}}\n"
+            ),
+            vec![
+                ".spec.authentication.oauth2.sessionKey: at least 32 characters",
+                ".spec.authentication.oauth2.validations[0].expression: invalid CEL",
             ],
         ),
         (

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod objects;
 pub mod process;
+pub mod sse;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

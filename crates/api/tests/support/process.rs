@@ -23,6 +23,8 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts `flux-web` with `args`, on a free loopback port unless they name one.
     pub fn start(args: &[&str]) -> Self {
+        // The tests talk to it with reqwest, which needs the process's TLS provider.
+        flux_web::tls::init();
         let listen = match args.iter().position(|a| *a == "--listen") {
             Some(i) => args[i + 1].to_owned(),
             None => format!("127.0.0.1:{}", free_port()),

@@ -1,0 +1,68 @@
+//! The HTTP handler of `GET /api/v1/watch`.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use flux_web_shared::problem::Problem;
+use flux_web_shared::watch::Change;
+use futures::{Stream, StreamExt};
+
+use super::WatchQuery;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::read;
+use crate::server::AppState;
+
+/// Proxies and load balancers close connections that stay silent; a comment line keeps the
+/// stream open without waking the page.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The query of `watch`, as the OpenAPI document describes it; `WatchQuery` parses it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WatchParams {
+    /// A kind to watch, Flux or workload (plural, Kind or short name); repeat it for more.
+    /// All Flux kinds without it.
+    pub kind: Option<Vec<String>>,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only the object of this name (with `namespace`).
+    pub name: Option<String>,
+}
+
+/// Changes to the objects a page shows, as Server-Sent Events named `changed`, `deleted` and
+/// `resync`, only those the caller may see. The first event is a `resync` once the server's
+/// watch of every asked kind is complete: fetch the page then, and apply the changes after it.
+#[utoipa::path(
+    get,
+    path = "/v1/watch",
+    operation_id = "watch",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(WatchParams),
+    responses(
+        (status = 200, description = "An endless stream of events; the data of each is a Change", body = Change, content_type = "text/event-stream"),
+        (status = "4XX", description = "Invalid query, or not logged in", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn watch(
+    State(state): State<AppState>,
+    query: WatchQuery,
+    Caller(caller): Caller,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let viewer = read::viewer(caller)?;
+    let events =
+        super::changes(&state.watches, state.access.clone(), viewer, query).map(|change| {
+            Ok(Event::default()
+                .event(change.event_name())
+                .json_data(&change)
+                .unwrap_or_else(|_| {
+                    Event::default()
+                        .event("resync")
+                        .data("{\"type\":\"resync\"}")
+                }))
+        });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}

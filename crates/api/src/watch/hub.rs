@@ -1,0 +1,151 @@
+//! One watch per kind for the whole server, started when the first page asks for that kind
+//! and kept while the server runs. Each change is summarised once and broadcast to every
+//! subscriber; what a subscriber may see is decided on its side (see [`super::visible`]).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use flux_web_shared::watch::Change;
+use futures::StreamExt;
+use kube::ResourceExt;
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+use kube::runtime::watcher::Event as WatchEvent;
+use tokio::sync::broadcast;
+
+use crate::actions::wire_target;
+use crate::cluster::Cluster;
+use crate::kinds::Kind;
+use crate::read::summary;
+
+/// Changes a slow subscriber may fall behind by before it is told to resync.
+const BACKLOG: usize = 1024;
+/// How long to wait before asking discovery again for a kind that is not installed.
+const RETRY: Duration = Duration::from_secs(30);
+
+/// One change as broadcast: the wire form, and what a subscriber filters on.
+#[derive(Debug)]
+pub struct Update {
+    pub resource: Option<Arc<ApiResource>>,
+    pub namespace: String,
+    pub name: String,
+    pub change: Change,
+}
+
+impl Update {
+    pub fn resync() -> Arc<Update> {
+        Arc::new(Update {
+            resource: None,
+            namespace: String::new(),
+            name: String::new(),
+            change: Change::Resync,
+        })
+    }
+}
+
+struct Channel {
+    sender: broadcast::Sender<Arc<Update>>,
+    /// True once the watch has listed every object: from then on no change is missed.
+    listed: Arc<AtomicBool>,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    cluster: Cluster,
+    channels: Arc<Mutex<HashMap<(&'static str, &'static str), Channel>>>,
+}
+
+impl Hub {
+    pub fn new(cluster: Cluster) -> Self {
+        Self {
+            cluster,
+            channels: Arc::default(),
+        }
+    }
+
+    /// A receiver of the changes of `kind`, and whether its watch has already listed.
+    /// Subscribing before reading the flag means no change falls between the two.
+    pub fn subscribe(&self, kind: &'static Kind) -> (broadcast::Receiver<Arc<Update>>, bool) {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let channel = channels
+            .entry((kind.group, kind.plural))
+            .or_insert_with(|| {
+                let (sender, _) = broadcast::channel(BACKLOG);
+                let listed = Arc::new(AtomicBool::new(false));
+                tokio::spawn(run(
+                    self.cluster.clone(),
+                    kind,
+                    sender.clone(),
+                    listed.clone(),
+                ));
+                Channel { sender, listed }
+            });
+        let receiver = channel.sender.subscribe();
+        (receiver, channel.listed.load(Ordering::Acquire))
+    }
+}
+
+/// Watches `kind` for as long as the server runs.
+async fn run(
+    cluster: Cluster,
+    kind: &'static Kind,
+    sender: broadcast::Sender<Arc<Update>>,
+    listed: Arc<AtomicBool>,
+) {
+    let resource = loop {
+        match cluster.resource(kind).await {
+            Ok(resource) => break Arc::new(resource),
+            Err(e) => {
+                tracing::info!(kind = kind.kind, error = %e, "cannot watch this kind yet");
+                tokio::time::sleep(RETRY).await;
+            }
+        }
+    };
+    let mut events = std::pin::pin!(cluster.watch(&resource));
+    while let Some(event) = events.next().await {
+        let update = match event {
+            Ok(WatchEvent::Apply(object)) => changed(kind, &resource, &object),
+            Ok(WatchEvent::Delete(object)) => deleted(&resource, &object),
+            // A (re-)list: the changes it hides are unknown, so every page refetches once it
+            // is complete. The objects it lists are not news.
+            Ok(WatchEvent::InitDone) => {
+                listed.store(true, Ordering::Release);
+                Update::resync()
+            }
+            Ok(WatchEvent::Init | WatchEvent::InitApply(_)) => continue,
+            Err(e) => {
+                tracing::warn!(kind = kind.kind, error = %e, "watch failed; retrying");
+                continue;
+            }
+        };
+        // Nobody listening is not an error: the watch stays warm for the next page.
+        let _ = sender.send(update);
+    }
+}
+
+fn changed(kind: &Kind, resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
+    let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
+    Arc::new(Update {
+        change: Change::Changed {
+            target: wire_target(resource, &namespace, &name),
+            summary: summary::summarize(kind, object),
+        },
+        resource: Some(resource.clone()),
+        namespace,
+        name,
+    })
+}
+
+fn deleted(resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
+    let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
+    Arc::new(Update {
+        change: Change::Deleted {
+            target: wire_target(resource, &namespace, &name),
+        },
+        resource: Some(resource.clone()),
+        namespace,
+        name,
+    })
+}

@@ -1,0 +1,214 @@
+//! `GET /api/v1/watch`: live changes to what a page shows, as Server-Sent Events, so the SPA
+//! updates without polling.
+//!
+//! The server holds one watch per kind ([`hub`]), never one per browser tab. Each subscriber
+//! receives only the changes it may see: when reads are made as the user, a change passes if
+//! the user may `list` that kind in the object's namespace, or `get` the object when the page
+//! watches one object. The answers come from the access-review cache, so a user who loses
+//! access stops receiving changes once the cached answer expires.
+//!
+//! - [`hub`] — the shared watches.
+//! - [`handlers`] — the HTTP handler.
+
+pub mod handlers;
+pub mod hub;
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use flux_web_shared::watch::Change;
+use futures::stream::{self, Stream, StreamExt};
+use tokio::sync::broadcast;
+
+use crate::access::{Access, Decision};
+use crate::auth::Identity;
+use crate::cluster::Who;
+use crate::error::ApiError;
+use crate::kinds::{KINDS, Kind};
+pub use hub::Hub;
+use hub::Update;
+
+/// `?kind=&namespace=&name=`: which objects a page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchQuery {
+    pub kinds: Vec<&'static Kind>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl WatchQuery {
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        let invalid = |detail: String| ApiError::bad_request("invalid_query", detail);
+        let mut kinds = Vec::new();
+        let (mut namespace, mut name) = (None, None);
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
+                "kind" => {
+                    let lower = value.to_ascii_lowercase();
+                    let kind = KINDS
+                        .iter()
+                        .find(|k| {
+                            k.plural == lower
+                                || k.kind.eq_ignore_ascii_case(&value)
+                                || k.short_names.contains(&lower.as_str())
+                        })
+                        .ok_or_else(|| {
+                            invalid(format!("kind: flux-web knows no kind {value:?}"))
+                        })?;
+                    if !kinds.contains(&kind) {
+                        kinds.push(kind);
+                    }
+                }
+                "namespace" => {
+                    flux_web_shared::names::check_namespace(&value)
+                        .map_err(|e| invalid(e.to_string()))?;
+                    namespace = Some(value.into_owned());
+                }
+                "name" => {
+                    flux_web_shared::names::check_object_name(&value)
+                        .map_err(|e| invalid(e.to_string()))?;
+                    name = Some(value.into_owned());
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "unknown query parameter {other:?}; known: kind, namespace, name"
+                    )));
+                }
+            }
+        }
+        if name.is_some() && namespace.is_none() {
+            return Err(invalid("name: needs a namespace too".into()));
+        }
+        if kinds.is_empty() {
+            kinds = KINDS.iter().filter(|k| k.workload.is_none()).collect();
+        }
+        Ok(Self {
+            kinds,
+            namespace,
+            name,
+        })
+    }
+
+    fn matches(&self, update: &Update) -> bool {
+        self.namespace
+            .as_ref()
+            .is_none_or(|ns| *ns == update.namespace)
+            && self.name.as_ref().is_none_or(|n| *n == update.name)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WatchQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Self::parse(parts.uri.query().unwrap_or_default())
+    }
+}
+
+/// The changes `viewer` may see, starting with a `resync` once every watched kind has been
+/// listed, so the page knows when a fetch can no longer miss a change. `viewer` is `None`
+/// when reads are the server's (read-only mode).
+pub fn changes(
+    hub: &Hub,
+    access: Access,
+    viewer: Option<Identity>,
+    query: WatchQuery,
+) -> impl Stream<Item = Change> + Send + use<> {
+    let mut all_listed = true;
+    let receivers: Vec<_> = query
+        .kinds
+        .iter()
+        .map(|kind| {
+            let (receiver, listed) = hub.subscribe(kind);
+            all_listed &= listed;
+            receiver_stream(receiver)
+        })
+        .collect();
+    let first = all_listed.then(Update::resync);
+    stream::iter(first)
+        .chain(stream::select_all(receivers))
+        .filter_map(move |update| {
+            let (access, viewer, query) = (access.clone(), viewer.clone(), query.clone());
+            async move {
+                let shown = query.matches(&update) || update.change == Change::Resync;
+                (shown && visible(&access, viewer.as_ref(), &query, &update).await)
+                    .then(|| update.change.clone())
+            }
+        })
+}
+
+/// A receiver as a stream; falling behind becomes a `resync`, since changes were dropped.
+fn receiver_stream(
+    receiver: broadcast::Receiver<Arc<Update>>,
+) -> impl Stream<Item = Arc<Update>> + Send + Unpin {
+    Box::pin(stream::unfold(receiver, |mut receiver| async move {
+        match receiver.recv().await {
+            Ok(update) => Some((update, receiver)),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some((Update::resync(), receiver)),
+            Err(broadcast::error::RecvError::Closed) => None,
+        }
+    }))
+}
+
+/// May `viewer` see this change? Asked of the access-review cache.
+async fn visible(
+    access: &Access,
+    viewer: Option<&Identity>,
+    query: &WatchQuery,
+    update: &Update,
+) -> bool {
+    let (Some(identity), Some(resource)) = (viewer, &update.resource) else {
+        return true; // a resync, or reads that are the server's anyway
+    };
+    if matches!(access.reader(identity), Who::Server) {
+        return true; // FineGrained: reads are the server's, as in the rest of the read API
+    }
+    let (verb, name) = match query.name {
+        Some(_) => ("get", update.name.as_str()),
+        None => ("list", ""),
+    };
+    match access
+        .check(identity, verb, resource, &update.namespace, name)
+        .await
+    {
+        Ok(decision) => decision == Decision::Allowed,
+        Err(e) => {
+            tracing::warn!(error = %e, "access review for a watch failed; change withheld");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_names_kinds_of_any_sort_a_namespace_and_an_object() {
+        let all = WatchQuery::parse("").unwrap();
+        assert_eq!(all.kinds.len(), 18);
+        let q =
+            WatchQuery::parse("kind=ks&kind=Deployment&kind=pods&kind=ks&namespace=apps&name=web")
+                .unwrap();
+        assert_eq!(
+            q.kinds.iter().map(|k| k.kind).collect::<Vec<_>>(),
+            ["Kustomization", "Deployment", "Pod"]
+        );
+        assert_eq!(q.namespace.as_deref(), Some("apps"));
+        assert_eq!(q.name.as_deref(), Some("web"));
+        for bad in [
+            "kind=secrets",
+            "namespace=Apps",
+            "name=web",
+            "namespace=a&name=a_b",
+            "since=1",
+        ] {
+            assert_eq!(
+                WatchQuery::parse(bad).unwrap_err().code(),
+                "invalid_query",
+                "{bad}"
+            );
+        }
+    }
+}
