@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::auth::Auth;
+use crate::auth::login::Oidc;
+use crate::auth::oidc::REFRESH_EVERY;
 use crate::cli::Args;
 use crate::clock::SystemClock;
 use crate::cluster::{Cluster, ConnectError};
@@ -48,12 +51,26 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     tracing::info!(listen = %args.listen, kubernetes = cluster.url(), "flux-web serving");
     let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
     let state = AppState::new(config, cluster, readiness, Arc::new(SystemClock), instance);
+    if let Auth::Oidc(oidc) = &*state.auth {
+        tokio::spawn(keep_provider_fresh(oidc.clone()));
+    }
     let app = server::router(state);
     server::serve(listener, app, shutdown_signal())
         .await
         .map_err(StartError::Serve)?;
     tracing::info!("flux-web stopped");
     Ok(())
+}
+
+/// Refreshes discovery and keys ahead of need, so a login or a rotated key rarely waits
+/// for the identity provider.
+async fn keep_provider_fresh(oidc: Arc<Oidc>) {
+    loop {
+        if let Err(e) = oidc.provider.refresh().await {
+            tracing::warn!(error = %e, "identity provider refresh failed; retrying later");
+        }
+        tokio::time::sleep(REFRESH_EVERY).await;
+    }
 }
 
 /// Completes at the first SIGTERM (what Kubernetes sends) or Ctrl-C.

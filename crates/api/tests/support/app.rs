@@ -62,8 +62,12 @@ pub fn config_yaml(settings: Settings<'_>) -> String {
 }
 
 pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
-    let yaml = config_yaml(settings);
-    let config = Config::from_yaml(&yaml).unwrap();
+    flux_web_with(bed, &config_yaml(settings)).await
+}
+
+/// flux-web with the config document `yaml`.
+pub async fn flux_web_with(bed: &Testbed, yaml: &str) -> Router {
+    let config = Config::from_yaml(yaml).unwrap();
     let cluster = Cluster::connect(Some(std::path::Path::new(bed.kubeconfig(User::Server))))
         .await
         .unwrap();

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod objects;
+pub mod oidc;
 pub mod process;
 pub mod sse;
 
