@@ -50,7 +50,8 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         })?;
     tracing::info!(listen = %args.listen, kubernetes = cluster.url(), "flux-web serving");
     let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
-    let state = AppState::new(config, cluster, readiness, Arc::new(SystemClock), instance);
+    let mut state = AppState::new(config, cluster, readiness, Arc::new(SystemClock), instance);
+    state.ui = args.ui.as_deref().map(Arc::from);
     if let Auth::Oidc(oidc) = &*state.auth {
         tokio::spawn(keep_provider_fresh(oidc.clone()));
     }

@@ -27,6 +27,10 @@ pub struct Args {
     #[arg(long, env = "FLUX_WEB_LISTEN", default_value = "127.0.0.1:9080")]
     pub listen: SocketAddr,
 
+    /// The built UI to serve (`crates/ui/build` writes crates/ui/dist); without it, the API only.
+    #[arg(long, env = "FLUX_WEB_UI")]
+    pub ui: Option<PathBuf>,
+
     /// Print the OpenAPI document of the API and exit.
     #[arg(long)]
     pub print_openapi: bool,

@@ -23,6 +23,7 @@
 //! - [`error`] — `ApiError`, rendered as problem+json.
 //! - [`telemetry`] — logging.
 //! - [`tls`] — the one TLS crypto provider.
+//! - [`ui`] — the built SPA: hashed assets cached for good, every other page its index.
 
 pub mod access;
 pub mod actions;
@@ -43,4 +44,5 @@ pub mod server;
 pub mod target;
 pub mod telemetry;
 pub mod tls;
+pub mod ui;
 pub mod watch;

@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::health::{self, Readiness};
 use crate::read;
+use crate::ui;
 use crate::watch;
 
 /// What handlers may extract with `State`.
@@ -41,6 +42,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub watches: watch::Hub,
     pub auth: Arc<Auth>,
+    /// The built SPA's directory, when the server serves it.
+    pub ui: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             clock,
             watches,
             auth,
+            ui: None,
         }
     }
 
@@ -189,6 +193,13 @@ pub fn router(state: AppState) -> Router {
     // The docs page's assets are compiled into the binary: it works without a network. It
     // reads the document from its own route, so the page and the API never disagree.
     let docs = SwaggerUi::new("/api/docs").config(SwaggerConfig::from("/api/v1/openapi.json"));
+    let routes = match &state.ui {
+        Some(dir) => {
+            let files = ui::files(dir);
+            routes.fallback(move |request| ui::serve(files.clone(), request))
+        }
+        None => routes,
+    };
     // Layers run outside in: the last added sees the request first.
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes

@@ -1,0 +1,136 @@
+//! The one place that talks to the flux-web API. Every call returns the answer's type from
+//! `flux-web-shared`, or an [`ApiError`] carrying the problem's `detail` for the user.
+
+use flux_web_shared::actions::{ActionRequest, ActionResponse, Target};
+use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
+use flux_web_shared::problem::Problem;
+use flux_web_shared::user::UserInfo;
+use flux_web_shared::watch::Change;
+use futures::StreamExt;
+use gloo_net::eventsource::futures::EventSource;
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server wants a login first (401).
+    NotLoggedIn(String),
+    /// Any other problem the server answered.
+    Problem(Problem),
+    /// No answer, or not one of this API's.
+    Network(String),
+}
+
+impl ApiError {
+    /// The sentence to show people.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::NotLoggedIn(detail) | ApiError::Network(detail) => detail.clone(),
+            ApiError::Problem(problem) => problem.detail.clone(),
+        }
+    }
+}
+
+async fn answer<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
+    if response.ok() {
+        return response
+            .json()
+            .await
+            .map_err(|e| ApiError::Network(format!("an answer this page cannot read: {e}")));
+    }
+    let status = response.status();
+    let problem = response
+        .json::<Problem>()
+        .await
+        .unwrap_or_else(|_| Problem {
+            type_uri: "about:blank".into(),
+            title: response.status_text(),
+            status,
+            detail: format!("the server answered {status}"),
+            code: "unknown".into(),
+        });
+    Err(if status == 401 {
+        ApiError::NotLoggedIn(problem.detail)
+    } else {
+        ApiError::Problem(problem)
+    })
+}
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    answer(Request::get(url).send().await).await
+}
+
+/// `group/kind/namespace/name` of a target, as the API and the pages address it.
+pub fn object_path(target: &Target) -> String {
+    let group = if target.group.is_empty() {
+        "core"
+    } else {
+        &target.group
+    };
+    format!(
+        "{group}/{}/{}/{}",
+        target.kind, target.namespace, target.name
+    )
+}
+
+pub async fn userinfo() -> Result<UserInfo, ApiError> {
+    get("/api/v1/userinfo").await
+}
+
+/// `query` is the page's own query string (`kind=ks&namespace=apps`).
+pub async fn resources(query: &str) -> Result<ResourceList, ApiError> {
+    get(&format!("/api/v1/resources?{query}")).await
+}
+
+pub async fn detail(path: &str) -> Result<ObjectDetail, ApiError> {
+    get(&format!("/api/v1/{path}")).await
+}
+
+pub async fn events(path: &str) -> Result<Vec<EventSummary>, ApiError> {
+    get(&format!("/api/v1/{path}/events")).await
+}
+
+pub async fn act(
+    path: &str,
+    action: &str,
+    request: &ActionRequest,
+) -> Result<ActionResponse, ApiError> {
+    let request = Request::post(&format!("/api/v1/{path}/actions/{action}"))
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    answer(request.send().await).await
+}
+
+/// Where the browser downloads the artifact of `path` (an ArtifactGenerator's: `artifact`).
+pub fn download_url(path: &str, artifact: Option<&str>) -> String {
+    match artifact {
+        Some(name) => format!("/api/v1/{path}/actions/download?artifact={name}"),
+        None => format!("/api/v1/{path}/actions/download"),
+    }
+}
+
+/// Calls `on_change` for every change of the live stream `query` selects, until the page
+/// that owns the returned handle goes away (dropping it closes the stream).
+pub fn watch(query: &str, on_change: impl Fn(Change) + 'static) -> Option<EventSource> {
+    let mut source = EventSource::new(&format!("/api/v1/watch?{query}")).ok()?;
+    let streams: Vec<_> = ["resync", "changed", "deleted"]
+        .iter()
+        .filter_map(|name| source.subscribe(*name).ok())
+        .collect();
+    let mut all = futures::stream::select_all(streams);
+    leptos::task::spawn_local(async move {
+        while let Some(Ok((_, message))) = all.next().await {
+            let change = message
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<Change>(&text).ok());
+            if let Some(change) = change {
+                on_change(change);
+            }
+        }
+    });
+    Some(source)
+}

@@ -1,0 +1,163 @@
+//! The actions of an object, from its listing: allowed ones as buttons, the others disabled
+//! with the reason (the missing RBAC rule) as their tooltip. A running action shows a
+//! spinner and cannot be started twice; its outcome becomes a toast.
+
+use flux_web_shared::actions::{ActionListing, ActionPermission, ActionRequest};
+use leptos::prelude::*;
+
+use super::dialog::Dialog;
+use super::toast::toasts;
+use crate::api;
+
+fn label(action: &str) -> &'static str {
+    match action {
+        "reconcile" => "Reconcile",
+        "pull" => "Pull",
+        "suspend" => "Suspend",
+        "resume" => "Resume",
+        "download" => "Download",
+        "restart" => "Rollout restart",
+        "run-job" => "Run job",
+        "delete" => "Delete",
+        _ => "Act",
+    }
+}
+
+/// Runs `action` on `path` once at a time; toasts the outcome and calls `done` after it.
+pub fn run(
+    path: String,
+    action: String,
+    request: ActionRequest,
+    busy: RwSignal<Option<String>>,
+    done: Callback<()>,
+) {
+    if busy.get_untracked().is_some() {
+        return;
+    }
+    busy.set(Some(action.clone()));
+    let toasts = toasts();
+    leptos::task::spawn_local(async move {
+        match api::act(&path, &action, &request).await {
+            Ok(response) => {
+                let job = response
+                    .job
+                    .map(|j| format!(" Job {j} created."))
+                    .unwrap_or_default();
+                toasts.ok(format!("{}{job}", response.message));
+            }
+            Err(e) => toasts.failed(format!("{} failed: {}", label(&action), e.detail())),
+        }
+        busy.set(None);
+        done.run(());
+    });
+}
+
+#[component]
+pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> impl IntoView {
+    let busy = RwSignal::new(None::<String>);
+    let suspending = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let buttons = listing
+        .actions
+        .iter()
+        .map(|permission| {
+            let path = path.clone();
+            if permission.action == "download" {
+                return view! { <Download permission=permission.clone() path=path artifacts=listing.artifacts.iter().map(|a| a.name.clone()).collect()/> }.into_any();
+            }
+            let action = permission.action.clone();
+            let title = permission.message.clone().unwrap_or_default();
+            let allowed = permission.allowed;
+            let name = StoredValue::new(action.clone());
+            let running =
+                move || name.with_value(|a| busy.with(|b| b.as_deref() == Some(a.as_str())));
+            let click = {
+                let action = action.clone();
+                move |_| {
+                    if action == "suspend" {
+                        suspending.set(true);
+                    } else {
+                        run(path.clone(), action.clone(), ActionRequest::default(), busy, done);
+                    }
+                }
+            };
+            view! {
+                <button
+                    class="action"
+                    data-action=action.clone()
+                    disabled=move || !allowed || busy.get().is_some()
+                    aria-disabled=(!allowed).to_string()
+                    title=title
+                    aria-busy=move || running().to_string()
+                    on:click=click
+                >
+                    {move || running().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
+                    {label(&action)}
+                </button>
+            }
+            .into_any()
+        })
+        .collect_view();
+    let submit_suspend = {
+        let path = path.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let text = reason.get_untracked();
+            let request = ActionRequest {
+                reason: (!text.trim().is_empty()).then(|| text.trim().to_owned()),
+                ..Default::default()
+            };
+            suspending.set(false);
+            reason.set(String::new());
+            run(path.clone(), "suspend".into(), request, busy, done);
+        }
+    };
+    view! {
+        <div class="action-bar" role="toolbar" aria-label="Actions">{buttons}</div>
+        <Dialog open=suspending on_close=Callback::new(move |()| suspending.set(false)) title="Suspend".to_owned()>
+            <form method="dialog" on:submit=submit_suspend>
+                <label for="suspend-reason">"Reason (optional, shown to others)"</label>
+                <textarea
+                    id="suspend-reason"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                ></textarea>
+                <div class="dialog-buttons">
+                    <button type="button" on:click=move |_| suspending.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary">"Suspend"</button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+/// Download of the artifact: a link, so the browser streams it to disk under the server's
+/// filename with its own progress; an ArtifactGenerator offers its ExternalArtifacts.
+#[component]
+fn Download(permission: ActionPermission, path: String, artifacts: Vec<String>) -> impl IntoView {
+    if !permission.allowed {
+        return view! {
+            <button class="action" data-action="download" disabled=true aria-disabled="true" title=permission.message.unwrap_or_default()>
+                "Download"
+            </button>
+        }
+        .into_any();
+    }
+    if artifacts.is_empty() {
+        return view! {
+            <a class="action button" data-action="download" href=api::download_url(&path, None) download="">"Download"</a>
+        }
+        .into_any();
+    }
+    let chosen = RwSignal::new(artifacts.first().cloned().unwrap_or_default());
+    view! {
+        <span class="download-choice">
+            <label for="artifact-choice" class="visually-hidden">"Artifact"</label>
+            <select id="artifact-choice" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                {artifacts.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+            </select>
+            <a class="action button" data-action="download" href=move || api::download_url(&path, Some(&chosen.get())) download="">"Download"</a>
+        </span>
+    }
+    .into_any()
+}

@@ -1,0 +1,11 @@
+//! Pieces the pages share.
+//!
+//! - [`badge`] — an object's state in one word.
+//! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
+//! - [`toast`] — success and failure messages.
+//! - [`action_bar`] — the actions of an object, as its listing allows them.
+
+pub mod action_bar;
+pub mod badge;
+pub mod dialog;
+pub mod toast;

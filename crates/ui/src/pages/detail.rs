@@ -1,0 +1,278 @@
+//! `/{group}/{kind}/{namespace}/{name}`: one object with its actions. A Flux object shows its
+//! state, conditions, source, artifact, inventory workloads and events (the audit trail
+//! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them.
+
+use flux_web_shared::actions::{ActionPermission, ActionRequest, Target};
+use flux_web_shared::objects::{EventSummary, ObjectDetail, PodSummary, WorkloadDetail};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::Failure;
+use crate::api;
+use crate::components::action_bar::{ActionBar, run};
+use crate::components::badge::Badge;
+use crate::components::dialog::Dialog;
+use crate::format::{age, size};
+
+#[component]
+pub fn DetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let path = move || {
+        params.with(|p| {
+            ["group", "kind", "namespace", "name"]
+                .map(|k| p.get(k).unwrap_or_default())
+                .join("/")
+        })
+    };
+    let detail = LocalResource::new(move || {
+        let path = path();
+        async move { api::detail(&path).await }
+    });
+    let events = LocalResource::new(move || {
+        let path = path();
+        async move { api::events(&path).await }
+    });
+    let refresh = Callback::new(move |()| {
+        detail.refetch();
+        events.refetch();
+    });
+    Effect::new(
+        move |previous: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
+            drop(previous);
+            let (kind, namespace, name) = params.with(|p| {
+                (
+                    p.get("kind").unwrap_or_default(),
+                    p.get("namespace").unwrap_or_default(),
+                    p.get("name").unwrap_or_default(),
+                )
+            });
+            let workload = ["Deployment", "StatefulSet", "DaemonSet", "CronJob"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(&kind));
+            // A workload's page shows its Pods, which change without the workload changing.
+            let query = if workload {
+                format!("kind={kind}&kind=pods&namespace={namespace}")
+            } else {
+                format!("kind={kind}&namespace={namespace}&name={name}")
+            };
+            api::watch(&query, move |_| refresh.run(()))
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || detail.get().map(|answer| match answer {
+                Ok(detail) => view! { <Object detail=detail path=path() refresh=refresh/> }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
+            })}
+            <section aria-labelledby="events-title">
+                <h2 id="events-title">"Events"</h2>
+                {move || events.get().map(|answer| match answer {
+                    Ok(events) => view! { <Events events=events/> }.into_any(),
+                    Err(e) => view! { <Failure error=e/> }.into_any(),
+                })}
+            </section>
+        </Transition>
+    }
+}
+
+fn link(target: &Target) -> impl IntoView + use<> {
+    let href = format!("/{}", api::object_path(target));
+    view! { <A href=href>{format!("{}/{}", target.namespace, target.name)}</A> }
+}
+
+#[component]
+fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl IntoView {
+    let summary = detail.summary.clone();
+    let suspended = summary.suspended_by.clone().map(|by| {
+        let reason = summary
+            .suspended_reason
+            .clone()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        view! { <p class="suspended">{format!("Suspended by {by}{reason}")}</p> }
+    });
+    let delete_pods = detail.actions.delete_pods.clone();
+    let conditions = detail.conditions.clone();
+    let workloads = detail.workloads.clone();
+    view! {
+        <header class="object-header">
+            <p class="kind">{format!("{} in {}", detail.target.kind, detail.target.namespace)}</p>
+            <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
+            {(!summary.message.is_empty()).then(|| view! { <p class="message">{summary.message.clone()}</p> })}
+            {suspended}
+            <ActionBar listing=detail.actions.clone() path=path.clone() done=refresh/>
+        </header>
+        {(!conditions.is_empty()).then(move || view! {
+            <section aria-labelledby="conditions-title">
+                <h2 id="conditions-title">"Conditions"</h2>
+                <div class="table-scroll"><table>
+                    <thead><tr><th scope="col">"Type"</th><th scope="col">"Status"</th><th scope="col">"Reason"</th><th scope="col">"Message"</th></tr></thead>
+                    <tbody>{conditions.into_iter().map(|c| view! {
+                        <tr><td>{c.kind.clone()}</td><td>{c.status.clone()}</td><td>{c.reason.clone()}</td><td class="message">{c.message.clone()}</td></tr>
+                    }).collect_view()}</tbody>
+                </table></div>
+            </section>
+        })}
+        {detail.source.map(|source| {
+            let target = Target { group: "source.toolkit.fluxcd.io".into(), version: String::new(), kind: source.kind.clone(), namespace: source.namespace.clone(), name: source.name.clone() };
+            view! {
+                <section aria-labelledby="source-title">
+                    <h2 id="source-title">"Source"</h2>
+                    <dl>
+                        <dt>{source.kind.clone()}</dt><dd>{link(&target)} {source.status.map(|s| view! { " " <Badge state=s.state/> })}</dd>
+                        {source.url.map(|u| view! { <dt>"URL"</dt><dd class="mono">{u}</dd> })}
+                    </dl>
+                </section>
+            }
+        })}
+        {detail.artifact.map(|artifact| view! {
+            <section aria-labelledby="artifact-title">
+                <h2 id="artifact-title">"Artifact"</h2>
+                <dl>
+                    <dt>"Revision"</dt><dd class="mono">{artifact.revision}</dd>
+                    <dt>"Digest"</dt><dd class="mono">{artifact.digest}</dd>
+                    <dt>"Size"</dt><dd>{size(artifact.size)}</dd>
+                    <dt>"Updated"</dt><dd>{age(artifact.last_update_time.as_deref())} " ago"</dd>
+                </dl>
+            </section>
+        })}
+        {(!workloads.is_empty()).then(move || view! {
+            <section aria-labelledby="workloads-title">
+                <h2 id="workloads-title">"Workloads"</h2>
+                <div class="table-scroll"><table>
+                    <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Ready"</th></tr></thead>
+                    <tbody>{workloads.into_iter().map(|w| view! {
+                        <tr class=if w.healthy { "" } else { "unhealthy" }>
+                            <td>{w.target.kind.clone()}</td><td>{link(&w.target)}</td><td>{w.ready.clone().unwrap_or_default()}</td>
+                        </tr>
+                    }).collect_view()}</tbody>
+                </table></div>
+            </section>
+        })}
+        {detail.workload.map(|workload| view! { <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=delete_pods refresh=refresh/> })}
+    }
+}
+
+#[component]
+fn Workload(
+    workload: WorkloadDetail,
+    namespace: String,
+    delete_pods: Option<ActionPermission>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let deleting = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(None::<String>);
+    let pods = {
+        let delete_pods = delete_pods.clone();
+        move |pods: Vec<PodSummary>| view! { <Pods pods=pods delete_pods=delete_pods.clone() deleting=deleting/> }
+    };
+    let confirm = Callback::new(move |()| {
+        if let Some(pod) = deleting.get_untracked() {
+            deleting.set(None);
+            run(
+                format!("core/Pod/{namespace}/{pod}"),
+                "delete".into(),
+                ActionRequest::default(),
+                busy,
+                refresh,
+            );
+        }
+    });
+    view! {
+        <section aria-labelledby="workload-title">
+            <h2 id="workload-title">"Workload"</h2>
+            <dl>
+                {workload.ready.clone().map(|r| view! { <dt>"Ready"</dt><dd>{r}</dd> })}
+                {workload.managed_by.clone().map(|t| view! { <dt>"Managed by"</dt><dd>{t.kind.clone()} " " {link(&t)}</dd> })}
+                {workload.restarted_at.clone().map(|r| view! { <dt>"Restarted"</dt><dd>{age(Some(&r))} " ago"</dd> })}
+            </dl>
+            {(!workload.pods.is_empty() || workload.jobs.is_empty()).then(|| pods.clone()(workload.pods.clone()))}
+            {workload.jobs.into_iter().map(|job| {
+                let by = job.created_by.clone().map(|b| format!(" — triggered by {b}")).unwrap_or_default();
+                view! {
+                    <article class="job">
+                        <h3>{format!("Job {}", job.name)}</h3>
+                        <p>{format!("{} active, {} succeeded, {} failed, {} old{by}", job.active, job.succeeded, job.failed, age(job.created_at.as_deref()))}</p>
+                        {pods.clone()(job.pods)}
+                    </article>
+                }
+            }).collect_view()}
+        </section>
+        <ConfirmDelete deleting=deleting confirm=confirm/>
+    }
+}
+
+#[component]
+fn ConfirmDelete(deleting: RwSignal<Option<String>>, confirm: Callback<()>) -> impl IntoView {
+    let open = Signal::derive(move || deleting.with(Option::is_some));
+    let close = Callback::new(move |()| {
+        if deleting.with_untracked(Option::is_some) {
+            deleting.set(None);
+        }
+    });
+    view! {
+        <Dialog open=open on_close=close title="Confirm deletion".to_owned()>
+            <p>{move || format!("Delete pod {}? Its controller will make a new one.", deleting.get().unwrap_or_default())}</p>
+            <div class="dialog-buttons">
+                <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="button" class="danger" on:click=move |_| confirm.run(())>"Delete pod"</button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[component]
+fn Pods(
+    pods: Vec<PodSummary>,
+    delete_pods: Option<ActionPermission>,
+    deleting: RwSignal<Option<String>>,
+) -> impl IntoView {
+    if pods.is_empty() {
+        return view! { <p class="notice">"No pods."</p> }.into_any();
+    }
+    let (allowed, why) = delete_pods
+        .map(|p| (p.allowed, p.message.unwrap_or_default()))
+        .unwrap_or((false, "deleting pods is not offered here".into()));
+    view! {
+        <div class="table-scroll"><table>
+            <thead><tr>
+                <th scope="col">"Pod"</th><th scope="col">"Phase"</th><th scope="col">"Ready"</th>
+                <th scope="col">"Restarts"</th><th scope="col">"Age"</th><th scope="col">"Triggered by"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+            </tr></thead>
+            <tbody>{pods.into_iter().map(|pod| {
+                let name = pod.name.clone();
+                let why = why.clone();
+                view! {
+                    <tr>
+                        <td class="mono">{pod.name.clone()}</td><td>{pod.phase.clone()}</td><td>{pod.ready.clone()}</td>
+                        <td>{pod.restarts}</td><td>{age(pod.created_at.as_deref())}</td><td>{pod.created_by.clone().unwrap_or_default()}</td>
+                        <td><button class="action small" data-action="delete" disabled=!allowed title=why
+                            aria-label=format!("Delete pod {}", pod.name)
+                            on:click=move |_| deleting.set(Some(name.clone()))>"Delete"</button></td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table></div>
+    }
+    .into_any()
+}
+
+#[component]
+fn Events(events: Vec<EventSummary>) -> impl IntoView {
+    if events.is_empty() {
+        return view! { <p class="notice">"No events."</p> }.into_any();
+    }
+    view! {
+        <div class="table-scroll"><table>
+            <thead><tr><th scope="col">"Type"</th><th scope="col">"Reason"</th><th scope="col">"Message"</th><th scope="col">"By"</th><th scope="col">"When"</th></tr></thead>
+            <tbody>{events.into_iter().map(|e| view! {
+                <tr class=if e.kind == "Warning" { "warning" } else { "" }>
+                    <td>{e.kind.clone()}</td><td>{e.reason.clone()}</td><td class="message">{e.message.clone()}</td>
+                    <td>{e.username.clone().unwrap_or_default()}</td><td>{age(e.time.as_deref())}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table></div>
+    }
+    .into_any()
+}

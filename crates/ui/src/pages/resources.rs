@@ -1,0 +1,216 @@
+//! `/resources`: the Flux objects the user may see. The filters live in the query string
+//! (`/resources?namespace=apps&status=failed`), so a filtered view can be bookmarked and
+//! shared; the list follows the live stream.
+
+use flux_web_shared::objects::ResourceList;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::Failure;
+use crate::api;
+use crate::components::badge::Badge;
+use crate::format::age;
+
+const PAGE: usize = 50;
+/// Changes come in bursts (a reconcile touches status several times): one refetch a burst.
+const SETTLE_MS: u64 = 400;
+
+const KINDS: [&str; 18] = [
+    "Kustomization",
+    "HelmRelease",
+    "GitRepository",
+    "OCIRepository",
+    "Bucket",
+    "HelmChart",
+    "HelmRepository",
+    "ExternalArtifact",
+    "ArtifactGenerator",
+    "Alert",
+    "Provider",
+    "Receiver",
+    "ImageRepository",
+    "ImagePolicy",
+    "ImageUpdateAutomation",
+    "ResourceSet",
+    "ResourceSetInputProvider",
+    "FluxInstance",
+];
+const STATES: [&str; 5] = ["ready", "failed", "progressing", "suspended", "unknown"];
+const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
+
+#[component]
+pub fn ResourcesPage() -> impl IntoView {
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let param = move |key: &'static str| query.with(|q| q.get(key)).unwrap_or_default();
+    // The page's own query, sent to the API as it is, with the page size.
+    let api_query = move || {
+        let mut parts: Vec<String> = FILTERS
+            .iter()
+            .chain(["continue"].iter())
+            .filter_map(|key| {
+                let value = param(key);
+                (!value.is_empty())
+                    .then(|| format!("{key}={}", js_sys::encode_uri_component(&value)))
+            })
+            .collect();
+        parts.push(format!("limit={PAGE}"));
+        parts.join("&")
+    };
+    let list = LocalResource::new(move || {
+        let q = api_query();
+        async move { api::resources(&q).await }
+    });
+    // Live: any change to what could be on this page refetches it, once a burst settles.
+    let pending = StoredValue::new(false);
+    let watch_query = move || {
+        let mut parts = Vec::new();
+        let (kind, ns) = (param("kind"), param("namespace"));
+        if !kind.is_empty() {
+            parts.push(format!("kind={kind}"));
+        }
+        if !ns.is_empty() {
+            parts.push(format!("namespace={ns}"));
+        }
+        parts.join("&")
+    };
+    Effect::new(
+        move |previous: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
+            drop(previous);
+            api::watch(&watch_query(), move |_| {
+                if !pending.get_value() {
+                    pending.set_value(true);
+                    set_timeout(
+                        move || {
+                            pending.set_value(false);
+                            list.refetch();
+                        },
+                        std::time::Duration::from_millis(SETTLE_MS),
+                    );
+                }
+            })
+        },
+    );
+
+    let set = {
+        let navigate = navigate.clone();
+        move |key: &'static str, value: String| {
+            let mut parts: Vec<String> = FILTERS
+                .iter()
+                .filter(|k| **k != key)
+                .filter_map(|k| {
+                    let v = param(k);
+                    (!v.is_empty()).then(|| format!("{k}={}", js_sys::encode_uri_component(&v)))
+                })
+                .collect();
+            if !value.is_empty() {
+                parts.push(format!("{key}={}", js_sys::encode_uri_component(&value)));
+            }
+            navigate(
+                &format!("/resources?{}", parts.join("&")),
+                NavigateOptions::default(),
+            );
+        }
+    };
+    let set_kind = set.clone();
+    let set_status = set.clone();
+    let set_ns = set.clone();
+    let set_q = set.clone();
+    let page_to = move |offset: usize| {
+        let mut parts: Vec<String> = FILTERS
+            .iter()
+            .filter_map(|k| {
+                let v = param(k);
+                (!v.is_empty()).then(|| format!("{k}={}", js_sys::encode_uri_component(&v)))
+            })
+            .collect();
+        if offset > 0 {
+            parts.push(format!("continue={offset}"));
+        }
+        format!("/resources?{}", parts.join("&"))
+    };
+    view! {
+        <h1>"Resources"</h1>
+        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Kind"
+                <select on:change=move |ev| set_kind("kind", event_target_value(&ev)) prop:value=move || param("kind")>
+                    <option value="">"All kinds"</option>
+                    {KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Namespace"
+                <input type="text" placeholder="all" prop:value=move || param("namespace")
+                    on:change=move |ev| set_ns("namespace", event_target_value(&ev))/>
+            </label>
+            <label>
+                "Status"
+                <select on:change=move |ev| set_status("status", event_target_value(&ev)) prop:value=move || param("status")>
+                    <option value="">"Any"</option>
+                    {STATES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Search"
+                <input type="search" placeholder="name" prop:value=move || param("q")
+                    on:change=move |ev| set_q("q", event_target_value(&ev))/>
+            </label>
+        </form>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || list.get().map(|answer| match answer {
+                Ok(list) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to/> }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Table(
+    list: ResourceList,
+    offset: usize,
+    page_to: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    if list.items.is_empty() {
+        return view! { <p class="notice">"Nothing here you may see."</p> }.into_any();
+    }
+    let shown = list.items.len();
+    let rows = list
+        .items
+        .into_iter()
+        .map(|item| {
+            let href = format!("/{}", api::object_path(&item.target));
+            view! {
+                <tr>
+                    <td>{item.target.kind.clone()}</td>
+                    <td>{item.target.namespace.clone()}</td>
+                    <td><A href=href>{item.target.name.clone()}</A></td>
+                    <td><Badge state=item.summary.state/></td>
+                    <td class="message">{item.summary.message.clone()}</td>
+                    <td>{age(item.summary.last_handled_reconcile_at.as_deref())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table>
+                <caption class="visually-hidden">"Flux objects"</caption>
+                <thead><tr>
+                    <th scope="col">"Kind"</th><th scope="col">"Namespace"</th><th scope="col">"Name"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Message"</th><th scope="col">"Reconciled"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span>{format!("{}–{} of {}", offset + 1, offset + shown, list.total)}</span>
+            {(offset > 0).then(|| view! { <A href=page_to(offset.saturating_sub(PAGE))>"Previous"</A> })}
+            {list.continue_token.and_then(|c| c.parse::<usize>().ok()).map(|next| view! { <A href=page_to(next)>"Next"</A> })}
+        </nav>
+    }
+    .into_any()
+}
