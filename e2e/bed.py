@@ -50,7 +50,11 @@ class Cluster:
             return False
 
     def status(self, path, status):
-        self.api.request("PATCH", path + "/status", json.dumps({"status": status}), "application/merge-patch+json")
+        """Merge-patches the status subresource, as a controller would."""
+        try:
+            self.api.request("PATCH", path + "/status", json.dumps({"status": status}), "application/merge-patch+json")
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"status of {path}: {e.code} {e.read().decode()[:300]}")
 
     def namespace(self, name):
         self.apply(f"/api/v1/namespaces/{name}", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
