@@ -16,18 +16,24 @@ tools: ## Install what the build needs (Rust components, the WASM target) and ch
 	@command -v go >/dev/null || { echo "make: Go is needed to build the test bed (https://go.dev/doc/install)"; exit 1; }
 	@command -v openssl >/dev/null || { echo "make: openssl is needed by the test bed: apt-get install -y openssl"; exit 1; }
 	@command -v python3 >/dev/null || { echo "make: Python 3 is needed by the test bed and the client tests"; exit 1; }
-	@command -v npm >/dev/null || { echo "make: Node.js with npm is needed by the TypeScript client test"; exit 1; }
+	@command -v npm >/dev/null || { echo "make: Node.js with npm is needed by the OIDC provider, the UI build and the browser and client tests"; exit 1; }
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "make: the browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
 
 .PHONY: dev
-dev: tools ## Run flux-web on http://$(LISTEN) against KUBECONFIG, or a test bed it starts
+dev: tools ui ## Run flux-web with the UI on http://$(LISTEN) against KUBECONFIG, or a test bed it starts with a demo world
 	@if [ -n "$$KUBECONFIG" ]; then \
 		echo "make dev: using KUBECONFIG=$$KUBECONFIG"; kubeconfig="$$KUBECONFIG"; \
 	else \
 		$(TESTBED) up && eval "$$($(TESTBED) env)" && kubeconfig="$$FLUX_WEB_TEST_KUBECONFIG_SERVER" && \
 		$(TESTBED) apply deploy/base/namespace.yaml deploy/base/server-rbac.yaml e2e/dev-rbac.yaml || exit 1; \
-		echo "make dev: test bed up; stop it with: $(TESTBED) down"; \
+		e2e/demo & demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; \
+		echo "make dev: test bed up with the demo world; stop the bed with: $(TESTBED) down"; \
 	fi; \
-	cargo run -p flux-web -- --config e2e/dev-config.yaml --kubeconfig "$$kubeconfig" --listen $(LISTEN)
+	cargo run -p flux-web -- --config e2e/dev-config.yaml --kubeconfig "$$kubeconfig" --listen $(LISTEN) --ui crates/ui/dist
+
+.PHONY: ui
+ui: tools ## Build the UI into crates/ui/dist (offline; prints the first-load size)
+	crates/ui/build
 
 .PHONY: lint
 lint: tools ## Format check and clippy, warnings as errors (native and WASM)
@@ -40,12 +46,13 @@ unit: ## Unit tests: no cluster needed
 	cargo test --lib --bins
 
 .PHONY: integration
-integration: ## Integration, client and contract tests on the test bed (started and stopped around them)
+integration: ui ## Integration, client, contract and browser tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
 	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
 	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then e2e/browser/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
 	exit $$rc

@@ -1,0 +1,208 @@
+// The browser checks of e2e/browser/run, in headless Chromium. Each check is independent
+// enough to report on its own; the line at the end counts them.
+
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const ADMIN = process.env.FLUX_WEB_ADMIN_URL;
+const VIEWER = process.env.FLUX_WEB_VIEWER_URL;
+const SHOTS = process.env.SCREENSHOTS;
+const KS = '/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps';
+const REPO = '/source.toolkit.fluxcd.io/GitRepository/flux-system/flux-system';
+const WEB = '/apps/Deployment/demo-apps/web';
+const REPORT = '/batch/CronJob/demo-apps/report';
+
+/** Reads an object from kube-apiserver as the bed's admin. */
+async function kube(path) {
+  const response = await fetch(process.env.APISERVER + path, {
+    headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` },
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function until(what, check, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'flux-web-chromium-')), {
+  executablePath: process.env.CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 860 },
+  acceptDownloads: true,
+});
+const page = context.pages()[0] ?? (await context.newPage());
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+async function toast(text) {
+  const found = page.locator('.toast', { hasText: text }).first();
+  await found.waitFor({ timeout: 10000 });
+  return found.innerText();
+}
+
+const checks = [];
+const check = (name, fn) => checks.push([name, fn]);
+
+check('the resources page lists the Kustomization, filtered by the query string', async () => {
+  await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
+  const row = page.locator('tr', { hasText: 'apps' }).first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /Kustomization\s+flux-system\s+apps/);
+  assert.equal(await page.locator('tr', { hasText: 'demo-apps' }).count(), 0, 'other namespaces filtered out');
+  assert.equal(await page.locator('select').first().inputValue(), 'Kustomization');
+});
+
+check('reconcile: the annotation appears in the cluster and the demo reconciler answers it', async () => {
+  await page.goto(`${ADMIN}${KS}`);
+  await page.getByRole('button', { name: 'Reconcile' }).click();
+  await toast('reconcil');
+  const requested = await until('requestedAt on the Kustomization', async () => {
+    const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
+    return body.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'];
+  });
+  await until('lastHandledReconcileAt', async () => {
+    const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
+    return body.status?.lastHandledReconcileAt === requested;
+  });
+  // The page follows the live stream: the demo reconciler's message shows without a reload.
+  await page.locator('.object-header .message', { hasText: 'demo reconciler' }).waitFor({ timeout: 10000 });
+});
+
+check('suspend with a reason, shown after a reload; Escape closes the dialog; resume', async () => {
+  await page.goto(`${ADMIN}${KS}`);
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByLabel(/Reason/).fill('freeze for the audit, ticket 7');
+  await dialog.getByRole('button', { name: 'Suspend' }).click();
+  await toast('suspend');
+  await page.reload();
+  await page.getByText('Suspended by admin: freeze for the audit, ticket 7').waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await toast('resume');
+  await page.reload();
+  await page.getByRole('button', { name: 'Suspend' }).waitFor();
+  assert.equal(await page.getByText('Suspended by').count(), 0);
+});
+
+check('download of the GitRepository artifact: the bytes of storage, the server\'s filename', async () => {
+  await page.goto(`${ADMIN}${REPO}`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download' }).click(),
+  ]);
+  const saved = join(mkdtempSync(join(tmpdir(), 'flux-web-download-')), download.suggestedFilename());
+  await download.saveAs(saved);
+  const { body } = await kube('/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/flux-system');
+  const original = Buffer.from(await (await fetch(body.status.artifact.url)).arrayBuffer());
+  assert.ok(download.suggestedFilename().endsWith('.tar.gz'), download.suggestedFilename());
+  assert.ok(readFileSync(saved).equals(original), 'downloaded bytes differ from storage');
+});
+
+check('run a Job from the CronJob: the toast names it and the page lists it', async () => {
+  await page.goto(`${ADMIN}${REPORT}`);
+  await page.getByRole('button', { name: 'Run job' }).click();
+  const text = await toast('Job ');
+  const job = /Job (report-[a-z0-9-]+)/.exec(text)?.[1];
+  assert.ok(job, text);
+  await page.getByRole('heading', { name: `Job ${job}` }).waitFor({ timeout: 10000 });
+  assert.equal((await kube(`/apis/batch/v1/namespaces/demo-apps/jobs/${job}`)).status, 200);
+});
+
+check('rollout restart of the Deployment sets restartedAt on its template', async () => {
+  await page.goto(`${ADMIN}${WEB}`);
+  await page.getByRole('button', { name: 'Rollout restart' }).click();
+  await toast('restart');
+  const { body } = await kube('/apis/apps/v1/namespaces/demo-apps/deployments/web');
+  assert.ok(body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
+});
+
+check('delete a pod after a confirmation that names it', async () => {
+  await page.goto(`${ADMIN}${WEB}`);
+  const first = page.locator('tbody tr', { has: page.locator('button[data-action="delete"]') }).first();
+  await first.waitFor();
+  const pod = (await first.locator('td').first().innerText()).trim();
+  await first.getByRole('button', { name: `Delete pod ${pod}` }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText(`Delete pod ${pod}?`).waitFor();
+  await dialog.getByRole('button', { name: 'Delete pod' }).click();
+  await toast('delete');
+  await until(`pod ${pod} gone`, async () => {
+    const { status, body } = await kube(`/api/v1/namespaces/demo-apps/pods/${pod}`);
+    return status === 404 || body.metadata?.deletionTimestamp;
+  });
+});
+
+check('a user without the verb sees the action disabled with the missing rule', async () => {
+  await page.goto(`${VIEWER}${KS}`);
+  const reconcile = page.getByRole('button', { name: 'Reconcile' });
+  await reconcile.waitFor();
+  assert.ok(await reconcile.isDisabled());
+  assert.match(await reconcile.getAttribute('title'), /missing RBAC rule: verb 'reconcile' on 'kustomizations'/);
+  await page.getByRole('button', { name: 'vic' }).click();
+  assert.equal((await page.getByTestId('impersonated-user').innerText()).trim(), 'vic');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('impersonated-user').waitFor({ state: 'hidden' });
+});
+
+check('works at 360 px wide without the page scrolling sideways', async () => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of ['/resources', WEB]) {
+    await page.goto(`${ADMIN}${path}`);
+    await page.locator('h1').first().waitFor();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 360, `${path} is ${wide} px wide`);
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
+
+check('screenshots of the resource and workload pages, light and dark', async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${ADMIN}/resources?namespace=flux-system`);
+    await page.locator('tbody tr').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, `resources-${scheme}.png`) });
+    await page.goto(`${ADMIN}${KS}`);
+    await page.locator('h2', { hasText: 'Workloads' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, `kustomization-${scheme}.png`) });
+    await page.goto(`${ADMIN}${WEB}`);
+    await page.locator('h2', { hasText: 'Workload' }).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, `workload-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: null });
+});
+
+check('no console errors on the way', async () => {
+  assert.deepEqual(consoleErrors, []);
+});
+
+let passed = 0;
+let failed = 0;
+for (const [name, fn] of checks) {
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${name}\n     ${String(e.stack || e).split('\n').slice(0, 4).join('\n     ')}`);
+  }
+}
+await context.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
