@@ -406,3 +406,43 @@ async fn a_failed_validation_refuses_the_login_with_its_message() {
     assert_eq!(nomail.status, 403);
     assert!(nomail.body.contains("no username"), "{}", nomail.body);
 }
+
+#[tokio::test]
+async fn logout_clears_the_session_and_ends_it_at_the_provider() {
+    let bed = testbed!();
+    world(&bed, "logout").await;
+    let app = flux_web_with(&bed, &config(json!({}), "1h")).await;
+    let alice = login(&app, "alice").await;
+    let out = send(
+        &app,
+        "POST",
+        "/logout",
+        &[("cookie", &alice), ("origin", BASE_URL)],
+        "",
+    )
+    .await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    let location = url::Url::parse(out.location()).unwrap();
+    assert_eq!(
+        location.path(),
+        "/session/end",
+        "the provider's end_session_endpoint"
+    );
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "flux-web");
+    assert_eq!(query["post_logout_redirect_uri"], format!("{BASE_URL}/"));
+    assert!(
+        out.cookies_cleared()
+            .contains(&"flux-web-session".to_owned())
+    );
+    // A logout from another site is refused like any cross-site state change.
+    let forged = send(
+        &app,
+        "POST",
+        "/logout",
+        &[("cookie", &alice), ("sec-fetch-site", "cross-site")],
+        "",
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+}
