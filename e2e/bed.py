@@ -82,10 +82,10 @@ def flux(group, version, kind, plural, namespace, name, spec):
 
 class FluxWeb:
     """The flux-web binary of `profile` on a free loopback port, as the bed's server identity,
-    in Anonymous mode as `username` in `groups`."""
+    in Anonymous mode as `username` in `groups` unless `spec` says otherwise."""
 
-    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=()):
-        self.port = testbed.free_ports(1)[0]
+    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None):
+        self.port = port or testbed.free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         config = workdir / f"{username}.yaml"
         config.write_text(json.dumps({

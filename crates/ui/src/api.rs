@@ -104,6 +104,19 @@ pub async fn act(
     answer(request.send().await).await
 }
 
+/// Ends the session; answers where the browser goes next (the provider's logout page).
+pub async fn logout() -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Next {
+        location: String,
+    }
+    let response = Request::post("/logout")
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer::<Next>(response).await.map(|next| next.location)
+}
+
 /// Where the browser downloads the artifact of `path` (an ArtifactGenerator's: `artifact`).
 pub fn download_url(path: &str, artifact: Option<&str>) -> String {
     match artifact {

@@ -37,6 +37,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Logs out, then follows the server to the provider's logout page (or home).
+fn log_out() {
+    leptos::task::spawn_local(async {
+        let next = api::logout().await.unwrap_or_else(|_| "/".into());
+        let _ = window().location().set_href(&next);
+    });
+}
+
 /// Whom the server impersonates, and the way out; Escape closes it.
 #[component]
 fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
@@ -72,7 +80,7 @@ fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
                 <p>{format!("Groups: {groups}")}</p>
                 <p>{format!("Signed in with {}", user.provider)}</p>
                 {oidc.then(|| view! {
-                    <form method="post" action="/logout"><button type="submit" role="menuitem">"Log out"</button></form>
+                    <button type="button" role="menuitem" on:click=move |_| log_out()>"Log out"</button>
                 })}
             </div>
         </div>

@@ -78,17 +78,28 @@ pub async fn callback(
 }
 
 /// Ends the browser's session, at the provider too when it has an end-session endpoint.
+/// A page that asks for JSON gets `{"location": ...}` and goes there itself: a form's
+/// redirect to the provider would break the `form-action 'self'` policy.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match &*state.auth {
-        Auth::Oidc(oidc) => redirected(StatusCode::SEE_OTHER, oidc.logout(&headers).await),
-        _ => redirected(
-            StatusCode::SEE_OTHER,
-            Redirect {
-                location: "/".into(),
-                cookies: Vec::new(),
-            },
-        ),
+    let redirect = match &*state.auth {
+        Auth::Oidc(oidc) => oidc.logout(&headers).await,
+        _ => Redirect {
+            location: "/".into(),
+            cookies: Vec::new(),
+        },
+    };
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if !wants_json {
+        return redirected(StatusCode::SEE_OTHER, redirect);
     }
+    let mut response = Json(serde_json::json!({"location": redirect.location})).into_response();
+    for cookie in redirect.cookies {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 fn redirected(status: StatusCode, redirect: Redirect) -> Response {

@@ -20,7 +20,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="login">
             <h1>"Log in to flux-web"</h1>
             {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
-            <a class="button primary" href=back>"Log in with your identity provider"</a>
+            <a class="button primary" rel="external" href=back>"Log in with your identity provider"</a>
         </section>
     }
 }

@@ -16,6 +16,7 @@ use crate::api::ApiError;
 #[component]
 pub fn Failure(error: ApiError) -> impl IntoView {
     match error {
+        // rel=external: the login is the server's route, not a page of this app.
         ApiError::NotLoggedIn(detail) => {
             let here = window().location().pathname().unwrap_or_default();
             let search = window().location().search().unwrap_or_default();
@@ -23,7 +24,7 @@ pub fn Failure(error: ApiError) -> impl IntoView {
             view! {
                 <div class="notice" role="alert">
                     <p>{detail}</p>
-                    <a class="button primary" href=format!("/oauth2/authorize?originalPath={back}")>"Log in"</a>
+                    <a class="button primary" rel="external" href=format!("/oauth2/authorize?originalPath={back}")>"Log in"</a>
                 </div>
             }
             .into_any()
