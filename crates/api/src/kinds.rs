@@ -137,6 +137,14 @@ impl Kind {
         self.actions().contains(&action)
     }
 
+    /// Whether `name` names this kind: its plural, its Kind in any case, or a short name.
+    pub fn is_named(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.plural == lower
+            || self.kind.eq_ignore_ascii_case(name)
+            || self.short_names.contains(&lower.as_str())
+    }
+
     /// `group/version`, or `version` alone for the core group.
     pub fn api_version(&self, version: &str) -> String {
         if self.group.is_empty() {
@@ -373,13 +381,7 @@ pub static KINDS: [Kind; 23] = [
 /// plural, its Kind in any case, or a short name.
 pub fn find(group: &str, kind: &str) -> Option<&'static Kind> {
     let group = if group == "core" { "" } else { group };
-    let lower = kind.to_ascii_lowercase();
-    KINDS.iter().find(|k| {
-        k.group == group
-            && (k.plural == lower
-                || k.kind.eq_ignore_ascii_case(kind)
-                || k.short_names.contains(&lower.as_str()))
-    })
+    KINDS.iter().find(|k| k.group == group && k.is_named(kind))
 }
 
 /// Finds a kind by its exact group and Kind, as in a `sourceRef`.

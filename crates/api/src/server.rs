@@ -101,6 +101,8 @@ impl AppState {
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     modifiers(&SecuritySchemes),
+    // What a watch event's data holds; the stream's schema names only the envelope.
+    components(schemas(flux_web_shared::watch::Change)),
     tags(
         (name = "objects", description = "Flux objects and workloads as the caller may see them"),
         (name = "actions", description = "Actions on Flux objects and workloads"),

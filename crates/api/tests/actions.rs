@@ -501,15 +501,7 @@ async fn the_listing_names_what_is_allowed_and_the_missing_rule_for_what_is_not(
     // The source does not exist: pull says so instead of failing the listing.
     assert_eq!(by_action("pull")["allowed"], false);
 
-    let mallory = flux_web(
-        &bed,
-        Settings {
-            username: "mallory",
-            groups: &[],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
     let (status, body) = call(&mallory, "GET", &listing_path, None).await;
     assert_eq!(
         (status, body["code"].as_str()),

@@ -168,24 +168,8 @@ async fn flux_web_user_may_take_no_action_and_flux_web_admin_may_take_every_one(
     };
     bind("web-users", "flux-web-user").await;
     bind("web-admins", "flux-web-admin").await;
-    let user = flux_web(
-        &bed,
-        Settings {
-            username: "uma",
-            groups: &["web-users"],
-            ..Settings::default()
-        },
-    )
-    .await;
-    let admin = flux_web(
-        &bed,
-        Settings {
-            username: "ada",
-            groups: &["web-admins"],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let user = flux_web(&bed, Settings::user("uma", &["web-users"])).await;
+    let admin = flux_web(&bed, Settings::user("ada", &["web-admins"])).await;
     until_allowed(&admin, &listing(&objects[0].0, &ns, objects[0].1)).await;
 
     for (resource, name, actions) in &objects {

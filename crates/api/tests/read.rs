@@ -115,15 +115,7 @@ async fn nobody_reads_what_their_rbac_hides() {
     grant_server_actions(&bed).await;
     let ns = bed.namespace("hidden").await;
     let (ks, _) = world(&bed, &ns).await;
-    let mallory = flux_web(
-        &bed,
-        Settings {
-            username: "mallory",
-            groups: &[],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
     for path in [
         object_path(&ks, &ns, "apps"),
         format!("{}/events", object_path(&ks, &ns, "apps")),
@@ -235,24 +227,8 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
         .await;
     bed.grant_rules(&theirs, "team-b", rule, ("Group", "team-b"))
         .await;
-    let a = flux_web(
-        &bed,
-        Settings {
-            username: "ann",
-            groups: &["team-a"],
-            ..Settings::default()
-        },
-    )
-    .await;
-    let mallory = flux_web(
-        &bed,
-        Settings {
-            username: "mallory",
-            groups: &[],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let a = flux_web(&bed, Settings::user("ann", &["team-a"])).await;
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
     let query = format!("kind=ks&q={tag}");
     let page = eventually("ann's grant to count", Duration::from_secs(10), || async {
         let page = list_page(&a, &query).await;
@@ -297,15 +273,7 @@ async fn two_thousand_kustomizations_in_twenty_namespaces_come_back_in_pages() {
         .collect::<Vec<_>>()
         .await;
 
-    let auditor = flux_web(
-        &bed,
-        Settings {
-            username: "audrey",
-            groups: &["auditors"],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let auditor = flux_web(&bed, Settings::user("audrey", &["auditors"])).await;
     let mut seen = Vec::new();
     let mut query = format!("kind=kustomizations&q=b{tag}&limit=500");
     let first = eventually(

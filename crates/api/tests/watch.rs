@@ -53,15 +53,7 @@ async fn a_page_sees_a_change_within_two_seconds_and_none_once_access_is_gone() 
     .await;
 
     let alice = flux_web(&bed, Settings::default()).await;
-    let mallory = flux_web(
-        &bed,
-        Settings {
-            username: "mallory",
-            groups: &[],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
     let path = format!("/api/v1/watch?kind=ks&namespace={ns}");
     let mut alices = Events::open(&alice, &path).await;
     let mut mallorys = Events::open(&mallory, &path).await;

@@ -291,15 +291,7 @@ async fn run_job_creates_an_owned_job_per_click_marked_with_who_asked() {
     .await;
 
     // Without `create jobs` the CronJob's restart verb is not enough.
-    let bob = flux_web(
-        &bed,
-        Settings {
-            username: "bob",
-            groups: &["ops"],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let bob = flux_web(&bed, Settings::user("bob", &["ops"])).await;
     bed.grant_rules(
         &ns,
         "ops-cronjobs",
@@ -359,15 +351,7 @@ async fn delete_removes_a_pod_and_audits_on_the_helm_release_of_its_statefulset(
     until_allowed(&app, &listing(&pods, &ns, "db-0")).await;
 
     // bob may not delete: the Pod stays.
-    let bob = flux_web(
-        &bed,
-        Settings {
-            username: "bob",
-            groups: &["ops"],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let bob = flux_web(&bed, Settings::user("bob", &["ops"])).await;
     let (status, body) = call(&bob, "POST", &path(&pods, &ns, "db-0", "delete"), None).await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -438,15 +422,7 @@ async fn a_workloads_listing_says_whether_its_pods_may_be_deleted() {
     );
     assert_eq!(body["deletePods"]["allowed"], true);
 
-    let bob = flux_web(
-        &bed,
-        Settings {
-            username: "bob",
-            groups: &["ops"],
-            ..Settings::default()
-        },
-    )
-    .await;
+    let bob = flux_web(&bed, Settings::user("bob", &["ops"])).await;
     let (status, body) = eventually("bob's grant to count", Duration::from_secs(10), || async {
         let (status, body) = call(&bob, "GET", &listing(&deployments, &ns, "web"), None).await;
         (status == 200).then_some((status, body))

@@ -47,13 +47,8 @@ impl ResourceQuery {
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             match &*key {
                 "kind" => {
-                    let lower = value.to_ascii_lowercase();
                     let kind = flux_kinds()
-                        .find(|k| {
-                            k.plural == lower
-                                || k.kind.eq_ignore_ascii_case(&value)
-                                || k.short_names.contains(&lower.as_str())
-                        })
+                        .find(|k| k.is_named(&value))
                         .ok_or_else(|| invalid(format!("kind: no Flux kind {value:?}")))?;
                     parsed.kinds = vec![kind];
                 }

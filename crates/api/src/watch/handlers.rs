@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use flux_web_shared::problem::Problem;
-use flux_web_shared::watch::Change;
 use futures::{Stream, StreamExt};
 
 use super::WatchQuery;
@@ -32,6 +31,16 @@ pub struct WatchParams {
     pub name: Option<String>,
 }
 
+/// One event of the stream as it travels: its name, and a `Change` as JSON text.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct WatchEvent {
+    /// `changed`, `deleted` or `resync`: the `type` of the Change.
+    #[schema(pattern = "^(changed|deleted|resync)$")]
+    pub event: String,
+    /// A Change (schema `Change`) as JSON.
+    pub data: String,
+}
+
 /// Changes to the objects a page shows, as Server-Sent Events named `changed`, `deleted` and
 /// `resync`, only those the caller may see. The first event is a `resync` once the server's
 /// watch of every asked kind is complete: fetch the page then, and apply the changes after it.
@@ -43,7 +52,7 @@ pub struct WatchParams {
     security((), ("bearer" = []), ("cookie" = [])),
     params(WatchParams),
     responses(
-        (status = 200, description = "An endless stream of events; the data of each is a Change", body = Change, content_type = "text/event-stream"),
+        (status = 200, description = "An endless stream of events; the data of each is a Change", body = WatchEvent, content_type = "text/event-stream"),
         (status = "4XX", description = "Invalid query, or not logged in", body = Problem, content_type = "application/problem+json"),
     ),
 )]

@@ -45,17 +45,9 @@ impl WatchQuery {
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             match &*key {
                 "kind" => {
-                    let lower = value.to_ascii_lowercase();
-                    let kind = KINDS
-                        .iter()
-                        .find(|k| {
-                            k.plural == lower
-                                || k.kind.eq_ignore_ascii_case(&value)
-                                || k.short_names.contains(&lower.as_str())
-                        })
-                        .ok_or_else(|| {
-                            invalid(format!("kind: flux-web knows no kind {value:?}"))
-                        })?;
+                    let kind = KINDS.iter().find(|k| k.is_named(&value)).ok_or_else(|| {
+                        invalid(format!("kind: flux-web knows no kind {value:?}"))
+                    })?;
                     if !kinds.contains(&kind) {
                         kinds.push(kind);
                     }

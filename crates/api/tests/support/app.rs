@@ -41,6 +41,17 @@ impl Default for Settings<'_> {
     }
 }
 
+impl<'a> Settings<'a> {
+    /// The defaults, as another Anonymous user.
+    pub fn user(username: &'a str, groups: &'a [&'a str]) -> Self {
+        Self {
+            username,
+            groups,
+            ..Self::default()
+        }
+    }
+}
+
 /// The config file flux-web runs with for `settings`.
 pub fn config_yaml(settings: Settings<'_>) -> String {
     let mut spec = json!({

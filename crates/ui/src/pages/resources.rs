@@ -42,22 +42,17 @@ const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
 
 #[component]
 pub fn ResourcesPage() -> impl IntoView {
-    let query = use_query_map();
+    let url_query = use_query_map();
     let navigate = use_navigate();
-    let param = move |key: &'static str| query.with(|q| q.get(key)).unwrap_or_default();
+    let param = move |key: &'static str| url_query.with(|q| q.get(key)).unwrap_or_default();
     // The page's own query, sent to the API as it is, with the page size.
     let api_query = move || {
-        let mut parts: Vec<String> = FILTERS
-            .iter()
-            .chain(["continue"].iter())
-            .filter_map(|key| {
-                let value = param(key);
-                (!value.is_empty())
-                    .then(|| format!("{key}={}", js_sys::encode_uri_component(&value)))
-            })
-            .collect();
-        parts.push(format!("limit={PAGE}"));
-        parts.join("&")
+        let offset = param("continue");
+        query(
+            &param,
+            None,
+            &[("continue", &offset), ("limit", &PAGE.to_string())],
+        )
     };
     let list = LocalResource::new(move || {
         let q = api_query();
@@ -97,21 +92,8 @@ pub fn ResourcesPage() -> impl IntoView {
     let set = {
         let navigate = navigate.clone();
         move |key: &'static str, value: String| {
-            let mut parts: Vec<String> = FILTERS
-                .iter()
-                .filter(|k| **k != key)
-                .filter_map(|k| {
-                    let v = param(k);
-                    (!v.is_empty()).then(|| format!("{k}={}", js_sys::encode_uri_component(&v)))
-                })
-                .collect();
-            if !value.is_empty() {
-                parts.push(format!("{key}={}", js_sys::encode_uri_component(&value)));
-            }
-            navigate(
-                &format!("/resources?{}", parts.join("&")),
-                NavigateOptions::default(),
-            );
+            let to = query(&param, Some(key), &[(key, &value)]);
+            navigate(&format!("/resources?{to}"), NavigateOptions::default());
         }
     };
     let set_kind = set.clone();
@@ -119,17 +101,15 @@ pub fn ResourcesPage() -> impl IntoView {
     let set_ns = set.clone();
     let set_q = set.clone();
     let page_to = move |offset: usize| {
-        let mut parts: Vec<String> = FILTERS
-            .iter()
-            .filter_map(|k| {
-                let v = param(k);
-                (!v.is_empty()).then(|| format!("{k}={}", js_sys::encode_uri_component(&v)))
-            })
-            .collect();
-        if offset > 0 {
-            parts.push(format!("continue={offset}"));
-        }
-        format!("/resources?{}", parts.join("&"))
+        let offset = if offset > 0 {
+            offset.to_string()
+        } else {
+            String::new()
+        };
+        format!(
+            "/resources?{}",
+            query(&param, None, &[("continue", &offset)])
+        )
     };
     view! {
         <h1>"Resources"</h1>
@@ -166,6 +146,28 @@ pub fn ResourcesPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The filters of the page as a query string, but for `skip`, followed by `extra`; empty
+/// values are left out.
+fn query(
+    param: &impl Fn(&'static str) -> String,
+    skip: Option<&str>,
+    extra: &[(&str, &str)],
+) -> String {
+    let filters: Vec<(&str, String)> = FILTERS
+        .iter()
+        .filter(|k| Some(**k) != skip)
+        .map(|k| (*k, param(k)))
+        .collect();
+    filters
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(extra.iter().copied())
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 #[component]
