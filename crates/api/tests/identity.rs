@@ -382,6 +382,41 @@ async fn an_expired_id_token_is_refreshed_within_the_session() {
 }
 
 #[tokio::test]
+async fn a_refused_refresh_ends_the_session_with_a_clean_401() {
+    let bed = testbed!();
+    world(&bed, "refused").await;
+    let key = json!({"clientID": "flux-web-short", "sessionKey": "one-session-key-for-both-configs-here"});
+    let app = flux_web_with(&bed, &config(key.clone(), "1h")).await;
+    let alice = login(&app, "alice").await;
+    // The same sealing key, so the cookie opens; a secret the provider does not know, so
+    // the refresh due after 4 s is refused.
+    let mut wrong = key;
+    wrong["clientSecret"] = json!("not-the-secret");
+    let other = flux_web_with(&bed, &config(wrong, "1h")).await;
+    assert_eq!(
+        send(&other, "GET", "/api/v1/userinfo", &[("cookie", &alice)], "")
+            .await
+            .status,
+        200
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let refused = send(&other, "GET", "/api/v1/userinfo", &[("cookie", &alice)], "").await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    assert_eq!(refused.json()["code"], "session_expired");
+    assert!(
+        refused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be renewed")
+    );
+    assert!(
+        refused
+            .cookies_cleared()
+            .contains(&"flux-web-session".to_owned())
+    );
+}
+
+#[tokio::test]
 async fn a_failed_validation_refuses_the_login_with_its_message() {
     let bed = testbed!();
     world(&bed, "validation").await;
