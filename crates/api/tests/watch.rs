@@ -167,3 +167,20 @@ async fn a_page_watching_one_object_sees_only_that_object() {
     assert_eq!(data["target"]["name"], "web", "db is not on this page");
     assert_eq!(data["summary"]["message"], "web ready");
 }
+
+#[tokio::test]
+async fn a_page_of_every_kind_hears_one_resync_not_one_a_kind() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    // A new server: none of the 18 Flux kinds is watched yet, each list ends in a resync.
+    let app = flux_web(&bed, Settings::default()).await;
+    let mut events = Events::open(&app, "/api/v1/watch").await;
+    assert_eq!(events.next(LISTED).await.unwrap().0, "resync");
+    assert!(
+        events
+            .until(Duration::from_secs(3), |e, _| e == "resync")
+            .await
+            .is_none(),
+        "a second resync without a re-list"
+    );
+}

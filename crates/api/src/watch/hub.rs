@@ -32,15 +32,19 @@ pub struct Update {
     pub namespace: String,
     pub name: String,
     pub change: Change,
+    /// For the `resync` that ends a list of one kind: that kind's plural.
+    pub listed: Option<&'static str>,
 }
 
 impl Update {
-    pub fn resync() -> Arc<Update> {
+    /// A `resync`: after the list of `listed`, or (`None`) when changes were dropped.
+    pub fn resync(listed: Option<&'static str>) -> Arc<Update> {
         Arc::new(Update {
             resource: None,
             namespace: String::new(),
             name: String::new(),
             change: Change::Resync,
+            listed,
         })
     }
 }
@@ -112,7 +116,7 @@ async fn run(
             // is complete. The objects it lists are not news.
             Ok(WatchEvent::InitDone) => {
                 listed.store(true, Ordering::Release);
-                Update::resync()
+                Update::resync(Some(kind.plural))
             }
             Ok(WatchEvent::Init | WatchEvent::InitApply(_)) => continue,
             Err(e) => {
@@ -135,6 +139,7 @@ fn changed(kind: &Kind, resource: &Arc<ApiResource>, object: &DynamicObject) -> 
         resource: Some(resource.clone()),
         namespace,
         name,
+        listed: None,
     })
 }
 
@@ -147,5 +152,6 @@ fn deleted(resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
         resource: Some(resource.clone()),
         namespace,
         name,
+        listed: None,
     })
 }

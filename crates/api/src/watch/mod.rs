@@ -13,6 +13,7 @@
 pub mod handlers;
 pub mod hub;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
@@ -98,28 +99,41 @@ impl<S: Send + Sync> FromRequestParts<S> for WatchQuery {
     }
 }
 
-/// The changes `viewer` may see, starting with a `resync` once every watched kind has been
-/// listed, so the page knows when a fetch can no longer miss a change. `viewer` is `None`
-/// when reads are the server's (read-only mode).
+/// The changes `viewer` may see, starting with one `resync` once every watched kind has been
+/// listed, so the page knows when a fetch can no longer miss a change (the lists of the
+/// kinds not yet watched end in one `resync` each; only the last is passed on). `viewer` is
+/// `None` when reads are the server's (read-only mode).
 pub fn changes(
     hub: &Hub,
     access: Access,
     viewer: Option<Identity>,
     query: WatchQuery,
 ) -> impl Stream<Item = Change> + Send + use<> {
-    let mut all_listed = true;
+    let mut unlisted = HashSet::new();
     let receivers: Vec<_> = query
         .kinds
         .iter()
         .map(|kind| {
             let (receiver, listed) = hub.subscribe(kind);
-            all_listed &= listed;
+            if !listed {
+                unlisted.insert(kind.plural);
+            }
             receiver_stream(receiver)
         })
         .collect();
-    let first = all_listed.then(Update::resync);
+    let first = unlisted.is_empty().then(|| Update::resync(None));
     stream::iter(first)
         .chain(stream::select_all(receivers))
+        .filter(move |update| {
+            let pass = match update.listed {
+                Some(kind) if !unlisted.is_empty() => {
+                    unlisted.remove(kind);
+                    unlisted.is_empty()
+                }
+                _ => true,
+            };
+            std::future::ready(pass)
+        })
         .filter_map(move |update| {
             let (access, viewer, query) = (access.clone(), viewer.clone(), query.clone());
             async move {
@@ -137,7 +151,7 @@ fn receiver_stream(
     Box::pin(stream::unfold(receiver, |mut receiver| async move {
         match receiver.recv().await {
             Ok(update) => Some((update, receiver)),
-            Err(broadcast::error::RecvError::Lagged(_)) => Some((Update::resync(), receiver)),
+            Err(broadcast::error::RecvError::Lagged(_)) => Some((Update::resync(None), receiver)),
             Err(broadcast::error::RecvError::Closed) => None,
         }
     }))
