@@ -22,6 +22,11 @@ use kube::runtime::{WatchStreamExt, watcher};
 
 use crate::kinds::Kind;
 
+/// Objects a list asks the API server for at once.
+const LIST_PAGE: u32 = 500;
+/// A list longer than this many pages (a million objects) is refused rather than read.
+const MAX_LIST_PAGES: u32 = 2000;
+
 /// How long a liveness check of the API server may take before it counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -187,24 +192,44 @@ impl Cluster {
     }
 
     /// Every object of `resource` in `namespace` (or in all) that matches `labels`, a label
-    /// selector (or all).
-    pub async fn list(
+    /// selector (or all), read as `T`: a `DynamicObject`, or a type with only the fields the
+    /// caller needs, so that large lists are not held whole. Read in pages of [`LIST_PAGE`]
+    /// from one consistent snapshot, so a page's JSON is all that is ever in memory at once.
+    pub async fn list<T: serde::de::DeserializeOwned>(
         &self,
         who: Who<'_>,
         resource: &ApiResource,
         namespace: Option<&str>,
         labels: Option<&str>,
-    ) -> Result<Vec<DynamicObject>, ClusterError> {
-        let mut params = kube::api::ListParams::default();
+    ) -> Result<Vec<T>, ClusterError> {
+        #[derive(serde::Deserialize)]
+        struct Page<T> {
+            items: Vec<T>,
+            #[serde(default)]
+            metadata: kube::core::ListMeta,
+        }
+        let mut params = kube::api::ListParams::default().limit(LIST_PAGE);
         if let Some(labels) = labels {
             params = params.labels(labels);
         }
-        let mut request = Request::new(DynamicObject::url_path(resource, namespace))
-            .list(&params)
-            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        impersonate(who, &mut request)?;
-        let list: kube::core::ObjectList<DynamicObject> = self.client.request(request).await?;
-        Ok(list.items)
+        let mut items = Vec::new();
+        for _ in 0..MAX_LIST_PAGES {
+            let mut request = Request::new(DynamicObject::url_path(resource, namespace))
+                .list(&params)
+                .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+            impersonate(who, &mut request)?;
+            let page: Page<T> = self.client.request(request).await?;
+            items.extend(page.items);
+            match page.metadata.continue_ {
+                Some(token) if !token.is_empty() => params = params.continue_token(&token),
+                _ => return Ok(items),
+            }
+        }
+        Err(ClusterError::Unavailable(format!(
+            "more than {} {} to list",
+            LIST_PAGE * MAX_LIST_PAGES,
+            resource.plural
+        )))
     }
 
     /// Every change to objects of `resource` in all namespaces, as the server sees them;

@@ -6,6 +6,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use flux_web_shared::objects::{ResourceList, ResourceSummary, State};
 use futures::future::join_all;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::DynamicObject;
+use serde::Deserialize;
+use std::collections::BTreeMap;
 
 use super::summary;
 use crate::access::Decision;
@@ -153,7 +157,7 @@ async fn objects_of(
         Err(e) => return Err(e),
     };
     let who = super::reader(ctx, caller);
-    let objects = match ctx.cluster.list(who, &resource, namespace, None).await {
+    let objects: Vec<Listed> = match ctx.cluster.list(who, &resource, namespace, None).await {
         Ok(objects) => objects,
         Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
             // No cluster-wide list: the namespaces where a review says the caller may list.
@@ -174,16 +178,69 @@ async fn objects_of(
         Err(e) => return Err(super::read_error(ctx, caller, e)),
     };
     Ok(objects
-        .iter()
+        .into_iter()
+        .map(Listed::object)
         .map(|object| ResourceSummary {
             target: wire_target(
                 &resource,
                 object.metadata.namespace.as_deref().unwrap_or_default(),
                 object.metadata.name.as_deref().unwrap_or_default(),
             ),
-            summary: summary::summarize(kind, object),
+            summary: summary::summarize(kind, &object),
         })
         .collect())
+}
+
+/// Of a listed object, only what its summary reads: a list of thousands is not held whole
+/// (inventories and managed fields are skipped while parsing).
+#[derive(Debug, Deserialize)]
+struct Listed {
+    metadata: ListedMeta,
+    #[serde(default)]
+    spec: ListedSpec,
+    #[serde(default)]
+    status: ListedStatus,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedMeta {
+    name: Option<String>,
+    namespace: Option<String>,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListedSpec {
+    suspend: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedStatus {
+    conditions: Option<Vec<serde_json::Value>>,
+    last_handled_reconcile_at: Option<String>,
+}
+
+impl Listed {
+    /// The object as the summary functions read objects.
+    fn object(self) -> DynamicObject {
+        DynamicObject {
+            types: None,
+            metadata: ObjectMeta {
+                name: self.metadata.name,
+                namespace: self.metadata.namespace,
+                annotations: self.metadata.annotations,
+                ..ObjectMeta::default()
+            },
+            data: serde_json::json!({
+                "spec": {"suspend": self.spec.suspend},
+                "status": {
+                    "conditions": self.status.conditions,
+                    "lastHandledReconcileAt": self.status.last_handled_reconcile_at,
+                },
+            }),
+        }
+    }
 }
 
 async fn listable_namespaces(
@@ -212,6 +269,31 @@ async fn listable_namespaces(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_listed_object_summarizes_as_the_whole_object_does() {
+        let whole = serde_json::json!({
+            "metadata": {"name": "apps", "namespace": "flux-system",
+                "annotations": {"fluxcd.controlplane.io/suspendedBy": "Ada"},
+                "managedFields": [{"manager": "kustomize-controller", "fieldsV1": {"f:status": {}}}]},
+            "spec": {"suspend": true, "interval": "10m", "path": "./apps"},
+            "status": {"lastHandledReconcileAt": "2026-11-23T21:30:00Z",
+                "inventory": {"entries": [{"id": "apps_web_apps_Deployment", "v": "v1"}]},
+                "conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
+                    "message": "kustomize build failed"}]},
+        });
+        let kind = crate::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
+        let listed: Listed = serde_json::from_value(whole).unwrap();
+        let slim = listed.object();
+        assert_eq!(
+            summary::summarize(kind, &slim),
+            summary::summarize(kind, &full)
+        );
+        assert_eq!(summary::summarize(kind, &slim).state, State::Suspended);
+        assert!(slim.metadata.managed_fields.is_none());
+        assert!(slim.data["status"]["inventory"].is_null());
+    }
 
     #[test]
     fn the_query_reads_its_filters_and_refuses_the_rest() {

@@ -137,7 +137,7 @@ pub async fn detail(
     let ns = target.namespace.as_str();
     let list = |resource, labels: Option<String>| async move {
         ctx.cluster
-            .list(reader, resource, Some(ns), labels.as_deref())
+            .list::<DynamicObject>(reader, resource, Some(ns), labels.as_deref())
             .await
             .map_err(|e| super::read_error(ctx, caller, e))
     };
