@@ -153,6 +153,7 @@ fn routes() -> OpenApiRouter<AppState> {
             actions::handlers::download
         ))
         .routes(routes!(read::handlers::resources))
+        .routes(routes!(read::handlers::kind_list))
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
         .routes(routes!(watch::handlers::watch))

@@ -238,6 +238,21 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
     assert_eq!(names(&page), [format!("{mine}/app-{tag}")]);
     assert_eq!(page["items"][0]["summary"]["state"], "unknown");
     assert_eq!(list_page(&mallory, &query).await["total"], 0);
+    // The spec's address for one kind lists the same.
+    let (status, by_kind) = call(
+        &a,
+        "GET",
+        &format!("/api/v1/kustomize.toolkit.fluxcd.io/kustomizations?q={tag}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{by_kind}");
+    assert_eq!(names(&by_kind), names(&page));
+    let (status, problem) = call(&a, "GET", "/api/v1/apps/deployments", None).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_path"))
+    );
     // A namespace she may not list is empty for her, not an error.
     assert_eq!(
         list_page(&a, &format!("{query}&namespace={theirs}")).await["total"],

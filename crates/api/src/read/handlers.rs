@@ -1,7 +1,7 @@
 //! HTTP handlers of the read API.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList, State as ObjectState};
 use flux_web_shared::problem::Problem;
 
@@ -99,6 +99,59 @@ pub async fn resources(
     query: ResourceQuery,
     Caller(caller): Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
+    Ok(Json(
+        super::resources::list(&state.context(), &caller, &query).await?,
+    ))
+}
+
+/// The path of `listKind`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct KindPath {
+    /// API group of a Flux kind.
+    #[param(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length = 253)]
+    pub group: String,
+    /// The kind's plural, its Kind in any case, or a short name.
+    #[param(pattern = r"^[A-Za-z0-9]+$", max_length = 63)]
+    pub kind: String,
+}
+
+/// The Flux objects of one kind the caller may list (spec section 5): `listResources` with
+/// the kind in the path.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}",
+    operation_id = "listKind",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(KindPath, ResourcesParams),
+    responses(
+        (status = 200, description = "One page of objects", body = ResourceList),
+        (status = "4XX", description = "Not a Flux kind, or an invalid query", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn kind_list(
+    State(state): State<AppState>,
+    Path(path): Path<KindPath>,
+    query: ResourceQuery,
+    Caller(caller): Caller,
+) -> Result<Json<ResourceList>, ApiError> {
+    let kind = crate::kinds::find(&path.group, &path.kind)
+        .filter(|k| k.workload.is_none())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_path",
+                format!(
+                    "{}/{} is not a Flux kind flux-web lists",
+                    path.group, path.kind
+                ),
+            )
+        })?;
+    let query = ResourceQuery {
+        kinds: vec![kind],
+        ..query
+    };
     Ok(Json(
         super::resources::list(&state.context(), &caller, &query).await?,
     ))
