@@ -16,7 +16,7 @@ use kube::runtime::watcher::Event as WatchEvent;
 use tokio::sync::broadcast;
 
 use crate::actions::wire_target;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterError};
 use crate::kinds::Kind;
 use crate::read::summary;
 
@@ -102,6 +102,11 @@ async fn run(
         match cluster.resource(kind).await {
             Ok(resource) => break Arc::new(resource),
             Err(e) => {
+                // A kind that is not installed has nothing to list: its subscribers need not
+                // wait for it. Installed later, its watch's list resyncs them again.
+                if matches!(e, ClusterError::NotFound(_)) && !listed.swap(true, Ordering::AcqRel) {
+                    let _ = sender.send(Update::resync(Some(kind.plural)));
+                }
                 tracing::info!(kind = kind.kind, error = %e, "cannot watch this kind yet");
                 tokio::time::sleep(RETRY).await;
             }
