@@ -68,6 +68,7 @@ impl AppState {
             &config.authentication,
             config.base_url.as_ref(),
             config.insecure,
+            clock.clone(),
         ));
         Self {
             readiness,

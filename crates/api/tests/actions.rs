@@ -8,13 +8,13 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use flux_web::actions::object::annotation;
 use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::app::{Settings, call, flux_web, grant_server_actions};
 use support::objects::{
-    annotation, bed_events, create, dynamic, listing, path, read, until_allowed, version,
-    web_events,
+    bed_events, create, dynamic, listing, path, read, until_allowed, version, web_events,
 };
 use support::{FLUX_GROUPS, Testbed, eventually};
 

@@ -7,9 +7,10 @@ mod support;
 
 use std::time::Duration;
 
+use flux_web::actions::object::annotation;
 use serde_json::{Value, json};
 use support::app::{flux_web_with, grant_server_actions};
-use support::objects::{annotation, create, path, read};
+use support::objects::{create, path, read};
 use support::oidc::{
     Answer, BASE_URL, browser, config, id_token, login, login_answer, path_of, send, start_login,
     through_provider,

@@ -11,7 +11,7 @@
 //!    visited when it has one.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
@@ -26,6 +26,7 @@ use super::session::{
     self, Cookies, LOGIN_COOKIE, LOGIN_TTL, Login, SESSION_COOKIE, Sealer, Session,
 };
 use super::{Caught, Identity};
+use crate::clock::Clock;
 use crate::config::OAuth2;
 use crate::error::ApiError;
 
@@ -43,6 +44,7 @@ pub struct Oidc {
     base_url: Url,
     scopes: String,
     session_duration: Duration,
+    clock: Arc<dyn Clock>,
     /// States already used on this replica, until they would expire anyway.
     used: Mutex<HashMap<String, i64>>,
 }
@@ -62,13 +64,13 @@ pub struct Redirect {
     pub cookies: Vec<HeaderValue>,
 }
 
-/// Unix seconds now.
-pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
 impl Oidc {
-    pub fn new(oauth2: &OAuth2, base_url: Option<&Url>, insecure: bool) -> Result<Self, String> {
+    pub fn new(
+        oauth2: &OAuth2,
+        base_url: Option<&Url>,
+        insecure: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, String> {
         let mapping = Mapping::compile(oauth2).map_err(|errors| {
             errors
                 .into_iter()
@@ -94,8 +96,14 @@ impl Oidc {
             base_url,
             scopes: oauth2.scopes.join(" "),
             session_duration: oauth2.session_duration,
+            clock,
             used: Mutex::default(),
         })
+    }
+
+    /// Unix seconds now, by the server's clock.
+    fn now(&self) -> i64 {
+        self.clock.now().as_second()
     }
 
     /// Starts a login that comes back to `original_path` (a local path, else `/`).
@@ -106,7 +114,7 @@ impl Oidc {
             nonce: session::random(24),
             verifier: session::random(48),
             original_path: local_path(original_path).to_owned(),
-            expires: now() + LOGIN_TTL,
+            expires: self.now() + LOGIN_TTL,
         };
         let challenge = B64.encode(Sha256::digest(login.verifier.as_bytes()));
         let mut location = metadata.authorization_endpoint.clone();
@@ -149,7 +157,7 @@ impl Oidc {
                     "this login was not started here, or its cookie is gone; start again",
                 )
             })?;
-        if login.expires <= now() {
+        if login.expires <= self.now() {
             return Err(unauthenticated(
                 "login_expired",
                 "the login took longer than ten minutes; start again",
@@ -185,7 +193,7 @@ impl Oidc {
             username: identity.username,
             groups: identity.groups,
             name: identity.display_name,
-            expires: now() + self.session_duration.as_secs() as i64,
+            expires: self.now() + self.session_duration.as_secs() as i64,
             token_expires: claims["exp"].as_i64().unwrap_or_default(),
             refresh_token: tokens.refresh_token,
         };
@@ -201,14 +209,14 @@ impl Oidc {
     /// Records `login`'s state as used; false if it was already.
     fn first_use(&self, login: &Login) -> bool {
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = now();
+        let now = self.now();
         used.retain(|_, expires| *expires > now);
         used.insert(login.state.clone(), login.expires).is_none()
     }
 
     fn session_cookies(&self, session: &Session, had: usize) -> Vec<HeaderValue> {
         let sealed = self.sealer.seal_json(SESSION_COOKIE, session);
-        let max_age = (session.expires - now()).max(0);
+        let max_age = (session.expires - self.now()).max(0);
         self.cookies.set(SESSION_COOKIE, "/", &sealed, max_age, had)
     }
 
@@ -280,7 +288,7 @@ impl Oidc {
                 "the session cookie is not one of this server's; log in again".into(),
             );
         };
-        let now = now();
+        let now = self.now();
         if session.expires <= now {
             return over(
                 "session_expired",

@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::clock::Clock;
 use crate::config::Authentication;
 use crate::error::ApiError;
 use crate::server::AppState;
@@ -66,6 +67,7 @@ impl Auth {
         authentication: &Authentication,
         base_url: Option<&url::Url>,
         insecure: bool,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         match authentication {
             Authentication::None => Auth::None,
@@ -74,15 +76,17 @@ impl Auth {
                 groups: groups.clone(),
                 display_name: username.clone(),
             }),
-            Authentication::OAuth2(oauth2) => match login::Oidc::new(oauth2, base_url, insecure) {
-                Ok(oidc) => Auth::Oidc(Arc::new(oidc)),
-                Err(reason) => {
-                    // Config validation compiles the same expressions: this is unreachable
-                    // with a loaded config, and read-only is the safe way to be wrong.
-                    tracing::error!("OIDC login disabled: {reason}");
-                    Auth::None
+            Authentication::OAuth2(oauth2) => {
+                match login::Oidc::new(oauth2, base_url, insecure, clock) {
+                    Ok(oidc) => Auth::Oidc(Arc::new(oidc)),
+                    Err(reason) => {
+                        // Config validation compiles the same expressions: this is unreachable
+                        // with a loaded config, and read-only is the safe way to be wrong.
+                        tracing::error!("OIDC login disabled: {reason}");
+                        Auth::None
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -176,6 +180,7 @@ mod tests {
             },
             None,
             false,
+            Arc::new(crate::clock::SystemClock),
         );
         let (caller, cookies) = auth.caller(&HeaderMap::new()).await;
         let identity = caller.unwrap().identity;

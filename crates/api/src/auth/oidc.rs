@@ -63,6 +63,28 @@ pub enum TokenError {
     Invalid(String),
 }
 
+/// A key of the issuer's JWKS, decoded once when the set is fetched rather than at every
+/// verification.
+struct Key {
+    kid: Option<String>,
+    /// Why the key cannot verify anything, for a symmetric or malformed one.
+    key: Result<DecodingKey, String>,
+}
+
+impl Key {
+    fn of(jwk: &jsonwebtoken::jwk::Jwk) -> Self {
+        let key = if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
+            Err("the JWKS offers a symmetric key".to_owned())
+        } else {
+            DecodingKey::from_jwk(jwk).map_err(|e| format!("unusable key in the JWKS: {e}"))
+        };
+        Self {
+            kid: jwk.common.key_id.clone(),
+            key,
+        }
+    }
+}
+
 /// The claims a verified ID token carries, with the registered ones checked.
 pub type Claims = serde_json::Value;
 
@@ -72,7 +94,7 @@ pub struct Provider {
     client_id: String,
     client_secret: String,
     metadata: RwLock<Option<(Arc<Metadata>, Instant)>>,
-    keys: RwLock<JwkSet>,
+    keys: RwLock<Vec<Key>>,
     keys_fetched: Mutex<Option<Instant>>,
 }
 
@@ -100,7 +122,7 @@ impl Provider {
             client_id,
             client_secret,
             metadata: RwLock::default(),
-            keys: RwLock::new(JwkSet { keys: Vec::new() }),
+            keys: RwLock::default(),
             keys_fetched: Mutex::default(),
         }
     }
@@ -168,7 +190,8 @@ impl Provider {
             .keys_fetched
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-        let keys: JwkSet = self.get_json(metadata.jwks_uri.as_str()).await?;
+        let set: JwkSet = self.get_json(metadata.jwks_uri.as_str()).await?;
+        let keys = set.keys.iter().map(Key::of).collect();
         *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
         Ok(())
     }
@@ -212,21 +235,14 @@ impl Provider {
 
     fn cached_key(&self, kid: Option<&str>) -> Result<Option<DecodingKey>, TokenError> {
         let keys = self.keys.read().unwrap_or_else(PoisonError::into_inner);
-        let jwk = match kid {
-            Some(kid) => keys.find(kid),
+        let found = match kid {
+            Some(kid) => keys.iter().find(|k| k.kid.as_deref() == Some(kid)),
             // Without a kid, only a JWKS of one key is unambiguous.
-            None if keys.keys.len() == 1 => keys.keys.first(),
+            None if keys.len() == 1 => keys.first(),
             None => None,
         };
-        let Some(jwk) = jwk else { return Ok(None) };
-        if matches!(jwk.algorithm, AlgorithmParameters::OctetKey(_)) {
-            return Err(TokenError::Invalid(
-                "the JWKS offers a symmetric key".into(),
-            ));
-        }
-        DecodingKey::from_jwk(jwk)
-            .map(Some)
-            .map_err(|e| TokenError::Invalid(format!("unusable key in the JWKS: {e}")))
+        let Some(found) = found else { return Ok(None) };
+        found.key.clone().map(Some).map_err(TokenError::Invalid)
     }
 
     /// Verifies an ID token: signature by the issuer's key with an allowed algorithm,

@@ -32,16 +32,6 @@ pub fn reader<'a>(ctx: &Context<'_>, caller: &'a Result<Identity, ApiError>) -> 
     }
 }
 
-/// Whom reads are filtered for: the caller, or nobody in read-only mode (no authentication),
-/// where the server's own view is shown. A caller who must log in first gets that error.
-pub fn viewer(caller: Result<Identity, ApiError>) -> Result<Option<Identity>, ApiError> {
-    match caller {
-        Ok(identity) => Ok(Some(identity)),
-        Err(ApiError::ActionsDisabled) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Whose fault a failed read is, matching [`reader`].
 pub fn read_error(
     ctx: &Context<'_>,

@@ -135,25 +135,24 @@ async fn run(
 }
 
 fn changed(kind: &Kind, resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
-    let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
-    Arc::new(Update {
-        change: Change::Changed {
-            target: wire_target(resource, &namespace, &name),
-            summary: summary::summarize(kind, object),
-        },
-        resource: Some(resource.clone()),
-        namespace,
-        name,
-        listed: None,
+    update(resource, object, |target| Change::Changed {
+        target,
+        summary: summary::summarize(kind, object),
     })
 }
 
 fn deleted(resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
+    update(resource, object, |target| Change::Deleted { target })
+}
+
+fn update(
+    resource: &Arc<ApiResource>,
+    object: &DynamicObject,
+    change: impl FnOnce(flux_web_shared::actions::Target) -> Change,
+) -> Arc<Update> {
     let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
     Arc::new(Update {
-        change: Change::Deleted {
-            target: wire_target(resource, &namespace, &name),
-        },
+        change: change(wire_target(resource, &namespace, &name)),
         resource: Some(resource.clone()),
         namespace,
         name,

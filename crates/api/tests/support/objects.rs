@@ -47,15 +47,6 @@ pub async fn read(bed: &Testbed, ns: &str, resource: &ApiResource, name: &str) -
     dynamic(bed, ns, resource).await.get(name).await.unwrap()
 }
 
-pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
-    object
-        .metadata
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
-}
-
 pub fn version(object: &DynamicObject) -> String {
     object.metadata.resource_version.clone().unwrap()
 }
