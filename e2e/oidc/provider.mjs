@@ -55,7 +55,7 @@ const provider = new Provider(issuer, {
   // The scope claims go into the ID token, as Dex does: flux-web reads nothing else.
   conformIdTokenClaims: false,
   pkce: { required: () => true },
-  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+  features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true }, revocation: { enabled: true } },
   ttl: {
     IdToken: (ctx, token, c) => (c.clientId === 'flux-web-short' ? SHORT_ID_TOKEN : 3600),
     AccessToken: 3600,

@@ -1,19 +1,102 @@
-//! Browser safety (spec 4.2). A state-changing request that carries no `Authorization`
-//! header may come from a browser on someone else's page (the session cookie, or Anonymous
-//! mode where no credential is needed at all): it is refused when the browser says it comes
-//! from another site, or when its `Origin` is not flux-web's own. Every response carries
-//! headers that keep flux-web's pages out of frames and scripts to its own origin.
+//! Browser safety (spec 4.2).
+//!
+//! - A request must name flux-web by its own name ([`own_host_only`]): the `baseURL`'s host
+//!   when one is configured, else loopback or an IP address. A page of another site that
+//!   rebinds its DNS name to flux-web's address sends its own name in `Host`, so it can
+//!   neither read what the Anonymous or read-only identity sees nor act.
+//! - A state-changing request may come from a browser on someone else's page (the session
+//!   cookie, or Anonymous mode where no credential is needed at all): it is refused when the
+//!   browser says it comes from another site, or when its `Origin` is not flux-web's own
+//!   ([`same_origin_only`]). Only a request proven by a verified bearer token is exempt:
+//!   browsers attach cookies and cached Basic or Negotiate credentials by themselves, never a
+//!   bearer token.
+//!
+//! Every response carries headers that keep flux-web's pages out of frames and scripts to
+//! its own origin.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::set_header::SetResponseHeaderLayer;
+use url::Url;
 
+use crate::auth::Resolved;
 use crate::error::ApiError;
 use crate::server::AppState;
 
-/// Refuses cross-site state-changing requests made without an `Authorization` header.
+/// Probes are asked by address (the kubelet sends the Pod's IP), never by a browser.
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+/// Refuses every request whose `Host` is not flux-web's own name.
+pub async fn own_host_only(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if !PROBES.contains(&request.uri().path()) {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+        check_host(host, state.config.base_url.as_ref())?;
+    }
+    Ok(next.run(request).await)
+}
+
+/// `base` is the `baseURL`. A request without `Host` (HTTP/1.0, or in-process) is let
+/// through: every browser sends one.
+fn check_host(host: Option<&str>, base: Option<&Url>) -> Result<(), ApiError> {
+    let Some(host) = host else { return Ok(()) };
+    let (name, port) = split_host(host);
+    let ours = match base {
+        Some(base) => {
+            let default = base.port_or_known_default();
+            base.host_str()
+                .is_some_and(|h| h.eq_ignore_ascii_case(name))
+                && port.is_none_or(|p| Some(p) == default)
+                && (port.is_some() || base.port().is_none())
+        }
+        None => {
+            name.eq_ignore_ascii_case("localhost")
+                || name.parse::<std::net::IpAddr>().is_ok()
+                || name
+                    .strip_prefix('[')
+                    .and_then(|n| n.strip_suffix(']'))
+                    .is_some_and(|n| n.parse::<std::net::Ipv6Addr>().is_ok())
+        }
+    };
+    if ours {
+        return Ok(());
+    }
+    Err(ApiError::MisdirectedHost(match base {
+        Some(base) => format!(
+            "refused: the request names host {host:?}; flux-web answers as {}",
+            base.origin().ascii_serialization()
+        ),
+        None => format!(
+            "refused: the request names host {host:?}; without spec.baseURL flux-web answers \
+             only to localhost and IP addresses (set baseURL to serve it under a name)"
+        ),
+    }))
+}
+
+/// `name:port` into its parts; an IPv6 literal keeps its brackets.
+fn split_host(host: &str) -> (&str, Option<u16>) {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    match port.map(str::parse::<u16>) {
+        Some(Ok(port)) => (name, Some(port)),
+        // Not a port: the colon belongs to the name, which then matches nothing of ours.
+        Some(Err(_)) => (host, None),
+        None => (name, None),
+    }
+}
+
+/// Refuses cross-site state-changing requests, unless a verified bearer token proves the
+/// caller. Runs after the caller is resolved.
 pub async fn same_origin_only(
     State(state): State<AppState>,
     request: Request,
@@ -23,7 +106,11 @@ pub async fn same_origin_only(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && !request.headers().contains_key(header::AUTHORIZATION) {
+    let bearer = matches!(
+        request.extensions().get::<Resolved>(),
+        Some(Resolved(Ok(caught))) if caught.bearer
+    );
+    if !safe && !bearer {
         let own = state
             .config
             .base_url
@@ -34,7 +121,8 @@ pub async fn same_origin_only(
     Ok(next.run(request).await)
 }
 
-/// `own` is the origin of `baseURL`; without one, the request's `Host` stands for it.
+/// `own` is the origin of `baseURL`; without one, the request's `Host` (already checked by
+/// [`own_host_only`]) stands for it.
 fn check(headers: &HeaderMap, own: Option<&str>) -> Result<(), ApiError> {
     let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site @ ("cross-site" | "same-site")) =
@@ -117,6 +205,41 @@ mod tests {
         ];
         for (pairs, own, ok) in cases {
             assert_eq!(check(&headers(&pairs), own).is_ok(), ok, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn a_rebinding_name_is_refused_and_only_our_own_host_answers() {
+        let base = Url::parse("https://flux.example.com").unwrap();
+        let with_port = Url::parse("http://127.0.0.1:9080").unwrap();
+        let cases = [
+            // Without baseURL: loopback and IP addresses only.
+            (Some("127.0.0.1:9080"), None, true),
+            (Some("localhost:9080"), None, true),
+            (Some("LOCALHOST"), None, true),
+            (Some("[::1]:9080"), None, true),
+            (Some("10.1.2.3:9080"), None, true),
+            (None, None, true),
+            (Some("evil.example:9080"), None, false),
+            (Some("localhost.evil.example"), None, false),
+            (Some("127.0.0.1.nip.io:9080"), None, false),
+            (Some("[::1]x:9080"), None, false),
+            // With baseURL: its host and port only.
+            (Some("flux.example.com"), Some(&base), true),
+            (Some("FLUX.example.com:443"), Some(&base), true),
+            (Some("flux.example.com:8443"), Some(&base), false),
+            (Some("evil.example"), Some(&base), false),
+            (Some("127.0.0.1"), Some(&base), false),
+            (Some("127.0.0.1:9080"), Some(&with_port), true),
+            (Some("127.0.0.1"), Some(&with_port), false),
+            (Some("localhost:9080"), Some(&with_port), false),
+        ];
+        for (host, base, ok) in cases {
+            let got = check_host(host, base);
+            assert_eq!(got.is_ok(), ok, "{host:?} under {base:?}: {got:?}");
+            if let Err(e) = got {
+                assert_eq!((e.status().as_u16(), e.code()), (421, "misdirected_host"));
+            }
         }
     }
 }

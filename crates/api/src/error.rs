@@ -28,6 +28,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request body did not arrive within {0:?}")]
+    BodyTimeout(std::time::Duration),
     #[error("log in first")]
     NotLoggedIn,
     /// A credential was sent but is not good: a bad bearer token, a session that is over
@@ -45,6 +47,9 @@ pub enum ApiError {
     /// A browser-safety rule refused the request (spec 4.2).
     #[error("{0}")]
     CrossSite(String),
+    /// The request's `Host` is not flux-web's own name (DNS rebinding).
+    #[error("{0}")]
+    MisdirectedHost(String),
     /// The caller lacks an RBAC rule; the message names user, verb and object.
     #[error("{0}")]
     Forbidden(String),
@@ -72,6 +77,12 @@ pub enum ApiError {
     Upstream(String),
     #[error("the Kubernetes API is unavailable: {0}")]
     Unavailable(String),
+    /// The audit Event of an action that must not happen unaudited could not be written.
+    #[error("refused: the audit event could not be written: {0}")]
+    AuditFailed(String),
+    /// A Kubernetes call passed its deadline; the message says if a write may have happened.
+    #[error("{0}")]
+    UpstreamTimeout(String),
 }
 
 impl ApiError {
@@ -105,20 +116,23 @@ impl ApiError {
             ClusterError::Conflict(m) => Self::Conflict(m),
             ClusterError::Invalid(m) => Self::Upstream(m),
             ClusterError::Unavailable(m) => Self::Unavailable(m),
+            ClusterError::Timeout(m) => Self::UpstreamTimeout(m),
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NoRoute(_) | Self::NotFound(_) | Self::NoArtifact(_) => StatusCode::NOT_FOUND,
+            Self::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Storage(_) => StatusCode::BAD_GATEWAY,
-            Self::StorageTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::StorageTimeout(_) | Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::NotLoggedIn | Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::LoginRefused(_) => StatusCode::FORBIDDEN,
             Self::IdentityProvider(_) => StatusCode::BAD_GATEWAY,
@@ -126,9 +140,10 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             Self::State { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::ServerForbidden(_) | Self::Upstream(_) | Self::Unavailable(_) => {
-                StatusCode::BAD_GATEWAY
-            }
+            Self::ServerForbidden(_)
+            | Self::Upstream(_)
+            | Self::Unavailable(_)
+            | Self::AuditFailed(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -144,10 +159,12 @@ impl ApiError {
             Self::IdentityProvider(_) => "identity_provider_unavailable",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::BodyTimeout(_) => "body_timeout",
             Self::NotLoggedIn => "not_logged_in",
             Self::ActionsDisabled => "actions_disabled",
             Self::Forbidden(_) => "forbidden",
             Self::CrossSite(_) => "cross_site",
+            Self::MisdirectedHost(_) => "misdirected_host",
             Self::NotFound(_) => "not_found",
             Self::NoArtifact(_) => "no_artifact",
             Self::TooLarge(_) => "artifact_too_large",
@@ -157,6 +174,8 @@ impl ApiError {
             Self::ServerForbidden(_) => "server_forbidden",
             Self::Upstream(_) => "upstream_rejected",
             Self::Unavailable(_) => "kubernetes_unavailable",
+            Self::UpstreamTimeout(_) => "upstream_timeout",
+            Self::AuditFailed(_) => "audit_failed",
         }
     }
 

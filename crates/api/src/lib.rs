@@ -1,11 +1,13 @@
 //! flux-web: act on Flux CD resources and Kubernetes workloads from a browser, curl or
 //! generated API clients, with Kubernetes RBAC deciding who may do what.
 //!
-//! A request flows one way: extractor → auth → access → action → cluster → audit → response.
+//! A request flows one way: host check → auth → cross-site check → extractor → access →
+//! action → cluster → audit → response. Reads are always the caller's own (impersonated), in
+//! every access mode; only writes may be the server's (FineGrained).
 //!
 //! - [`app`] — start-up and graceful shut-down.
 //! - [`target`] — what a request is aimed at, checked before any I/O.
-//! - [`browser`] — cross-site refusals and security headers.
+//! - [`browser`] — the host check (DNS rebinding), cross-site refusals and security headers.
 //! - [`auth`] — who is calling.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
 //! - [`actions`] — the actions and their listing.

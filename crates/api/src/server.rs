@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{FromRef, OriginalUri};
@@ -10,6 +11,9 @@ use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -56,6 +60,7 @@ impl AppState {
         instance: String,
     ) -> Self {
         crate::tls::init();
+        let cluster = cluster.with_timeout(config.kubernetes_timeout);
         let access = Access::new(cluster.clone(), config.user_actions.access);
         let audit = Auditor::new(
             cluster.clone(),
@@ -114,9 +119,6 @@ impl AppState {
 )]
 struct ApiDoc;
 
-/// The name of the session cookie set by the OIDC login.
-pub const SESSION_COOKIE: &str = "flux-web-session";
-
 /// How API clients authenticate: an ID token of the configured issuer, or the browser's
 /// session cookie. In Anonymous mode neither is needed.
 struct SecuritySchemes;
@@ -138,8 +140,10 @@ impl utoipa::Modify for SecuritySchemes {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                SESSION_COOKIE,
-                "The session of a browser that logged in at /oauth2/authorize",
+                format!("__Host-{}", auth::session::SESSION_COOKIE),
+                "The session of a browser that logged in at /oauth2/authorize; named \
+                 without the __Host- prefix only when the config says `insecure: true`"
+                    .to_owned(),
             ))),
         );
     }
@@ -214,11 +218,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
-        // Before any handler: a cross-site request never reaches an action.
+        // Before any handler, and after the caller is known (only a verified bearer token
+        // exempts a request): a cross-site request never reaches an action.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             browser::same_origin_only,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
+        // Before anything reads or acts: a request must name flux-web by its own host.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            browser::own_host_only,
         ))
         .layer(frames)
         .layer(sniffing)
@@ -241,15 +251,54 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
     }
 }
 
+/// A client has this long to send a request's headers, and an idle connection this long to
+/// start its next request: trickling headers (slowloris) cannot hold connections open.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// After the shutdown signal, requests in flight get this long (less than Kubernetes' default
+/// 30 s grace period); live-update streams never end by themselves.
+const DRAIN: Duration = Duration::from_secs(20);
+
 /// Serves until `shutdown` completes, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors or similar: wait rather than spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use crate::kinds::{self, Kind};
 
 /// Request bodies are small JSON documents; anything larger is refused unread.
 pub const MAX_BODY: usize = 1 << 20;
+/// A request body must arrive whole within this, however slowly it trickles.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest `?wait=` honoured.
 pub const MAX_WAIT: Duration = Duration::from_secs(600);
 
@@ -171,8 +173,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonBody<
                 v.eq_ignore_ascii_case("application/json")
             });
         let has_content_type = request.headers().contains_key(header::CONTENT_TYPE);
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
+        // An announced length over the limit is refused before a byte is awaited.
+        let announced = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > MAX_BODY as u64) {
+            return Err(ApiError::PayloadTooLarge(MAX_BODY));
+        }
+        let read = axum::body::to_bytes(request.into_body(), MAX_BODY);
+        let bytes = tokio::time::timeout(BODY_TIMEOUT, read)
             .await
+            .map_err(|_| ApiError::BodyTimeout(BODY_TIMEOUT))?
             .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY))?;
         if bytes.is_empty() && !has_content_type {
             return Ok(JsonBody(T::default()));

@@ -42,6 +42,10 @@ pub struct ActionResponse {
     /// With `?wait=`: the object's Ready condition when the wait ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<Condition>,
+    /// Present when the action was done but its audit Event could not be written: why. The
+    /// Event is retried in the background.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_error: Option<String>,
 }
 
 /// A status condition as Flux reports it.
@@ -58,17 +62,35 @@ pub struct Condition {
     pub message: String,
 }
 
+/// The longest suspend reason taken, in characters: a sentence or a ticket reference, far
+/// below Kubernetes' 256 KiB limit on all of an object's annotations together.
+pub const MAX_REASON: usize = 1024;
+
 /// Optional body of a state-changing action.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionRequest {
-    /// `suspend`: why, shown beside "Suspended by".
+    /// `suspend`: why, shown beside "Suspended by"; at most 1,024 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub reason: Option<String>,
     /// `delete`: the Pod's grace period, instead of its own.
     #[serde(default)]
     pub grace_period_seconds: Option<u32>,
+}
+
+impl ActionRequest {
+    /// The rules a body must keep beyond its shape; the message says which it broke.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.reason {
+            Some(reason) if reason.chars().count() > MAX_REASON => Err(format!(
+                "reason: {} characters, at most {MAX_REASON}",
+                reason.chars().count()
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The answer of `GET .../actions`: what the caller may do to the object, and why not.
@@ -111,4 +133,23 @@ pub struct ActionPermission {
     /// The sentence for people, naming the missing RBAC rule for `forbidden`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_longer_than_the_limit_is_refused_by_its_length_in_characters() {
+        let at = |n: usize| ActionRequest {
+            reason: Some("é".repeat(n)),
+            ..Default::default()
+        };
+        assert_eq!(at(MAX_REASON).check(), Ok(()));
+        assert_eq!(
+            at(MAX_REASON + 1).check(),
+            Err("reason: 1025 characters, at most 1024".to_owned())
+        );
+        assert_eq!(ActionRequest::default().check(), Ok(()));
+    }
 }

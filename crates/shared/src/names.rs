@@ -26,7 +26,9 @@ pub fn check_namespace(name: &str) -> Result<(), NameError> {
     })
 }
 
-/// An object name: an RFC 1123 subdomain (labels joined by '.', at most 253).
+/// An object name: a DNS-1123 subdomain as Kubernetes checks it (parts joined by '.', at most
+/// 253 in all). Kubernetes does not limit each part to 63 characters, so neither does this:
+/// every kind flux-web addresses (Flux kinds, workloads, Pods) takes subdomain names.
 pub fn check_object_name(name: &str) -> Result<(), NameError> {
     let error = |reason: String| NameError {
         what: "name",
@@ -36,7 +38,7 @@ pub fn check_object_name(name: &str) -> Result<(), NameError> {
         return Err(error(format!("{} characters, at most 253", name.len())));
     }
     name.split('.')
-        .try_for_each(|label| check_label(label, 63))
+        .try_for_each(|label| check_label(label, 253))
         .map_err(|reason| error(format!("{name:?}: {reason}")))
 }
 
@@ -72,7 +74,14 @@ mod tests {
         for name in ["a", "flux-system", "podinfo-7d9f", "0abc", &"a".repeat(63)] {
             assert_eq!(check_namespace(name), Ok(()), "{name}");
         }
-        for name in ["apps.v1", "a.b-c.d", &format!("{}.{}", "a".repeat(63), "b")] {
+        for name in [
+            "apps.v1",
+            "a.b-c.d",
+            &format!("{}.{}", "a".repeat(63), "b"),
+            // one 70-character part: Kubernetes takes it for a Kustomization
+            &"k".repeat(70),
+            &"a".repeat(253),
+        ] {
             assert_eq!(check_object_name(name), Ok(()), "{name}");
         }
     }

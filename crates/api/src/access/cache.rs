@@ -13,8 +13,19 @@ use crate::auth::Identity;
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
 const SWEEP_AT: usize = 10_000;
 
+/// Every part of a review's question, kept apart: joining them into one string would let
+/// `["team", "x"]` and `["team,x"]` (or a name holding the separator) share an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Key(String);
+pub struct Key {
+    username: String,
+    // The same user with other groups is another subject.
+    groups: Vec<String>,
+    verb: String,
+    group: String,
+    plural: String,
+    namespace: String,
+    name: String,
+}
 
 impl Key {
     pub fn new(
@@ -24,14 +35,15 @@ impl Key {
         namespace: &str,
         name: &str,
     ) -> Self {
-        // Groups are part of the key: the same user with other groups is another subject.
-        Key(format!(
-            "{}\0{}\0{verb}\0{}\0{}\0{namespace}\0{name}",
-            identity.username,
-            identity.groups.join(","),
-            resource.group,
-            resource.plural
-        ))
+        Key {
+            username: identity.username.clone(),
+            groups: identity.groups.clone(),
+            verb: verb.to_owned(),
+            group: resource.group.clone(),
+            plural: resource.plural.clone(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
     }
 }
 
@@ -53,5 +65,41 @@ impl Reviews {
             map.retain(|_, (_, until)| now < *until);
         }
         map.insert(key, (decision, Instant::now() + keep));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(groups: &[&str]) -> Key {
+        let identity = Identity {
+            username: "u".into(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            display_name: "u".into(),
+        };
+        let resource = ApiResource {
+            group: "g".into(),
+            version: "v1".into(),
+            api_version: "g/v1".into(),
+            kind: "K".into(),
+            plural: "ks".into(),
+        };
+        Key::new(&identity, "get", &resource, "ns", "n")
+    }
+
+    #[test]
+    fn groups_that_would_join_to_the_same_text_are_different_keys() {
+        assert_ne!(key(&["team", "x"]), key(&["team,x"]));
+        assert_ne!(key(&["a\0b"]), key(&["a", "b"]));
+        assert_eq!(key(&["team", "x"]), key(&["team", "x"]));
+        let cache = Reviews::default();
+        cache.put(
+            key(&["team", "x"]),
+            Decision::Allowed,
+            Duration::from_secs(60),
+        );
+        assert_eq!(cache.get(&key(&["team,x"])), None);
+        assert_eq!(cache.get(&key(&["team", "x"])), Some(Decision::Allowed));
     }
 }

@@ -2,7 +2,8 @@
 //! SubjectAccessReview, so plain (Cluster)Roles with custom verbs decide.
 //!
 //! An action function takes a [`Permit`], which only [`Access::authorize`] makes: an action
-//! that forgot the check does not compile.
+//! that forgot the check does not compile. The access mode decides who *writes* (the user in
+//! Impersonated mode, the server in FineGrained); reads are the user's in both.
 
 mod cache;
 
@@ -39,30 +40,31 @@ impl Permit {
     /// Whose permissions the write uses: the user's (Impersonated) or the server's
     /// (FineGrained).
     pub fn writer(&self) -> Who<'_> {
-        who(self.mode, &self.identity)
+        match self.mode {
+            AccessMode::Impersonated => as_user(&self.identity),
+            AccessMode::FineGrained => Who::Server,
+        }
     }
 
     /// A 403 of the write is the user's in Impersonated mode and the admin's in FineGrained.
     pub fn write_error(&self, error: crate::cluster::ClusterError) -> ApiError {
-        blame(self.mode, error)
+        match self.mode {
+            AccessMode::Impersonated => ApiError::as_user(error),
+            AccessMode::FineGrained => ApiError::as_server(error),
+        }
+    }
+
+    /// Whose permissions the action's reads use: always the user's, in both modes, so an
+    /// action never shows or decides on what the user could not read (spec 4.3).
+    pub fn reader(&self) -> Who<'_> {
+        as_user(&self.identity)
     }
 }
 
-/// A 403 of a call made as the user is theirs; one made as the server is the admin's.
-fn blame(mode: AccessMode, error: crate::cluster::ClusterError) -> ApiError {
-    match mode {
-        AccessMode::Impersonated => ApiError::as_user(error),
-        AccessMode::FineGrained => ApiError::as_server(error),
-    }
-}
-
-fn who(mode: AccessMode, identity: &Identity) -> Who<'_> {
-    match mode {
-        AccessMode::Impersonated => Who::User {
-            username: &identity.username,
-            groups: &identity.groups,
-        },
-        AccessMode::FineGrained => Who::Server,
+fn as_user(identity: &Identity) -> Who<'_> {
+    Who::User {
+        username: &identity.username,
+        groups: &identity.groups,
     }
 }
 
@@ -90,14 +92,10 @@ impl Access {
         }
     }
 
-    /// Whose permissions reads of the object use (the same as the write's).
+    /// Whose permissions reads use: the user's, in every access mode. FineGrained changes
+    /// who writes, never who reads.
     pub fn reader<'a>(&self, identity: &'a Identity) -> Who<'a> {
-        who(self.mode, identity)
-    }
-
-    /// A failed read or write: whose fault a 403 is depends on the mode.
-    pub fn read_error(&self, error: crate::cluster::ClusterError) -> ApiError {
-        blame(self.mode, error)
+        as_user(identity)
     }
 
     pub fn mode(&self) -> AccessMode {

@@ -54,6 +54,9 @@ async fn act(
     options: &ActionOptions,
     request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
+    request
+        .check()
+        .map_err(|e| ApiError::bad_request("invalid_body", e))?;
     let reason = request.reason.as_deref();
     if !target.kind.takes(action) {
         return Err(not_applicable(target, action));
@@ -122,7 +125,7 @@ async fn act(
         response.requested_at = Some(now.clone());
     }
     if !options.dry_run {
-        audit(ctx, &permit, &resource, &written).await;
+        response.audit_error = audit(ctx, &permit, &resource, &written).await.err();
         if let (Some(wait), true) = (options.wait, action != Action::Suspend) {
             let (handled, ready) =
                 wait_handled(ctx, &permit, &resource, target, &now, wait).await?;
@@ -146,8 +149,8 @@ impl Context<'_> {
             .map_err(ApiError::as_server)
     }
 
-    /// Authorizes `verb` on the object, then reads it with the identity that will act on it:
-    /// the first steps of every action.
+    /// Authorizes `verb` on the object, then reads it as the user (in both access modes: an
+    /// action decides only on what its user may read): the first steps of every action.
     pub async fn authorized(
         &self,
         identity: &Identity,
@@ -162,26 +165,27 @@ impl Context<'_> {
             .await?;
         let object = self
             .cluster
-            .get(permit.writer(), resource, namespace, name)
+            .get(permit.reader(), resource, namespace, name)
             .await
-            .map_err(|e| permit.write_error(e))?;
+            .map_err(ApiError::as_user)?;
         Ok((permit, object))
     }
 }
 
+/// Records the action; `Err` says why its Event is not written yet.
 async fn audit(
     ctx: &Context<'_>,
     permit: &Permit,
     resource: &ApiResource,
     involved: &DynamicObject,
-) {
+) -> Result<(), String> {
     let entry = Entry {
         identity: permit.identity(),
         verb: permit.verb(),
         involved: Involved::of(resource, involved),
         subject: None,
     };
-    ctx.audit.record(entry, ctx.clock.now()).await;
+    ctx.audit.record(entry, ctx.clock.now()).await
 }
 
 /// Runs [`act`] and leaves a trace of a refusal: a log line with the identity always, and a
@@ -229,9 +233,9 @@ async fn wait_handled(
     loop {
         let object = ctx
             .cluster
-            .get(permit.writer(), resource, &target.namespace, &target.name)
+            .get(permit.reader(), resource, &target.namespace, &target.name)
             .await
-            .map_err(|e| permit.write_error(e))?;
+            .map_err(ApiError::as_user)?;
         let handled = object::last_handled(&object) == Some(requested_at);
         if handled || tokio::time::Instant::now() + WAIT_POLL > deadline {
             return Ok((handled, object::ready(&object)));
@@ -258,6 +262,7 @@ fn response(
         job: None,
         handled: None,
         ready: None,
+        audit_error: None,
     }
 }
 

@@ -148,7 +148,7 @@ pub async fn run(
             &target.name,
         )
         .await
-        .map_err(|e| ctx.access.read_error(e))?;
+        .map_err(ApiError::as_user)?;
     let checked = check(ctx, identity, target, &object).await?;
     let now = rfc3339(ctx.clock.now());
     let mut response = response(Action::Pull, resource, target, true, options.dry_run);
@@ -171,8 +171,10 @@ pub async fn run(
             )
             .await
             .map_err(|e| permit.write_error(e))?;
-        if !options.dry_run {
-            audit(ctx, permit, resource, &written).await;
+        if !options.dry_run
+            && let Err(e) = audit(ctx, permit, resource, &written).await
+        {
+            response.audit_error = Some(e);
         }
         response.reconciled.push(source.describe());
     }

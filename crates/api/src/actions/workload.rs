@@ -158,7 +158,7 @@ pub async fn run(
             involved,
             subject: Some(subject),
         };
-        ctx.audit.record(entry, ctx.clock.now()).await;
+        response.audit_error = ctx.audit.record(entry, ctx.clock.now()).await.err();
     }
     Ok(response)
 }

@@ -2,9 +2,13 @@
 //! Kubernetes Event of its own on the Flux object, and the same event is forwarded to Flux's
 //! notification-controller so that Alerts can send it on.
 //!
-//! Neither ever fails an action: the Event is written before the answer (so the trail is
-//! there when the client looks), forwarding happens off the request path through a bounded
-//! queue with retries.
+//! The Event is written after the write succeeded (an Event for a write that failed would be
+//! false) and before the answer, so the trail is there when the client looks. When it cannot
+//! be written, the action is not reported as audited: its answer carries `auditError`, the
+//! Event is retried off the request path, and if it never lands the whole Event is logged at
+//! error level as the record of last resort. A download, which changes nothing, is refused
+//! instead when its Event cannot be written. Forwarding never fails anything: it happens off
+//! the request path through a bounded queue with retries.
 
 mod forward;
 pub mod manager;
@@ -20,7 +24,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::auth::Identity;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
 use crate::error::ApiError;
 use crate::kinds::Kind;
@@ -29,6 +33,9 @@ pub const REASON: &str = "WebAction";
 /// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
 pub const REASON_REFUSED: &str = "WebActionRefused";
 pub const COMPONENT: &str = "flux-web";
+/// Attempts of an Event that failed on the request path, made in the background.
+const RETRIES: u32 = 5;
+const FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The object an audit event is about.
 #[derive(Debug, Clone)]
@@ -111,10 +118,46 @@ impl Auditor {
         }
     }
 
-    pub async fn record(&self, entry: Entry<'_>, now: Timestamp) {
-        if self.settings.audits(entry.verb) {
-            self.write(&entry, Outcome::Done, now).await;
+    /// Records a done action. `Err` says why its Event is not written yet: it is retried in
+    /// the background, and the caller's answer must say so.
+    pub async fn record(&self, entry: Entry<'_>, now: Timestamp) -> Result<(), String> {
+        if !self.settings.audits(entry.verb) {
+            return Ok(());
         }
+        let (event, written) = self.write(&entry, Outcome::Done, now).await;
+        written.map_err(|e| {
+            self.retry(event);
+            format!("the audit event could not be written ({e}); it is retried in the background")
+        })
+    }
+
+    /// Records an action that has not happened yet and must not happen unaudited (a
+    /// download): `Err` refuses it, and nothing is retried.
+    pub async fn record_first(&self, entry: Entry<'_>, now: Timestamp) -> Result<(), ApiError> {
+        if !self.settings.audits(entry.verb) {
+            return Ok(());
+        }
+        self.write(&entry, Outcome::Done, now)
+            .await
+            .1
+            .map_err(|e| ApiError::AuditFailed(e.to_string()))
+    }
+
+    fn retry(&self, event: Event) {
+        let cluster = self.cluster.clone();
+        tokio::spawn(async move {
+            let mut wait = FIRST_RETRY;
+            for attempt in 1..=RETRIES {
+                tokio::time::sleep(wait).await;
+                match cluster.create_event(&event).await {
+                    Ok(()) => return tracing::info!(attempt, "audit event written on retry"),
+                    Err(e) => tracing::warn!(attempt, "audit event retry failed: {e}"),
+                }
+                wait *= 2;
+            }
+            let record = serde_json::to_string(&event).unwrap_or_default();
+            tracing::error!(event = record, "audit event lost after {RETRIES} retries");
+        });
     }
 
     /// Logs a refused or failed action with the identity, and records it as a Warning event
@@ -129,14 +172,22 @@ impl Auditor {
             "action refused: {error}"
         );
         if self.settings.audit_denied {
-            self.write(&entry, Outcome::Refused(error), now).await;
+            // The refusal is the answer already; its Event's fate is logged.
+            let _ = self.write(&entry, Outcome::Refused(error), now).await;
         }
     }
 
-    async fn write(&self, entry: &Entry<'_>, outcome: Outcome<'_>, now: Timestamp) {
+    /// Creates the Event and forwards it; answers the Event and whether it was written.
+    async fn write(
+        &self,
+        entry: &Entry<'_>,
+        outcome: Outcome<'_>,
+        now: Timestamp,
+    ) -> (Event, Result<(), ClusterError>) {
         let token = uuid::Uuid::new_v4().to_string();
         let event = event(entry, outcome, now, &token, &self.instance);
-        if let Err(e) = self.cluster.create_event(&event).await {
+        let written = self.cluster.create_event(&event).await;
+        if let Err(e) = &written {
             tracing::error!(
                 user = entry.identity.username,
                 verb = entry.verb,
@@ -146,7 +197,19 @@ impl Auditor {
         if let Some(forward) = &self.forward {
             forward.send(flux_event(&event));
         }
+        (event, written)
     }
+}
+
+/// `<group>/token` for the involved object's API group; the core group has no name to
+/// prefix with (`/token` is not a valid key), so a Pod's token goes under Flux's event prefix.
+pub fn token_key(group: &str) -> String {
+    let prefix = if group.is_empty() {
+        "event.toolkit.fluxcd.io"
+    } else {
+        group
+    };
+    format!("{prefix}/token")
 }
 
 /// The message Flux Alerts match with `inclusionList: [".*on the web UI$"]`.
@@ -184,7 +247,7 @@ pub fn event(
             "event.toolkit.fluxcd.io/groups".to_owned(),
             entry.identity.groups.join(","),
         ),
-        (format!("{}/token", involved.group), token.to_owned()),
+        (token_key(&involved.group), token.to_owned()),
     ]);
     if let Some(subject) = &entry.subject {
         annotations.insert(

@@ -28,6 +28,8 @@ fn environment() -> Env {
 
 /// The compiled expressions of one config.
 pub struct Mapping {
+    /// Claims may map to `system:` users and groups (off unless the config says so).
+    allow_system: bool,
     env: Arc<Env>,
     variables: Vec<(String, Program)>,
     validations: Vec<(Program, String)>,
@@ -108,6 +110,7 @@ impl Mapping {
         );
         match (name, username, groups) {
             (Some(name), Some(username), Some(groups)) if errors.is_empty() => Ok(Self {
+                allow_system: oauth2.allow_system_identities,
                 env,
                 variables,
                 validations,
@@ -186,6 +189,17 @@ impl Mapping {
             Ok(Value::String(s)) if !s.is_empty() => s.to_string(),
             _ => username.clone(),
         };
+        if !self.allow_system {
+            let system = std::iter::once(&username)
+                .chain(&groups)
+                .find(|name| name.starts_with("system:"));
+            if let Some(name) = system {
+                return Err(Refusal::Mapping(format!(
+                    "the claims map to {name:?}; Kubernetes' system: users and groups are not \
+                     impersonated unless spec.authentication.oauth2.allowSystemIdentities is true"
+                )));
+            }
+        }
         Ok(Identity {
             username,
             groups,
@@ -214,9 +228,28 @@ mod tests {
             impersonation_groups: None,
             session_duration: std::time::Duration::from_secs(3600),
             session_key: None,
+            allow_system_identities: false,
         };
         edit(&mut o);
         o
+    }
+
+    #[test]
+    fn claims_that_map_to_system_users_or_groups_are_refused_unless_allowed() {
+        let mapping = Mapping::compile(&oauth2(|_| {})).unwrap();
+        for claims in [
+            json!({"email": "system:admin", "groups": []}),
+            json!({"email": "a@x.io", "groups": ["devs", "system:masters"]}),
+            json!({"email": "system:serviceaccount:flux-system:kustomize-controller"}),
+        ] {
+            let error = mapping.identity(&claims).unwrap_err().to_string();
+            assert!(error.contains("allowSystemIdentities"), "{claims}: {error}");
+        }
+        let allowing = Mapping::compile(&oauth2(|o| o.allow_system_identities = true)).unwrap();
+        let id = allowing
+            .identity(&json!({"email": "a@x.io", "groups": ["system:masters"]}))
+            .unwrap();
+        assert_eq!(id.groups, ["system:masters"]);
     }
 
     #[test]

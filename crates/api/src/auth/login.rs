@@ -7,8 +7,11 @@
 //!    the claims mapped, and the session cookie set;
 //! 3. each API request: the session is opened, its absolute expiry enforced, and the ID token
 //!    refreshed with the refresh token once it expires;
-//! 4. `POST /logout`: the cookies are cleared, and the provider's end-session endpoint
-//!    visited when it has one.
+//! 4. `POST /logout`: the cookies are cleared, the refresh token revoked at the provider and
+//!    refused on this replica, and the provider's end-session endpoint visited when it has
+//!    one. A copy of the cookie on another replica dies at its next refresh, which comes at
+//!    most [`RECHECK`] after the last: the session is short-lived, bound to a refresh that
+//!    logout revoked.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,6 +37,9 @@ pub const CALLBACK_PATH: &str = "/oauth2/callback";
 const LOGIN_PATH: &str = "/oauth2/";
 /// The longest `originalPath` kept across a login.
 const MAX_ORIGINAL_PATH: usize = 2048;
+/// A session is renewed at the provider at least this often, whatever the ID token's
+/// lifetime, so a logout (which revokes the refresh token) ends it on every replica by then.
+pub const RECHECK: i64 = 300;
 
 pub struct Oidc {
     pub provider: Provider,
@@ -47,6 +53,9 @@ pub struct Oidc {
     clock: Arc<dyn Clock>,
     /// States already used on this replica, until they would expire anyway.
     used: Mutex<HashMap<String, i64>>,
+    /// Digests of refresh tokens logged out on this replica, with the end of their session:
+    /// their cookies are refused here at once, elsewhere at the next refresh.
+    revoked: Mutex<HashMap<Vec<u8>, i64>>,
 }
 
 impl std::fmt::Debug for Oidc {
@@ -98,6 +107,7 @@ impl Oidc {
             session_duration: oauth2.session_duration,
             clock,
             used: Mutex::default(),
+            revoked: Mutex::default(),
         })
     }
 
@@ -149,7 +159,9 @@ impl Oidc {
             code,
             detail: detail.to_owned(),
         };
-        let login: Login = session::read(headers, LOGIN_COOKIE)
+        let login: Login = self
+            .cookies
+            .read(headers, LOGIN_COOKIE, LOGIN_PATH)
             .and_then(|(sealed, _)| self.sealer.open_json(LOGIN_COOKIE, &sealed))
             .ok_or_else(|| {
                 unauthenticated(
@@ -194,16 +206,38 @@ impl Oidc {
             groups: identity.groups,
             name: identity.display_name,
             expires: self.now() + self.session_duration.as_secs() as i64,
-            token_expires: claims["exp"].as_i64().unwrap_or_default(),
+            token_expires: self.recheck_at(&claims),
             refresh_token: tokens.refresh_token,
         };
-        let had = session::read(headers, SESSION_COOKIE).map_or(0, |(_, n)| n);
+        let had = self
+            .cookies
+            .read(headers, SESSION_COOKIE, "/")
+            .map_or(0, |(_, n)| n);
         let mut cookies = self.session_cookies(&session, had);
         cookies.extend(self.cookies.clear(LOGIN_COOKIE, LOGIN_PATH, 1));
         Ok(Redirect {
             location: login.original_path,
             cookies,
         })
+    }
+
+    /// When the session must next be renewed: the ID token's expiry, or [`RECHECK`] from now
+    /// if that is sooner.
+    fn recheck_at(&self, claims: &serde_json::Value) -> i64 {
+        let expiry = claims["exp"].as_i64().unwrap_or_default();
+        expiry.min(self.now() + RECHECK)
+    }
+
+    fn digest(refresh_token: &str) -> Vec<u8> {
+        Sha256::digest(refresh_token.as_bytes()).to_vec()
+    }
+
+    fn is_revoked(&self, session: &Session) -> bool {
+        let Some(token) = &session.refresh_token else {
+            return false;
+        };
+        let revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
+        revoked.contains_key(&Self::digest(token))
     }
 
     /// Records `login`'s state as used; false if it was already.
@@ -223,7 +257,31 @@ impl Oidc {
     /// Clears the session; the provider's end-session endpoint is where the browser goes
     /// next when there is one, so the provider's own session ends too.
     pub async fn logout(&self, headers: &HeaderMap) -> Redirect {
-        let had = session::read(headers, SESSION_COOKIE).map_or(1, |(_, n)| n);
+        let read = self.cookies.read(headers, SESSION_COOKIE, "/");
+        let had = read.as_ref().map_or(1, |(_, n)| *n);
+        let session =
+            read.and_then(|(sealed, _)| self.sealer.open_json::<Session>(SESSION_COOKIE, &sealed));
+        if let Some(Session {
+            refresh_token: Some(token),
+            expires,
+            ..
+        }) = session
+        {
+            {
+                let now = self.now();
+                let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
+                revoked.retain(|_, until| *until > now);
+                revoked.insert(Self::digest(&token), expires);
+            }
+            match self.provider.revoke(&token).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "logout: the provider has no revocation endpoint; other replicas accept \
+                     a copy of the cookie until its ID token expires"
+                ),
+                Err(e) => tracing::warn!("logout: revoking the refresh token failed: {e}"),
+            }
+        }
         let home = self.base_url.as_str().to_owned();
         let location = match self.provider.metadata().await {
             Ok(metadata) => match &metadata.end_session_endpoint {
@@ -265,6 +323,7 @@ impl Oidc {
         Ok(Caught {
             identity,
             session_expires: None,
+            bearer: true,
         })
     }
 
@@ -273,7 +332,7 @@ impl Oidc {
         &self,
         headers: &HeaderMap,
     ) -> (Result<Caught, ApiError>, Vec<HeaderValue>) {
-        let Some((sealed, had)) = session::read(headers, SESSION_COOKIE) else {
+        let Some((sealed, had)) = self.cookies.read(headers, SESSION_COOKIE, "/") else {
             return (Err(ApiError::NotLoggedIn), Vec::new());
         };
         let over = |code, detail: String| {
@@ -289,6 +348,12 @@ impl Oidc {
             );
         };
         let now = self.now();
+        if self.is_revoked(&session) {
+            return over(
+                "session_expired",
+                "this session was logged out; log in again".into(),
+            );
+        }
         if session.expires <= now {
             return over(
                 "session_expired",
@@ -299,6 +364,7 @@ impl Oidc {
             let caught = Caught {
                 identity: session.identity(),
                 session_expires: Some(session.expires),
+                bearer: false,
             };
             return (Ok(caught), Vec::new());
         }
@@ -314,6 +380,7 @@ impl Oidc {
                 let caught = Caught {
                     identity: renewed.identity(),
                     session_expires: Some(renewed.expires),
+                    bearer: false,
                 };
                 (Ok(caught), cookies)
             }
@@ -347,7 +414,7 @@ impl Oidc {
             groups: identity.groups,
             name: identity.display_name,
             expires: session.expires,
-            token_expires: claims["exp"].as_i64().unwrap_or_default(),
+            token_expires: self.recheck_at(&claims),
             refresh_token: tokens
                 .refresh_token
                 .or_else(|| session.refresh_token.clone()),

@@ -110,6 +110,7 @@ impl Auth {
                 Ok(Caught {
                     identity: identity.clone(),
                     session_expires: None,
+                    bearer: false,
                 }),
                 Vec::new(),
             ),
@@ -126,6 +127,9 @@ impl Auth {
 pub struct Caught {
     pub identity: Identity,
     pub session_expires: Option<i64>,
+    /// Proven by a verified `Authorization: Bearer` ID token, which no browser attaches by
+    /// itself: the one credential that exempts a request from the cross-site checks.
+    pub bearer: bool,
 }
 
 /// The outcome of [`resolve`], kept in the request's extensions.

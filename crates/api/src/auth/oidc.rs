@@ -42,6 +42,9 @@ pub struct Metadata {
     pub token_endpoint: Url,
     pub jwks_uri: Url,
     pub end_session_endpoint: Option<Url>,
+    /// RFC 7009: where logout revokes the session's refresh token.
+    #[serde(default)]
+    pub revocation_endpoint: Option<Url>,
 }
 
 /// What the token endpoint answers.
@@ -61,6 +64,25 @@ pub enum TokenError {
     Refused(String),
     #[error("invalid token: {0}")]
     Invalid(String),
+}
+
+/// OIDC Core 3.1.3.7: a token for several audiences must name this client as the party it
+/// was issued to (`azp`), and an `azp` that names another client is refused: such a token was
+/// issued to that client, which could replay it here.
+fn check_azp(claims: &Claims, client_id: &str) -> Result<(), TokenError> {
+    let audiences = match &claims["aud"] {
+        serde_json::Value::Array(list) => list.len(),
+        _ => 1,
+    };
+    match claims["azp"].as_str() {
+        Some(azp) if azp != client_id => Err(TokenError::Invalid(format!(
+            "the token was issued to client {azp:?}, not to this one"
+        ))),
+        None if audiences > 1 => Err(TokenError::Invalid(
+            "a token for several audiences must name this client in azp".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A key of the issuer's JWKS, decoded once when the set is fetched rather than at every
@@ -271,6 +293,7 @@ impl Provider {
         {
             return Err(TokenError::Invalid("the nonce is not this login's".into()));
         }
+        check_azp(&claims, &self.client_id)?;
         Ok(claims)
     }
 
@@ -298,9 +321,28 @@ impl Provider {
         .await
     }
 
-    async fn token(&self, form: &[(&str, &str)]) -> Result<Tokens, TokenError> {
+    /// Revokes a refresh token (RFC 7009), so no replica can renew a session with it.
+    /// Answers whether the provider confirmed; a provider without the endpoint cannot.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<bool, TokenError> {
         let metadata = self.metadata().await?;
-        let mut request = self.http.post(metadata.token_endpoint.clone());
+        let Some(endpoint) = metadata.revocation_endpoint.clone() else {
+            return Ok(false);
+        };
+        let form = [
+            ("token", refresh_token),
+            ("token_type_hint", "refresh_token"),
+        ];
+        let response = self.post_form(endpoint, &form).await?;
+        Ok(response.status().is_success())
+    }
+
+    /// POSTs `form` to an endpoint of the provider, authenticated as this client.
+    async fn post_form(
+        &self,
+        endpoint: Url,
+        form: &[(&str, &str)],
+    ) -> Result<reqwest::Response, TokenError> {
+        let mut request = self.http.post(endpoint);
         let mut form = form.to_vec();
         if self.client_secret.is_empty() {
             form.push(("client_id", &self.client_id));
@@ -310,11 +352,18 @@ impl Provider {
                 Some(form_encode(&self.client_secret)),
             );
         }
-        let response = request
+        request
             .form(&form)
             .send()
             .await
-            .map_err(|e| TokenError::Provider(e.to_string()))?;
+            .map_err(|e| TokenError::Provider(e.to_string()))
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> Result<Tokens, TokenError> {
+        let metadata = self.metadata().await?;
+        let response = self
+            .post_form(metadata.token_endpoint.clone(), form)
+            .await?;
         let status = response.status();
         if status.is_server_error() {
             return Err(TokenError::Provider(format!(

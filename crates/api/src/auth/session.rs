@@ -127,13 +127,28 @@ pub struct Login {
     pub expires: i64,
 }
 
-/// How cookies are written: `Secure` unless the config says `insecure`.
+/// How cookies are written: `Secure` unless the config says `insecure`. A secure cookie's
+/// name carries the browser-enforced prefix: `__Host-` on `/` (no other host or path can set
+/// or shadow it), `__Secure-` elsewhere.
 #[derive(Debug, Clone, Copy)]
 pub struct Cookies {
     pub secure: bool,
 }
 
 impl Cookies {
+    fn wire_name(&self, name: &str, path: &str) -> String {
+        match (self.secure, path) {
+            (false, _) => name.to_owned(),
+            (true, "/") => format!("__Host-{name}"),
+            (true, _) => format!("__Secure-{name}"),
+        }
+    }
+
+    /// The value of cookie `name` on `path` as this server writes it, and its chunk count.
+    pub fn read(&self, headers: &HeaderMap, name: &str, path: &str) -> Option<(String, usize)> {
+        read(headers, &self.wire_name(name, path))
+    }
+
     /// The `Set-Cookie` values that store `sealed` as `name`, in chunks when large, and clear
     /// the chunks a larger earlier value left (`had` chunks).
     pub fn set(
@@ -152,22 +167,28 @@ impl Cookies {
         let mut values: Vec<_> = chunks
             .iter()
             .enumerate()
-            .filter_map(|(i, chunk)| self.cookie(&chunk_name(name, i), path, chunk, max_age))
+            .filter_map(|(i, chunk)| self.cookie(name, i, path, chunk, max_age))
             .collect();
-        values.extend(
-            (chunks.len()..had).filter_map(|i| self.cookie(&chunk_name(name, i), path, "", 0)),
-        );
+        values.extend((chunks.len()..had).filter_map(|i| self.cookie(name, i, path, "", 0)));
         values
     }
 
     /// The values that remove `name` and its `had` chunks.
     pub fn clear(&self, name: &str, path: &str, had: usize) -> Vec<HeaderValue> {
         (0..had.max(1))
-            .filter_map(|i| self.cookie(&chunk_name(name, i), path, "", 0))
+            .filter_map(|i| self.cookie(name, i, path, "", 0))
             .collect()
     }
 
-    fn cookie(&self, name: &str, path: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
+    fn cookie(
+        &self,
+        name: &str,
+        chunk: usize,
+        path: &str,
+        value: &str,
+        max_age: i64,
+    ) -> Option<HeaderValue> {
+        let name = chunk_name(&self.wire_name(name, path), chunk);
         let secure = if self.secure { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
             "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
@@ -253,13 +274,13 @@ mod tests {
         let set = cookies.set(SESSION_COOKIE, "/", &value, 60, 5);
         assert_eq!(set.len(), 5, "three chunks and two stale ones cleared");
         let first = set[0].to_str().unwrap();
-        assert!(first.starts_with("flux-web-session=x"));
+        assert!(first.starts_with("__Host-flux-web-session=x"));
         assert!(first.ends_with("; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure"));
         assert!(
             set[4]
                 .to_str()
                 .unwrap()
-                .starts_with("flux-web-session.4=; Path=/; Max-Age=0")
+                .starts_with("__Host-flux-web-session.4=; Path=/; Max-Age=0")
         );
         let mut headers = HeaderMap::new();
         let jar = set[..3]
@@ -271,8 +292,29 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_str(&format!("other=1; {jar}")).unwrap(),
         );
-        assert_eq!(read(&headers, SESSION_COOKIE), Some((value, 3)));
+        assert_eq!(
+            cookies.read(&headers, SESSION_COOKIE, "/"),
+            Some((value, 3))
+        );
+        assert_eq!(
+            read(&headers, SESSION_COOKIE),
+            None,
+            "a cookie without the prefix is not ours when secure"
+        );
         let insecure = Cookies { secure: false }.set(LOGIN_COOKIE, "/oauth2/", "v", 600, 0);
+        assert!(
+            insecure[0]
+                .to_str()
+                .unwrap()
+                .starts_with("flux-web-login=v")
+        );
         assert!(!insecure[0].to_str().unwrap().contains("Secure"));
+        let secure = cookies.set(LOGIN_COOKIE, "/oauth2/", "v", 600, 0);
+        assert!(
+            secure[0]
+                .to_str()
+                .unwrap()
+                .starts_with("__Secure-flux-web-login=v")
+        );
     }
 }

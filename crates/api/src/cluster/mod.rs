@@ -29,6 +29,8 @@ const MAX_LIST_PAGES: u32 = 2000;
 
 /// How long a liveness check of the API server may take before it counts as down.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// The deadline of every other call, unless the config sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A connection to one Kubernetes API server, as the server's own identity.
 #[derive(Clone)]
@@ -36,6 +38,8 @@ pub struct Cluster {
     client: kube::Client,
     url: String,
     versions: Arc<discovery::Versions>,
+    /// Every call gets this long: a frozen API server never holds a request forever.
+    timeout: Duration,
 }
 
 /// Whose permissions a request is made with.
@@ -64,6 +68,9 @@ pub enum ClusterError {
     Invalid(String),
     #[error("{0}")]
     Unavailable(String),
+    /// No answer within the deadline; the message says whether a write may have been made.
+    #[error("{0}")]
+    Timeout(String),
 }
 
 impl From<kube::Error> for ClusterError {
@@ -145,11 +152,53 @@ impl Cluster {
             client,
             url,
             versions: Arc::default(),
+            timeout: DEFAULT_TIMEOUT,
         })
+    }
+
+    /// The same connection with another deadline for each call.
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Self { timeout, ..self }
+    }
+
+    /// Runs one call within the deadline. A write that times out may still be applied by an
+    /// API server that wakes up later: the error says its outcome is unknown.
+    async fn bounded<T>(
+        &self,
+        write: bool,
+        call: impl Future<Output = Result<T, kube::Error>>,
+    ) -> Result<T, ClusterError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => Ok(result?),
+            Err(_) if write => Err(ClusterError::Timeout(format!(
+                "the Kubernetes API did not answer within {:?}; the write may or may not have \
+                 been made: look at the object before trying again",
+                self.timeout
+            ))),
+            Err(_) => Err(ClusterError::Timeout(format!(
+                "the Kubernetes API did not answer within {:?}",
+                self.timeout
+            ))),
+        }
     }
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The addresses the API server's URL resolves to, which a download must never reach.
+    pub async fn addresses(&self) -> Vec<std::net::SocketAddr> {
+        let Ok(url) = url::Url::parse(&self.url) else {
+            return Vec::new();
+        };
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return Vec::new();
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        match tokio::time::timeout(PING_TIMEOUT, tokio::net::lookup_host((host, port))).await {
+            Ok(Ok(found)) => found.collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Asks the API server for its version: cheap, and allowed to every identity.
@@ -168,7 +217,18 @@ impl Cluster {
     /// The resource of `kind` at the version the API server prefers. `NotFound` when the kind
     /// is not installed; asked again later, so a CRD installed after start-up is found.
     pub async fn resource(&self, kind: &Kind) -> Result<ApiResource, ClusterError> {
-        let version = self.versions.preferred(&self.client, kind).await?;
+        let version =
+            match tokio::time::timeout(self.timeout, self.versions.preferred(&self.client, kind))
+                .await
+            {
+                Ok(version) => version?,
+                Err(_) => {
+                    return Err(ClusterError::Timeout(format!(
+                        "the Kubernetes API did not answer within {:?}",
+                        self.timeout
+                    )));
+                }
+            };
         Ok(ApiResource {
             group: kind.group.to_owned(),
             version: version.clone(),
@@ -218,7 +278,7 @@ impl Cluster {
                 .list(&params)
                 .map_err(|e| ClusterError::Invalid(e.to_string()))?;
             impersonate(who, &mut request)?;
-            let page: Page<T> = self.client.request(request).await?;
+            let page: Page<T> = self.bounded(false, self.client.request(request)).await?;
             items.extend(page.items);
             match page.metadata.continue_ {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
@@ -245,9 +305,8 @@ impl Cluster {
 
     /// The names of all namespaces, as the server sees them.
     pub async fn namespaces(&self) -> Result<Vec<String>, ClusterError> {
-        let list = Api::<k8s_openapi::api::core::v1::Namespace>::all(self.client.clone())
-            .list(&Default::default())
-            .await?;
+        let api = Api::<k8s_openapi::api::core::v1::Namespace>::all(self.client.clone());
+        let list = self.bounded(false, api.list(&Default::default())).await?;
         Ok(list
             .items
             .into_iter()
@@ -333,7 +392,8 @@ impl Cluster {
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         impersonate(who, &mut request)?;
         // The answer is the object or a Status, depending on the kind: only success matters.
-        self.client.request_text(request).await?;
+        self.bounded(true, self.client.request_text(request))
+            .await?;
         Ok(())
     }
 
@@ -363,8 +423,9 @@ impl Cluster {
             },
             ..Default::default()
         };
-        let answer = Api::<SubjectAccessReview>::all(self.client.clone())
-            .create(&PostParams::default(), &review)
+        let api = Api::<SubjectAccessReview>::all(self.client.clone());
+        let answer = self
+            .bounded(false, api.create(&PostParams::default(), &review))
             .await?;
         let status = answer.status.unwrap_or_default();
         Ok(Review {
@@ -385,15 +446,16 @@ impl Cluster {
             .list(&params)
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         impersonate(who, &mut request)?;
-        let list: k8s_openapi::List<Event> = self.client.request(request).await?;
+        let list: k8s_openapi::List<Event> =
+            self.bounded(false, self.client.request(request)).await?;
         Ok(list.items)
     }
 
     /// Creates an Event as the server.
     pub async fn create_event(&self, event: &Event) -> Result<(), ClusterError> {
         let namespace = event.metadata.namespace.as_deref().unwrap_or("default");
-        Api::<Event>::namespaced(self.client.clone(), namespace)
-            .create(&PostParams::default(), event)
+        let api = Api::<Event>::namespaced(self.client.clone(), namespace);
+        self.bounded(true, api.create(&PostParams::default(), event))
             .await?;
         Ok(())
     }
@@ -404,7 +466,9 @@ impl Cluster {
         mut request: http::Request<Vec<u8>>,
     ) -> Result<DynamicObject, ClusterError> {
         impersonate(who, &mut request)?;
-        Ok(self.client.request::<DynamicObject>(request).await?)
+        let write = request.method() != http::Method::GET;
+        self.bounded(write, self.client.request::<DynamicObject>(request))
+            .await
     }
 }
 
@@ -428,4 +492,34 @@ const IMPERSONATE_GROUP: HeaderName = HeaderName::from_static("impersonate-group
 fn header_value(text: &str) -> Result<HeaderValue, ClusterError> {
     HeaderValue::from_str(text)
         .map_err(|_| ClusterError::Invalid(format!("{text:?} cannot be sent as an HTTP header")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster() -> Cluster {
+        crate::tls::init();
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        Cluster::from_config(config)
+            .unwrap()
+            .with_timeout(Duration::from_secs(2))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_past_its_deadline_times_out_and_a_write_says_its_outcome_is_unknown() {
+        let cluster = cluster();
+        let never = || std::future::pending::<Result<(), kube::Error>>();
+        let started = tokio::time::Instant::now();
+        let read = cluster.bounded(false, never()).await.unwrap_err();
+        assert_eq!(started.elapsed(), Duration::from_secs(2));
+        let ClusterError::Timeout(read) = read else {
+            panic!("{read:?}")
+        };
+        assert!(!read.contains("may or may not"), "{read}");
+        let Err(ClusterError::Timeout(write)) = cluster.bounded(true, never()).await else {
+            panic!("a write must time out too")
+        };
+        assert!(write.contains("may or may not have been made"), "{write}");
+    }
 }

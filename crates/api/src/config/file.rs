@@ -27,6 +27,15 @@ pub struct Spec {
     pub user_actions: Option<UserActions>,
     pub download: Option<Download>,
     pub notification_controller: Option<NotificationController>,
+    pub kubernetes: Option<Kubernetes>,
+}
+
+/// Our addition: how flux-web talks to the Kubernetes API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Kubernetes {
+    /// The deadline of every call, as a Go duration (`15s` without it).
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +83,9 @@ pub struct OAuth2 {
     /// Our addition: the secret the session cookie is sealed with (at least 32 characters);
     /// without it, one is derived from `clientSecret`.
     pub session_key: Option<String>,
+    /// Our addition: let claims map to `system:` users and groups (refused without it).
+    #[serde(default)]
+    pub allow_system_identities: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -135,6 +147,8 @@ pub struct Download {
     pub max_size: Option<String>,
     #[serde(default)]
     pub allow_loopback: bool,
+    /// The longest a whole download may take, as a Go duration (`10m` without it).
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,6 +22,10 @@ const KIND: &str = "Config";
 const MIN_SESSION_KEY: usize = 32;
 const DEFAULT_SESSION_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
 const DEFAULT_MAX_DOWNLOAD: u64 = 512 << 20;
+/// A whole download, however slowly storage trickles it.
+const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Every call to the Kubernetes API; a frozen API server is a 504 after this.
+const DEFAULT_KUBERNETES_TIMEOUT: Duration = crate::cluster::DEFAULT_TIMEOUT;
 const DEFAULT_SCOPES: [&str; 5] = ["openid", "offline_access", "profile", "email", "groups"];
 
 /// The verbs an action can be audited under (spec 4.4); `*` in the config stands for all.
@@ -44,6 +48,8 @@ pub struct Config {
     pub user_actions: UserActions,
     pub download: DownloadPolicy,
     pub notification_controller: Option<Url>,
+    /// The deadline of every call to the Kubernetes API.
+    pub kubernetes_timeout: Duration,
 }
 
 /// Who the caller is taken to be.
@@ -74,6 +80,8 @@ pub struct OAuth2 {
     pub session_duration: Duration,
     /// Seals the session cookie; `None`: derived from the client secret.
     pub session_key: Option<String>,
+    /// Claims may map to `system:` users and groups.
+    pub allow_system_identities: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,6 +104,8 @@ pub struct DownloadPolicy {
     pub max_size: u64,
     /// Lets artifact URLs point at loopback addresses; only tests need it.
     pub allow_loopback: bool,
+    /// The longest a whole download may take.
+    pub timeout: Duration,
 }
 
 impl Default for Config {
@@ -109,8 +119,10 @@ impl Default for Config {
             download: DownloadPolicy {
                 max_size: DEFAULT_MAX_DOWNLOAD,
                 allow_loopback: false,
+                timeout: DEFAULT_DOWNLOAD_TIMEOUT,
             },
             notification_controller: None,
+            kubernetes_timeout: DEFAULT_KUBERNETES_TIMEOUT,
         }
     }
 }
@@ -221,7 +233,17 @@ impl Config {
                     ),
                 }
             }
+            download.timeout = errors.duration(
+                ".spec.download.timeout",
+                d.timeout,
+                DEFAULT_DOWNLOAD_TIMEOUT,
+            );
         }
+        let kubernetes_timeout = errors.duration(
+            ".spec.kubernetes.timeout",
+            spec.kubernetes.and_then(|k| k.timeout),
+            DEFAULT_KUBERNETES_TIMEOUT,
+        );
         let notification_controller = spec
             .notification_controller
             .and_then(|nc| errors.http_url(".spec.notificationController.address", &nc.address));
@@ -232,6 +254,7 @@ impl Config {
             user_actions,
             download,
             notification_controller,
+            kubernetes_timeout,
         })
     }
 }
@@ -241,20 +264,11 @@ fn authentication(
     has_base_url: bool,
     errors: &mut Checker,
 ) -> Authentication {
-    let session_duration = match auth.session_duration.as_deref() {
-        None => DEFAULT_SESSION_DURATION,
-        Some(text) => match flux_web_shared::duration::parse(text) {
-            Ok(d) if !d.is_zero() => d,
-            Ok(_) => {
-                errors.add(".spec.authentication.sessionDuration", "must be positive");
-                DEFAULT_SESSION_DURATION
-            }
-            Err(e) => {
-                errors.add(".spec.authentication.sessionDuration", e.to_string());
-                DEFAULT_SESSION_DURATION
-            }
-        },
-    };
+    let session_duration = errors.duration(
+        ".spec.authentication.sessionDuration",
+        auth.session_duration,
+        DEFAULT_SESSION_DURATION,
+    );
     match auth.kind {
         AuthenticationType::Anonymous => {
             let Some(anonymous) = auth.anonymous else {
@@ -338,6 +352,7 @@ fn authentication(
                 impersonation_groups: oauth2.impersonation.and_then(|i| i.groups),
                 session_duration,
                 session_key: oauth2.session_key,
+                allow_system_identities: oauth2.allow_system_identities,
             };
             // The CEL rules are compiled here too, so a typo stops the server at start-up
             // with its path instead of refusing every login.
@@ -356,6 +371,22 @@ fn authentication(
 struct Checker(Vec<FieldError>);
 
 impl Checker {
+    /// A positive Go duration, or `default` without one.
+    fn duration(&mut self, path: &str, text: Option<String>, default: Duration) -> Duration {
+        let Some(text) = text else { return default };
+        match flux_web_shared::duration::parse(&text) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                self.add(path, "must be positive");
+                default
+            }
+            Err(e) => {
+                self.add(path, e.to_string());
+                default
+            }
+        }
+    }
+
     fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
             path: path.into(),

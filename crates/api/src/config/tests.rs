@@ -61,9 +61,10 @@ fn our_additions_are_read() {
     type: Anonymous
     anonymous: {{username: dev, groups: [devs]}}
   userActions: {{audit: [reconcile, suspend], access: FineGrained, auditDenied: true}}
-  download: {{maxSize: 1Gi, allowLoopback: true}}
+  download: {{maxSize: 1Gi, allowLoopback: true, timeout: 2m}}
   notificationController:
     address: http://notification-controller.flux-system.svc.cluster.local./
+  kubernetes: {{timeout: 5s}}
 "
     );
     let config = Config::from_yaml(&yaml).unwrap();
@@ -80,7 +81,18 @@ fn our_additions_are_read() {
     assert!(config.user_actions.audit_denied);
     assert_eq!(config.download.max_size, 1 << 30);
     assert!(config.download.allow_loopback);
+    assert_eq!(config.download.timeout, std::time::Duration::from_secs(120));
     assert!(config.notification_controller.is_some());
+    assert_eq!(config.kubernetes_timeout, std::time::Duration::from_secs(5));
+    let defaults = Config::from_yaml(HEADER).unwrap();
+    assert_eq!(
+        defaults.download.timeout,
+        std::time::Duration::from_secs(600)
+    );
+    assert_eq!(
+        defaults.kubernetes_timeout,
+        std::time::Duration::from_secs(15)
+    );
 }
 
 #[test]
@@ -167,6 +179,15 @@ fn validation_errors_name_every_field_at_fault() {
         (
             &format!("{HEADER}spec:\n  download: {{maxSize: lots}}\n"),
             vec![".spec.download.maxSize: \"lots\" is not a size"],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  download: {{timeout: 0s}}\n  kubernetes: {{timeout: soon}}\n"
+            ),
+            vec![
+                ".spec.download.timeout: must be positive",
+                ".spec.kubernetes.timeout: invalid duration \"soon\"",
+            ],
         ),
         (
             &format!(

@@ -8,6 +8,7 @@
 pub mod guard;
 mod verify;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -19,6 +20,7 @@ use kube::core::ApiResource;
 use crate::actions::Context;
 use crate::audit::{Entry, Involved};
 use crate::auth::Identity;
+use crate::cluster::ClusterError;
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
 use crate::kinds::{self, Action};
@@ -135,11 +137,20 @@ pub async fn download(
             let kind = kinds::by_kind("source.toolkit.fluxcd.io", "ExternalArtifact")
                 .ok_or_else(|| ApiError::NotFound("ExternalArtifact kind".into()))?;
             let resource = ctx.resource(kind).await?;
+            // Read as the user: an inventory may name a namespace they cannot read. Missing
+            // and forbidden answer alike, so the answer does not tell which exists.
             let external = ctx
                 .cluster
-                .get(permit.writer(), &resource, &namespace, name)
+                .get(permit.reader(), &resource, &namespace, name)
                 .await
-                .map_err(|e| permit.write_error(e))?;
+                .map_err(|e| match e {
+                    ClusterError::NotFound(_) | ClusterError::Forbidden(_) => {
+                        ApiError::NoArtifact(format!(
+                            "ExternalArtifact {namespace}/{name} is not there or not yours to read"
+                        ))
+                    }
+                    other => ApiError::as_user(other),
+                })?;
             (resource, external)
         }
     };
@@ -158,12 +169,14 @@ pub async fn download(
             artifact.digest
         ))
     })?;
-    let response = fetch(&artifact.url, policy, &what).await?;
+    let apiserver = ctx.cluster.addresses().await;
+    let response = fetch(&artifact.url, policy, &apiserver, &what).await?;
     let length = response.content_length();
     if length.is_some_and(|l| l > policy.max_size) {
         return Err(too_large(&what, policy.max_size));
     }
-    record(ctx, identity, &resource, &object).await;
+    // Audited before a byte is sent: a download whose Event cannot be written is refused.
+    record(ctx, identity, &resource, &object).await?;
     let name = filename(
         &holder_resource.kind,
         &holder_namespace,
@@ -175,6 +188,7 @@ pub async fn download(
         hasher,
         expected,
         policy.max_size,
+        policy.timeout,
         what,
     ));
     let mut builder = Response::builder()
@@ -185,7 +199,10 @@ pub async fn download(
             format!("attachment; filename=\"{name}\""),
         )
         .header(header::CACHE_CONTROL, "no-store");
-    if let Some(length) = length {
+    // An announced length lets a client show progress; the verifier holds back the last
+    // chunk, so a bad file still ends short. An empty body has no chunk to hold back, so its
+    // length is not announced and a mismatch ends the chunked transfer unterminated.
+    if let Some(length) = length.filter(|l| *l > 0) {
         builder = builder.header(header::CONTENT_LENGTH, length);
     }
     builder
@@ -199,14 +216,14 @@ async fn record(
     identity: &Identity,
     resource: &ApiResource,
     object: &DynamicObject,
-) {
+) -> Result<(), ApiError> {
     let entry = Entry {
         identity,
         verb: Action::Download.verb(),
         involved: Involved::of(resource, object),
         subject: None,
     };
-    ctx.audit.record(entry, ctx.clock.now()).await;
+    ctx.audit.record_first(entry, ctx.clock.now()).await
 }
 
 fn too_large(what: &str, max: u64) -> ApiError {
@@ -220,6 +237,7 @@ fn too_large(what: &str, max: u64) -> ApiError {
 async fn fetch(
     text: &str,
     policy: &DownloadPolicy,
+    apiserver: &[SocketAddr],
     what: &str,
 ) -> Result<reqwest::Response, ApiError> {
     let refused = |e: guard::Refused| ApiError::Storage(e.to_string());
@@ -231,12 +249,17 @@ async fn fetch(
         .trim_end_matches(']')
         .to_owned();
     let port = url.port_or_known_default().unwrap_or(80);
-    let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
-        .await
+    let lookup = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::lookup_host((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| ApiError::StorageTimeout(format!("{what}: no DNS answer for {host}")))?;
+    let addresses: Vec<_> = lookup
         .map_err(|e| ApiError::Storage(format!("{what}: cannot resolve {host}: {e}")))?
         .collect();
     for address in &addresses {
-        guard::check_address(&url, address.ip(), policy.allow_loopback).map_err(refused)?;
+        guard::check_address(&url, *address, policy.allow_loopback, apiserver).map_err(refused)?;
     }
     let Some(address) = addresses.first() else {
         return Err(ApiError::Storage(format!(

@@ -2,6 +2,7 @@
 //! all along. A mismatch ends the stream with an error, so the client sees a broken transfer
 //! and never a complete file with the wrong content.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -54,10 +55,24 @@ pub struct Verified<S> {
     seen: u64,
     max: u64,
     what: String,
+    /// The last chunk read, passed on only once the next one arrives or the digest matched:
+    /// a client never holds the whole of a file that failed its check, whether the response
+    /// announced its length or not.
+    held: Option<Bytes>,
+    /// The end of the time the whole transfer may take.
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: std::time::Duration,
 }
 
 impl<S> Verified<S> {
-    pub fn new(inner: S, hasher: Hasher, expected: String, max: u64, what: String) -> Self {
+    pub fn new(
+        inner: S,
+        hasher: Hasher,
+        expected: String,
+        max: u64,
+        timeout: std::time::Duration,
+        what: String,
+    ) -> Self {
         Self {
             inner,
             hasher: Some(hasher),
@@ -65,7 +80,17 @@ impl<S> Verified<S> {
             seen: 0,
             max,
             what,
+            held: None,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
         }
+    }
+
+    /// Ends the transfer broken: what was held back is never sent.
+    fn fail(&mut self, message: String) -> Poll<Option<Result<Bytes, std::io::Error>>> {
+        self.hasher = None;
+        self.held = None;
+        Poll::Ready(Some(Err(broken(message))))
     }
 }
 
@@ -83,44 +108,50 @@ where
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let Some(hasher) = this.hasher.as_mut() else {
-            return Poll::Ready(None);
-        };
-        match Pin::new(&mut this.inner).poll_next(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(chunk))) => {
-                this.seen += chunk.len() as u64;
-                if this.seen > this.max {
-                    this.hasher = None;
-                    let message = format!(
-                        "{} is larger than download.maxSize ({} bytes)",
-                        this.what, this.max
-                    );
-                    return Poll::Ready(Some(Err(broken(message))));
+        loop {
+            if this.hasher.is_none() {
+                // Verified: the held chunk, then the end.
+                return Poll::Ready(this.held.take().map(Ok));
+            }
+            if this.deadline.as_mut().poll(cx).is_ready() {
+                let message = format!(
+                    "{}: storage did not deliver the artifact within download.timeout ({:?})",
+                    this.what, this.timeout
+                );
+                return this.fail(message);
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Ok(chunk))) if chunk.is_empty() => continue,
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.seen += chunk.len() as u64;
+                    if this.seen > this.max {
+                        let message = format!(
+                            "{} is larger than download.maxSize ({} bytes)",
+                            this.what, this.max
+                        );
+                        return this.fail(message);
+                    }
+                    if let Some(hasher) = this.hasher.as_mut() {
+                        hasher.update(&chunk);
+                    }
+                    if let Some(previous) = this.held.replace(chunk) {
+                        return Poll::Ready(Some(Ok(previous)));
+                    }
                 }
-                hasher.update(&chunk);
-                Poll::Ready(Some(Ok(chunk)))
-            }
-            Poll::Ready(Some(Err(e))) => {
-                this.hasher = None;
-                Poll::Ready(Some(Err(broken(format!(
-                    "{}: storage failed mid-transfer: {e}",
-                    this.what
-                )))))
-            }
-            Poll::Ready(None) => {
-                let Some(hasher) = this.hasher.take() else {
-                    return Poll::Ready(None);
-                };
-                let got = hasher.hex();
-                if got == this.expected {
-                    Poll::Ready(None)
-                } else {
-                    let message = format!(
-                        "{}: digest mismatch, expected {} got {got}",
-                        this.what, this.expected
-                    );
-                    Poll::Ready(Some(Err(broken(message))))
+                Poll::Ready(Some(Err(e))) => {
+                    let message = format!("{}: storage failed mid-transfer: {e}", this.what);
+                    return this.fail(message);
+                }
+                Poll::Ready(None) => {
+                    let got = this.hasher.take().map(Hasher::hex).unwrap_or_default();
+                    if got != this.expected {
+                        let message = format!(
+                            "{}: digest mismatch, expected {} got {got}",
+                            this.what, this.expected
+                        );
+                        return this.fail(message);
+                    }
                 }
             }
         }
@@ -143,12 +174,66 @@ mod tests {
                 .into_iter()
                 .map(|c| Ok::<_, std::io::Error>(Bytes::from(c))),
         );
-        let mut verified = Verified::new(inner, hasher, expected, max, "test".into());
+        let timeout = std::time::Duration::from_secs(5);
+        let verified = Verified::new(inner, hasher, expected, max, timeout, "test".into());
+        let (out, error) = drain(verified).await;
+        error.map_or(Ok(out), Err)
+    }
+
+    /// Every byte the client would receive, and the error that ended the transfer.
+    async fn drain<S: Stream<Item = Result<Bytes, std::io::Error>> + Unpin>(
+        mut stream: S,
+    ) -> (Vec<u8>, Option<String>) {
         let mut out = Vec::new();
-        while let Some(item) = verified.next().await {
-            out.extend_from_slice(&item.map_err(|e| e.to_string())?);
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(chunk) => out.extend_from_slice(&chunk),
+                Err(e) => return (out, Some(e.to_string())),
+            }
         }
-        Ok(out)
+        (out, None)
+    }
+
+    #[tokio::test]
+    async fn a_wrong_digest_never_lets_the_last_chunk_through() {
+        let (hasher, expected) = Hasher::for_digest(HELLO_SHA256).unwrap();
+        let chunks = ["hel", "", "lO"].map(|c| Ok::<_, std::io::Error>(Bytes::from(c)));
+        let timeout = std::time::Duration::from_secs(5);
+        let verified = Verified::new(
+            stream::iter(chunks),
+            hasher,
+            expected,
+            100,
+            timeout,
+            "t".into(),
+        );
+        let (out, error) = drain(verified).await;
+        assert_eq!(out, b"hel", "the tampered end is held back");
+        assert!(error.unwrap().contains("digest mismatch"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_trickle_is_cut_at_the_download_timeout() {
+        let (hasher, expected) = Hasher::for_digest(HELLO_SHA256).unwrap();
+        // One byte a second, forever: each gap is short, the whole is endless.
+        let trickle = stream::unfold((), |()| async {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            Some((Ok::<_, std::io::Error>(Bytes::from_static(b"h")), ()))
+        });
+        let timeout = std::time::Duration::from_secs(30);
+        let verified = Verified::new(
+            Box::pin(trickle),
+            hasher,
+            expected,
+            1 << 20,
+            timeout,
+            "t".into(),
+        );
+        let started = tokio::time::Instant::now();
+        let (out, error) = drain(verified).await;
+        assert!(error.unwrap().contains("download.timeout"));
+        assert_eq!(started.elapsed(), timeout);
+        assert!(out.len() < 30);
     }
 
     #[tokio::test]

@@ -33,13 +33,9 @@ pub fn reader<'a>(ctx: &Context<'_>, caller: &'a Result<Identity, ApiError>) -> 
 }
 
 /// Whose fault a failed read is, matching [`reader`].
-pub fn read_error(
-    ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
-    error: ClusterError,
-) -> ApiError {
+pub fn read_error(caller: &Result<Identity, ApiError>, error: ClusterError) -> ApiError {
     match caller {
-        Ok(_) => ctx.access.read_error(error),
+        Ok(_) => ApiError::as_user(error),
         Err(_) => ApiError::as_server(error),
     }
 }
@@ -59,7 +55,7 @@ pub async fn object(
             &target.name,
         )
         .await
-        .map_err(|e| read_error(ctx, caller, e))
+        .map_err(|e| read_error(caller, e))
 }
 
 pub async fn detail(
@@ -149,7 +145,7 @@ pub async fn events(
         .cluster
         .events(who, &target.namespace, &selector)
         .await
-        .map_err(|e| read_error(ctx, caller, e))?;
+        .map_err(|e| read_error(caller, e))?;
     let mut summaries: Vec<_> = events.into_iter().map(event_summary).collect();
     summaries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())

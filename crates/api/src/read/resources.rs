@@ -175,7 +175,7 @@ async fn objects_of(
             }
             _ => Vec::new(),
         },
-        Err(e) => return Err(super::read_error(ctx, caller, e)),
+        Err(e) => return Err(super::read_error(caller, e)),
     };
     Ok(objects
         .into_iter()

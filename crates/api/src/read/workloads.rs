@@ -139,7 +139,7 @@ pub async fn detail(
         ctx.cluster
             .list::<DynamicObject>(reader, resource, Some(ns), labels.as_deref())
             .await
-            .map_err(|e| super::read_error(ctx, caller, e))
+            .map_err(|e| super::read_error(caller, e))
     };
     let mut detail = WorkloadDetail {
         ready: readiness(target.kind, workload).0,

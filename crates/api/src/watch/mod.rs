@@ -24,7 +24,6 @@ use tokio::sync::broadcast;
 
 use crate::access::{Access, Decision};
 use crate::auth::Identity;
-use crate::cluster::Who;
 use crate::error::ApiError;
 use crate::kinds::{KINDS, Kind};
 pub use hub::Hub;
@@ -165,11 +164,8 @@ async fn visible(
     update: &Update,
 ) -> bool {
     let (Some(identity), Some(resource)) = (viewer, &update.resource) else {
-        return true; // a resync, or reads that are the server's anyway
+        return true; // a resync, or read-only mode where reads are the server's
     };
-    if matches!(access.reader(identity), Who::Server) {
-        return true; // FineGrained: reads are the server's, as in the rest of the read API
-    }
     let (verb, name) = match query.name {
         Some(_) => ("get", update.name.as_str()),
         None => ("list", ""),

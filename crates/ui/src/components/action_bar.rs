@@ -44,6 +44,10 @@ pub fn run(
                     .map(|j| format!(" Job {j} created."))
                     .unwrap_or_default();
                 toasts.ok(format!("{}{job}", response.message));
+                // Done but not yet in the audit trail: the user must know.
+                if let Some(why) = response.audit_error {
+                    toasts.failed(format!("{} done, not audited yet: {why}", label(&action)));
+                }
             }
             Err(e) => toasts.failed(format!("{} failed: {}", label(&action), e.detail())),
         }

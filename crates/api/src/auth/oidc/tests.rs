@@ -171,6 +171,43 @@ async fn forged_and_misdirected_tokens_are_refused() {
 }
 
 #[tokio::test]
+async fn a_token_for_several_audiences_needs_azp_naming_this_client() {
+    let issuer = issuer().await;
+    let provider = provider(&issuer);
+    let with = |aud: Value, azp: Option<&str>| {
+        let mut c = claims(&issuer);
+        c["aud"] = aud;
+        if let Some(azp) = azp {
+            c["azp"] = json!(azp);
+        }
+        sign("one", KEY_1, &c)
+    };
+    let several = json!(["flux-web", "another-client"]);
+    assert!(
+        refused(&provider, &with(several.clone(), None))
+            .await
+            .contains("azp")
+    );
+    assert!(
+        refused(&provider, &with(several.clone(), Some("another-client")))
+            .await
+            .contains("another-client")
+    );
+    assert!(
+        refused(&provider, &with(json!("flux-web"), Some("another-client")))
+            .await
+            .contains("another-client")
+    );
+    let ok = with(several, Some("flux-web"));
+    assert_eq!(
+        provider.verify(&ok, Some("n-1")).await.unwrap()["sub"],
+        "alice"
+    );
+    let single = with(json!(["flux-web"]), None);
+    assert!(provider.verify(&single, Some("n-1")).await.is_ok());
+}
+
+#[tokio::test]
 async fn a_new_key_id_refetches_the_jwks_once_so_rotation_just_works() {
     let issuer = issuer().await;
     let provider = provider(&issuer);
