@@ -192,6 +192,22 @@ async fn grant_alice_everything(bed: &Testbed, ns: &str) {
     .await;
 }
 
+/// A namespace of its own with a Kustomization alice may act on, and flux-web as alice once
+/// her grant counts.
+async fn alices_kustomization(
+    bed: &Testbed,
+    prefix: &str,
+) -> (String, ApiResource, &'static str, axum::Router) {
+    grant_server_actions(bed).await;
+    let ns = bed.namespace(prefix).await;
+    grant_alice_everything(bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(bed, &ns, &resource, name, spec).await;
+    let app = flux_web(bed, Settings::default()).await;
+    until_allowed(&app, &listing(&resource, &ns, name)).await;
+    (ns, resource, name, app)
+}
+
 #[tokio::test]
 async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it_should() {
     let bed = testbed!();
@@ -325,13 +341,7 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
 #[tokio::test]
 async fn suspend_records_who_and_why_and_resume_clears_both() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("reason").await;
-    grant_alice_everything(&bed, &ns).await;
-    let (resource, name, spec) = flux_objects().remove(0);
-    create(&bed, &ns, &resource, name, spec).await;
-    let app = flux_web(&bed, Settings::default()).await;
-    until_allowed(&app, &listing(&resource, &ns, name)).await;
+    let (ns, resource, name, app) = alices_kustomization(&bed, "reason").await;
 
     let (status, body) = call(
         &app,
@@ -864,4 +874,165 @@ async fn in_fine_grained_mode_the_servers_own_missing_rbac_is_a_502_for_the_admi
         "{body}"
     );
     assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+}
+
+/// Found by the attack run: each part of a name was held to 63 characters, which Kubernetes
+/// asks only of label names, so such an object could not be acted on at all.
+#[tokio::test]
+async fn a_kustomization_named_with_one_seventy_character_part_can_be_reconciled() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("long-name").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, _, spec) = flux_objects().remove(0);
+    let name = "k".repeat(70);
+    create(&bed, &ns, &resource, &name, spec).await;
+    let before = version(&read(&bed, &ns, &resource, &name).await);
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&resource, &ns, &name)).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&resource, &ns, &name, "reconcile"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(version(&read(&bed, &ns, &resource, &name).await), before);
+}
+
+/// Found by the attack run: a reason beyond Kubernetes' annotation limit was a 502.
+#[tokio::test]
+async fn a_suspend_reason_over_1024_characters_is_a_400_and_changes_nothing() {
+    let bed = testbed!();
+    let (ns, resource, name, app) = alices_kustomization(&bed, "long-reason").await;
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    for reason in ["x".repeat(1025), "x".repeat(300_000)] {
+        let (status, body) = call(
+            &app,
+            "POST",
+            &path(&resource, &ns, name, "suspend"),
+            Some(json!({ "reason": reason })),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_body")),
+            "{body}"
+        );
+        assert!(
+            body["detail"].as_str().unwrap().contains("at most 1024"),
+            "{body}"
+        );
+    }
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&resource, &ns, name, "suspend"),
+        Some(json!({ "reason": "x".repeat(1024) })),
+    )
+    .await;
+    assert_eq!(status, 200, "the limit itself is taken: {body}");
+}
+
+/// Found by the attack run: in Anonymous mode, where the header is never read, any
+/// `Authorization` (a browser's cached Basic credentials) switched the cross-site checks off.
+#[tokio::test]
+async fn in_anonymous_mode_an_authorization_header_does_not_let_a_cross_site_post_through() {
+    let bed = testbed!();
+    let (ns, resource, name, app) = alices_kustomization(&bed, "basic-csrf").await;
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    for headers in [
+        [
+            ("authorization", "Basic YWxpY2U6cGFzc3dvcmQ="),
+            ("origin", "http://evil.example"),
+        ],
+        [
+            ("authorization", "Bearer not-a-token"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        [("authorization", "Negotiate YIIC"), ("origin", "null")],
+    ] {
+        let answer = support::oidc::send(
+            &app,
+            "POST",
+            &path(&resource, &ns, name, "reconcile"),
+            &headers,
+            "",
+        )
+        .await;
+        assert_eq!(
+            (answer.status, answer.json()["code"].as_str()),
+            (403, Some("cross_site")),
+            "{headers:?}: {answer:?}"
+        );
+    }
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+    assert!(web_events(&bed, &ns).await.is_empty());
+}
+
+/// Found by the attack run: without `baseURL` the origin check trusted `Host`, which a page
+/// that rebinds its own DNS name to flux-web's address controls.
+#[tokio::test]
+async fn a_request_naming_another_host_is_refused_before_it_reads_or_acts() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("rebinding").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let without_base = flux_web(&bed, Settings::default()).await;
+    let mut config: Value =
+        serde_json::from_str(&support::app::config_yaml(Settings::default())).unwrap();
+    config["spec"]["baseURL"] = json!("https://flux.example.com");
+    let with_base = support::app::flux_web_with(&bed, &config.to_string()).await;
+    until_allowed(&without_base, &listing(&resource, &ns, name)).await;
+    let before = version(&read(&bed, &ns, &resource, name).await);
+    let detail = listing(&resource, &ns, name)
+        .trim_end_matches("/actions")
+        .to_owned();
+    let reconcile = path(&resource, &ns, name, "reconcile");
+    let cases = [
+        (
+            &without_base,
+            "rebound.evil.example:9080",
+            "http://rebound.evil.example:9080",
+        ),
+        (
+            &without_base,
+            "127.0.0.1.nip.io:9080",
+            "http://127.0.0.1.nip.io:9080",
+        ),
+        (
+            &with_base,
+            "rebound.evil.example",
+            "https://rebound.evil.example",
+        ),
+        (&with_base, "127.0.0.1:9080", "http://127.0.0.1:9080"),
+    ];
+    for (app, host, origin) in cases {
+        for (method, path) in [
+            ("GET", &detail),
+            ("GET", &listing(&resource, &ns, name)),
+            ("POST", &reconcile),
+        ] {
+            let headers = [("host", host), ("origin", origin)];
+            let answer = support::oidc::send(app, method, path, &headers, "").await;
+            assert_eq!(
+                (answer.status, answer.json()["code"].as_str()),
+                (421, Some("misdirected_host")),
+                "{method} {path} as {host}: {answer:?}"
+            );
+        }
+    }
+    assert_eq!(version(&read(&bed, &ns, &resource, name).await), before);
+    // Their own names still answer.
+    for (app, host) in [
+        (&without_base, "127.0.0.1:9080"),
+        (&with_base, "flux.example.com"),
+    ] {
+        let answer = support::oidc::send(app, "GET", &detail, &[("host", host)], "").await;
+        assert_eq!(answer.status, 200, "{host}: {answer:?}");
+    }
 }

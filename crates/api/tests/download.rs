@@ -64,11 +64,31 @@ fn big_digest() -> String {
     )
 }
 
-/// The storage: `/artifact.tar.gz` (64 KiB), `/redirect` to it, `/broken` (a 500),
-/// `/big.tar.gz` (500 MiB).
+/// The storage: `/artifact.tar.gz` (64 KiB, with its length), `/chunked.tar.gz` (the same
+/// without a length), `/trickle.tar.gz` (a byte every 200 ms, forever), `/redirect` to the
+/// artifact, `/broken` (a 500), `/big.tar.gz` (500 MiB).
 async fn storage() -> String {
     let app = axum::Router::new()
         .route("/artifact.tar.gz", get(|| async { file(64 << 10) }))
+        .route(
+            "/chunked.tar.gz",
+            get(|| async {
+                let chunks = file(64 << 10)
+                    .chunks(4096)
+                    .map(|c| Ok::<_, std::io::Error>(Bytes::copy_from_slice(c)))
+                    .collect::<Vec<_>>();
+                Body::from_stream(futures::stream::iter(chunks))
+            }),
+        )
+        .route(
+            "/trickle.tar.gz",
+            get(|| async {
+                Body::from_stream(futures::stream::unfold((), |()| async {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    Some((Ok::<_, std::io::Error>(Bytes::from_static(b"x")), ()))
+                }))
+            }),
+        )
         .route(
             "/redirect",
             get(|| async { Redirect::temporary("/artifact.tar.gz") }),
@@ -260,6 +280,23 @@ async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifa
     )
     .await;
     source(&bed, &ns, "broken", &format!("{base}/broken"), &digest).await;
+    // The API server's own service, and a name that only looks like a service's.
+    source(
+        &bed,
+        &ns,
+        "apiserver",
+        "https://kubernetes.default.svc.cluster.local/api/v1/secrets",
+        &digest,
+    )
+    .await;
+    source(
+        &bed,
+        &ns,
+        "lookalike",
+        "http://source-controller.flux-system.svc.evil.example/x.tar.gz",
+        &digest,
+    )
+    .await;
     create(
         &bed,
         &ns,
@@ -298,6 +335,20 @@ async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifa
             "storage_failed",
             "storage answered 500",
         ),
+        (
+            &allowed,
+            "apiserver",
+            502,
+            "storage_failed",
+            "not a cluster service",
+        ),
+        (
+            &allowed,
+            "lookalike",
+            502,
+            "storage_failed",
+            "not a cluster service",
+        ),
     ];
     for (app, name, status, code, detail) in cases {
         let (got, body) = call(app, "GET", &path(&repos, &ns, name, "download"), None).await;
@@ -317,14 +368,8 @@ async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifa
     );
 }
 
-#[tokio::test]
-async fn an_artifact_generator_offers_and_serves_its_external_artifacts() {
-    let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("generator").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
-    let served = file(64 << 10);
+/// An ArtifactGenerator `gen` in `ns` whose status lists `inventory`.
+async fn generator(bed: &Testbed, ns: &str, inventory: serde_json::Value) -> ApiResource {
     let generators = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk(
             "source.extensions.fluxcd.io",
@@ -333,13 +378,9 @@ async fn an_artifact_generator_offers_and_serves_its_external_artifacts() {
         ),
         "artifactgenerators",
     );
-    let externals = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "ExternalArtifact"),
-        "externalartifacts",
-    );
     create(
-        &bed,
-        &ns,
+        bed,
+        ns,
         &generators,
         "gen",
         json!({
@@ -349,20 +390,57 @@ async fn an_artifact_generator_offers_and_serves_its_external_artifacts() {
     )
     .await;
     set_status(
-        &bed,
-        &ns,
+        bed,
+        ns,
         &generators,
         "gen",
-        json!({"inventory": [
-            {"name": "out", "namespace": ns, "digest": sha256(&served), "filename": "out.tar.gz"},
-        ]}),
+        json!({ "inventory": inventory }),
     )
     .await;
-    create(&bed, &ns, &externals, "out", json!({})).await;
-    set_status(&bed, &ns, &externals, "out", json!({"artifact": {
-        "url": format!("{base}/artifact.tar.gz"), "digest": sha256(&served), "revision": "latest@sha256:0123456789ab",
-        "path": "x", "lastUpdateTime": "2026-11-23T22:00:00Z",
-    }}))
+    generators
+}
+
+/// An ExternalArtifact whose artifact is `served` at `url`.
+async fn external(bed: &Testbed, ns: &str, name: &str, url: &str, served: &[u8]) {
+    let externals = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "ExternalArtifact"),
+        "externalartifacts",
+    );
+    create(bed, ns, &externals, name, json!({})).await;
+    set_status(
+        bed,
+        ns,
+        &externals,
+        name,
+        json!({"artifact": {
+            "url": url, "digest": sha256(served), "revision": "latest@sha256:0123456789ab",
+            "path": "x", "lastUpdateTime": "2026-11-23T22:00:00Z",
+        }}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_artifact_generator_offers_and_serves_its_external_artifacts() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("generator").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let base = storage().await;
+    let served = file(64 << 10);
+    let generators = generator(
+        &bed,
+        &ns,
+        json!([{"name": "out", "namespace": ns, "digest": sha256(&served), "filename": "out.tar.gz"}]),
+    )
+    .await;
+    external(
+        &bed,
+        &ns,
+        "out",
+        &format!("{base}/artifact.tar.gz"),
+        &served,
+    )
     .await;
     let app = flux_web(
         &bed,
@@ -504,4 +582,233 @@ async fn streaming_500_mib_keeps_the_servers_memory_flat() {
         BIG >> 20
     );
     assert!(growth_mib < 32.0, "server RSS grew by {growth_mib:.1} MiB");
+}
+
+/// Reads a whole HTTP/1.1 response off a raw socket, as curl would: the announced length (if
+/// any) and the body bytes that arrived before the connection ended.
+async fn raw_get(base: &str, path: &str) -> (Option<usize>, Vec<u8>, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut raw)).await;
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap());
+    let chunked = head.contains("transfer-encoding: chunked");
+    let body = raw[end..].to_vec();
+    // A chunked body is complete only with its last, empty chunk.
+    let complete = match length {
+        Some(length) => body.len() == length,
+        None => chunked && body.ends_with(b"0\r\n\r\n"),
+    };
+    (length, body, complete)
+}
+
+/// Found by the attack run: with a length from storage, every byte of a file that failed its
+/// digest reached the client, which saw a complete download and a clean end.
+#[tokio::test]
+async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_length() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("tampered").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let base = storage().await;
+    let expected = sha256(b"what source-controller recorded");
+    let repos = source(
+        &bed,
+        &ns,
+        "sized",
+        &format!("{base}/artifact.tar.gz"),
+        &expected,
+    )
+    .await;
+    source(
+        &bed,
+        &ns,
+        "chunked",
+        &format!("{base}/chunked.tar.gz"),
+        &expected,
+    )
+    .await;
+    let good = sha256(&file(64 << 10));
+    source(&bed, &ns, "good", &format!("{base}/artifact.tar.gz"), &good).await;
+    let config = write_temp(
+        "config.yaml",
+        &config_yaml(Settings {
+            allow_loopback: true,
+            ..Settings::default()
+        }),
+    );
+    let mut server = Server::start(&[
+        "--config",
+        &config,
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+    ]);
+    server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let allowed = format!("{}{}", server.base, listing(&repos, &ns, "good"));
+    support::eventually("alice's grant", Duration::from_secs(10), || async {
+        let body: serde_json::Value = reqwest::get(&allowed).await.ok()?.json().await.ok()?;
+        let actions = body["actions"].as_array()?;
+        actions
+            .iter()
+            .any(|a| a["action"] == "download" && a["allowed"] == true)
+            .then_some(())
+    })
+    .await;
+
+    let (length, body, complete) =
+        raw_get(&server.base, &path(&repos, &ns, "good", "download")).await;
+    assert!(complete, "the good file arrives whole");
+    assert_eq!((length, body), (Some(64 << 10), file(64 << 10)));
+    for name in ["sized", "chunked"] {
+        let url = path(&repos, &ns, name, "download");
+        let (length, body, complete) = raw_get(&server.base, &url).await;
+        assert!(!complete, "{name}: the client got a complete transfer");
+        if let Some(length) = length {
+            assert!(
+                body.len() < length,
+                "{name}: {} of {length} bytes",
+                body.len()
+            );
+        }
+        let fetched = reqwest::get(format!("{}{url}", server.base)).await.unwrap();
+        assert!(
+            fetched.bytes().await.is_err(),
+            "{name}: reqwest read it whole"
+        );
+    }
+}
+
+/// Found by the attack run: only the pause between two reads was bounded, so storage that
+/// trickles a byte at a time held a download open forever.
+#[tokio::test]
+async fn a_trickling_storage_is_cut_off_at_the_download_timeout() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("trickle").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let base = storage().await;
+    let repos = source(
+        &bed,
+        &ns,
+        "slow",
+        &format!("{base}/trickle.tar.gz"),
+        &sha256(b"x"),
+    )
+    .await;
+    let mut config: serde_json::Value = serde_json::from_str(&config_yaml(Settings {
+        allow_loopback: true,
+        ..Settings::default()
+    }))
+    .unwrap();
+    config["spec"]["download"]["timeout"] = json!("2s");
+    let app = support::app::flux_web_with(&bed, &config.to_string()).await;
+    until_allowed(&app, &listing(&repos, &ns, "slow")).await;
+    let started = std::time::Instant::now();
+    let (status, _, body) = fetch(&app, &path(&repos, &ns, "slow", "download")).await;
+    assert_eq!(status, 200);
+    let error = body.unwrap_err();
+    assert!(error.contains("download.timeout"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Found by the attack run: in FineGrained mode the ExternalArtifact an inventory names was
+/// read as the server, so a user downloaded from a namespace they cannot read.
+#[tokio::test]
+async fn an_inventory_naming_an_artifact_the_user_cannot_read_answers_as_a_missing_one() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("inventory").await;
+    let elsewhere = bed.namespace("inventory-secret").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let base = storage().await;
+    let served = file(64 << 10);
+    let generators = generator(&bed, &ns, json!([
+        {"name": "secret", "namespace": elsewhere, "digest": sha256(&served), "filename": "s.tar.gz"},
+        {"name": "gone", "namespace": ns, "digest": sha256(&served), "filename": "g.tar.gz"},
+    ]))
+    .await;
+    external(
+        &bed,
+        &elsewhere,
+        "secret",
+        &format!("{base}/artifact.tar.gz"),
+        &served,
+    )
+    .await;
+    for access in ["FineGrained", "Impersonated"] {
+        let app = flux_web(
+            &bed,
+            Settings {
+                allow_loopback: true,
+                access,
+                ..Settings::default()
+            },
+        )
+        .await;
+        until_allowed(&app, &listing(&generators, &ns, "gen")).await;
+        let download = path(&generators, &ns, "gen", "download");
+        let (status, body) = call(&app, "GET", &format!("{download}?artifact=secret"), None).await;
+        let (gone_status, gone) =
+            call(&app, "GET", &format!("{download}?artifact=gone"), None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (404, Some("no_artifact")),
+            "{access}: {body}"
+        );
+        assert_eq!(
+            (gone_status, gone["code"].as_str()),
+            (status, body["code"].as_str()),
+            "{access}: missing and forbidden answer alike: {gone}"
+        );
+    }
+    assert!(web_events(&bed, &ns).await.is_empty());
+}
+
+/// A download changes nothing, so one that cannot be audited is refused before a byte.
+#[tokio::test]
+async fn a_download_whose_audit_event_cannot_be_written_is_refused() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("download-audit").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let base = storage().await;
+    let repos = source(
+        &bed,
+        &ns,
+        "repo",
+        &format!("{base}/artifact.tar.gz"),
+        &sha256(&file(64 << 10)),
+    )
+    .await;
+    let app = flux_web(
+        &bed,
+        Settings {
+            allow_loopback: true,
+            ..Settings::default()
+        },
+    )
+    .await;
+    until_allowed(&app, &listing(&repos, &ns, "repo")).await;
+    support::objects::refuse_events(&bed, &ns).await;
+    let (status, body) = call(&app, "GET", &path(&repos, &ns, "repo", "download"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (502, Some("audit_failed")),
+        "{body}"
+    );
 }

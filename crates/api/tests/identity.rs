@@ -125,7 +125,8 @@ async fn a_browser_logs_in_and_acts_as_its_groups_and_the_cookie_works_on_anothe
         "bob changed nothing"
     );
 
-    // Another flux-web process with the same config reads the same cookie.
+    // Another flux-web process with the same config reads the same cookie (asked by the name
+    // of its baseURL, as a browser behind an ingress would).
     let file = write_temp("oidc.yaml", &yaml);
     let mut replica = Server::start(&[
         "--config",
@@ -138,6 +139,7 @@ async fn a_browser_logs_in_and_acts_as_its_groups_and_the_cookie_works_on_anothe
         .await;
     let there: Value = browser()
         .get(format!("{}/api/v1/userinfo", replica.base))
+        .header("host", "flux-web.testbed")
         .header("cookie", &alice)
         .send()
         .await
@@ -443,20 +445,25 @@ async fn a_failed_validation_refuses_the_login_with_its_message() {
     assert!(nomail.body.contains("no username"), "{}", nomail.body);
 }
 
+/// `POST /logout` from flux-web's own page with the session `cookie`.
+async fn logout(app: &axum::Router, cookie: &str) -> Answer {
+    send(
+        app,
+        "POST",
+        "/logout",
+        &[("cookie", cookie), ("origin", BASE_URL)],
+        "",
+    )
+    .await
+}
+
 #[tokio::test]
 async fn logout_clears_the_session_and_ends_it_at_the_provider() {
     let bed = testbed!();
     world(&bed, "logout").await;
     let app = flux_web_with(&bed, &config(json!({}), "1h")).await;
     let alice = login(&app, "alice").await;
-    let out = send(
-        &app,
-        "POST",
-        "/logout",
-        &[("cookie", &alice), ("origin", BASE_URL)],
-        "",
-    )
-    .await;
+    let out = logout(&app, &alice).await;
     assert_eq!(out.status, 303, "{}", out.body);
     let location = url::Url::parse(out.location()).unwrap();
     assert_eq!(
@@ -481,4 +488,39 @@ async fn logout_clears_the_session_and_ends_it_at_the_provider() {
     )
     .await;
     assert_eq!(forged.status, 403);
+}
+
+/// Logout revokes the session's refresh token: the replica that logged out refuses a copy of
+/// the cookie at once, every other one at its next renewal (here after the 4 s ID token of
+/// `flux-web-short`; at most `RECHECK` in general).
+#[tokio::test]
+async fn after_logout_a_copied_cookie_dies_on_every_replica() {
+    let bed = testbed!();
+    world(&bed, "logout-copy").await;
+    let key =
+        json!({"clientID": "flux-web-short", "sessionKey": "one-session-key-for-both-replicas-x"});
+    let replica = flux_web_with(&bed, &config(key.clone(), "1h")).await;
+    let other = flux_web_with(&bed, &config(key, "1h")).await;
+    let alice = login(&replica, "alice").await;
+    let copy = [("cookie", alice.as_str())];
+    let info = |app| send(app, "GET", "/api/v1/userinfo", &copy, "");
+    assert_eq!(info(&other).await.status, 200, "the cookie works on both");
+
+    let out = logout(&replica, &alice).await;
+    assert_eq!(out.status, 303, "{}", out.body);
+    let here = info(&replica).await;
+    assert_eq!(
+        (here.status, here.json()["code"].as_str()),
+        (401, Some("session_expired")),
+        "{}",
+        here.body
+    );
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let there = info(&other).await;
+    assert_eq!(
+        (there.status, there.json()["code"].as_str()),
+        (401, Some("session_expired")),
+        "the other replica's renewal is refused: {}",
+        there.body
+    );
 }

@@ -141,6 +141,92 @@ async fn nobody_reads_what_their_rbac_hides() {
     );
 }
 
+/// Found by the attack run: FineGrained mode read as the server, so a user with no RBAC saw
+/// every object, its events, its actions, lists and the live stream.
+#[tokio::test]
+async fn in_fine_grained_mode_a_user_without_rbac_reads_nothing_at_all() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("fine-reads").await;
+    let (ks, _) = world(&bed, &ns).await;
+    let deployments = resource("apps", "Deployment", "deployments");
+    support::objects::create_object(
+        &bed,
+        &ns,
+        &deployments,
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "registry.invalid/web:1"}]}}},
+        }),
+    )
+    .await;
+    let fine_grained = |username, groups| Settings {
+        access: "FineGrained",
+        ..Settings::user(username, groups)
+    };
+    let mallory = flux_web(&bed, fine_grained("mallory", &[])).await;
+    for path in [
+        object_path(&ks, &ns, "apps"),
+        format!("{}/events", object_path(&ks, &ns, "apps")),
+        listing(&ks, &ns, "apps"),
+        object_path(&deployments, &ns, "web"),
+        listing(&deployments, &ns, "web"),
+    ] {
+        let (status, body) = call(&mallory, "GET", &path, None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {body}"
+        );
+    }
+    for query in [
+        format!("/api/v1/resources?namespace={ns}"),
+        format!("/api/v1/kustomize.toolkit.fluxcd.io/kustomizations?namespace={ns}"),
+        "/api/v1/resources?kind=ks&limit=500".to_owned(),
+    ] {
+        let (status, body) = call(&mallory, "GET", &query, None).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        let seen: Vec<_> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["target"]["namespace"] == ns.as_str())
+            .collect();
+        assert!(seen.is_empty(), "{query}: {seen:?}");
+    }
+    let path = format!("/api/v1/watch?kind=ks&namespace={ns}");
+    let mut stream = support::sse::Events::open(&mallory, &path).await;
+    let (name, _) = stream
+        .next(Duration::from_secs(15))
+        .await
+        .expect("a resync once listed");
+    assert_eq!(name, "resync");
+    set_status(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"lastHandledReconcileAt": "changed"}),
+    )
+    .await;
+    assert!(
+        stream
+            .until(Duration::from_secs(3), |e, _| e != "resync")
+            .await
+            .is_none(),
+        "mallory heard a change of an object she may not read"
+    );
+
+    // The same mode with read rights reads, and so shows the difference is RBAC alone.
+    grant_alice_reads(&bed, &ns).await;
+    let alice = flux_web(&bed, fine_grained("alice", &["devs"])).await;
+    until_allowed(&alice, &listing(&ks, &ns, "apps")).await;
+    let (status, body) = call(&alice, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn events_come_newest_first_with_the_audit_trail_and_who_acted() {
     let bed = testbed!();

@@ -180,16 +180,27 @@ async fn restart_of_a_missing_workload_is_a_404_and_creates_nothing() {
     assert!(api.get_opt("ghost").await.unwrap().is_none());
 }
 
+/// A namespace of its own with a Deployment `name` no Flux object manages, and flux-web as
+/// alice once her grant counts.
+async fn alices_unmanaged_deployment(
+    bed: &Testbed,
+    prefix: &str,
+    name: &str,
+) -> (String, ApiResource, axum::Router) {
+    grant_server_actions(bed).await;
+    let ns = bed.namespace(prefix).await;
+    grant_alice_workloads(bed, &ns).await;
+    let deployments = deployments();
+    create_object(bed, &ns, &deployments, deployment(name, json!({}))).await;
+    let app = flux_web(bed, Settings::default()).await;
+    until_allowed(&app, &listing(&deployments, &ns, name)).await;
+    (ns, deployments, app)
+}
+
 #[tokio::test]
 async fn an_unmanaged_deployment_is_its_own_audit_subject() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("unmanaged").await;
-    grant_alice_workloads(&bed, &ns).await;
-    let deployments = deployments();
-    create_object(&bed, &ns, &deployments, deployment("solo", json!({}))).await;
-    let app = flux_web(&bed, Settings::default()).await;
-    until_allowed(&app, &listing(&deployments, &ns, "solo")).await;
+    let (ns, deployments, app) = alices_unmanaged_deployment(&bed, "unmanaged", "solo").await;
     let (status, body) = call(
         &app,
         "POST",
@@ -443,4 +454,81 @@ async fn a_workloads_listing_says_whether_its_pods_may_be_deleted() {
             .unwrap()
             .contains("verb 'delete' on 'pods' in API group 'core'")
     );
+}
+
+/// Found by the attack run: a Pod that is its own audit subject got the annotation key
+/// `/token` (the core group has no name), which the API server refuses, and the action still
+/// answered as if audited.
+#[tokio::test]
+async fn deleting_a_pod_that_is_its_own_audit_subject_leaves_its_event() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("pod-audit").await;
+    grant_alice_workloads(&bed, &ns).await;
+    let pods = resource("", "Pod", "pods");
+    create_object(
+        &bed,
+        &ns,
+        &pods,
+        json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug"},
+            "spec": {"containers": [{"name": "debug", "image": "registry.invalid/debug:1"}]},
+        }),
+    )
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&pods, &ns, "debug")).await;
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&pods, &ns, "debug", "delete"),
+        Some(json!({"gracePeriodSeconds": 0})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("auditError").is_none(), "{body}");
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].involved_object.kind.as_deref(), Some("Pod"));
+    let annotations = events[0].metadata.annotations.as_ref().unwrap();
+    assert!(
+        annotations.contains_key("event.toolkit.fluxcd.io/token"),
+        "{annotations:?}"
+    );
+}
+
+/// An audited action whose Event cannot be written is not reported as audited: its answer
+/// says why, and the Event is written by a retry once the API server takes it.
+#[tokio::test]
+async fn an_action_whose_audit_event_is_refused_says_so_and_the_event_lands_on_a_retry() {
+    let bed = testbed!();
+    let (ns, deployments, app) = alices_unmanaged_deployment(&bed, "audit-down", "web").await;
+    let bindings = support::objects::refuse_events(&bed, &ns).await;
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&deployments, &ns, "web", "restart"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "the restart was made: {body}");
+    let why = body["auditError"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("could not be written") && why.contains("retried"),
+        "{body}"
+    );
+    assert!(web_events(&bed, &ns).await.is_empty());
+
+    Api::<DynamicObject>::all_with(bed.client(User::Admin).await, &bindings)
+        .delete(&format!("no-events-{ns}"), &Default::default())
+        .await
+        .unwrap();
+    let events = eventually("the retried Event", Duration::from_secs(40), || async {
+        let events = web_events(&bed, &ns).await;
+        (!events.is_empty()).then_some(events)
+    })
+    .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].involved_object.name.as_deref(), Some("web"));
 }

@@ -78,8 +78,13 @@ pub async fn flux_web(bed: &Testbed, settings: Settings<'_>) -> Router {
 
 /// flux-web with the config document `yaml`.
 pub async fn flux_web_with(bed: &Testbed, yaml: &str) -> Router {
+    flux_web_through(bed.kubeconfig(User::Server), yaml).await
+}
+
+/// flux-web with the config document `yaml`, reaching Kubernetes with `kubeconfig`.
+pub async fn flux_web_through(kubeconfig: &str, yaml: &str) -> Router {
     let config = Config::from_yaml(yaml).unwrap();
-    let cluster = Cluster::connect(Some(std::path::Path::new(bed.kubeconfig(User::Server))))
+    let cluster = Cluster::connect(Some(std::path::Path::new(kubeconfig)))
         .await
         .unwrap();
     let (_tx, readiness) = Readiness::fixed(Ok(()));

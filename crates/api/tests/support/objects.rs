@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use kube::core::ApiResource;
+use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
 use super::{Testbed, User, app::call, eventually};
@@ -115,4 +115,61 @@ pub async fn set_status(
         )
         .await
         .unwrap();
+}
+
+/// An admission policy that refuses every Event created in `ns`, until it is deleted.
+/// Returns the bindings' resource: deleting `no-events-<ns>` lets Events in again.
+pub async fn refuse_events(bed: &Testbed, ns: &str) -> ApiResource {
+    let policies = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicy",
+        ),
+        "validatingadmissionpolicies",
+    );
+    let bindings = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingAdmissionPolicyBinding",
+        ),
+        "validatingadmissionpolicybindings",
+    );
+    bed.apply(&policies, None, json!({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": format!("no-events-{ns}")},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["events"]}],
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}},
+            },
+            "validations": [{"expression": "false", "message": "events are frozen in this namespace"}],
+        },
+    }))
+    .await;
+    bed.apply(&bindings, None, json!({
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": format!("no-events-{ns}")},
+        "spec": {"policyName": format!("no-events-{ns}"), "validationActions": ["Deny"]},
+    }))
+    .await;
+    // The policy counts once the API server's informer has it: probe with an Event.
+    let events = ApiResource::erase::<Event>(&());
+    eventually("the policy to refuse Events", Duration::from_secs(20), || async {
+        let probe: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Event", "metadata": {"generateName": "probe-"},
+            "involvedObject": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": ns, "name": "probe"},
+            "reason": "Probe", "message": "probe",
+        }))
+        .unwrap();
+        let api = Api::<DynamicObject>::namespaced_with(bed.client(User::Admin).await, ns, &events);
+        api.create(&PostParams::default(), &probe)
+            .await
+            .is_err()
+            .then_some(())
+    })
+    .await;
+    bindings
 }

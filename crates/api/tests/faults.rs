@@ -1,0 +1,155 @@
+//! Faults of what flux-web depends on, on the test bed: an API server that stops answering.
+//! (Storage that is slow or lies is in `download.rs`; a notification-controller that is down
+//! in `actions.rs`.)
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use flux_web::actions::object::annotation;
+use serde_json::{Value, json};
+use support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
+use support::objects::{create, listing, path, read, until_allowed, version};
+use support::process::write_temp;
+use support::{FLUX_GROUPS, User, kustomizations};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A TCP relay to the API server that can stop passing bytes, as an API server stopped with
+/// SIGSTOP would: connections stay open and nothing comes back. The bed's own API server is
+/// never stopped, so tests running beside this one are not disturbed.
+struct Freezer {
+    url: String,
+    frozen: Arc<AtomicBool>,
+}
+
+impl Freezer {
+    async fn start(upstream: &str) -> Self {
+        let upstream = upstream
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let frozen = Arc::new(AtomicBool::new(false));
+        let flag = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(relay(client_read, server_write, flag.clone()));
+                tokio::spawn(relay(server_read, client_write, flag.clone()));
+            }
+        });
+        Self { url, frozen }
+    }
+
+    fn freeze(&self, frozen: bool) {
+        self.frozen.store(frozen, Ordering::SeqCst);
+    }
+}
+
+async fn relay(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
+    let mut buffer = vec![0; 64 << 10];
+    // Bounded: a relay lives at most ten minutes.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < deadline {
+        let Ok(read) = from.read(&mut buffer).await else {
+            return;
+        };
+        if read == 0 {
+            return;
+        }
+        while frozen.load(Ordering::SeqCst) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Found by the attack run: with the API server frozen a reconcile hung past 70 s and was
+/// applied about 80 s later, after its client had given up.
+#[tokio::test]
+async fn with_the_api_server_frozen_reads_and_actions_are_a_504_within_the_deadline_and_nothing_is_applied_later()
+ {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("frozen").await;
+    bed.grant_rules(
+        &ns,
+        "devs-flux",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "patch", "reconcile"]}]),
+        ("Group", "devs"),
+    )
+    .await;
+    let ks = kustomizations();
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+    )
+    .await;
+
+    let freezer = Freezer::start(&bed.apiserver).await;
+    let original = std::fs::read_to_string(bed.kubeconfig(User::Server)).unwrap();
+    let server = original
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server:"))
+        .unwrap()
+        .trim()
+        .trim_matches('\'')
+        .trim_matches('"')
+        .to_owned();
+    let kubeconfig = write_temp("kubeconfig", &original.replace(&server, &freezer.url));
+    let mut config: Value = serde_json::from_str(&config_yaml(Settings::default())).unwrap();
+    config["spec"]["kubernetes"] = json!({"timeout": "2s"});
+    let app = flux_web_through(&kubeconfig, &config.to_string()).await;
+    until_allowed(&app, &listing(&ks, &ns, "apps")).await;
+    let before = read(&bed, &ns, &ks, "apps").await;
+
+    freezer.freeze(true);
+    let detail = listing(&ks, &ns, "apps")
+        .trim_end_matches("/actions")
+        .to_owned();
+    for (method, path) in [
+        ("POST", path(&ks, &ns, "apps", "reconcile")),
+        ("GET", detail),
+    ] {
+        let started = Instant::now();
+        let (status, body) = call(&app, method, &path, None).await;
+        let took = started.elapsed();
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (504, Some("upstream_timeout")),
+            "{method} {path}: {body}"
+        );
+        assert!(
+            took < Duration::from_secs(8),
+            "{method} {path} took {took:?}"
+        );
+    }
+    freezer.freeze(false);
+    // Long enough for anything held back to reach the API server and be applied.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = read(&bed, &ns, &ks, "apps").await;
+    assert_eq!(version(&after), version(&before));
+    assert_eq!(annotation(&after, "reconcile.fluxcd.io/requestedAt"), None);
+
+    let (status, body) = call(&app, "POST", &path(&ks, &ns, "apps", "reconcile"), None).await;
+    assert_eq!(status, 200, "thawed, it works again: {body}");
+}
