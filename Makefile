@@ -46,12 +46,13 @@ unit: ## Unit tests: no cluster needed
 	cargo test --lib --bins
 
 .PHONY: integration
-integration: ui ## Integration, client, contract and browser tests on the test bed (started and stopped around them)
+integration: ui ## Integration, client, contract, attack and browser tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
 	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
 	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then e2e/attacks/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/browser/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \

@@ -84,7 +84,7 @@ class FluxWeb:
     """The flux-web binary of `profile` on a free loopback port, as the bed's server identity,
     in Anonymous mode as `username` in `groups` unless `spec` says otherwise."""
 
-    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None):
+    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None, kubeconfig=None):
         self.port = port or testbed.free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         config = workdir / f"{username}.yaml"
@@ -99,7 +99,8 @@ class FluxWeb:
         binary = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / profile / "flux-web"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [binary, "--config", config, "--kubeconfig", testbed.kubeconfig("flux-web"), "--listen", f"127.0.0.1:{self.port}",
+                [binary, "--config", config, "--kubeconfig", kubeconfig or testbed.kubeconfig("flux-web"),
+                 "--listen", f"127.0.0.1:{self.port}",
                  *args],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )
