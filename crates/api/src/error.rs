@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use flux_web_shared::problem::{PROBLEM_JSON, Problem};
 
 use crate::cluster::ClusterError;
+use crate::flux::plan::{Refusal, Why};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -93,33 +94,6 @@ impl ApiError {
         }
     }
 
-    /// A Kubernetes failure of a call made as the user: a 403 is theirs.
-    pub fn as_user(error: ClusterError) -> Self {
-        match error {
-            ClusterError::Forbidden(message) => Self::Forbidden(message),
-            other => Self::from_cluster(other),
-        }
-    }
-
-    /// A Kubernetes failure of a call made as the server: a 403 is the admin's to fix.
-    pub fn as_server(error: ClusterError) -> Self {
-        match error {
-            ClusterError::Forbidden(message) => Self::ServerForbidden(message),
-            other => Self::from_cluster(other),
-        }
-    }
-
-    fn from_cluster(error: ClusterError) -> Self {
-        match error {
-            ClusterError::NotFound(m) => Self::NotFound(m),
-            ClusterError::Forbidden(m) => Self::Forbidden(m),
-            ClusterError::Conflict(m) => Self::Conflict(m),
-            ClusterError::Invalid(m) => Self::Upstream(m),
-            ClusterError::Unavailable(m) => Self::Unavailable(m),
-            ClusterError::Timeout(m) => Self::UpstreamTimeout(m),
-        }
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             Self::NoRoute(_) | Self::NotFound(_) | Self::NoArtifact(_) => StatusCode::NOT_FOUND,
@@ -187,6 +161,36 @@ impl ApiError {
             status: status.as_u16(),
             detail: self.to_string(),
             code: self.code().to_owned(),
+        }
+    }
+}
+
+/// A refusal of the core, as the problem the caller gets.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal.why {
+            Why::Input => Self::bad_request(refusal.code, refusal.message),
+            Why::State => Self::State {
+                code: refusal.code,
+                detail: refusal.message,
+            },
+            Why::NoArtifact => Self::NoArtifact(refusal.message),
+        }
+    }
+}
+
+/// A failed Kubernetes call, blamed where it was made (a 403 as the user is theirs, one as
+/// the server the admin's).
+impl From<ClusterError> for ApiError {
+    fn from(error: ClusterError) -> Self {
+        match error {
+            ClusterError::NotFound(m) => Self::NotFound(m),
+            ClusterError::Forbidden(m) => Self::Forbidden(m),
+            ClusterError::ServerForbidden(m) => Self::ServerForbidden(m),
+            ClusterError::Conflict(m) => Self::Conflict(m),
+            ClusterError::Invalid(m) => Self::Upstream(m),
+            ClusterError::Unavailable(m) => Self::Unavailable(m),
+            ClusterError::Timeout(m) => Self::UpstreamTimeout(m),
         }
     }
 }
@@ -271,13 +275,18 @@ mod tests {
 
     #[test]
     fn a_403_is_the_users_when_made_as_the_user_and_the_admins_when_made_as_the_server() {
-        let denied = || ClusterError::Forbidden("denied".into());
-        assert_eq!(ApiError::as_user(denied()).code(), "forbidden");
-        assert_eq!(ApiError::as_server(denied()).code(), "server_forbidden");
-        assert_eq!(
-            ApiError::as_user(ClusterError::NotFound("x".into())).code(),
-            "not_found"
-        );
+        let cases = [
+            (ClusterError::Forbidden("denied".into()), "forbidden"),
+            (
+                ClusterError::ServerForbidden("denied".into()),
+                "server_forbidden",
+            ),
+            (ClusterError::NotFound("x".into()), "not_found"),
+            (ClusterError::Timeout("x".into()), "upstream_timeout"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(ApiError::from(error).code(), code);
+        }
     }
 
     #[test]

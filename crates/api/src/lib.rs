@@ -12,13 +12,14 @@
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
 //! - [`actions`] — the actions and their listing.
 //! - [`download`] — artifacts streamed from source storage, checked.
-//! - [`kinds`] — the kinds flux-web knows and what each can do.
+//! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
 //! - [`cli`] — flags and their environment variables.
 //! - [`config`] — the YAML configuration, validated once.
+//! - [`context`] — what a request needs of the server, and how objects are read into views.
 //! - [`cluster`] — the only module that talks to Kubernetes.
 //! - [`server`] — routes and the layers around them.
 //! - [`health`] — `/healthz` and `/readyz`.
@@ -37,10 +38,11 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod context;
 pub mod download;
 pub mod error;
+pub mod flux;
 pub mod health;
-pub mod kinds;
 pub mod read;
 pub mod server;
 pub mod target;

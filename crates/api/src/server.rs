@@ -22,13 +22,14 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::access::Access;
-use crate::actions::{self, Context};
+use crate::actions;
 use crate::audit::Auditor;
 use crate::auth::{self, Auth};
 use crate::browser;
 use crate::clock::Clock;
 use crate::cluster::Cluster;
 use crate::config::Config;
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::health::{self, Readiness};
 use crate::read;

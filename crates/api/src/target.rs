@@ -11,7 +11,7 @@ use flux_web_shared::names;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::kinds::{self, Kind};
+use crate::flux::kinds::{self, Kind};
 
 /// Request bodies are small JSON documents; anything larger is refused unread.
 pub const MAX_BODY: usize = 1 << 20;

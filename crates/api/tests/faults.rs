@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use flux_web::actions::object::annotation;
+use flux_web::flux::patch::annotation;
 use serde_json::{Value, json};
 use support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
 use support::objects::{create, listing, path, read, until_allowed, version};

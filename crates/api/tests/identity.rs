@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use flux_web::actions::object::annotation;
+use flux_web::flux::patch::annotation;
 use serde_json::{Value, json};
 use support::app::{flux_web_with, grant_server_actions};
 use support::objects::{create, path, read};

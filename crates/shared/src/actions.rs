@@ -1,7 +1,87 @@
 //! Requests and answers of the action endpoints
 //! (`/api/v1/{group}/{kind}/{namespace}/{name}/actions/...`).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
+
+/// An action, as addressed in `/actions/{action}` and named in listings and answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Reconcile,
+    Pull,
+    Suspend,
+    Resume,
+    Download,
+    Restart,
+    RunJob,
+    Delete,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Reconcile,
+        Action::Pull,
+        Action::Suspend,
+        Action::Resume,
+        Action::Download,
+        Action::Restart,
+        Action::RunJob,
+        Action::Delete,
+    ];
+
+    /// The name in paths and on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Reconcile => "reconcile",
+            Action::Pull => "pull",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
+            Action::Download => "download",
+            Action::Restart => "restart",
+            Action::RunJob => "run-job",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// The RBAC verb checked, and the verb an audit event names (spec 4.4).
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Reconcile | Action::Pull => "reconcile",
+            Action::Suspend => "suspend",
+            Action::Resume => "resume",
+            Action::Download => "download",
+            Action::Restart | Action::RunJob => "restart",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// What people read on a button.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Reconcile => "Reconcile",
+            Action::Pull => "Pull",
+            Action::Suspend => "Suspend",
+            Action::Resume => "Resume",
+            Action::Download => "Download",
+            Action::Restart => "Rollout restart",
+            Action::RunJob => "Run job",
+            Action::Delete => "Delete",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// The object an action was aimed at, fully resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +100,7 @@ pub struct Target {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActionResponse {
-    pub action: String,
+    pub action: Action,
     pub target: Target,
     pub message: String,
     /// False when the object already was in the requested state (suspend twice).
@@ -122,7 +202,7 @@ pub struct ArtifactRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionPermission {
-    pub action: String,
+    pub action: Action,
     /// The RBAC verb checked.
     pub verb: String,
     pub allowed: bool,
@@ -138,6 +218,30 @@ pub struct ActionPermission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_verbs_and_the_wire_agree() {
+        let verbs: Vec<_> = Action::ALL.iter().map(|a| (a.name(), a.verb())).collect();
+        assert_eq!(
+            verbs,
+            [
+                ("reconcile", "reconcile"),
+                ("pull", "reconcile"),
+                ("suspend", "suspend"),
+                ("resume", "resume"),
+                ("download", "download"),
+                ("restart", "restart"),
+                ("run-job", "restart"),
+                ("delete", "delete"),
+            ]
+        );
+        for action in Action::ALL {
+            let wire = serde_json::to_value(action).unwrap();
+            assert_eq!(wire, action.name());
+            assert_eq!(Action::parse(action.name()), Some(action));
+        }
+        assert_eq!(Action::parse("RECONCILE"), None);
+    }
 
     #[test]
     fn a_reason_longer_than_the_limit_is_refused_by_its_length_in_characters() {

@@ -1,7 +1,7 @@
 //! The one place that talks to the flux-web API. Every call returns the answer's type from
 //! `flux-web-shared`, or an [`ApiError`] carrying the problem's `detail` for the user.
 
-use flux_web_shared::actions::{ActionRequest, ActionResponse, Target};
+use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Problem;
 use flux_web_shared::user::UserInfo;
@@ -95,7 +95,7 @@ pub async fn events(path: &str) -> Result<Vec<EventSummary>, ApiError> {
 
 pub async fn act(
     path: &str,
-    action: &str,
+    action: Action,
     request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
     let request = Request::post(&format!("/api/v1/{path}/actions/{action}"))

@@ -5,10 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use kube::core::ApiResource;
-
 use super::Decision;
 use crate::auth::Identity;
+use crate::flux::plan::Check;
 
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
 const SWEEP_AT: usize = 10_000;
@@ -28,21 +27,15 @@ pub struct Key {
 }
 
 impl Key {
-    pub fn new(
-        identity: &Identity,
-        verb: &str,
-        resource: &ApiResource,
-        namespace: &str,
-        name: &str,
-    ) -> Self {
+    pub fn new(identity: &Identity, check: &Check) -> Self {
         Key {
             username: identity.username.clone(),
             groups: identity.groups.clone(),
-            verb: verb.to_owned(),
-            group: resource.group.clone(),
-            plural: resource.plural.clone(),
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
+            verb: check.verb.to_owned(),
+            group: check.on.group().to_owned(),
+            plural: check.on.plural().to_owned(),
+            namespace: check.namespace.clone(),
+            name: check.name.clone(),
         }
     }
 }
@@ -78,14 +71,13 @@ mod tests {
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             display_name: "u".into(),
         };
-        let resource = ApiResource {
-            group: "g".into(),
-            version: "v1".into(),
-            api_version: "g/v1".into(),
-            kind: "K".into(),
-            plural: "ks".into(),
+        let check = Check {
+            verb: "get",
+            on: crate::flux::plan::On::Jobs,
+            namespace: "ns".into(),
+            name: "n".into(),
         };
-        Key::new(&identity, "get", &resource, "ns", "n")
+        Key::new(&identity, &check)
     }
 
     #[test]

@@ -1,30 +1,34 @@
-//! Authorization: may this identity do this verb to this object? Asked of Kubernetes with a
+//! Authorization: may this identity pass this check of a plan? Asked of Kubernetes with a
 //! SubjectAccessReview, so plain (Cluster)Roles with custom verbs decide.
 //!
-//! An action function takes a [`Permit`], which only [`Access::authorize`] makes: an action
-//! that forgot the check does not compile. The access mode decides who *writes* (the user in
-//! Impersonated mode, the server in FineGrained); reads are the user's in both.
+//! A write in the Kubernetes adapter takes a [`Permit`], which only [`Access::authorize`]
+//! makes and which names the object it was granted for: an action that skipped the check
+//! does not compile, and a permit cannot be spent elsewhere. The access mode decides who
+//! *writes* (the user in Impersonated mode, the server in FineGrained); reads are the user's
+//! in both.
+//!
+//! - [`listing`] — `GET .../actions`: the plans of an object and their checks, not executed.
 
 mod cache;
+pub mod listing;
 
 use std::time::Duration;
 
-use kube::core::ApiResource;
-
 use crate::auth::Identity;
-use crate::cluster::{Cluster, Who};
+use crate::cluster::Cluster;
 use crate::config::Access as AccessMode;
 use crate::error::ApiError;
+use crate::flux::plan::Check;
 
 /// How long answers are reused per identity; a denial never longer than an allowance.
 const KEEP_ALLOWED: Duration = Duration::from_secs(5);
 const KEEP_DENIED: Duration = Duration::from_secs(2);
 
-/// Proof that `identity` may `verb` the object, and how the write is then made.
+/// Proof that `identity` passed `check`, and how the write it allows is made.
 #[derive(Debug)]
 pub struct Permit {
     identity: Identity,
-    verb: &'static str,
+    check: Check,
     mode: AccessMode,
 }
 
@@ -33,38 +37,18 @@ impl Permit {
         &self.identity
     }
 
-    pub fn verb(&self) -> &'static str {
-        self.verb
+    /// What the permit was granted for: a write may go there and nowhere else.
+    pub fn check(&self) -> &Check {
+        &self.check
     }
 
-    /// Whose permissions the write uses: the user's (Impersonated) or the server's
-    /// (FineGrained).
-    pub fn writer(&self) -> Who<'_> {
+    /// Whom the write impersonates: the user in Impersonated mode, nobody (the server
+    /// writes) in FineGrained mode.
+    pub fn impersonates(&self) -> Option<&Identity> {
         match self.mode {
-            AccessMode::Impersonated => as_user(&self.identity),
-            AccessMode::FineGrained => Who::Server,
+            AccessMode::Impersonated => Some(&self.identity),
+            AccessMode::FineGrained => None,
         }
-    }
-
-    /// A 403 of the write is the user's in Impersonated mode and the admin's in FineGrained.
-    pub fn write_error(&self, error: crate::cluster::ClusterError) -> ApiError {
-        match self.mode {
-            AccessMode::Impersonated => ApiError::as_user(error),
-            AccessMode::FineGrained => ApiError::as_server(error),
-        }
-    }
-
-    /// Whose permissions the action's reads use: always the user's, in both modes, so an
-    /// action never shows or decides on what the user could not read (spec 4.3).
-    pub fn reader(&self) -> Who<'_> {
-        as_user(&self.identity)
-    }
-}
-
-fn as_user(identity: &Identity) -> Who<'_> {
-    Who::User {
-        username: &identity.username,
-        groups: &identity.groups,
     }
 }
 
@@ -92,70 +76,56 @@ impl Access {
         }
     }
 
-    /// Whose permissions reads use: the user's, in every access mode. FineGrained changes
-    /// who writes, never who reads.
-    pub fn reader<'a>(&self, identity: &'a Identity) -> Who<'a> {
-        as_user(identity)
-    }
-
     pub fn mode(&self) -> AccessMode {
         self.mode
     }
 
-    /// Checks `verb` and returns the permit to act, or a 403 naming the missing rule.
-    pub async fn authorize(
-        &self,
-        identity: &Identity,
-        verb: &'static str,
-        resource: &ApiResource,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Permit, ApiError> {
-        match self
-            .check(identity, verb, resource, namespace, name)
-            .await?
-        {
+    /// Passes `check` and returns the permit to write, or a 403 naming the missing rule.
+    pub async fn authorize(&self, identity: &Identity, check: &Check) -> Result<Permit, ApiError> {
+        match self.check(identity, check).await? {
             Decision::Allowed => Ok(Permit {
                 identity: identity.clone(),
-                verb,
+                check: check.clone(),
                 mode: self.mode,
             }),
             Decision::Denied(rule) => Err(ApiError::Forbidden(format!(
-                "user '{}' may not {verb} {} '{namespace}/{name}': {rule}",
-                identity.username, resource.kind
+                "user '{}' may not {} {} '{}/{}': {rule}",
+                identity.username,
+                check.verb,
+                check.on.kind(),
+                check.namespace,
+                check.name
             ))),
         }
     }
 
-    /// Asks (or remembers) whether `identity` may `verb` the object.
-    pub async fn check(
+    /// Passes every check in order: the permits, or the first refusal.
+    pub async fn authorize_all(
         &self,
         identity: &Identity,
-        verb: &str,
-        resource: &ApiResource,
-        namespace: &str,
-        name: &str,
-    ) -> Result<Decision, ApiError> {
-        let key = cache::Key::new(identity, verb, resource, namespace, name);
+        checks: &[Check],
+    ) -> Result<Vec<Permit>, ApiError> {
+        let mut permits = Vec::with_capacity(checks.len());
+        for check in checks {
+            permits.push(self.authorize(identity, check).await?);
+        }
+        Ok(permits)
+    }
+
+    /// Asks (or remembers) whether `identity` passes `check`.
+    pub async fn check(&self, identity: &Identity, check: &Check) -> Result<Decision, ApiError> {
+        let key = cache::Key::new(identity, check);
         if let Some(decision) = self.cache.get(&key) {
             return Ok(decision);
         }
         let review = self
             .cluster
-            .review(
-                &identity.username,
-                &identity.review_groups(),
-                verb,
-                resource,
-                namespace,
-                name,
-            )
-            .await
-            .map_err(ApiError::as_server)?;
+            .review(&identity.username, &identity.review_groups(), check)
+            .await?;
         let decision = if review.allowed {
             Decision::Allowed
         } else {
-            Decision::Denied(missing_rule(verb, resource, namespace))
+            Decision::Denied(missing_rule(check))
         };
         let keep = if review.allowed {
             KEEP_ALLOWED
@@ -168,35 +138,43 @@ impl Access {
 }
 
 /// The RBAC rule an admin would add, in words.
-pub fn missing_rule(verb: &str, resource: &ApiResource, namespace: &str) -> String {
-    let group = if resource.group.is_empty() {
-        "core"
-    } else {
-        &resource.group
+pub fn missing_rule(check: &Check) -> String {
+    let group = match check.on.group() {
+        "" => "core",
+        group => group,
     };
     format!(
-        "missing RBAC rule: verb '{verb}' on '{}' in API group '{group}' in namespace '{namespace}'",
-        resource.plural
+        "missing RBAC rule: verb '{}' on '{}' in API group '{group}' in namespace '{}'",
+        check.verb,
+        check.on.plural(),
+        check.namespace
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flux::kinds::find;
+    use crate::flux::plan::On;
 
     #[test]
     fn the_missing_rule_names_verb_resource_group_and_namespace() {
-        let resource = ApiResource {
-            group: "kustomize.toolkit.fluxcd.io".into(),
-            version: "v1".into(),
-            api_version: "kustomize.toolkit.fluxcd.io/v1".into(),
-            kind: "Kustomization".into(),
-            plural: "kustomizations".into(),
+        let check = Check {
+            verb: "reconcile",
+            on: On::Kind(find("kustomize.toolkit.fluxcd.io", "ks").unwrap()),
+            namespace: "apps".into(),
+            name: "web".into(),
         };
         assert_eq!(
-            missing_rule("reconcile", &resource, "apps"),
+            missing_rule(&check),
             "missing RBAC rule: verb 'reconcile' on 'kustomizations' in API group \
              'kustomize.toolkit.fluxcd.io' in namespace 'apps'"
         );
+        let pods = Check {
+            on: On::Kind(find("core", "pods").unwrap()),
+            verb: "delete",
+            ..check
+        };
+        assert!(missing_rule(&pods).contains("in API group 'core'"));
     }
 }

@@ -6,10 +6,11 @@ use axum::response::Response;
 use flux_web_shared::actions::{ActionListing, ActionRequest, ActionResponse};
 use flux_web_shared::problem::Problem;
 
-use super::{act_audited, listing};
+use super::act_audited;
+use crate::access::listing;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::kinds::Action;
+use crate::flux::kinds::Action;
 use crate::server::AppState;
 use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
 

@@ -1,51 +1,35 @@
-//! Actions on Flux objects (spec section 4): reconcile, pull, suspend, resume, and the
-//! listing of what the caller may do.
+//! The actions (spec section 4). A request becomes a plan of the core
+//! ([`crate::flux::plan`]) and this runtime executes it: it reads the object (and a pull's
+//! sources) as the user, asks for the plan, passes its checks into permits, makes its writes
+//! with them, records its audit Events and, with `?wait=`, waits for the controller. The
+//! listing of actions ([`crate::access::listing`]) plans the same way and stops before
+//! the writes.
 //!
-//! Every action runs the same way: the kind must take it, the verb is authorized into a
-//! [`Permit`], the object is read and written with the permit's identity, the audit event is
-//! recorded, and with `?wait=` the answer waits for the controller.
-//!
-//! - [`object`] — Flux state and the patches, pure.
-//! - [`pull`] — finding and reconciling the upstream sources.
-//! - [`workload`] — rollout restart, run a Job, delete a Pod.
-//! - [`listing`] — `GET .../actions`.
 //! - [`handlers`] — the HTTP handlers.
 
 pub mod handlers;
-pub mod listing;
-pub mod object;
-pub mod pull;
-pub mod workload;
 
 use std::time::Duration;
 
-use flux_web_shared::actions::{ActionRequest, ActionResponse, Condition, Target as WireTarget};
+use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Condition};
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
-use crate::access::{Access, Permit};
-use crate::audit::{Auditor, Entry, Involved};
+use crate::access::Permit;
+use crate::audit::{Entry, Involved, manager};
 use crate::auth::Identity;
-use crate::clock::{Clock, rfc3339};
-use crate::cluster::Cluster;
-use crate::config::DownloadPolicy;
+use crate::clock::rfc3339;
+use crate::cluster::Reader;
+use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
-use crate::kinds::{Action, Kind};
+use crate::flux::plan::{AuditOn, Input, Op, Plan};
+use crate::flux::view::ObjectRef;
 use crate::target::{ActionOptions, Target};
 
 /// How often `?wait=` looks at the object.
 const WAIT_POLL: Duration = Duration::from_millis(250);
 
-/// What an action needs of the server.
-pub struct Context<'a> {
-    pub cluster: &'a Cluster,
-    pub download: &'a DownloadPolicy,
-    pub access: &'a Access,
-    pub audit: &'a Auditor,
-    pub clock: &'a dyn Clock,
-}
-
-/// Runs a state-changing action on a Flux object.
+/// Runs a state-changing action.
 async fn act(
     ctx: &Context<'_>,
     identity: &Identity,
@@ -57,135 +41,140 @@ async fn act(
     request
         .check()
         .map_err(|e| ApiError::bad_request("invalid_body", e))?;
-    let reason = request.reason.as_deref();
-    if !target.kind.takes(action) {
-        return Err(not_applicable(target, action));
+    // A download is a GET that streams; it has its own entry point.
+    if action == Action::Download {
+        return Err(ApiError::MethodNotAllowed {
+            method: "POST".into(),
+            path: format!(
+                "{}/{}/{}/actions/download",
+                target.kind.kind, target.namespace, target.name
+            ),
+        });
     }
-    let resource = ctx.resource(target.kind).await?;
-    match action {
-        Action::Reconcile | Action::Suspend | Action::Resume => {}
-        Action::Pull => return pull::run(ctx, identity, target, &resource, options).await,
-        Action::Restart | Action::RunJob | Action::Delete => {
-            let grace = request.grace_period_seconds;
-            return workload::run(ctx, identity, target, &resource, action, options, grace).await;
-        }
-        // A download is a GET that streams; it has its own entry point.
-        Action::Download => {
-            return Err(ApiError::MethodNotAllowed {
-                method: "POST".into(),
-                path: format!("{}/actions/download", describe(target)),
-            });
-        }
-    }
-    let (permit, object) = ctx
-        .authorized(
-            identity,
-            action.verb(),
-            &resource,
-            &target.namespace,
-            &target.name,
-        )
-        .await?;
-    let suspended = object::is_suspended(target.kind, &object);
     let now = rfc3339(ctx.clock.now());
-    let patch = match action {
-        Action::Reconcile if suspended => return Err(suspended_error(target, &object)),
-        Action::Reconcile => Some(object::reconcile_patch(target.kind, &now)),
-        // Suspending twice keeps the first suspender and reason.
-        Action::Suspend if suspended => None,
-        Action::Suspend => Some(object::suspend_patch(
-            target.kind,
-            &identity.display_name,
-            reason.filter(|r| !r.trim().is_empty()),
-        )),
-        _ => Some(object::resume_patch(target.kind, &now)),
+    let input = Input {
+        now: &now,
+        by: &identity.display_name,
+        reason: request.reason.as_deref(),
+        grace_period_seconds: request.grace_period_seconds,
+        artifact: None,
     };
-    let mut response = response(action, &resource, target, patch.is_some(), options.dry_run);
-    let Some(patch) = patch else {
-        response.message = format!(
-            "{} is already suspended by {}",
-            describe(target),
-            object::suspended_by(&object).unwrap_or("someone")
-        );
-        return Ok(response);
+    let (read, plan) = ctx.plan(identity, target, action, &input).await?;
+    let permits = ctx.access.authorize_all(identity, &plan.checks).await?;
+    let mut response = ActionResponse {
+        action,
+        target: wire_target(&read.resource, &target.namespace, &target.name),
+        message: plan.message.clone(),
+        changed: true,
+        dry_run: options.dry_run,
+        requested_at: plan.requested_at.clone(),
+        reconciled: Vec::new(),
+        job: None,
+        handled: None,
+        ready: None,
+        audit_error: None,
     };
-    let written = ctx
-        .cluster
-        .merge_patch(
-            permit.writer(),
-            &resource,
-            &target.namespace,
-            &target.name,
-            &patch,
-            options.dry_run,
-        )
-        .await
-        .map_err(|e| permit.write_error(e))?;
-    if action != Action::Suspend {
-        response.requested_at = Some(now.clone());
-    }
-    if !options.dry_run {
-        response.audit_error = audit(ctx, &permit, &resource, &written).await.err();
-        if let (Some(wait), true) = (options.wait, action != Action::Suspend) {
-            let (handled, ready) =
-                wait_handled(ctx, &permit, &resource, target, &now, wait).await?;
-            response.handled = Some(handled);
-            response.ready = ready;
+    let mut written = Vec::with_capacity(plan.writes.len());
+    for write in &plan.writes {
+        let permit = &permits[write.permit];
+        let (resource, object) = execute(ctx, permit, &write.op, options.dry_run).await?;
+        if let Op::CreateJob { namespace, .. } = &write.op {
+            let job = object
+                .as_ref()
+                .and_then(|o| o.metadata.name.clone())
+                .unwrap_or_default();
+            response.message =
+                format!("Job {namespace}/{job} created from CronJob {}", target.name);
+            response.job = Some(job);
         }
+        written.push((resource, object));
     }
-    response.message = match (action, options.dry_run) {
-        (_, true) => format!("dry run: {} would be {}", describe(target), past(action)),
-        _ => format!("{} {}", describe(target), past(action)),
-    };
+    if action == Action::Pull {
+        response.reconciled = plan.wait_for.iter().map(ObjectRef::describe).collect();
+    }
+    if options.dry_run {
+        response.message = format!("dry run: {}", response.message);
+        return Ok(response);
+    }
+    response.audit_error = audit(ctx, identity, &plan, &read, &written).await;
+    if let (Some(wait), Some(requested_at)) = (options.wait, &plan.requested_at)
+        && !plan.wait_for.is_empty()
+    {
+        let (handled, ready) =
+            wait_handled(ctx, identity, &plan.wait_for, requested_at, wait).await?;
+        response.handled = Some(handled);
+        response.ready = ready;
+    }
     Ok(response)
 }
 
-impl Context<'_> {
-    /// The resource of `kind` at its served version; a kind not installed is a 404.
-    pub async fn resource(&self, kind: &Kind) -> Result<ApiResource, ApiError> {
-        self.cluster
-            .resource(kind)
-            .await
-            .map_err(ApiError::as_server)
-    }
-
-    /// Authorizes `verb` on the object, then reads it as the user (in both access modes: an
-    /// action decides only on what its user may read): the first steps of every action.
-    pub async fn authorized(
-        &self,
-        identity: &Identity,
-        verb: &'static str,
-        resource: &ApiResource,
-        namespace: &str,
-        name: &str,
-    ) -> Result<(Permit, DynamicObject), ApiError> {
-        let permit = self
-            .access
-            .authorize(identity, verb, resource, namespace, name)
-            .await?;
-        let object = self
-            .cluster
-            .get(permit.reader(), resource, namespace, name)
-            .await
-            .map_err(ApiError::as_user)?;
-        Ok((permit, object))
-    }
-}
-
-/// Records the action; `Err` says why its Event is not written yet.
-async fn audit(
+/// Makes one write with its permit; answers the resource written and the object as the API
+/// server returned it (none for a delete).
+async fn execute(
     ctx: &Context<'_>,
     permit: &Permit,
-    resource: &ApiResource,
-    involved: &DynamicObject,
-) -> Result<(), String> {
-    let entry = Entry {
-        identity: permit.identity(),
-        verb: permit.verb(),
-        involved: Involved::of(resource, involved),
-        subject: None,
+    op: &Op,
+    dry_run: bool,
+) -> Result<(ApiResource, Option<DynamicObject>), ApiError> {
+    let resource = ctx.cluster.resource_on(permit.check().on).await?;
+    let object = match op {
+        Op::MergePatch { patch, .. } => Some(
+            ctx.cluster
+                .merge_patch(permit, &resource, patch, dry_run)
+                .await?,
+        ),
+        Op::Apply { body, .. } => Some(ctx.cluster.apply(permit, &resource, body, dry_run).await?),
+        Op::CreateJob { body, .. } => {
+            Some(ctx.cluster.create(permit, &resource, body, dry_run).await?)
+        }
+        Op::Delete {
+            grace_period_seconds,
+            ..
+        } => {
+            ctx.cluster
+                .delete(permit, &resource, *grace_period_seconds, dry_run)
+                .await?;
+            None
+        }
     };
-    ctx.audit.record(entry, ctx.clock.now()).await
+    Ok((resource, object))
+}
+
+/// Records the plan's audit Events; answers why one could not be written, if so.
+async fn audit(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    plan: &Plan,
+    read: &Read,
+    written: &[(ApiResource, Option<DynamicObject>)],
+) -> Option<String> {
+    let mut failed = None;
+    for (i, audit) in plan.audits.iter().enumerate() {
+        let (involved, subject) = match &audit.on {
+            AuditOn::Object(object) => {
+                let involved = match written.get(i) {
+                    Some((resource, Some(found))) => Involved::of(resource, found),
+                    _ => Involved::target(object.kind, &object.namespace, &object.name),
+                };
+                (involved, None)
+            }
+            AuditOn::ManagerOf(object) => {
+                let (involved, subject) =
+                    manager::involved(ctx.cluster, object.kind, &read.found).await;
+                (involved, Some(subject))
+            }
+        };
+        let entry = Entry {
+            identity,
+            verb: audit.verb,
+            involved,
+            subject,
+        };
+        if let Err(e) = ctx.audit.record(entry, ctx.clock.now()).await {
+            failed = Some(e);
+        }
+    }
+    failed
 }
 
 /// Runs [`act`] and leaves a trace of a refusal: a log line with the identity always, and a
@@ -219,91 +208,25 @@ pub async fn act_audited(
     result
 }
 
-/// Waits until the controller reports it handled `requested_at`, or `wait` passes. Answers
-/// whether it did and the Ready condition then.
+/// Waits until the controller reports it handled `requested_at` on every object, or `wait`
+/// passes; reads as the user. Answers whether it did and the last object's Ready condition.
 async fn wait_handled(
     ctx: &Context<'_>,
-    permit: &Permit,
-    resource: &ApiResource,
-    target: &Target,
+    identity: &Identity,
+    objects: &[ObjectRef],
     requested_at: &str,
     wait: Duration,
 ) -> Result<(bool, Option<Condition>), ApiError> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let object = ctx
-            .cluster
-            .get(permit.reader(), resource, &target.namespace, &target.name)
-            .await
-            .map_err(ApiError::as_user)?;
-        let handled = object::last_handled(&object) == Some(requested_at);
+        let views = ctx.read_all(Reader::User(identity), objects).await?;
+        let handled = views
+            .iter()
+            .all(|v| v.last_handled.as_deref() == Some(requested_at));
         if handled || tokio::time::Instant::now() + WAIT_POLL > deadline {
-            return Ok((handled, object::ready(&object)));
+            let ready = views.last().and_then(|v| v.ready().cloned());
+            return Ok((handled, ready));
         }
         tokio::time::sleep(WAIT_POLL).await;
-    }
-}
-
-fn response(
-    action: Action,
-    resource: &ApiResource,
-    target: &Target,
-    changed: bool,
-    dry_run: bool,
-) -> ActionResponse {
-    ActionResponse {
-        action: action.name().to_owned(),
-        target: wire_target(resource, &target.namespace, &target.name),
-        message: String::new(),
-        changed,
-        dry_run,
-        requested_at: None,
-        reconciled: Vec::new(),
-        job: None,
-        handled: None,
-        ready: None,
-        audit_error: None,
-    }
-}
-
-pub fn wire_target(resource: &ApiResource, namespace: &str, name: &str) -> WireTarget {
-    WireTarget {
-        group: resource.group.clone(),
-        version: resource.version.clone(),
-        kind: resource.kind.clone(),
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-    }
-}
-
-fn describe(target: &Target) -> String {
-    format!("{}/{}/{}", target.kind.kind, target.namespace, target.name)
-}
-
-fn past(action: Action) -> &'static str {
-    match action {
-        Action::Suspend => "suspended",
-        Action::Resume => "resumed",
-        _ => "asked to reconcile",
-    }
-}
-
-fn not_applicable(target: &Target, action: Action) -> ApiError {
-    ApiError::bad_request(
-        "not_applicable",
-        format!("{} does not take the action {action}", target.kind.kind),
-    )
-}
-
-fn suspended_error(target: &Target, object: &DynamicObject) -> ApiError {
-    ApiError::State {
-        code: "suspended",
-        detail: format!(
-            "{} is suspended{}: resume it first",
-            describe(target),
-            object::suspended_by(object)
-                .map(|by| format!(" by {by}"))
-                .unwrap_or_default()
-        ),
     }
 }

@@ -8,8 +8,8 @@ use kube::api::DynamicObject;
 use kube::core::{ApiResource, GroupVersionKind};
 
 use super::Involved;
-use crate::cluster::{Cluster, Who};
-use crate::kinds::{self, Kind};
+use crate::cluster::{Cluster, Reader};
+use crate::flux::kinds::{self, Kind};
 
 /// How many owners up a Pod's workload may be (Pod → Job → CronJob is two).
 const MAX_OWNERS: usize = 4;
@@ -82,7 +82,7 @@ async fn top_workload(
             break;
         };
         match cluster
-            .get(Who::Server, &owner_resource, namespace, &name)
+            .get(Reader::Server, &owner_resource, namespace, &name)
             .await
         {
             Ok(owner) => {
@@ -143,7 +143,10 @@ async fn managed_by(
     let (kind, ns, name) = manager_of(workload, namespace)?;
     let read = async {
         let resource = cluster.resource(kind).await.ok()?;
-        let object = cluster.get(Who::Server, &resource, &ns, &name).await.ok()?;
+        let object = cluster
+            .get(Reader::Server, &resource, &ns, &name)
+            .await
+            .ok()?;
         Some(Involved::of(&resource, &object))
     };
     Some(

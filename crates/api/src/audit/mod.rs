@@ -27,7 +27,7 @@ use crate::auth::Identity;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
 use crate::error::ApiError;
-use crate::kinds::Kind;
+use crate::flux::kinds::Kind;
 
 pub const REASON: &str = "WebAction";
 /// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
@@ -430,7 +430,7 @@ mod tests {
     #[test]
     fn a_refused_action_is_a_warning_that_says_why() {
         let identity = identity();
-        let kind = crate::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let entry = Entry {
             identity: &identity,
             verb: "reconcile",

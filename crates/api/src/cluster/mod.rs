@@ -1,6 +1,8 @@
 //! The only place that talks to Kubernetes. Everything else asks this module for what it
-//! needs, as the server itself or as a user (impersonation), and gets errors already mapped
-//! to what they mean for flux-web ([`ClusterError`]).
+//! needs and gets errors already mapped to what they mean for flux-web ([`ClusterError`]),
+//! blame included: a 403 of a call made as the user is theirs, one made as the server is the
+//! admin's. Reads name their [`Reader`]; writes take the [`Permit`] that authorized them and
+//! go only to the object it was granted for, as whom the permit says.
 
 mod discovery;
 
@@ -20,7 +22,10 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
 use kube::runtime::{WatchStreamExt, watcher};
 
-use crate::kinds::Kind;
+use crate::access::Permit;
+use crate::auth::Identity;
+use crate::flux::kinds::Kind;
+use crate::flux::plan::{Check, On};
 
 /// Objects a list asks the API server for at once.
 const LIST_PAGE: u32 = 500;
@@ -42,17 +47,49 @@ pub struct Cluster {
     timeout: Duration,
 }
 
-/// Whose permissions a request is made with.
+/// Whose permissions a read uses.
 #[derive(Debug, Clone, Copy)]
-pub enum Who<'a> {
-    /// The server's own identity (FineGrained writes, audit events, reviews).
+pub enum Reader<'a> {
+    /// The caller's own, impersonated: every read of a caller, in every access mode.
+    User(&'a Identity),
+    /// The server's: read-only mode (no caller), and the audit trail's own lookups.
     Server,
-    /// The server impersonating a user. Kubernetes does not look groups up for an
-    /// impersonated user, so they are always sent.
-    User {
-        username: &'a str,
-        groups: &'a [String],
-    },
+}
+
+/// Whose permissions a request is made with. Kubernetes does not look groups up for an
+/// impersonated user, so they are always sent.
+#[derive(Debug, Clone, Copy)]
+enum Who<'a> {
+    Server,
+    User(&'a Identity),
+}
+
+impl<'a> From<Reader<'a>> for Who<'a> {
+    fn from(reader: Reader<'a>) -> Self {
+        match reader {
+            Reader::User(identity) => Who::User(identity),
+            Reader::Server => Who::Server,
+        }
+    }
+}
+
+impl<'a> Who<'a> {
+    fn of(permit: &'a Permit) -> Self {
+        match permit.impersonates() {
+            Some(identity) => Who::User(identity),
+            None => Who::Server,
+        }
+    }
+
+    /// A 403 of a call made as the server is the admin's to fix, not the user's.
+    fn blame(self, error: impl Into<ClusterError>) -> ClusterError {
+        match (self, error.into()) {
+            (Who::Server, ClusterError::Forbidden(message)) => {
+                ClusterError::ServerForbidden(message)
+            }
+            (_, other) => other,
+        }
+    }
 }
 
 /// A failed Kubernetes call, by what it means to the caller.
@@ -60,8 +97,12 @@ pub enum Who<'a> {
 pub enum ClusterError {
     #[error("{0}")]
     NotFound(String),
+    /// The user may not.
     #[error("{0}")]
     Forbidden(String),
+    /// The server's own identity may not: for the admin to fix.
+    #[error("{0}")]
+    ServerForbidden(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -221,7 +262,7 @@ impl Cluster {
             match tokio::time::timeout(self.timeout, self.versions.preferred(&self.client, kind))
                 .await
             {
-                Ok(version) => version?,
+                Ok(version) => version.map_err(|e| Who::Server.blame(e))?,
                 Err(_) => {
                     return Err(ClusterError::Timeout(format!(
                         "the Kubernetes API did not answer within {:?}",
@@ -238,9 +279,23 @@ impl Cluster {
         })
     }
 
+    /// The resource a check or a write is on: a kind at its served version, or Jobs.
+    pub async fn resource_on(&self, on: On) -> Result<ApiResource, ClusterError> {
+        match on {
+            On::Kind(kind) => self.resource(kind).await,
+            On::Jobs => Ok(ApiResource {
+                group: "batch".into(),
+                version: "v1".into(),
+                api_version: "batch/v1".into(),
+                kind: "Job".into(),
+                plural: "jobs".into(),
+            }),
+        }
+    }
+
     pub async fn get(
         &self,
-        who: Who<'_>,
+        reader: Reader<'_>,
         resource: &ApiResource,
         namespace: &str,
         name: &str,
@@ -248,7 +303,7 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .get(name, &Default::default())
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        self.send(who, request).await
+        self.send(reader.into(), request).await
     }
 
     /// Every object of `resource` in `namespace` (or in all) that matches `labels`, a label
@@ -257,7 +312,7 @@ impl Cluster {
     /// from one consistent snapshot, so a page's JSON is all that is ever in memory at once.
     pub async fn list<T: serde::de::DeserializeOwned>(
         &self,
-        who: Who<'_>,
+        reader: Reader<'_>,
         resource: &ApiResource,
         namespace: Option<&str>,
         labels: Option<&str>,
@@ -272,13 +327,17 @@ impl Cluster {
         if let Some(labels) = labels {
             params = params.labels(labels);
         }
+        let who = Who::from(reader);
         let mut items = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let mut request = Request::new(DynamicObject::url_path(resource, namespace))
                 .list(&params)
                 .map_err(|e| ClusterError::Invalid(e.to_string()))?;
             impersonate(who, &mut request)?;
-            let page: Page<T> = self.bounded(false, self.client.request(request)).await?;
+            let page: Page<T> = self
+                .bounded(false, self.client.request(request))
+                .await
+                .map_err(|e| who.blame(e))?;
             items.extend(page.items);
             match page.metadata.continue_ {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
@@ -306,7 +365,10 @@ impl Cluster {
     /// The names of all namespaces, as the server sees them.
     pub async fn namespaces(&self) -> Result<Vec<String>, ClusterError> {
         let api = Api::<k8s_openapi::api::core::v1::Namespace>::all(self.client.clone());
-        let list = self.bounded(false, api.list(&Default::default())).await?;
+        let list = self
+            .bounded(false, api.list(&Default::default()))
+            .await
+            .map_err(|e| Who::Server.blame(e))?;
         Ok(list
             .items
             .into_iter()
@@ -314,16 +376,15 @@ impl Cluster {
             .collect())
     }
 
-    /// A JSON merge patch (RFC 7386): `null` removes a field.
+    /// A JSON merge patch (RFC 7386, `null` removes a field) of the permit's object.
     pub async fn merge_patch(
         &self,
-        who: Who<'_>,
+        permit: &Permit,
         resource: &ApiResource,
-        namespace: &str,
-        name: &str,
         patch: &serde_json::Value,
         dry_run: bool,
     ) -> Result<DynamicObject, ClusterError> {
+        let (namespace, name) = granted(permit, resource)?;
         let params = PatchParams {
             dry_run,
             field_manager: Some(FIELD_MANAGER.to_owned()),
@@ -332,36 +393,37 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .patch(name, &params, &Patch::Merge(patch))
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        self.send(who, request).await
+        self.send(Who::of(permit), request).await
     }
 
-    /// A server-side apply of `body` owned by field manager `flux-web`, forced: flux-web takes
-    /// the fields it sets even if another manager set them before.
+    /// A server-side apply of `body` to the permit's object, owned by field manager
+    /// `flux-web`, forced: flux-web takes the fields it sets even if another manager set them
+    /// before.
     pub async fn apply(
         &self,
-        who: Who<'_>,
+        permit: &Permit,
         resource: &ApiResource,
-        namespace: &str,
-        name: &str,
         body: &serde_json::Value,
         dry_run: bool,
     ) -> Result<DynamicObject, ClusterError> {
+        let (namespace, name) = granted(permit, resource)?;
         let mut params = PatchParams::apply(FIELD_MANAGER).force();
         params.dry_run = dry_run;
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .patch(name, &params, &Patch::Apply(body))
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        self.send(who, request).await
+        self.send(Who::of(permit), request).await
     }
 
+    /// Creates `body` in the namespace the permit was granted for.
     pub async fn create(
         &self,
-        who: Who<'_>,
+        permit: &Permit,
         resource: &ApiResource,
-        namespace: &str,
         body: &serde_json::Value,
         dry_run: bool,
     ) -> Result<DynamicObject, ClusterError> {
+        let (namespace, _) = granted(permit, resource)?;
         let params = PostParams {
             dry_run,
             field_manager: Some(FIELD_MANAGER.to_owned()),
@@ -370,18 +432,19 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .create(&params, bytes)
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        self.send(who, request).await
+        self.send(Who::of(permit), request).await
     }
 
+    /// Deletes the permit's object.
     pub async fn delete(
         &self,
-        who: Who<'_>,
+        permit: &Permit,
         resource: &ApiResource,
-        namespace: &str,
-        name: &str,
         grace_period_seconds: Option<u32>,
         dry_run: bool,
     ) -> Result<(), ClusterError> {
+        let (namespace, name) = granted(permit, resource)?;
+        let who = Who::of(permit);
         let params = DeleteParams {
             dry_run,
             grace_period_seconds,
@@ -393,30 +456,28 @@ impl Cluster {
         impersonate(who, &mut request)?;
         // The answer is the object or a Status, depending on the kind: only success matters.
         self.bounded(true, self.client.request_text(request))
-            .await?;
+            .await
+            .map_err(|e| who.blame(e))?;
         Ok(())
     }
 
-    /// Asks whether `username` in `groups` may `verb` the named object.
+    /// Asks whether `username` in `groups` passes `check`.
     pub async fn review(
         &self,
         username: &str,
         groups: &[String],
-        verb: &str,
-        resource: &ApiResource,
-        namespace: &str,
-        name: &str,
+        check: &Check,
     ) -> Result<Review, ClusterError> {
         let review = SubjectAccessReview {
             spec: SubjectAccessReviewSpec {
                 user: Some(username.to_owned()),
                 groups: Some(groups.to_vec()),
                 resource_attributes: Some(ResourceAttributes {
-                    group: Some(resource.group.clone()),
-                    resource: Some(resource.plural.clone()),
-                    namespace: Some(namespace.to_owned()),
-                    name: Some(name.to_owned()),
-                    verb: Some(verb.to_owned()),
+                    group: Some(check.on.group().to_owned()),
+                    resource: Some(check.on.plural().to_owned()),
+                    namespace: Some(check.namespace.clone()),
+                    name: Some(check.name.clone()),
+                    verb: Some(check.verb.to_owned()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -426,7 +487,8 @@ impl Cluster {
         let api = Api::<SubjectAccessReview>::all(self.client.clone());
         let answer = self
             .bounded(false, api.create(&PostParams::default(), &review))
-            .await?;
+            .await
+            .map_err(|e| Who::Server.blame(e))?;
         let status = answer.status.unwrap_or_default();
         Ok(Review {
             allowed: status.allowed && !status.denied.unwrap_or(false),
@@ -437,17 +499,20 @@ impl Cluster {
     /// The Events of a namespace that match a field selector.
     pub async fn events(
         &self,
-        who: Who<'_>,
+        reader: Reader<'_>,
         namespace: &str,
         fields: &str,
     ) -> Result<Vec<Event>, ClusterError> {
+        let who = Who::from(reader);
         let params = kube::api::ListParams::default().fields(fields);
         let mut request = Request::new(Event::url_path(&(), Some(namespace)))
             .list(&params)
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         impersonate(who, &mut request)?;
-        let list: k8s_openapi::List<Event> =
-            self.bounded(false, self.client.request(request)).await?;
+        let list: k8s_openapi::List<Event> = self
+            .bounded(false, self.client.request(request))
+            .await
+            .map_err(|e| who.blame(e))?;
         Ok(list.items)
     }
 
@@ -456,7 +521,8 @@ impl Cluster {
         let namespace = event.metadata.namespace.as_deref().unwrap_or("default");
         let api = Api::<Event>::namespaced(self.client.clone(), namespace);
         self.bounded(true, api.create(&PostParams::default(), event))
-            .await?;
+            .await
+            .map_err(|e| Who::Server.blame(e))?;
         Ok(())
     }
 
@@ -469,18 +535,35 @@ impl Cluster {
         let write = request.method() != http::Method::GET;
         self.bounded(write, self.client.request::<DynamicObject>(request))
             .await
+            .map_err(|e| who.blame(e))
     }
 }
 
 fn impersonate(who: Who<'_>, request: &mut http::Request<Vec<u8>>) -> Result<(), ClusterError> {
-    if let Who::User { username, groups } = who {
+    if let Who::User(identity) = who {
         let headers = request.headers_mut();
-        headers.insert(IMPERSONATE_USER, header_value(username)?);
-        for group in groups {
+        headers.insert(IMPERSONATE_USER, header_value(&identity.username)?);
+        for group in &identity.groups {
             headers.append(IMPERSONATE_GROUP, header_value(group)?);
         }
     }
     Ok(())
+}
+
+/// The namespace and name a write may go to: the permit's, and only for its resource.
+fn granted<'a>(
+    permit: &'a Permit,
+    resource: &ApiResource,
+) -> Result<(&'a str, &'a str), ClusterError> {
+    let check = permit.check();
+    if check.on.group() != resource.group || check.on.plural() != resource.plural {
+        return Err(ClusterError::Invalid(format!(
+            "a permit for {} is no permit for {}",
+            check.on.plural(),
+            resource.plural
+        )));
+    }
+    Ok((&check.namespace, &check.name))
 }
 
 /// The field manager of every write flux-web makes.

@@ -11,20 +11,20 @@ mod verify;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::audit::{Entry, Involved};
+use crate::auth::Identity;
+use crate::clock::rfc3339;
+use crate::cluster::Reader;
+use crate::config::DownloadPolicy;
+use crate::context::Context;
+use crate::error::ApiError;
+use crate::flux::kinds::{self, Action};
+use crate::flux::plan::{Download, Input};
+use crate::flux::view::ObjectRef;
+use crate::target::Target;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use kube::api::DynamicObject;
-use kube::core::ApiResource;
-
-use crate::actions::Context;
-use crate::audit::{Entry, Involved};
-use crate::auth::Identity;
-use crate::cluster::ClusterError;
-use crate::config::DownloadPolicy;
-use crate::error::ApiError;
-use crate::kinds::{self, Action};
-use crate::target::Target;
 use verify::{Hasher, Verified};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,30 +35,6 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 pub struct Tarball(pub Vec<u8>);
-
-/// What `status.artifact` says of a file in storage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    pub url: String,
-    pub digest: String,
-    pub revision: String,
-    pub size: Option<u64>,
-}
-
-impl Artifact {
-    pub fn of(object: &DynamicObject) -> Option<Self> {
-        let artifact = &object.data["status"]["artifact"];
-        Some(Self {
-            url: artifact["url"]
-                .as_str()
-                .filter(|u| !u.is_empty())?
-                .to_owned(),
-            digest: artifact["digest"].as_str().unwrap_or_default().to_owned(),
-            revision: artifact["revision"].as_str().unwrap_or_default().to_owned(),
-            size: artifact["size"].as_u64(),
-        })
-    }
-}
 
 /// `<kind>-<namespace>-<name>-<short revision>.tar.gz`; the revision's hash cut to 7
 /// characters (`main@sha1:1a2b3c4…` → `1a2b3c4`), a plain version kept (`6.5.4`).
@@ -78,87 +54,51 @@ pub fn filename(kind: &str, namespace: &str, name: &str, revision: &str) -> Stri
     }
 }
 
-/// The names an ArtifactGenerator lets download, from its `status.inventory`.
-pub fn inventory(generator: &DynamicObject) -> Vec<(String, String)> {
-    generator.data["status"]["inventory"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            Some((
-                entry["name"].as_str()?.to_owned(),
-                entry["namespace"].as_str()?.to_owned(),
-            ))
-        })
-        .collect()
-}
-
 pub async fn download(
     ctx: &Context<'_>,
     identity: &Identity,
     target: &Target,
     artifact_name: Option<&str>,
 ) -> Result<Response, ApiError> {
-    if !target.kind.takes(Action::Download) {
-        return Err(ApiError::bad_request(
-            "not_applicable",
-            format!("{} has no artifact to download", target.kind.kind),
-        ));
-    }
-    let generator = target.kind.kind == "ArtifactGenerator";
-    if artifact_name.is_some() != generator {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "?artifact= names an ExternalArtifact of an ArtifactGenerator, and only there",
-        ));
-    }
-    let resource = ctx.resource(target.kind).await?;
-    let (permit, object) = ctx
-        .authorized(
-            identity,
-            Action::Download.verb(),
-            &resource,
-            &target.namespace,
-            &target.name,
-        )
-        .await?;
-    let (holder_resource, holder) = match artifact_name {
-        None => (resource.clone(), object.clone()),
-        Some(name) => {
-            let (_, namespace) = inventory(&object)
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .ok_or_else(|| {
-                    ApiError::NoArtifact(format!(
-                        "{name} is not in the inventory of ArtifactGenerator {}/{}",
-                        target.namespace, target.name
-                    ))
-                })?;
+    let now = rfc3339(ctx.clock.now());
+    let input = Input {
+        now: &now,
+        by: &identity.display_name,
+        artifact: artifact_name,
+        ..Input::default()
+    };
+    let (read, plan) = ctx.plan(identity, target, Action::Download, &input).await?;
+    ctx.access.authorize_all(identity, &plan.checks).await?;
+    let (holder, artifact) = match plan.download {
+        Some(Download::Own(artifact)) => (read.view.object.clone(), artifact),
+        Some(Download::External(external)) => {
             let kind = kinds::by_kind("source.toolkit.fluxcd.io", "ExternalArtifact")
                 .ok_or_else(|| ApiError::NotFound("ExternalArtifact kind".into()))?;
-            let resource = ctx.resource(kind).await?;
+            let object = ObjectRef::new(kind, &external.namespace, &external.name);
             // Read as the user: an inventory may name a namespace they cannot read. Missing
             // and forbidden answer alike, so the answer does not tell which exists.
-            let external = ctx
-                .cluster
-                .get(permit.reader(), &resource, &namespace, name)
+            let found = ctx
+                .read(Reader::User(identity), &object)
                 .await
                 .map_err(|e| match e {
-                    ClusterError::NotFound(_) | ClusterError::Forbidden(_) => {
-                        ApiError::NoArtifact(format!(
-                            "ExternalArtifact {namespace}/{name} is not there or not yours to read"
-                        ))
-                    }
-                    other => ApiError::as_user(other),
+                    ApiError::NotFound(_) | ApiError::Forbidden(_) => ApiError::NoArtifact(
+                        format!("{} is not there or not yours to read", object.describe()),
+                    ),
+                    other => other,
                 })?;
-            (resource, external)
+            let artifact = found.view.artifact.ok_or_else(|| {
+                ApiError::NoArtifact(format!("{} has no artifact yet", object.describe()))
+            })?;
+            (object, artifact)
+        }
+        None => {
+            return Err(ApiError::NoArtifact(format!(
+                "{} has no artifact",
+                plan.target.describe()
+            )));
         }
     };
-    let holder_name = holder.metadata.name.clone().unwrap_or_default();
-    let holder_namespace = holder.metadata.namespace.clone().unwrap_or_default();
-    let what = format!("{}/{holder_namespace}/{holder_name}", holder_resource.kind);
-    let artifact = Artifact::of(&holder)
-        .ok_or_else(|| ApiError::NoArtifact(format!("{what} has no artifact yet")))?;
+    let what = holder.describe();
     let policy = ctx.download;
     if artifact.size.is_some_and(|size| size > policy.max_size) {
         return Err(too_large(&what, policy.max_size));
@@ -176,11 +116,17 @@ pub async fn download(
         return Err(too_large(&what, policy.max_size));
     }
     // Audited before a byte is sent: a download whose Event cannot be written is refused.
-    record(ctx, identity, &resource, &object).await?;
+    let entry = Entry {
+        identity,
+        verb: Action::Download.verb(),
+        involved: Involved::of(&read.resource, &read.found),
+        subject: None,
+    };
+    ctx.audit.record_first(entry, ctx.clock.now()).await?;
     let name = filename(
-        &holder_resource.kind,
-        &holder_namespace,
-        &holder_name,
+        holder.kind.kind,
+        &holder.namespace,
+        &holder.name,
         &artifact.revision,
     );
     let body = Body::from_stream(Verified::new(
@@ -208,22 +154,6 @@ pub async fn download(
     builder
         .body(body)
         .map_err(|e| ApiError::Storage(e.to_string()))
-}
-
-/// The download is audited on the object asked for: the ArtifactGenerator, or the source.
-async fn record(
-    ctx: &Context<'_>,
-    identity: &Identity,
-    resource: &ApiResource,
-    object: &DynamicObject,
-) -> Result<(), ApiError> {
-    let entry = Entry {
-        identity,
-        verb: Action::Download.verb(),
-        involved: Involved::of(resource, object),
-        subject: None,
-    };
-    ctx.audit.record_first(entry, ctx.clock.now()).await
 }
 
 fn too_large(what: &str, max: u64) -> ApiError {
@@ -301,8 +231,6 @@ async fn fetch(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     #[test]
@@ -333,23 +261,5 @@ mod tests {
                 "{revision}"
             );
         }
-    }
-
-    #[test]
-    fn the_artifact_and_the_inventory_are_read_from_status() {
-        let object: DynamicObject = serde_json::from_value(json!({"metadata": {"name": "g"}, "status": {
-            "artifact": {"url": "http://s.flux-system.svc/a.tar.gz", "digest": "sha256:ab", "revision": "r", "size": 5},
-            "inventory": [{"name": "out", "namespace": "apps", "digest": "d", "filename": "f"}],
-        }}))
-        .unwrap();
-        let artifact = Artifact::of(&object).unwrap();
-        assert_eq!(
-            (artifact.url.as_str(), artifact.size),
-            ("http://s.flux-system.svc/a.tar.gz", Some(5))
-        );
-        assert_eq!(inventory(&object), [("out".to_owned(), "apps".to_owned())]);
-        let empty: DynamicObject =
-            serde_json::from_value(json!({"metadata": {"name": "g"}})).unwrap();
-        assert_eq!(Artifact::of(&empty), None);
     }
 }

@@ -137,7 +137,7 @@ pub async fn kind_list(
     query: ResourceQuery,
     Caller(caller): Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
-    let kind = crate::kinds::find(&path.group, &path.kind)
+    let kind = crate::flux::kinds::find(&path.group, &path.kind)
         .filter(|k| k.workload.is_none())
         .ok_or_else(|| {
             ApiError::bad_request(

@@ -13,30 +13,22 @@ pub mod workloads;
 
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};
 use k8s_openapi::api::core::v1::Event;
-use kube::api::DynamicObject;
-use kube::core::ApiResource;
 
-use crate::actions::{Context, listing, pull, wire_target};
+use crate::access::listing;
 use crate::auth::Identity;
-use crate::cluster::{ClusterError, Who};
+use crate::cluster::Reader;
+use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
-use crate::kinds::Workload;
+use crate::flux::kinds::Workload;
+use crate::flux::view::{ObjectRef, View};
 use crate::target::Target;
 
 /// Whose permissions a read uses: the caller's, or the server's when there is no caller
 /// (read-only mode).
-pub fn reader<'a>(ctx: &Context<'_>, caller: &'a Result<Identity, ApiError>) -> Who<'a> {
+pub fn reader(caller: &Result<Identity, ApiError>) -> Reader<'_> {
     match caller {
-        Ok(identity) => ctx.access.reader(identity),
-        Err(_) => Who::Server,
-    }
-}
-
-/// Whose fault a failed read is, matching [`reader`].
-pub fn read_error(caller: &Result<Identity, ApiError>, error: ClusterError) -> ApiError {
-    match caller {
-        Ok(_) => ApiError::as_user(error),
-        Err(_) => ApiError::as_server(error),
+        Ok(identity) => Reader::User(identity),
+        Err(_) => Reader::Server,
     }
 }
 
@@ -44,18 +36,10 @@ pub fn read_error(caller: &Result<Identity, ApiError>, error: ClusterError) -> A
 pub async fn object(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
-    resource: &ApiResource,
     target: &Target,
-) -> Result<DynamicObject, ApiError> {
-    ctx.cluster
-        .get(
-            reader(ctx, caller),
-            resource,
-            &target.namespace,
-            &target.name,
-        )
-        .await
-        .map_err(|e| read_error(caller, e))
+) -> Result<Read, ApiError> {
+    let object = ObjectRef::new(target.kind, &target.namespace, &target.name);
+    ctx.read(reader(caller), &object).await
 }
 
 pub async fn detail(
@@ -63,25 +47,24 @@ pub async fn detail(
     caller: &Result<Identity, ApiError>,
     target: &Target,
 ) -> Result<ObjectDetail, ApiError> {
-    let resource = ctx.resource(target.kind).await?;
-    let found = object(ctx, caller, &resource, target).await?;
-    let actions = listing::for_object(ctx, caller, target, &resource, &found).await?;
+    let read = object(ctx, caller, target).await?;
+    let actions = listing::for_object(ctx, caller, target, &read).await?;
     let workload = match target.kind.workload {
         Some(Workload::Restart | Workload::RunJob) => {
-            Some(workloads::detail(ctx, caller, target, &found).await?)
+            Some(workloads::detail(ctx, caller, target, &read.found).await?)
         }
         _ => None,
     };
     Ok(ObjectDetail {
-        workloads: workloads::summaries(ctx, caller, &found).await,
+        workloads: workloads::summaries(ctx, caller, &read.found).await,
         workload,
-        target: wire_target(&resource, &target.namespace, &target.name),
-        summary: summary::summarize(target.kind, &found),
-        conditions: summary::conditions(&found),
-        source: source(ctx, caller, target, &found).await,
-        artifact: artifact(&found),
+        target: wire_target(&read.resource, &target.namespace, &target.name),
+        summary: summary::summarize(&read.view),
+        conditions: read.view.conditions.clone(),
+        source: source(ctx, caller, &read.view).await,
+        artifact: artifact(&read.view),
         actions,
-        spec: found.data["spec"].clone(),
+        spec: read.found.data["spec"].clone(),
     })
 }
 
@@ -89,12 +72,9 @@ pub async fn detail(
 async fn source(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
-    target: &Target,
-    found: &DynamicObject,
+    view: &View,
 ) -> Option<SourceSummary> {
-    let reference = pull::sources(target.kind, found, &target.namespace, &target.name)
-        .ok()?
-        .pop()?;
+    let reference = view.sources.clone().ok()?.pop()?;
     let mut summary = SourceSummary {
         kind: reference.kind.kind.to_owned(),
         namespace: reference.namespace.clone(),
@@ -102,28 +82,20 @@ async fn source(
         url: None,
         status: None,
     };
-    let source_target = Target {
-        kind: reference.kind,
-        namespace: reference.namespace,
-        name: reference.name,
-    };
-    if let Ok(resource) = ctx.resource(source_target.kind).await
-        && let Ok(source) = object(ctx, caller, &resource, &source_target).await
-    {
-        summary.url = source.data["spec"]["url"].as_str().map(str::to_owned);
-        summary.status = Some(summary::summarize(source_target.kind, &source));
+    if let Ok(source) = ctx.read(reader(caller), &reference).await {
+        summary.url = source.view.url.clone();
+        summary.status = Some(summary::summarize(&source.view));
     }
     Some(summary)
 }
 
-fn artifact(found: &DynamicObject) -> Option<ArtifactSummary> {
-    let artifact = &found.data["status"]["artifact"];
-    let text = |key: &str| artifact[key].as_str().map(str::to_owned);
+fn artifact(view: &View) -> Option<ArtifactSummary> {
+    let artifact = view.artifact.as_ref()?;
     Some(ArtifactSummary {
-        revision: text("revision")?,
-        digest: text("digest").unwrap_or_default(),
-        size: artifact["size"].as_u64(),
-        last_update_time: text("lastUpdateTime"),
+        revision: artifact.revision.clone(),
+        digest: artifact.digest.clone(),
+        size: artifact.size,
+        last_update_time: artifact.last_update_time.clone(),
     })
 }
 
@@ -133,19 +105,16 @@ pub async fn events(
     caller: &Result<Identity, ApiError>,
     target: &Target,
 ) -> Result<Vec<EventSummary>, ApiError> {
-    let resource = ctx.resource(target.kind).await?;
     // Reading the object first: who may not see it may not see its events either.
-    object(ctx, caller, &resource, target).await?;
-    let who = reader(ctx, caller);
+    object(ctx, caller, target).await?;
     let selector = format!(
         "involvedObject.name={},involvedObject.kind={}",
-        target.name, resource.kind
+        target.name, target.kind.kind
     );
     let events = ctx
         .cluster
-        .events(who, &target.namespace, &selector)
-        .await
-        .map_err(|e| read_error(caller, e))?;
+        .events(reader(caller), &target.namespace, &selector)
+        .await?;
     let mut summaries: Vec<_> = events.into_iter().map(event_summary).collect();
     summaries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())

@@ -13,11 +13,13 @@ use std::collections::BTreeMap;
 
 use super::summary;
 use crate::access::Decision;
-use crate::actions::{Context, wire_target};
 use crate::auth::Identity;
 use crate::cluster::ClusterError;
+use crate::context::{Context, wire_target};
 use crate::error::ApiError;
-use crate::kinds::{KINDS, Kind};
+use crate::flux::kinds::{KINDS, Kind};
+use crate::flux::plan::{Check, On};
+use crate::flux::view::View;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;
@@ -156,14 +158,14 @@ async fn objects_of(
         Err(ApiError::NotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let who = super::reader(ctx, caller);
+    let who = super::reader(caller);
     let objects: Vec<Listed> = match ctx.cluster.list(who, &resource, namespace, None).await {
         Ok(objects) => objects,
         Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
             // No cluster-wide list: the namespaces where a review says the caller may list.
             (Ok(identity), None) => {
                 let mut objects = Vec::new();
-                for ns in listable_namespaces(ctx, identity, &resource).await? {
+                for ns in listable_namespaces(ctx, identity, kind).await? {
                     objects.extend(
                         ctx.cluster
                             .list(who, &resource, Some(&ns), None)
@@ -175,7 +177,7 @@ async fn objects_of(
             }
             _ => Vec::new(),
         },
-        Err(e) => return Err(super::read_error(caller, e)),
+        Err(e) => return Err(e.into()),
     };
     Ok(objects
         .into_iter()
@@ -186,7 +188,7 @@ async fn objects_of(
                 object.metadata.namespace.as_deref().unwrap_or_default(),
                 object.metadata.name.as_deref().unwrap_or_default(),
             ),
-            summary: summary::summarize(kind, &object),
+            summary: summary::summarize(&View::parse(kind, &object)),
         })
         .collect())
 }
@@ -246,17 +248,19 @@ impl Listed {
 async fn listable_namespaces(
     ctx: &Context<'_>,
     identity: &Identity,
-    resource: &kube::core::ApiResource,
+    kind: &'static Kind,
 ) -> Result<Vec<String>, ApiError> {
-    let namespaces = ctx
-        .cluster
-        .namespaces()
-        .await
-        .map_err(ApiError::as_server)?;
-    let checks = namespaces
+    let namespaces = ctx.cluster.namespaces().await?;
+    let checks: Vec<_> = namespaces
         .iter()
-        .map(|ns| ctx.access.check(identity, "list", resource, ns, ""));
-    let decisions = join_all(checks).await;
+        .map(|ns| Check {
+            verb: "list",
+            on: On::Kind(kind),
+            namespace: ns.clone(),
+            name: String::new(),
+        })
+        .collect();
+    let decisions = join_all(checks.iter().map(|c| ctx.access.check(identity, c))).await;
     let mut allowed = Vec::new();
     for (ns, decision) in namespaces.into_iter().zip(decisions) {
         if decision? == Decision::Allowed {
@@ -282,15 +286,13 @@ mod tests {
                 "conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
                     "message": "kustomize build failed"}]},
         });
-        let kind = crate::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
         let listed: Listed = serde_json::from_value(whole).unwrap();
         let slim = listed.object();
-        assert_eq!(
-            summary::summarize(kind, &slim),
-            summary::summarize(kind, &full)
-        );
-        assert_eq!(summary::summarize(kind, &slim).state, State::Suspended);
+        let summarize = |object| summary::summarize(&View::parse(kind, object));
+        assert_eq!(summarize(&slim), summarize(&full));
+        assert_eq!(summarize(&slim).state, State::Suspended);
         assert!(slim.metadata.managed_fields.is_none());
         assert!(slim.data["status"]["inventory"].is_null());
     }

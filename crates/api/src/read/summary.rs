@@ -1,28 +1,16 @@
 //! One word for how a Flux object is doing, from its conditions: the badge of every list and
 //! page. Pure, so every case has a test.
 
-use flux_web_shared::actions::Condition;
 use flux_web_shared::objects::{State, StatusSummary};
-use kube::api::DynamicObject;
 
-use crate::actions::object::{self, SUSPENDED_REASON};
-use crate::kinds::Kind;
+use crate::flux::view::View;
 
-pub fn conditions(object: &DynamicObject) -> Vec<Condition> {
-    object.data["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| serde_json::from_value(c.clone()).ok())
-        .collect()
-}
-
-pub fn summarize(kind: &Kind, object: &DynamicObject) -> StatusSummary {
-    let conditions = conditions(object);
-    let find = |kind: &str| conditions.iter().find(|c| c.kind == kind);
-    let ready = find("Ready");
-    let reconciling = find("Reconciling").is_some_and(|c| c.status == "True");
-    let state = if object::is_suspended(kind, object) {
+pub fn summarize(view: &View) -> StatusSummary {
+    let ready = view.ready();
+    let reconciling = view
+        .condition("Reconciling")
+        .is_some_and(|c| c.status == "True");
+    let state = if view.suspended {
         State::Suspended
     } else {
         match ready.map(|c| c.status.as_str()) {
@@ -36,24 +24,30 @@ pub fn summarize(kind: &Kind, object: &DynamicObject) -> StatusSummary {
     StatusSummary {
         state,
         message: ready.map(|c| c.message.clone()).unwrap_or_default(),
-        last_handled_reconcile_at: object::last_handled(object).map(str::to_owned),
-        suspended_by: object::suspended_by(object).map(str::to_owned),
-        suspended_reason: object::annotation(object, SUSPENDED_REASON).map(str::to_owned),
+        last_handled_reconcile_at: view.last_handled.clone(),
+        suspended_by: view.suspended_by.clone(),
+        suspended_reason: view.suspended_reason.clone(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use kube::api::DynamicObject;
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::kinds::find;
+    use crate::flux::kinds::{Kind, find};
+    use crate::flux::patch::SUSPENDED_REASON;
 
     fn with(spec: Value, conditions: Value) -> DynamicObject {
         serde_json::from_value(
             json!({"metadata": {"name": "a"}, "spec": spec, "status": {"conditions": conditions}}),
         )
         .unwrap()
+    }
+
+    fn summarize(kind: &'static Kind, object: &DynamicObject) -> StatusSummary {
+        super::summarize(&View::parse(kind, object))
     }
 
     fn condition(kind: &str, status: &str) -> Value {

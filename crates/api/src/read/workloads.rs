@@ -7,13 +7,13 @@ use futures::future::join_all;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
-use crate::actions::object::annotation;
-use crate::actions::workload::{CREATED_BY, RESTARTED_AT, jobs};
-use crate::actions::{Context, wire_target};
 use crate::audit::manager::manager_of;
 use crate::auth::Identity;
+use crate::context::{Context, wire_target};
 use crate::error::ApiError;
-use crate::kinds::{self, Kind, Workload};
+use crate::flux::kinds::{self, Kind, Readiness, Workload};
+use crate::flux::patch::{CREATED_BY, RESTARTED_AT, annotation};
+use crate::flux::plan::On;
 use crate::target::Target;
 
 /// The workloads of `status.inventory.entries`, whose ids are `<ns>_<name>_<group>_<Kind>`.
@@ -43,12 +43,12 @@ pub fn inventory(object: &DynamicObject) -> Vec<Target> {
 pub fn readiness(kind: &Kind, workload: &DynamicObject) -> (Option<String>, bool) {
     let status = &workload.data["status"];
     let int = |v: &Value| v.as_i64().unwrap_or(0);
-    let (ready, desired) = match kind.kind {
-        "Deployment" | "StatefulSet" => (
+    let (ready, desired) = match kind.readiness {
+        Readiness::Replicas => (
             int(&status["readyReplicas"]),
             workload.data["spec"]["replicas"].as_i64().unwrap_or(1),
         ),
-        "DaemonSet" => (
+        Readiness::Scheduled => (
             int(&status["numberReady"]),
             int(&status["desiredNumberScheduled"]),
         ),
@@ -104,7 +104,7 @@ pub async fn summaries(
         let workload = ctx
             .cluster
             .get(
-                super::reader(ctx, caller),
+                super::reader(caller),
                 &resource,
                 &target.namespace,
                 &target.name,
@@ -132,14 +132,14 @@ pub async fn detail(
 ) -> Result<WorkloadDetail, ApiError> {
     let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
     let pods = ctx.resource(pods).await?;
-    let jobs = jobs();
-    let reader = super::reader(ctx, caller);
+    let jobs = ctx.cluster.resource_on(On::Jobs).await?;
+    let reader = super::reader(caller);
     let ns = target.namespace.as_str();
     let list = |resource, labels: Option<String>| async move {
         ctx.cluster
             .list::<DynamicObject>(reader, resource, Some(ns), labels.as_deref())
             .await
-            .map_err(|e| super::read_error(caller, e))
+            .map_err(ApiError::from)
     };
     let mut detail = WorkloadDetail {
         ready: readiness(target.kind, workload).0,

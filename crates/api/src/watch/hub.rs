@@ -15,9 +15,10 @@ use kube::core::ApiResource;
 use kube::runtime::watcher::Event as WatchEvent;
 use tokio::sync::broadcast;
 
-use crate::actions::wire_target;
 use crate::cluster::{Cluster, ClusterError};
-use crate::kinds::Kind;
+use crate::context::wire_target;
+use crate::flux::kinds::Kind;
+use crate::flux::view::View;
 use crate::read::summary;
 
 /// Changes a slow subscriber may fall behind by before it is told to resync.
@@ -28,6 +29,8 @@ const RETRY: Duration = Duration::from_secs(30);
 /// One change as broadcast: the wire form, and what a subscriber filters on.
 #[derive(Debug)]
 pub struct Update {
+    /// The kind changed, and its resource as served; none for a resync.
+    pub kind: Option<&'static Kind>,
     pub resource: Option<Arc<ApiResource>>,
     pub namespace: String,
     pub name: String,
@@ -40,6 +43,7 @@ impl Update {
     /// A `resync`: after the list of `listed`, or (`None`) when changes were dropped.
     pub fn resync(listed: Option<&'static str>) -> Arc<Update> {
         Arc::new(Update {
+            kind: None,
             resource: None,
             namespace: String::new(),
             name: String::new(),
@@ -116,7 +120,7 @@ async fn run(
     while let Some(event) = events.next().await {
         let update = match event {
             Ok(WatchEvent::Apply(object)) => changed(kind, &resource, &object),
-            Ok(WatchEvent::Delete(object)) => deleted(&resource, &object),
+            Ok(WatchEvent::Delete(object)) => deleted(kind, &resource, &object),
             // A (re-)list: the changes it hides are unknown, so every page refetches once it
             // is complete. The objects it lists are not news.
             Ok(WatchEvent::InitDone) => {
@@ -134,18 +138,27 @@ async fn run(
     }
 }
 
-fn changed(kind: &Kind, resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
-    update(resource, object, |target| Change::Changed {
+fn changed(
+    kind: &'static Kind,
+    resource: &Arc<ApiResource>,
+    object: &DynamicObject,
+) -> Arc<Update> {
+    update(kind, resource, object, |target| Change::Changed {
         target,
-        summary: summary::summarize(kind, object),
+        summary: summary::summarize(&View::parse(kind, object)),
     })
 }
 
-fn deleted(resource: &Arc<ApiResource>, object: &DynamicObject) -> Arc<Update> {
-    update(resource, object, |target| Change::Deleted { target })
+fn deleted(
+    kind: &'static Kind,
+    resource: &Arc<ApiResource>,
+    object: &DynamicObject,
+) -> Arc<Update> {
+    update(kind, resource, object, |target| Change::Deleted { target })
 }
 
 fn update(
+    kind: &'static Kind,
     resource: &Arc<ApiResource>,
     object: &DynamicObject,
     change: impl FnOnce(flux_web_shared::actions::Target) -> Change,
@@ -153,6 +166,7 @@ fn update(
     let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
     Arc::new(Update {
         change: change(wire_target(resource, &namespace, &name)),
+        kind: Some(kind),
         resource: Some(resource.clone()),
         namespace,
         name,

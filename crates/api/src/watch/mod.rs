@@ -25,7 +25,8 @@ use tokio::sync::broadcast;
 use crate::access::{Access, Decision};
 use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::kinds::{KINDS, Kind};
+use crate::flux::kinds::{KINDS, Kind};
+use crate::flux::plan::{Check, On};
 pub use hub::Hub;
 use hub::Update;
 
@@ -163,17 +164,20 @@ async fn visible(
     query: &WatchQuery,
     update: &Update,
 ) -> bool {
-    let (Some(identity), Some(resource)) = (viewer, &update.resource) else {
+    let (Some(identity), Some(kind)) = (viewer, update.kind) else {
         return true; // a resync, or read-only mode where reads are the server's
     };
     let (verb, name) = match query.name {
-        Some(_) => ("get", update.name.as_str()),
-        None => ("list", ""),
+        Some(_) => ("get", update.name.clone()),
+        None => ("list", String::new()),
     };
-    match access
-        .check(identity, verb, resource, &update.namespace, name)
-        .await
-    {
+    let check = Check {
+        verb,
+        on: On::Kind(kind),
+        namespace: update.namespace.clone(),
+        name,
+    };
+    match access.check(identity, &check).await {
         Ok(decision) => decision == Decision::Allowed,
         Err(e) => {
             tracing::warn!(error = %e, "access review for a watch failed; change withheld");

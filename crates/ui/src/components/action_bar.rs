@@ -2,42 +2,28 @@
 //! with the reason (the missing RBAC rule) as their tooltip. A running action shows a
 //! spinner and cannot be started twice; its outcome becomes a toast.
 
-use flux_web_shared::actions::{ActionListing, ActionPermission, ActionRequest};
+use flux_web_shared::actions::{Action, ActionListing, ActionPermission, ActionRequest};
 use leptos::prelude::*;
 
 use super::dialog::Dialog;
 use super::toast::toasts;
 use crate::api;
 
-fn label(action: &str) -> &'static str {
-    match action {
-        "reconcile" => "Reconcile",
-        "pull" => "Pull",
-        "suspend" => "Suspend",
-        "resume" => "Resume",
-        "download" => "Download",
-        "restart" => "Rollout restart",
-        "run-job" => "Run job",
-        "delete" => "Delete",
-        _ => "Act",
-    }
-}
-
 /// Runs `action` on `path` once at a time; toasts the outcome and calls `done` after it.
 pub fn run(
     path: String,
-    action: String,
+    action: Action,
     request: ActionRequest,
-    busy: RwSignal<Option<String>>,
+    busy: RwSignal<Option<Action>>,
     done: Callback<()>,
 ) {
     if busy.get_untracked().is_some() {
         return;
     }
-    busy.set(Some(action.clone()));
+    busy.set(Some(action));
     let toasts = toasts();
     leptos::task::spawn_local(async move {
-        match api::act(&path, &action, &request).await {
+        match api::act(&path, action, &request).await {
             Ok(response) => {
                 let job = response
                     .job
@@ -46,10 +32,10 @@ pub fn run(
                 toasts.ok(format!("{}{job}", response.message));
                 // Done but not yet in the audit trail: the user must know.
                 if let Some(why) = response.audit_error {
-                    toasts.failed(format!("{} done, not audited yet: {why}", label(&action)));
+                    toasts.failed(format!("{} done, not audited yet: {why}", action.label()));
                 }
             }
-            Err(e) => toasts.failed(format!("{} failed: {}", label(&action), e.detail())),
+            Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
         }
         busy.set(None);
         done.run(());
@@ -58,7 +44,7 @@ pub fn run(
 
 #[component]
 pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> impl IntoView {
-    let busy = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(None::<Action>);
     let suspending = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let buttons = listing
@@ -66,29 +52,24 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
         .iter()
         .map(|permission| {
             let path = path.clone();
-            if permission.action == "download" {
+            if permission.action == Action::Download {
                 return view! { <Download permission=permission.clone() path=path artifacts=listing.artifacts.iter().map(|a| a.name.clone()).collect()/> }.into_any();
             }
-            let action = permission.action.clone();
+            let action = permission.action;
             let title = permission.message.clone().unwrap_or_default();
             let allowed = permission.allowed;
-            let name = StoredValue::new(action.clone());
-            let running =
-                move || name.with_value(|a| busy.with(|b| b.as_deref() == Some(a.as_str())));
-            let click = {
-                let action = action.clone();
-                move |_| {
-                    if action == "suspend" {
-                        suspending.set(true);
-                    } else {
-                        run(path.clone(), action.clone(), ActionRequest::default(), busy, done);
-                    }
+            let running = move || busy.get() == Some(action);
+            let click = move |_| {
+                if action == Action::Suspend {
+                    suspending.set(true);
+                } else {
+                    run(path.clone(), action, ActionRequest::default(), busy, done);
                 }
             };
             view! {
                 <button
                     class="action"
-                    data-action=action.clone()
+                    data-action=action.name()
                     disabled=move || !allowed || busy.get().is_some()
                     aria-disabled=(!allowed).to_string()
                     title=title
@@ -96,7 +77,7 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
                     on:click=click
                 >
                     {move || running().then(|| view! { <span class="spinner" aria-hidden="true"></span> })}
-                    {label(&action)}
+                    {action.label()}
                 </button>
             }
             .into_any()
@@ -113,7 +94,7 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
             };
             suspending.set(false);
             reason.set(String::new());
-            run(path.clone(), "suspend".into(), request, busy, done);
+            run(path.clone(), Action::Suspend, request, busy, done);
         }
     };
     view! {

@@ -2,7 +2,7 @@
 //! state, conditions, source, artifact, inventory workloads and events (the audit trail
 //! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them.
 
-use flux_web_shared::actions::{ActionPermission, ActionRequest, Target};
+use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, PodSummary, WorkloadDetail};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -162,7 +162,7 @@ fn Workload(
     refresh: Callback<()>,
 ) -> impl IntoView {
     let deleting = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(None::<Action>);
     let pods = {
         let delete_pods = delete_pods.clone();
         move |pods: Vec<PodSummary>| view! { <Pods pods=pods delete_pods=delete_pods.clone() deleting=deleting/> }
@@ -172,7 +172,7 @@ fn Workload(
             deleting.set(None);
             run(
                 format!("core/Pod/{namespace}/{pod}"),
-                "delete".into(),
+                Action::Delete,
                 ActionRequest::default(),
                 busy,
                 refresh,

@@ -1,7 +1,9 @@
-//! The kinds flux-web acts on and what each one can do (spec section 3). Handlers and actions
-//! ask this table instead of comparing kind names.
+//! The kinds flux-web acts on and how each differs (spec section 3), as data: how it
+//! suspends and reconciles, where its sources are named, how it holds artifacts, how its
+//! readiness is counted, and which workload action it takes. Everything else asks this table
+//! instead of comparing kind names.
 
-use std::fmt;
+pub use flux_web_shared::actions::Action;
 
 /// How a kind is suspended and resumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,43 @@ pub enum Reconcile {
     Force,
 }
 
+/// Where an object names the sources a `pull` reconciles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    None,
+    /// `spec.sourceRef` (Kustomization).
+    SourceRef,
+    /// `spec.chartRef`, or the HelmChart made for `spec.chart` and that chart's own
+    /// `spec.chart.spec.sourceRef` (HelmRelease).
+    Chart,
+}
+
+/// How an object holds the artifact a `download` streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artifacts {
+    None,
+    /// `status.artifact` (the sources, ExternalArtifact).
+    Status,
+    /// `status.inventory` names ExternalArtifacts, each downloaded by name
+    /// (ArtifactGenerator).
+    Inventory,
+}
+
+/// How an object's readiness is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// The Ready condition (Flux kinds).
+    Conditions,
+    /// `status.readyReplicas` of `spec.replicas` (Deployment, StatefulSet).
+    Replicas,
+    /// `status.numberReady` of `status.desiredNumberScheduled` (DaemonSet).
+    Scheduled,
+    /// Healthy unless `spec.suspend` (CronJob).
+    Schedule,
+    /// Its phase (Pod).
+    Phase,
+}
+
 /// Everything flux-web knows about one kind.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Kind {
@@ -34,9 +73,10 @@ pub struct Kind {
     pub version: &'static str,
     pub reconcile: Reconcile,
     pub suspend: Suspend,
-    /// Reconciles its upstream source (Kustomization, HelmRelease).
-    pub pull: bool,
-    pub download: bool,
+    /// Names upstream sources that `pull` reconciles (Kustomization, HelmRelease).
+    pub sources: Sources,
+    pub artifacts: Artifacts,
+    pub readiness: Readiness,
     pub workload: Option<Workload>,
 }
 
@@ -48,67 +88,6 @@ pub enum Workload {
     Delete,
 }
 
-/// An action as addressed in `/actions/{action}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Reconcile,
-    Pull,
-    Suspend,
-    Resume,
-    Download,
-    Restart,
-    RunJob,
-    Delete,
-}
-
-impl Action {
-    pub const ALL: [Action; 8] = [
-        Action::Reconcile,
-        Action::Pull,
-        Action::Suspend,
-        Action::Resume,
-        Action::Download,
-        Action::Restart,
-        Action::RunJob,
-        Action::Delete,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Reconcile => "reconcile",
-            Action::Pull => "pull",
-            Action::Suspend => "suspend",
-            Action::Resume => "resume",
-            Action::Download => "download",
-            Action::Restart => "restart",
-            Action::RunJob => "run-job",
-            Action::Delete => "delete",
-        }
-    }
-
-    /// The RBAC verb checked, and the verb an audit event names (spec 4.4).
-    pub fn verb(self) -> &'static str {
-        match self {
-            Action::Reconcile | Action::Pull => "reconcile",
-            Action::Suspend => "suspend",
-            Action::Resume => "resume",
-            Action::Download => "download",
-            Action::Restart | Action::RunJob => "restart",
-            Action::Delete => "delete",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 impl Kind {
     /// The actions this kind takes, in the order the UI shows them.
     pub fn actions(&self) -> Vec<Action> {
@@ -116,13 +95,13 @@ impl Kind {
         if self.reconcile != Reconcile::No {
             actions.push(Action::Reconcile);
         }
-        if self.pull {
+        if self.sources != Sources::None {
             actions.push(Action::Pull);
         }
         if self.suspend != Suspend::No {
             actions.extend([Action::Suspend, Action::Resume]);
         }
-        if self.download {
+        if self.artifacts != Artifacts::None {
             actions.push(Action::Download);
         }
         actions.extend(self.workload.map(|w| match w {
@@ -172,8 +151,9 @@ const fn flux(
         version,
         reconcile,
         suspend,
-        pull: false,
-        download: false,
+        sources: Sources::None,
+        artifacts: Artifacts::None,
+        readiness: Readiness::Conditions,
         workload: None,
     }
 }
@@ -185,7 +165,11 @@ const fn source(
     download: bool,
 ) -> Kind {
     Kind {
-        download,
+        artifacts: if download {
+            Artifacts::Status
+        } else {
+            Artifacts::None
+        },
         ..flux(
             SOURCE,
             kind,
@@ -204,9 +188,11 @@ const fn workload(
     plural: &'static str,
     short: &'static [&'static str],
     action: Workload,
+    readiness: Readiness,
 ) -> Kind {
     Kind {
         workload: Some(action),
+        readiness,
         ..flux(group, kind, plural, short, "v1", Reconcile::No, Suspend::No)
     }
 }
@@ -219,7 +205,7 @@ const CONTROLPLANE_RECONCILE: &str = "fluxcd.controlplane.io/reconcile";
 
 pub static KINDS: [Kind; 23] = [
     Kind {
-        pull: true,
+        sources: Sources::SourceRef,
         ..flux(
             "kustomize.toolkit.fluxcd.io",
             "Kustomization",
@@ -231,7 +217,7 @@ pub static KINDS: [Kind; 23] = [
         )
     },
     Kind {
-        pull: true,
+        sources: Sources::Chart,
         ..flux(
             "helm.toolkit.fluxcd.io",
             "HelmRelease",
@@ -248,7 +234,7 @@ pub static KINDS: [Kind; 23] = [
     source("HelmChart", "helmcharts", &["hc"], true),
     source("HelmRepository", "helmrepositories", &["helmrepo"], false),
     Kind {
-        download: true,
+        artifacts: Artifacts::Status,
         ..flux(
             SOURCE,
             "ExternalArtifact",
@@ -260,7 +246,7 @@ pub static KINDS: [Kind; 23] = [
         )
     },
     Kind {
-        download: true,
+        artifacts: Artifacts::Inventory,
         ..flux(
             "source.extensions.fluxcd.io",
             "ArtifactGenerator",
@@ -358,6 +344,7 @@ pub static KINDS: [Kind; 23] = [
         "deployments",
         &["deploy"],
         Workload::Restart,
+        Readiness::Replicas,
     ),
     workload(
         "apps",
@@ -365,6 +352,7 @@ pub static KINDS: [Kind; 23] = [
         "statefulsets",
         &["sts"],
         Workload::Restart,
+        Readiness::Replicas,
     ),
     workload(
         "apps",
@@ -372,9 +360,24 @@ pub static KINDS: [Kind; 23] = [
         "daemonsets",
         &["ds"],
         Workload::Restart,
+        Readiness::Scheduled,
     ),
-    workload("batch", "CronJob", "cronjobs", &["cj"], Workload::RunJob),
-    workload("", "Pod", "pods", &["po"], Workload::Delete),
+    workload(
+        "batch",
+        "CronJob",
+        "cronjobs",
+        &["cj"],
+        Workload::RunJob,
+        Readiness::Schedule,
+    ),
+    workload(
+        "",
+        "Pod",
+        "pods",
+        &["po"],
+        Workload::Delete,
+        Readiness::Phase,
+    ),
 ];
 
 /// Finds a kind by its group as written in a path (`core` for the core group) and its
@@ -387,6 +390,11 @@ pub fn find(group: &str, kind: &str) -> Option<&'static Kind> {
 /// Finds a kind by its exact group and Kind, as in a `sourceRef`.
 pub fn by_kind(group: &str, kind: &str) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.group == group && k.kind == kind)
+}
+
+/// The Flux kinds (every kind that is not a workload), in the order the UI offers them.
+pub fn flux_kinds() -> impl Iterator<Item = &'static Kind> {
+    KINDS.iter().filter(|k| k.workload.is_none())
 }
 
 #[cfg(test)]
@@ -463,25 +471,5 @@ mod tests {
             let found = KINDS.iter().find(|k| k.kind == kind).unwrap();
             assert_eq!(found.actions(), actions, "{kind}");
         }
-    }
-
-    #[test]
-    fn verbs_are_the_rbac_verbs_of_the_spec() {
-        let verbs: Vec<_> = Action::ALL.iter().map(|a| (a.name(), a.verb())).collect();
-        assert_eq!(
-            verbs,
-            [
-                ("reconcile", "reconcile"),
-                ("pull", "reconcile"),
-                ("suspend", "suspend"),
-                ("resume", "resume"),
-                ("download", "download"),
-                ("restart", "restart"),
-                ("run-job", "restart"),
-                ("delete", "delete"),
-            ]
-        );
-        assert_eq!(Action::parse("run-job"), Some(Action::RunJob));
-        assert_eq!(Action::parse("RECONCILE"), None);
     }
 }

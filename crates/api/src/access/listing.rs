@@ -1,0 +1,143 @@
+//! `GET .../actions`: every action of the object with whether the caller may take it and,
+//! when not, a machine-readable reason and the sentence for people. Each action is planned
+//! exactly as its POST would plan it ([`crate::flux::plan`]) and the plan's checks are asked,
+//! so the listing's "allowed" and the POST's "200" cannot disagree. The SPA draws its buttons
+//! from this, never from guesses.
+
+use flux_web_shared::actions::{Action, ActionListing, ActionPermission};
+use futures::future::join_all;
+
+use super::Decision;
+use crate::auth::Identity;
+use crate::cluster::Reader;
+use crate::context::{Context, Read, wire_target};
+use crate::error::ApiError;
+use crate::flux::kinds::{self, Artifacts, Workload};
+use crate::flux::plan::{self, Check, Input, On};
+use crate::flux::view::View;
+use crate::target::Target;
+
+pub async fn list(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+) -> Result<ActionListing, ApiError> {
+    let reader = match caller {
+        Ok(identity) => Reader::User(identity),
+        Err(_) => Reader::Server,
+    };
+    let object = crate::flux::view::ObjectRef::new(target.kind, &target.namespace, &target.name);
+    let read = ctx.read(reader, &object).await?;
+    for_object(ctx, caller, target, &read).await
+}
+
+/// The listing of an object already read.
+pub async fn for_object(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    read: &Read,
+) -> Result<ActionListing, ApiError> {
+    let checks = target
+        .kind
+        .actions()
+        .into_iter()
+        .map(|action| permission(ctx, caller, &read.view, action));
+    let actions = join_all(checks)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let artifacts = match target.kind.artifacts {
+        Artifacts::Inventory => read.view.inventory.clone(),
+        _ => Vec::new(),
+    };
+    let delete_pods = match (target.kind.workload, caller) {
+        (Some(Workload::Restart | Workload::RunJob), Ok(identity)) => {
+            Some(may_delete_pods(ctx, identity, target).await?)
+        }
+        _ => None,
+    };
+    Ok(ActionListing {
+        target: wire_target(&read.resource, &target.namespace, &target.name),
+        actions,
+        artifacts,
+        delete_pods,
+    })
+}
+
+fn refuse(action: Action, reason: &str, message: String) -> ActionPermission {
+    ActionPermission {
+        action,
+        verb: action.verb().to_owned(),
+        allowed: false,
+        reason: Some(reason.to_owned()),
+        message: Some(message),
+    }
+}
+
+fn allowed(action: Action) -> ActionPermission {
+    ActionPermission {
+        action,
+        verb: action.verb().to_owned(),
+        allowed: true,
+        reason: None,
+        message: None,
+    }
+}
+
+/// The plan of `action` and its checks, as the POST would make them, stopped before writing.
+async fn permission(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    view: &View,
+    action: Action,
+) -> Result<ActionPermission, ApiError> {
+    let identity = match caller {
+        Ok(identity) => identity,
+        Err(e) => return Ok(refuse(action, e.code(), e.to_string())),
+    };
+    // The first artifact an ArtifactGenerator offers stands for the others.
+    let artifact = view.inventory.first().map(|a| a.name.as_str());
+    let input = Input {
+        now: "",
+        by: &identity.display_name,
+        artifact: artifact.filter(|_| view.object.kind.artifacts == Artifacts::Inventory),
+        ..Input::default()
+    };
+    let sources = match ctx.sources(identity, action, view).await {
+        Ok(views) => views,
+        Err(e @ (ApiError::Forbidden(_) | ApiError::NotFound(_))) => {
+            return Ok(refuse(action, e.code(), e.to_string()));
+        }
+        Err(e) => return Err(e),
+    };
+    let plan = match plan::plan(action, view, &sources, &input, ctx.access.mode()) {
+        Ok(plan) => plan,
+        Err(refusal) => return Ok(refuse(action, refusal.code, refusal.message)),
+    };
+    for check in &plan.checks {
+        if let Decision::Denied(rule) = ctx.access.check(identity, check).await? {
+            return Ok(refuse(action, "forbidden", rule));
+        }
+    }
+    Ok(allowed(action))
+}
+
+/// The workload page offers to delete its Pods: may the caller, in this namespace?
+async fn may_delete_pods(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+) -> Result<ActionPermission, ApiError> {
+    let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
+    let check = Check {
+        verb: Action::Delete.verb(),
+        on: On::Kind(pods),
+        namespace: target.namespace.clone(),
+        name: String::new(),
+    };
+    Ok(match ctx.access.check(identity, &check).await? {
+        Decision::Allowed => allowed(Action::Delete),
+        Decision::Denied(rule) => refuse(Action::Delete, "forbidden", rule),
+    })
+}

@@ -1,0 +1,435 @@
+//! One plan per action: [`plan`] decides, without I/O, what an action on an object will do:
+//! which access checks it needs, which writes it makes (with whose permissions), what its
+//! audit Event says and where, and what `?wait=` waits for; or why it is refused. The POST
+//! of an action executes the plan; the listing of actions runs the same plan and the same
+//! checks without executing it, so "allowed" there and "200" here cannot disagree.
+
+pub use flux_web_shared::actions::Action;
+use flux_web_shared::actions::ArtifactRef;
+use serde_json::Value;
+
+use super::kinds::{Artifacts, Kind, Workload};
+use super::patch;
+use super::view::{Artifact, ObjectRef, View};
+pub use crate::config::Access as Mode;
+
+/// What a check or a write is about: a kind flux-web addresses, or the Jobs it creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum On {
+    Kind(&'static Kind),
+    Jobs,
+}
+
+impl On {
+    pub fn group(self) -> &'static str {
+        match self {
+            On::Kind(kind) => kind.group,
+            On::Jobs => "batch",
+        }
+    }
+
+    pub fn plural(self) -> &'static str {
+        match self {
+            On::Kind(kind) => kind.plural,
+            On::Jobs => "jobs",
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            On::Kind(kind) => kind.kind,
+            On::Jobs => "Job",
+        }
+    }
+}
+
+/// An access review the action must pass: may the user `verb` this object (or, with an
+/// empty name, create in this namespace)?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub verb: &'static str,
+    pub on: On,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl Check {
+    fn of(verb: &'static str, object: &ObjectRef) -> Self {
+        Self {
+            verb,
+            on: On::Kind(object.kind),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+        }
+    }
+}
+
+/// A write, made with the permit that check number `permit` grants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub permit: usize,
+    pub op: Op,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// A JSON merge patch (RFC 7386).
+    MergePatch { object: ObjectRef, patch: Value },
+    /// A forced server-side apply by field manager `flux-web`.
+    Apply { object: ObjectRef, body: Value },
+    /// A Job created in the namespace.
+    CreateJob { namespace: String, body: Value },
+    Delete {
+        object: ObjectRef,
+        grace_period_seconds: Option<u32>,
+    },
+}
+
+/// Whose permissions the writes use (spec 4.3); reads are always the user's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    User,
+    Server,
+}
+
+/// Where an audit Event goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditOn {
+    /// On this Flux object.
+    Object(ObjectRef),
+    /// On the Flux object that manages this workload, naming the workload as the subject
+    /// (the manager is found at run time, from labels and owners).
+    ManagerOf(ObjectRef),
+}
+
+/// An audit Event the action leaves once done (spec 4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audit {
+    pub verb: &'static str,
+    pub on: AuditOn,
+}
+
+/// What a download streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    /// The object's own `status.artifact`.
+    Own(Artifact),
+    /// The artifact of an ExternalArtifact an ArtifactGenerator's inventory names.
+    External(ArtifactRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub action: Action,
+    pub target: ObjectRef,
+    pub checks: Vec<Check>,
+    pub writer: Writer,
+    pub writes: Vec<Write>,
+    pub audits: Vec<Audit>,
+    /// `reconcile.fluxcd.io/requestedAt` (or `restartedAt`) as written.
+    pub requested_at: Option<String>,
+    /// With `?wait=`: the objects whose `lastHandledReconcileAt` must reach `requested_at`.
+    pub wait_for: Vec<ObjectRef>,
+    pub download: Option<Download>,
+    /// What the answer says once it is done.
+    pub message: String,
+}
+
+/// Why an action is refused before anything is asked of Kubernetes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub why: Why,
+    /// The stable problem code.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The kind of a refusal, which decides its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The request does not fit the object (400).
+    Input,
+    /// The object's state refuses the action (409).
+    State,
+    /// There is no artifact to download (404).
+    NoArtifact,
+}
+
+/// What the request brings beside the object: the time, who acts, and its options.
+#[derive(Debug, Clone, Default)]
+pub struct Input<'a> {
+    pub now: &'a str,
+    /// The caller's display name: `suspendedBy`, `createdBy`.
+    pub by: &'a str,
+    pub reason: Option<&'a str>,
+    pub grace_period_seconds: Option<u32>,
+    /// `?artifact=` of an ArtifactGenerator's download.
+    pub artifact: Option<&'a str>,
+}
+
+fn refuse(why: Why, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        why,
+        code,
+        message: message.into(),
+    }
+}
+
+fn by(view: &View) -> String {
+    view.suspended_by
+        .as_deref()
+        .map(|by| format!(" by {by}"))
+        .unwrap_or_default()
+}
+
+/// Whether `kind` takes `action` at all: known before anything is read.
+pub fn applicable(kind: &Kind, action: Action) -> Result<(), Refusal> {
+    if kind.takes(action) {
+        return Ok(());
+    }
+    Err(refuse(
+        Why::Input,
+        "not_applicable",
+        match action {
+            Action::Download => format!("{} has no artifact to download", kind.kind),
+            _ => format!("{} does not take the action {action}", kind.kind),
+        },
+    ))
+}
+
+/// Plans `action` on `target`. `sources` are the views of `target.sources` for a pull of an
+/// object that is not suspended (read by the caller, in order), and nothing otherwise.
+pub fn plan(
+    action: Action,
+    target: &View,
+    sources: &[View],
+    input: &Input<'_>,
+    mode: Mode,
+) -> Result<Plan, Refusal> {
+    let kind = target.object.kind;
+    let what = target.object.describe();
+    applicable(kind, action)?;
+    let writer = match mode {
+        Mode::Impersonated => Writer::User,
+        Mode::FineGrained => Writer::Server,
+    };
+    let mut plan = Plan {
+        action,
+        target: target.object.clone(),
+        checks: Vec::new(),
+        writer,
+        writes: Vec::new(),
+        audits: Vec::new(),
+        requested_at: None,
+        wait_for: Vec::new(),
+        download: None,
+        message: String::new(),
+    };
+    // A write of an object needs its custom verb and, when it impersonates the user, the
+    // native `patch` too; the write uses the custom verb's permit.
+    let patch = |plan: &mut Plan, verb, object: &ObjectRef, body: Value| {
+        plan.writes.push(Write {
+            permit: plan.checks.len(),
+            op: Op::MergePatch {
+                object: object.clone(),
+                patch: body,
+            },
+        });
+        plan.checks.push(Check::of(verb, object));
+        if mode == Mode::Impersonated {
+            plan.checks.push(Check::of("patch", object));
+        }
+        plan.audits.push(Audit {
+            verb,
+            on: AuditOn::Object(object.clone()),
+        });
+    };
+    let now = input.now.to_owned();
+    match action {
+        Action::Reconcile if target.suspended => {
+            return Err(refuse(
+                Why::State,
+                "suspended",
+                format!("{what} is suspended{}: resume it first", by(target)),
+            ));
+        }
+        Action::Reconcile => {
+            patch(
+                &mut plan,
+                action.verb(),
+                &target.object,
+                patch::reconcile_patch(kind, &now),
+            );
+            plan.wait_for.push(target.object.clone());
+            plan.requested_at = Some(now);
+            plan.message = format!("{what} asked to reconcile");
+        }
+        Action::Suspend if target.suspended => {
+            return Err(refuse(
+                Why::State,
+                "suspended",
+                format!("{what} is already suspended{}", by(target)),
+            ));
+        }
+        Action::Suspend => {
+            let reason = input.reason.filter(|r| !r.trim().is_empty());
+            let body = patch::suspend_patch(kind, input.by, reason);
+            patch(&mut plan, action.verb(), &target.object, body);
+            plan.message = format!("{what} suspended");
+        }
+        Action::Resume if !target.suspended => {
+            return Err(refuse(
+                Why::State,
+                "not_suspended",
+                format!("{what} is not suspended"),
+            ));
+        }
+        Action::Resume => {
+            let body = patch::resume_patch(kind, &now);
+            patch(&mut plan, action.verb(), &target.object, body);
+            plan.wait_for.push(target.object.clone());
+            plan.requested_at = Some(now);
+            plan.message = format!("{what} resumed");
+        }
+        Action::Pull => {
+            if target.suspended {
+                return Err(refuse(
+                    Why::State,
+                    "suspended",
+                    format!("{what} is suspended{}: resume it first", by(target)),
+                ));
+            }
+            let refs = target
+                .sources
+                .clone()
+                .map_err(|why| refuse(Why::Input, "not_applicable", why))?;
+            for (reference, source) in refs.iter().zip(sources) {
+                if source.suspended {
+                    return Err(refuse(
+                        Why::State,
+                        "source_suspended",
+                        format!(
+                            "the source {} is suspended: resume it first",
+                            reference.describe()
+                        ),
+                    ));
+                }
+                let body = patch::reconcile_patch(reference.kind, &now);
+                patch(&mut plan, action.verb(), reference, body);
+            }
+            let names: Vec<_> = refs.iter().map(ObjectRef::describe).collect();
+            plan.wait_for = refs;
+            plan.requested_at = Some(now);
+            plan.message = format!("asked {} to reconcile", names.join(" and "));
+        }
+        Action::Download => {
+            plan.download = Some(download(target, input.artifact)?);
+            plan.checks.push(Check::of(action.verb(), &target.object));
+            plan.audits.push(Audit {
+                verb: action.verb(),
+                on: AuditOn::Object(target.object.clone()),
+            });
+            plan.message = format!("{what} downloaded");
+        }
+        Action::Restart | Action::RunJob | Action::Delete => {
+            workload(&mut plan, target, input, mode)?;
+        }
+    }
+    Ok(plan)
+}
+
+fn download(target: &View, artifact: Option<&str>) -> Result<Download, Refusal> {
+    let what = target.object.describe();
+    match (target.object.kind.artifacts, artifact) {
+        (Artifacts::Inventory, _) if target.inventory.is_empty() => Err(refuse(
+            Why::NoArtifact,
+            "no_artifact",
+            format!("{what} has no artifact to download yet"),
+        )),
+        (Artifacts::Inventory, Some(name)) => target
+            .inventory
+            .iter()
+            .find(|a| a.name == name)
+            .cloned()
+            .map(Download::External)
+            .ok_or_else(|| {
+                refuse(
+                    Why::NoArtifact,
+                    "no_artifact",
+                    format!("{name} is not in the inventory of {what}"),
+                )
+            }),
+        (Artifacts::Status, None) => target.artifact.clone().map(Download::Own).ok_or_else(|| {
+            refuse(
+                Why::NoArtifact,
+                "no_artifact",
+                format!("{what} has no artifact yet"),
+            )
+        }),
+        _ => Err(refuse(
+            Why::Input,
+            "invalid_query",
+            "?artifact= names an ExternalArtifact of an ArtifactGenerator, and only there",
+        )),
+    }
+}
+
+/// Restart, run-job and delete: their audit Event goes on the workload's manager.
+fn workload(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) -> Result<(), Refusal> {
+    let object = &target.object;
+    let (ns, name) = (&object.namespace, &object.name);
+    plan.checks.push(Check::of(plan.action.verb(), object));
+    let op = match object.kind.workload {
+        Some(Workload::Restart) => {
+            if mode == Mode::Impersonated {
+                plan.checks.push(Check::of("patch", object));
+            }
+            plan.requested_at = Some(input.now.to_owned());
+            plan.message = format!("{}/{ns}/{name} restarted", object.kind.kind);
+            Op::Apply {
+                object: object.clone(),
+                body: patch::restart_body(object.kind, name, input.now),
+            }
+        }
+        Some(Workload::RunJob) => {
+            // A Job runs code: creating one is a permission of its own in both modes.
+            plan.checks.push(Check {
+                verb: "create",
+                on: On::Jobs,
+                namespace: ns.clone(),
+                name: String::new(),
+            });
+            let body = patch::job_from(target, input.by).ok_or_else(|| {
+                refuse(
+                    Why::State,
+                    "no_job_template",
+                    format!("{} has no spec.jobTemplate", object.describe()),
+                )
+            })?;
+            plan.message = format!("a Job created from CronJob {name}");
+            Op::CreateJob {
+                namespace: ns.clone(),
+                body,
+            }
+        }
+        Some(Workload::Delete) | None => {
+            plan.message = format!("{} {ns}/{name} deleted", object.kind.kind);
+            Op::Delete {
+                object: object.clone(),
+                grace_period_seconds: input.grace_period_seconds,
+            }
+        }
+    };
+    plan.writes.push(Write {
+        permit: plan.checks.len() - 1,
+        op,
+    });
+    plan.audits.push(Audit {
+        verb: plan.action.verb(),
+        on: AuditOn::ManagerOf(object.clone()),
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

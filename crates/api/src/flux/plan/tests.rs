@@ -1,0 +1,453 @@
+//! Table tests of `plan`: every kind × action × state × access mode, without a cluster.
+
+use kube::api::DynamicObject;
+use serde_json::json;
+
+use super::*;
+use crate::flux::kinds::{KINDS, find};
+
+const NOW: &str = "2026-12-01T10:00:00Z";
+
+fn input() -> Input<'static> {
+    Input {
+        now: NOW,
+        by: "Ada",
+        reason: Some("INC-1"),
+        ..Input::default()
+    }
+}
+
+/// An object of `kind` named `web` in `apps`, suspended or not, with a source, an artifact,
+/// an inventory and a job template so that every action has what it could need.
+fn view(kind: &'static Kind, suspended: bool) -> View {
+    let mut annotations = json!({});
+    if let crate::flux::kinds::Suspend::Annotation(key) = kind.suspend {
+        annotations[key] = json!(if suspended { "disabled" } else { "enabled" });
+    }
+    let object: DynamicObject = serde_json::from_value(json!({
+        "metadata": {"name": "web", "namespace": "apps", "uid": "u-1", "annotations": annotations},
+        "spec": {
+            "suspend": suspended,
+            "sourceRef": {"kind": "GitRepository", "name": "repo"},
+            "chartRef": {"kind": "OCIRepository", "name": "chart"},
+            "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}},
+        },
+        "status": {
+            "artifact": {"url": "http://source-controller.flux-system.svc/a.tar.gz", "digest": "sha256:ab", "revision": "r"},
+            "inventory": [{"name": "out", "namespace": "apps"}],
+        },
+    }))
+    .unwrap();
+    View::parse(kind, &object)
+}
+
+fn kind(group: &str, name: &str) -> &'static Kind {
+    find(group, name).unwrap()
+}
+
+/// The views a pull reads: every source of `target`, running.
+fn sources(target: &View) -> Vec<View> {
+    target
+        .sources
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| view(s.kind, false))
+        .collect()
+}
+
+fn planned(
+    kind: &'static Kind,
+    action: Action,
+    suspended: bool,
+    mode: Mode,
+) -> Result<Plan, Refusal> {
+    let target = view(kind, suspended);
+    let mut input = input();
+    if kind.artifacts == Artifacts::Inventory {
+        input.artifact = Some("out");
+    }
+    plan(action, &target, &sources(&target), &input, mode)
+}
+
+fn checks(plan: &Plan) -> Vec<String> {
+    plan.checks
+        .iter()
+        .map(|c| format!("{} {}/{}/{}", c.verb, c.on.plural(), c.namespace, c.name))
+        .collect()
+}
+
+#[test]
+fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
+    for kind in &KINDS {
+        for action in Action::ALL {
+            for suspended in [false, true] {
+                for mode in [Mode::Impersonated, Mode::FineGrained] {
+                    let case = format!("{} {action} suspended={suspended} {mode:?}", kind.kind);
+                    let result = planned(kind, action, suspended, mode);
+                    if !kind.takes(action) {
+                        let refusal = result.unwrap_err();
+                        assert_eq!(
+                            (refusal.why, refusal.code),
+                            (Why::Input, "not_applicable"),
+                            "{case}"
+                        );
+                        continue;
+                    }
+                    let Ok(plan) = result else { continue };
+                    // The action's own verb is checked first, on the target or its sources.
+                    assert_eq!(plan.checks[0].verb, action.verb(), "{case}");
+                    // Every write is made with a permit for what it writes.
+                    for write in &plan.writes {
+                        let check = &plan.checks[write.permit];
+                        match &write.op {
+                            Op::MergePatch { object, .. }
+                            | Op::Apply { object, .. }
+                            | Op::Delete { object, .. } => {
+                                assert_eq!(
+                                    (check.on, &check.namespace, &check.name),
+                                    (On::Kind(object.kind), &object.namespace, &object.name),
+                                    "{case}"
+                                );
+                            }
+                            Op::CreateJob { namespace, .. } => {
+                                assert_eq!(
+                                    (check.verb, check.on, &check.namespace),
+                                    ("create", On::Jobs, namespace),
+                                    "{case}"
+                                )
+                            }
+                        }
+                    }
+                    // Impersonated writes need the native verb; FineGrained ones never ask for it.
+                    let patches = plan.checks.iter().filter(|c| c.verb == "patch").count();
+                    let patched = plan
+                        .writes
+                        .iter()
+                        .filter(|w| matches!(w.op, Op::MergePatch { .. } | Op::Apply { .. }))
+                        .count();
+                    match mode {
+                        Mode::Impersonated => assert_eq!(patches, patched, "{case}"),
+                        Mode::FineGrained => assert_eq!(patches, 0, "{case}"),
+                    }
+                    assert_eq!(
+                        plan.writer,
+                        if mode == Mode::FineGrained {
+                            Writer::Server
+                        } else {
+                            Writer::User
+                        },
+                        "{case}"
+                    );
+                    // Each write leaves an audit Event; a download, which writes nothing, one.
+                    assert_eq!(plan.audits.len(), plan.writes.len().max(1), "{case}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn suspension_decides_which_of_reconcile_pull_suspend_and_resume_may_run() {
+    let cases = [
+        (
+            "reconcile of a running object",
+            Action::Reconcile,
+            false,
+            None,
+        ),
+        (
+            "reconcile of a suspended object",
+            Action::Reconcile,
+            true,
+            Some("suspended"),
+        ),
+        ("pull of a running object", Action::Pull, false, None),
+        (
+            "pull of a suspended object",
+            Action::Pull,
+            true,
+            Some("suspended"),
+        ),
+        ("suspend of a running object", Action::Suspend, false, None),
+        (
+            "suspend of a suspended object",
+            Action::Suspend,
+            true,
+            Some("suspended"),
+        ),
+        ("resume of a suspended object", Action::Resume, true, None),
+        (
+            "resume of a running object",
+            Action::Resume,
+            false,
+            Some("not_suspended"),
+        ),
+    ];
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    for (name, action, suspended, refused) in cases {
+        let got = planned(ks, action, suspended, Mode::Impersonated)
+            .err()
+            .map(|r| r.code);
+        assert_eq!(got, refused, "{name}");
+    }
+}
+
+#[test]
+fn reconcile_patches_requested_at_checks_patch_when_impersonating_and_waits_for_the_object() {
+    let hr = kind("helm.toolkit.fluxcd.io", "hr");
+    let plan = planned(hr, Action::Reconcile, false, Mode::Impersonated).unwrap();
+    assert_eq!(
+        checks(&plan),
+        [
+            "reconcile helmreleases/apps/web",
+            "patch helmreleases/apps/web"
+        ]
+    );
+    assert_eq!(
+        plan.writes,
+        [Write {
+            permit: 0,
+            op: Op::MergePatch {
+                object: ObjectRef::new(hr, "apps", "web"),
+                patch: json!({"metadata": {"annotations": {
+                    patch::REQUESTED_AT: NOW, patch::FORCE_AT: NOW}}}),
+            }
+        }]
+    );
+    assert_eq!(plan.requested_at.as_deref(), Some(NOW));
+    assert_eq!(plan.wait_for, [ObjectRef::new(hr, "apps", "web")]);
+    assert_eq!(
+        plan.audits,
+        [Audit {
+            verb: "reconcile",
+            on: AuditOn::Object(ObjectRef::new(hr, "apps", "web"))
+        }]
+    );
+    assert_eq!(plan.message, "HelmRelease/apps/web asked to reconcile");
+    let fine = planned(hr, Action::Reconcile, false, Mode::FineGrained).unwrap();
+    assert_eq!(checks(&fine), ["reconcile helmreleases/apps/web"]);
+}
+
+#[test]
+fn suspend_records_who_and_why_and_does_not_wait() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let plan = planned(ks, Action::Suspend, false, Mode::FineGrained).unwrap();
+    let Op::MergePatch { patch, .. } = &plan.writes[0].op else {
+        panic!("{:?}", plan.writes)
+    };
+    assert_eq!(patch["metadata"]["annotations"][patch::SUSPENDED_BY], "Ada");
+    assert_eq!(
+        patch["metadata"]["annotations"][patch::SUSPENDED_REASON],
+        "INC-1"
+    );
+    assert_eq!(patch["spec"]["suspend"], true);
+    assert!(plan.wait_for.is_empty() && plan.requested_at.is_none());
+}
+
+#[test]
+fn pull_reconciles_each_source_upstream_last_and_refuses_a_suspended_one() {
+    let hr = kind("helm.toolkit.fluxcd.io", "hr");
+    let target = {
+        let object: DynamicObject = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"chart": {"spec": {"sourceRef": {"kind": "HelmRepository", "name": "charts"}}}},
+        }))
+        .unwrap();
+        View::parse(hr, &object)
+    };
+    let running = sources(&target);
+    let plan = plan(
+        Action::Pull,
+        &target,
+        &running,
+        &input(),
+        Mode::Impersonated,
+    )
+    .unwrap();
+    assert_eq!(
+        checks(&plan),
+        [
+            "reconcile helmcharts/apps/apps-web",
+            "patch helmcharts/apps/apps-web",
+            "reconcile helmrepositories/apps/charts",
+            "patch helmrepositories/apps/charts",
+        ]
+    );
+    assert_eq!(
+        plan.writes.iter().map(|w| w.permit).collect::<Vec<_>>(),
+        [0, 2]
+    );
+    assert_eq!(plan.wait_for.len(), 2);
+    assert_eq!(
+        plan.message,
+        "asked HelmChart/apps/apps-web and HelmRepository/apps/charts to reconcile"
+    );
+    let mut suspended = running;
+    suspended[1].suspended = true;
+    let refusal = super::plan(
+        Action::Pull,
+        &target,
+        &suspended,
+        &input(),
+        Mode::Impersonated,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (refusal.why, refusal.code),
+        (Why::State, "source_suspended")
+    );
+    let nothing = View::parse(
+        hr,
+        &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
+    );
+    let refusal =
+        super::plan(Action::Pull, &nothing, &[], &input(), Mode::Impersonated).unwrap_err();
+    assert_eq!((refusal.why, refusal.code), (Why::Input, "not_applicable"));
+}
+
+#[test]
+fn a_download_streams_the_own_artifact_or_the_named_external_one() {
+    let repo = kind("source.toolkit.fluxcd.io", "gitrepo");
+    let plan = planned(repo, Action::Download, false, Mode::FineGrained).unwrap();
+    assert!(matches!(plan.download, Some(Download::Own(_))));
+    assert!(plan.writes.is_empty());
+    assert_eq!(checks(&plan), ["download gitrepositories/apps/web"]);
+
+    let generator = kind("source.extensions.fluxcd.io", "ag");
+    let target = view(generator, false);
+    let with = |artifact| Input {
+        artifact,
+        ..input()
+    };
+    let external = plan_download(&target, with(Some("out"))).unwrap();
+    assert_eq!(
+        external.download,
+        Some(Download::External(ArtifactRef {
+            name: "out".into(),
+            namespace: "apps".into()
+        }))
+    );
+    let cases = [
+        (
+            "not in the inventory",
+            &target,
+            Some("nope"),
+            (Why::NoArtifact, "no_artifact"),
+        ),
+        (
+            "a generator without ?artifact=",
+            &target,
+            None,
+            (Why::Input, "invalid_query"),
+        ),
+    ];
+    for (name, target, artifact, expected) in cases {
+        let refusal = plan_download(target, with(artifact)).unwrap_err();
+        assert_eq!((refusal.why, refusal.code), expected, "{name}");
+    }
+    let source = view(repo, false);
+    let refusal = plan_download(&source, with(Some("out"))).unwrap_err();
+    assert_eq!(refusal.code, "invalid_query", "?artifact= on a source");
+    let empty = View::parse(
+        repo,
+        &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
+    );
+    assert_eq!(
+        plan_download(&empty, input()).unwrap_err().code,
+        "no_artifact"
+    );
+}
+
+fn plan_download(target: &View, input: Input<'_>) -> Result<Plan, Refusal> {
+    plan(Action::Download, target, &[], &input, Mode::Impersonated)
+}
+
+#[test]
+fn workload_actions_check_their_verbs_and_audit_on_the_manager() {
+    let deploy = kind("apps", "deploy");
+    let restart = planned(deploy, Action::Restart, false, Mode::Impersonated).unwrap();
+    assert_eq!(
+        checks(&restart),
+        ["restart deployments/apps/web", "patch deployments/apps/web"]
+    );
+    assert!(matches!(&restart.writes[0].op, Op::Apply { body, .. }
+        if body["spec"]["template"]["metadata"]["annotations"][patch::RESTARTED_AT] == NOW));
+    assert_eq!(
+        restart.audits[0].on,
+        AuditOn::ManagerOf(ObjectRef::new(deploy, "apps", "web"))
+    );
+
+    let cronjob = kind("batch", "cronjobs");
+    for mode in [Mode::Impersonated, Mode::FineGrained] {
+        let run = planned(cronjob, Action::RunJob, false, mode).unwrap();
+        assert_eq!(
+            checks(&run),
+            ["restart cronjobs/apps/web", "create jobs/apps/"],
+            "{mode:?}: creating a Job is checked in both modes"
+        );
+        assert_eq!(run.writes[0].permit, 1);
+    }
+    let bare = View::parse(
+        cronjob,
+        &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
+    );
+    let refusal = plan(Action::RunJob, &bare, &[], &input(), Mode::Impersonated).unwrap_err();
+    assert_eq!(refusal.code, "no_job_template");
+
+    let pod = kind("core", "pods");
+    let delete = plan(
+        Action::Delete,
+        &view(pod, false),
+        &[],
+        &Input {
+            grace_period_seconds: Some(0),
+            ..input()
+        },
+        Mode::Impersonated,
+    )
+    .unwrap();
+    assert_eq!(checks(&delete), ["delete pods/apps/web"]);
+    assert!(matches!(
+        delete.writes[0].op,
+        Op::Delete {
+            grace_period_seconds: Some(0),
+            ..
+        }
+    ));
+    assert_eq!(delete.message, "Pod apps/web deleted");
+}
+
+#[test]
+fn messages_name_the_object_and_who_suspended_it() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let mut target = view(ks, true);
+    target.suspended_by = Some("Bob".into());
+    let refusal = plan(
+        Action::Reconcile,
+        &target,
+        &[],
+        &input(),
+        Mode::Impersonated,
+    )
+    .unwrap_err();
+    assert_eq!(
+        refusal.message,
+        "Kustomization/apps/web is suspended by Bob: resume it first"
+    );
+    let refusal = plan(Action::Suspend, &target, &[], &input(), Mode::Impersonated).unwrap_err();
+    assert_eq!(
+        refusal.message,
+        "Kustomization/apps/web is already suspended by Bob"
+    );
+    let alert = kind("notification.toolkit.fluxcd.io", "alerts");
+    let refusal = plan(
+        Action::Reconcile,
+        &view(alert, false),
+        &[],
+        &input(),
+        Mode::Impersonated,
+    )
+    .unwrap_err();
+    assert_eq!(refusal.message, "Alert does not take the action reconcile");
+}

@@ -1,0 +1,362 @@
+//! An object as the core reads it: parsed once from its JSON into what flux-web decides on
+//! (suspension and who did it, sources, artifact, conditions, the last handled reconcile,
+//! an ArtifactGenerator's inventory, a CronJob's job template). Nothing else indexes
+//! `spec` or `status` of a Flux object.
+
+use flux_web_shared::actions::{ArtifactRef, Condition};
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
+use super::patch::{SUSPENDED_BY, SUSPENDED_REASON};
+
+const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
+
+/// An object by kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: &'static Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(kind: &'static Kind, namespace: &str, name: &str) -> Self {
+        Self {
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// `Kind/namespace/name`, as messages and audit events name objects.
+    pub fn describe(&self) -> String {
+        format!("{}/{}/{}", self.kind.kind, self.namespace, self.name)
+    }
+}
+
+/// What `status.artifact` says of a file in storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub url: String,
+    pub digest: String,
+    pub revision: String,
+    pub size: Option<u64>,
+    pub last_update_time: Option<String>,
+}
+
+/// The parts of an object flux-web decides on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub object: ObjectRef,
+    pub uid: Option<String>,
+    pub suspended: bool,
+    pub suspended_by: Option<String>,
+    pub suspended_reason: Option<String>,
+    /// The sources a pull reconciles, upstream last; why there are none otherwise.
+    pub sources: Result<Vec<ObjectRef>, String>,
+    pub artifact: Option<Artifact>,
+    /// An ArtifactGenerator's ExternalArtifacts.
+    pub inventory: Vec<ArtifactRef>,
+    pub conditions: Vec<Condition>,
+    pub last_handled: Option<String>,
+    /// A CronJob's `spec.jobTemplate`, and its labels and annotations.
+    pub job_template: Option<Value>,
+    /// A source's `spec.url`.
+    pub url: Option<String>,
+}
+
+impl View {
+    /// Reads `found`, an object of `kind`.
+    pub fn parse(kind: &'static Kind, found: &DynamicObject) -> Self {
+        let namespace = found.metadata.namespace.clone().unwrap_or_default();
+        let name = found.metadata.name.clone().unwrap_or_default();
+        let annotation = |key: &str| {
+            found
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(key))
+                .cloned()
+        };
+        let spec = &found.data["spec"];
+        let status = &found.data["status"];
+        let suspended = match kind.suspend {
+            Suspend::No => false,
+            Suspend::Spec => spec["suspend"] == Value::Bool(true),
+            Suspend::Annotation(key) => annotation(key).as_deref() == Some("disabled"),
+        };
+        Self {
+            sources: sources(kind, spec, status, &namespace, &name),
+            artifact: artifact(&status["artifact"]),
+            inventory: match kind.artifacts {
+                Artifacts::Inventory => inventory(status),
+                _ => Vec::new(),
+            },
+            conditions: status["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| serde_json::from_value(c.clone()).ok())
+                .collect(),
+            last_handled: status["lastHandledReconcileAt"].as_str().map(str::to_owned),
+            job_template: spec["jobTemplate"]
+                .is_object()
+                .then(|| spec["jobTemplate"].clone()),
+            url: spec["url"].as_str().map(str::to_owned),
+            uid: found.metadata.uid.clone(),
+            suspended,
+            suspended_by: annotation(SUSPENDED_BY),
+            suspended_reason: annotation(SUSPENDED_REASON),
+            object: ObjectRef {
+                kind,
+                namespace,
+                name,
+            },
+        }
+    }
+
+    pub fn ready(&self) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == "Ready")
+    }
+
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+}
+
+fn artifact(artifact: &Value) -> Option<Artifact> {
+    let text = |key: &str| artifact[key].as_str().map(str::to_owned);
+    Some(Artifact {
+        url: text("url").filter(|u| !u.is_empty())?,
+        digest: text("digest").unwrap_or_default(),
+        revision: text("revision").unwrap_or_default(),
+        size: artifact["size"].as_u64(),
+        last_update_time: text("lastUpdateTime"),
+    })
+}
+
+/// The ExternalArtifacts an ArtifactGenerator's `status.inventory` names.
+fn inventory(status: &Value) -> Vec<ArtifactRef> {
+    status["inventory"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            Some(ArtifactRef {
+                name: entry["name"].as_str()?.to_owned(),
+                namespace: entry["namespace"].as_str()?.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// The sources a pull reconciles, upstream last: a HelmRelease with `spec.chart` pulls the
+/// HelmChart generated for it and that chart's own source.
+fn sources(
+    kind: &Kind,
+    spec: &Value,
+    status: &Value,
+    namespace: &str,
+    name: &str,
+) -> Result<Vec<ObjectRef>, String> {
+    let reference = |r: &Value| -> Result<ObjectRef, String> {
+        let source_kind = r["kind"].as_str().unwrap_or_default();
+        let kind = kinds::by_kind(SOURCE_GROUP, source_kind)
+            .filter(|k| k.reconcile != kinds::Reconcile::No)
+            .ok_or_else(|| {
+                format!("the source is a {source_kind}, which cannot be reconciled from here")
+            })?;
+        Ok(ObjectRef::new(
+            kind,
+            r["namespace"].as_str().unwrap_or(namespace),
+            r["name"].as_str().unwrap_or_default(),
+        ))
+    };
+    let chart_source = &spec["chart"]["spec"]["sourceRef"];
+    match kind.sources {
+        Sources::SourceRef if spec["sourceRef"].is_object() => {
+            Ok(vec![reference(&spec["sourceRef"])?])
+        }
+        Sources::Chart if spec["chartRef"].is_object() => Ok(vec![reference(&spec["chartRef"])?]),
+        Sources::Chart if chart_source.is_object() => {
+            let upstream = reference(chart_source)?;
+            // helm-controller reports the chart it made; before it has, its name is derived.
+            let (chart_ns, chart_name) = status["helmChart"]
+                .as_str()
+                .and_then(|s| s.split_once('/'))
+                .map(|(n, c)| (n.to_owned(), c.to_owned()))
+                .unwrap_or_else(|| (upstream.namespace.clone(), format!("{namespace}-{name}")));
+            let chart = kinds::by_kind(SOURCE_GROUP, "HelmChart")
+                .ok_or_else(|| "the HelmChart kind is not known".to_owned())?;
+            Ok(vec![
+                ObjectRef::new(chart, &chart_ns, &chart_name),
+                upstream,
+            ])
+        }
+        _ => Err(format!(
+            "{}/{namespace}/{name} names no source to pull",
+            kind.kind
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::flux::kinds::find;
+
+    fn view(group: &str, kind: &str, spec: Value, status: Value) -> View {
+        let kind = find(group, kind).unwrap();
+        let object: DynamicObject = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "apps",
+                "annotations": {SUSPENDED_BY: "ada", SUSPENDED_REASON: "INC-1"}},
+            "spec": spec, "status": status,
+        }))
+        .unwrap();
+        View::parse(kind, &object)
+    }
+
+    fn names(view: &View) -> Result<Vec<String>, String> {
+        view.sources
+            .clone()
+            .map(|s| s.iter().map(ObjectRef::describe).collect())
+    }
+
+    #[test]
+    fn sources_come_from_the_kinds_own_references_upstream_last() {
+        let ks = "kustomize.toolkit.fluxcd.io";
+        let hr = "helm.toolkit.fluxcd.io";
+        let cases = [
+            (
+                view(
+                    ks,
+                    "ks",
+                    json!({"sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+                    json!({}),
+                ),
+                Ok(vec!["GitRepository/apps/repo".to_owned()]),
+            ),
+            (
+                view(
+                    ks,
+                    "ks",
+                    json!({"sourceRef": {"kind": "OCIRepository", "name": "o", "namespace": "flux"}}),
+                    json!({}),
+                ),
+                Ok(vec!["OCIRepository/flux/o".to_owned()]),
+            ),
+            (
+                view(
+                    hr,
+                    "hr",
+                    json!({"chartRef": {"kind": "OCIRepository", "name": "chart"}}),
+                    json!({}),
+                ),
+                Ok(vec!["OCIRepository/apps/chart".to_owned()]),
+            ),
+            (
+                view(
+                    hr,
+                    "hr",
+                    json!({"chart": {"spec": {"sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": "flux"}}}}),
+                    json!({}),
+                ),
+                Ok(vec![
+                    "HelmChart/flux/apps-web".to_owned(),
+                    "HelmRepository/flux/charts".to_owned(),
+                ]),
+            ),
+            (
+                view(
+                    hr,
+                    "hr",
+                    json!({"chart": {"spec": {"sourceRef": {"kind": "HelmRepository", "name": "charts"}}}}),
+                    json!({"helmChart": "flux/apps-web-x"}),
+                ),
+                Ok(vec![
+                    "HelmChart/flux/apps-web-x".to_owned(),
+                    "HelmRepository/apps/charts".to_owned(),
+                ]),
+            ),
+            (
+                view(
+                    ks,
+                    "ks",
+                    json!({"sourceRef": {"kind": "ExternalArtifact", "name": "ea"}}),
+                    json!({}),
+                ),
+                Err(
+                    "the source is a ExternalArtifact, which cannot be reconciled from here"
+                        .to_owned(),
+                ),
+            ),
+            (
+                view(ks, "ks", json!({}), json!({})),
+                Err("Kustomization/apps/web names no source to pull".to_owned()),
+            ),
+            (
+                view(
+                    "source.toolkit.fluxcd.io",
+                    "gitrepo",
+                    json!({"sourceRef": {"kind": "GitRepository", "name": "x"}}),
+                    json!({}),
+                ),
+                Err("GitRepository/apps/web names no source to pull".to_owned()),
+            ),
+        ];
+        for (view, expected) in cases {
+            assert_eq!(names(&view), expected, "{:?}", view.object);
+        }
+    }
+
+    #[test]
+    fn suspension_artifact_inventory_and_conditions_are_read_once() {
+        let ks = view(
+            "kustomize.toolkit.fluxcd.io",
+            "ks",
+            json!({"suspend": true}),
+            json!({"lastHandledReconcileAt": "t1", "conditions": [
+                {"type": "Ready", "status": "False", "reason": "BuildFailed", "message": "m"}]}),
+        );
+        assert!(ks.suspended);
+        assert_eq!(ks.suspended_by.as_deref(), Some("ada"));
+        assert_eq!(ks.suspended_reason.as_deref(), Some("INC-1"));
+        assert_eq!(ks.last_handled.as_deref(), Some("t1"));
+        assert_eq!(ks.ready().map(|c| c.reason.as_str()), Some("BuildFailed"));
+        let repo = view(
+            "source.toolkit.fluxcd.io",
+            "gitrepo",
+            json!({"url": "https://git.example.com/x"}),
+            json!({"artifact": {"url": "http://s.flux-system.svc/a.tar.gz", "digest": "sha256:ab", "revision": "r", "size": 5}}),
+        );
+        assert!(!repo.suspended);
+        assert_eq!(repo.artifact.as_ref().map(|a| a.size), Some(Some(5)));
+        assert_eq!(repo.url.as_deref(), Some("https://git.example.com/x"));
+        let generator = view(
+            "source.extensions.fluxcd.io",
+            "ag",
+            json!({}),
+            json!({"inventory": [{"name": "out", "namespace": "apps", "digest": "d"}]}),
+        );
+        assert_eq!(
+            generator.inventory,
+            [ArtifactRef {
+                name: "out".into(),
+                namespace: "apps".into()
+            }]
+        );
+        let empty = view("source.toolkit.fluxcd.io", "gitrepo", json!({}), json!({}));
+        assert_eq!(empty.artifact, None);
+        let annotated = {
+            let kind = find("fluxcd.controlplane.io", "rset").unwrap();
+            let object: DynamicObject = serde_json::from_value(json!({"metadata": {"name": "r",
+                "annotations": {"fluxcd.controlplane.io/reconcile": "disabled"}}}))
+            .unwrap();
+            View::parse(kind, &object)
+        };
+        assert!(annotated.suspended);
+    }
+}
