@@ -1036,3 +1036,177 @@ async fn a_request_naming_another_host_is_refused_before_it_reads_or_acts() {
         assert_eq!(answer.status, 200, "{host}: {answer:?}");
     }
 }
+
+/// RBAC of a property-test group: the rules of `custom` verbs, of `patch`, of both, or none.
+fn property_rules(custom: bool, native: bool) -> Value {
+    let mut rules = vec![
+        json!({"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]}),
+        json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]}),
+        json!({"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["get"]}),
+        json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}),
+    ];
+    if custom {
+        rules.extend([
+            json!({"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["reconcile", "suspend", "resume"]}),
+            json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["restart"]}),
+            json!({"apiGroups": ["batch"], "resources": ["cronjobs"], "verbs": ["restart"]}),
+            json!({"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["create"]}),
+            json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}),
+        ]);
+    }
+    if native {
+        rules.extend([
+            json!({"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["patch"]}),
+            json!({"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"]}),
+        ]);
+    }
+    json!(rules)
+}
+
+/// The listing is the plan plus its checks: for every kind × action × (suspended or not) ×
+/// (RBAC: none, custom verb only, patch only, both) × access mode, an action the listing
+/// allows is one whose POST with `?dryRun=true` succeeds, and one it refuses fails.
+#[tokio::test]
+async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("listing-property").await;
+    // The same objects again, every one suspended (a FluxInstance must be named `flux`).
+    let held = bed.namespace("listing-held").await;
+    let r = |group: &str, kind: &str, plural: &str| {
+        ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
+    };
+    let mut objects: Vec<(ApiResource, String, String)> = Vec::new();
+    for (resource, name, spec) in flux_objects() {
+        create(&bed, &ns, &resource, name, spec.clone()).await;
+        objects.push((resource.clone(), ns.clone(), name.to_owned()));
+        let kind = flux_web::flux::kinds::find(&resource.group, &resource.plural).unwrap();
+        let suspend = match kind.suspend {
+            flux_web::flux::kinds::Suspend::No => continue,
+            flux_web::flux::kinds::Suspend::Spec => json!({"spec": {"suspend": true}}),
+            flux_web::flux::kinds::Suspend::Annotation(key) => {
+                json!({"metadata": {"annotations": {key: "disabled"}}})
+            }
+        };
+        create(&bed, &held, &resource, name, spec).await;
+        dynamic(&bed, &held, &resource)
+            .await
+            .patch(name, &PatchParams::default(), &Patch::Merge(&suspend))
+            .await
+            .unwrap();
+        objects.push((resource, held.clone(), name.to_owned()));
+    }
+    let template = json!({"metadata": {"labels": {"app": "web"}},
+        "spec": {"restartPolicy": "Never", "containers": [{"name": "web", "image": "registry.invalid/web:1"}]}});
+    let workloads = [
+        (
+            r("apps", "Deployment", "deployments"),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web"}, "spec": {"selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": template["metadata"], "spec": {"containers": template["spec"]["containers"]}}}}),
+        ),
+        (
+            r("batch", "CronJob", "cronjobs"),
+            json!({"apiVersion": "batch/v1", "kind": "CronJob",
+            "metadata": {"name": "backup"}, "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {"spec": {"template": template}}}}),
+        ),
+    ];
+    for (resource, object) in workloads {
+        let name = object["metadata"]["name"].as_str().unwrap().to_owned();
+        support::objects::create_object(&bed, &ns, &resource, object).await;
+        objects.push((resource, ns.clone(), name));
+    }
+    let pods = r("", "Pod", "pods");
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "debug"},
+        "spec": {"containers": [{"name": "debug", "image": "registry.invalid/debug:1"}]}});
+    // A Pod waits for its namespace's default service account.
+    eventually("the Pod", Duration::from_secs(30), || async {
+        let object = serde_json::from_value(pod.clone()).unwrap();
+        dynamic(&bed, &ns, &pods)
+            .await
+            .create(&Default::default(), &object)
+            .await
+            .ok()
+    })
+    .await;
+    objects.push((pods, ns.clone(), "debug".to_owned()));
+
+    let groups = [
+        ("prop-none", None),
+        ("prop-verb", Some((true, false))),
+        ("prop-patch", Some((false, true))),
+        ("prop-both", Some((true, true))),
+    ];
+    for (group, rules) in groups {
+        if let Some((custom, native)) = rules {
+            for namespace in [&ns, &held] {
+                let rules = property_rules(custom, native);
+                bed.grant_rules(namespace, group, rules, ("Group", group))
+                    .await;
+            }
+        }
+    }
+    // FineGrained writes are the server's: it gets deploy/'s rights for them, in these two
+    // namespaces only (elsewhere a test shows what its missing RBAC does).
+    bed.apply_deploy("components/fine-grained/rbac.yaml").await;
+    for namespace in [&ns, &held] {
+        bed.apply(&support::rbac("RoleBinding"), Some(namespace), json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "flux-web-fine-grained"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "flux-web-fine-grained"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "flux-web"}],
+        }))
+        .await;
+    }
+    let mut compared = 0;
+    for access in ["Impersonated", "FineGrained"] {
+        for (group, _) in groups {
+            let app = flux_web(
+                &bed,
+                Settings {
+                    username: "prop",
+                    groups: &[group],
+                    access,
+                    ..Settings::default()
+                },
+            )
+            .await;
+            if group != "prop-none" {
+                // The Role counts once its `get` does (its rules arrive together).
+                for (resource, namespace, name) in [&objects[0], &objects[1]] {
+                    let detail = listing(resource, namespace, name);
+                    eventually(group, Duration::from_secs(10), || async {
+                        (call(&app, "GET", &detail, None).await.0 == 200).then_some(())
+                    })
+                    .await;
+                }
+            }
+            for (resource, ns, name) in &objects {
+                let kind = flux_web::flux::kinds::find(&resource.group, &resource.plural).unwrap();
+                let (status, listed) = call(&app, "GET", &listing(resource, ns, name), None).await;
+                for action in kind.actions() {
+                    if action == flux_web::flux::kinds::Action::Download {
+                        continue; // a GET that streams, not a state change
+                    }
+                    let allowed = status == 200
+                        && listed["actions"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|a| a["action"] == action.name() && a["allowed"] == true);
+                    let post = format!("{}?dryRun=true", path(resource, ns, name, action.name()));
+                    let (posted, body) = call(&app, "POST", &post, None).await;
+                    assert_eq!(
+                        allowed,
+                        posted == 200,
+                        "{access} {group} {} {ns}/{name} {action}: listing {status} {listed}, POST {posted} {body}",
+                        resource.kind
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    println!("the listing agreed with a dry-run POST in {compared} cases");
+    assert!(compared > 200, "{compared}");
+}

@@ -9,30 +9,11 @@ use kube::core::{ApiResource, GroupVersionKind};
 
 use super::Involved;
 use crate::cluster::{Cluster, Reader};
-use crate::flux::kinds::{self, Kind};
+use crate::flux::kinds::Kind;
+use crate::flux::view::manager_of;
 
 /// How many owners up a Pod's workload may be (Pod → Job → CronJob is two).
 const MAX_OWNERS: usize = 4;
-
-/// Label prefixes of the Flux appliers, in the order the spec checks them, with the group
-/// and Kind of the object they name.
-const MANAGERS: [(&str, &str, &str); 3] = [
-    (
-        "kustomize.toolkit.fluxcd.io",
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-    ),
-    (
-        "helm.toolkit.fluxcd.io",
-        "helm.toolkit.fluxcd.io",
-        "HelmRelease",
-    ),
-    (
-        "resourceset.fluxcd.controlplane.io",
-        "fluxcd.controlplane.io",
-        "ResourceSet",
-    ),
-];
 
 /// The object an event about `workload` is about, and the workload as `Kind/ns/name`.
 pub async fn involved(
@@ -118,40 +99,24 @@ fn owner_resource(api_version: &str, kind: &str) -> Option<ApiResource> {
     ))
 }
 
-/// The Flux object named by a workload's labels, as (kind, namespace, name); the namespace
-/// label defaults to the workload's own.
-pub fn manager_of(
-    workload: &DynamicObject,
-    namespace: &str,
-) -> Option<(&'static Kind, String, String)> {
-    let labels = workload.metadata.labels.as_ref()?;
-    MANAGERS.iter().find_map(|(prefix, group, kind)| {
-        let name = labels.get(&format!("{prefix}/name"))?;
-        let ns = labels
-            .get(&format!("{prefix}/namespace"))
-            .map_or(namespace, String::as_str);
-        Some((kinds::by_kind(group, kind)?, ns.to_owned(), name.clone()))
-    })
-}
-
 /// The managing Flux object, read for its uid when possible.
 async fn managed_by(
     cluster: &Cluster,
     workload: &DynamicObject,
     namespace: &str,
 ) -> Option<Involved> {
-    let (kind, ns, name) = manager_of(workload, namespace)?;
+    let manager = manager_of(workload, namespace)?;
     let read = async {
-        let resource = cluster.resource(kind).await.ok()?;
+        let resource = cluster.resource(manager.kind).await.ok()?;
         let object = cluster
-            .get(Reader::Server, &resource, &ns, &name)
+            .get(Reader::Server, &resource, &manager.namespace, &manager.name)
             .await
             .ok()?;
         Some(Involved::of(&resource, &object))
     };
     Some(
         read.await
-            .unwrap_or_else(|| Involved::target(kind, &ns, &name)),
+            .unwrap_or_else(|| Involved::target(manager.kind, &manager.namespace, &manager.name)),
     )
 }
 

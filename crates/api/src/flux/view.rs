@@ -12,6 +12,39 @@ use super::patch::{SUSPENDED_BY, SUSPENDED_REASON};
 
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 
+/// Label prefixes of the Flux appliers, in the order the spec checks them, with the group
+/// and Kind of the object they name.
+const MANAGERS: [(&str, &str, &str); 3] = [
+    (
+        "kustomize.toolkit.fluxcd.io",
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+    ),
+    (
+        "helm.toolkit.fluxcd.io",
+        "helm.toolkit.fluxcd.io",
+        "HelmRelease",
+    ),
+    (
+        "resourceset.fluxcd.controlplane.io",
+        "fluxcd.controlplane.io",
+        "ResourceSet",
+    ),
+];
+
+/// The Flux object a workload's labels name as the one that applied it; the namespace label
+/// defaults to the workload's own.
+pub fn manager_of(workload: &DynamicObject, namespace: &str) -> Option<ObjectRef> {
+    let labels = workload.metadata.labels.as_ref()?;
+    MANAGERS.iter().find_map(|(prefix, group, kind)| {
+        let name = labels.get(&format!("{prefix}/name"))?;
+        let ns = labels
+            .get(&format!("{prefix}/namespace"))
+            .map_or(namespace, String::as_str);
+        Some(ObjectRef::new(kinds::by_kind(group, kind)?, ns, name))
+    })
+}
+
 /// An object by kind, namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectRef {
@@ -117,12 +150,17 @@ impl View {
     }
 
     pub fn ready(&self) -> Option<&Condition> {
-        self.conditions.iter().find(|c| c.kind == "Ready")
+        self.condition("Ready")
     }
 
     pub fn condition(&self, kind: &str) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.kind == kind)
     }
+}
+
+/// The object's `spec` as it stands, for pages that show it whole.
+pub fn spec(found: &DynamicObject) -> Value {
+    found.data["spec"].clone()
 }
 
 fn artifact(artifact: &Value) -> Option<Artifact> {

@@ -64,7 +64,7 @@ pub async fn detail(
         source: source(ctx, caller, &read.view).await,
         artifact: artifact(&read.view),
         actions,
-        spec: read.found.data["spec"].clone(),
+        spec: crate::flux::view::spec(&read.found),
     })
 }
 

@@ -1,0 +1,213 @@
+//! Workloads, Pods and Jobs as read: the workloads of a Flux object's inventory, readiness
+//! by the kind's rule, a Pod's and a Job's summary, a workload's selector and last restart.
+//! Pure: every case has a test.
+
+use flux_web_shared::objects::{JobSummary, PodSummary};
+use kube::api::DynamicObject;
+use serde_json::Value;
+
+use super::kinds::{self, Kind, Readiness, Workload};
+use super::patch::{CREATED_BY, RESTARTED_AT, annotation};
+use super::view::ObjectRef;
+
+/// The workloads of `status.inventory.entries`, whose ids are `<ns>_<name>_<group>_<Kind>`.
+pub fn inventory(object: &DynamicObject) -> Vec<ObjectRef> {
+    object.data["status"]["inventory"]["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let id = entry["id"].as_str()?;
+            let parts: Vec<&str> = id.split('_').collect();
+            let [namespace, name, group, kind] = parts.as_slice() else {
+                return None;
+            };
+            let kind = kinds::by_kind(group, kind)
+                .filter(|k| matches!(k.workload, Some(Workload::Restart | Workload::RunJob)))?;
+            Some(ObjectRef::new(kind, namespace, name))
+        })
+        .collect()
+}
+
+/// `ready/desired` and whether all are ready; a CronJob is healthy unless suspended.
+pub fn readiness(kind: &Kind, workload: &DynamicObject) -> (Option<String>, bool) {
+    let status = &workload.data["status"];
+    let int = |v: &Value| v.as_i64().unwrap_or(0);
+    let (ready, desired) = match kind.readiness {
+        Readiness::Replicas => (
+            int(&status["readyReplicas"]),
+            workload.data["spec"]["replicas"].as_i64().unwrap_or(1),
+        ),
+        Readiness::Scheduled => (
+            int(&status["numberReady"]),
+            int(&status["desiredNumberScheduled"]),
+        ),
+        _ => return (None, workload.data["spec"]["suspend"] != Value::Bool(true)),
+    };
+    (Some(format!("{ready}/{desired}")), ready >= desired)
+}
+
+pub fn pod_summary(pod: &DynamicObject) -> PodSummary {
+    let statuses = pod.data["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ready = statuses
+        .iter()
+        .filter(|c| c["ready"] == Value::Bool(true))
+        .count();
+    let containers = pod.data["spec"]["containers"]
+        .as_array()
+        .map_or(0, Vec::len);
+    PodSummary {
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        phase: pod.data["status"]["phase"]
+            .as_str()
+            .unwrap_or("Unknown")
+            .to_owned(),
+        ready: format!("{ready}/{containers}"),
+        restarts: statuses
+            .iter()
+            .map(|c| c["restartCount"].as_i64().unwrap_or(0) as i32)
+            .sum(),
+        created_at: pod
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string()),
+        created_by: created_by(pod),
+    }
+}
+
+pub fn created_by(object: &DynamicObject) -> Option<String> {
+    annotation(object, CREATED_BY).map(str::to_owned)
+}
+
+/// `spec.selector.matchLabels` as a label selector.
+pub fn match_labels(workload: &DynamicObject) -> Option<String> {
+    let labels = workload.data["spec"]["selector"]["matchLabels"].as_object()?;
+    let pairs: Vec<String> = labels
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", v.as_str()?)))
+        .collect();
+    (!pairs.is_empty()).then(|| pairs.join(","))
+}
+
+/// The summary of a Job run from a CronJob, with its Pods.
+pub fn job_summary(job: &DynamicObject, pods: Vec<PodSummary>) -> JobSummary {
+    let status = &job.data["status"];
+    let count = |key: &str| status[key].as_i64().unwrap_or(0) as i32;
+    JobSummary {
+        pods,
+        name: job.metadata.name.clone().unwrap_or_default(),
+        active: count("active"),
+        succeeded: count("succeeded"),
+        failed: count("failed"),
+        created_at: job
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string()),
+        created_by: created_by(job),
+    }
+}
+
+/// When a rollout restart last asked the workload to roll.
+pub fn restarted_at(workload: &DynamicObject) -> Option<String> {
+    workload.data["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
+        .as_str()
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn object(value: Value) -> DynamicObject {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_inventory_keeps_the_workloads_only() {
+        let ks = object(
+            json!({"metadata": {"name": "apps"}, "status": {"inventory": {"entries": [
+                {"id": "apps_podinfo_apps_Deployment", "v": "v1"},
+                {"id": "apps_db_apps_StatefulSet", "v": "v1"},
+                {"id": "apps_backup_batch_CronJob", "v": "v1"},
+                {"id": "apps_podinfo__Service", "v": "v1"},
+                {"id": "_apps__Namespace", "v": "v1"},
+                {"id": "garbage", "v": "v1"},
+            ]}}}),
+        );
+        let found: Vec<String> = inventory(&ks).iter().map(ObjectRef::describe).collect();
+        assert_eq!(
+            found,
+            [
+                "Deployment/apps/podinfo",
+                "StatefulSet/apps/db",
+                "CronJob/apps/backup"
+            ]
+        );
+    }
+
+    #[test]
+    fn readiness_counts_ready_replicas_against_the_desired_ones() {
+        let find = |kind: &str| kinds::KINDS.iter().find(|k| k.kind == kind).unwrap();
+        let cases = [
+            (
+                "Deployment",
+                json!({"spec": {"replicas": 3}, "status": {"readyReplicas": 2}}),
+                (Some("2/3"), false),
+            ),
+            (
+                "Deployment",
+                json!({"spec": {}, "status": {"readyReplicas": 1}}),
+                (Some("1/1"), true),
+            ),
+            (
+                "StatefulSet",
+                json!({"spec": {"replicas": 0}, "status": {}}),
+                (Some("0/0"), true),
+            ),
+            (
+                "DaemonSet",
+                json!({"status": {"numberReady": 4, "desiredNumberScheduled": 4}}),
+                (Some("4/4"), true),
+            ),
+            ("CronJob", json!({"spec": {"suspend": true}}), (None, false)),
+            ("CronJob", json!({"spec": {}}), (None, true)),
+        ];
+        for (kind, mut value, (ready, healthy)) in cases {
+            value["metadata"] = json!({"name": "w"});
+            let got = readiness(find(kind), &object(value.clone()));
+            assert_eq!(
+                (got.0.as_deref(), got.1),
+                (ready, healthy),
+                "{kind} {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_pod_summary_counts_ready_containers_and_restarts_and_names_who_made_it() {
+        let pod = object(json!({
+            "metadata": {"name": "backup-x-1", "annotations": {CREATED_BY: "alice"}},
+            "spec": {"containers": [{"name": "a"}, {"name": "b"}]},
+            "status": {"phase": "Running", "containerStatuses": [
+                {"ready": true, "restartCount": 2}, {"ready": false, "restartCount": 1},
+            ]},
+        }));
+        let summary = pod_summary(&pod);
+        assert_eq!(
+            (
+                summary.phase.as_str(),
+                summary.ready.as_str(),
+                summary.restarts
+            ),
+            ("Running", "1/2", 3)
+        );
+        assert_eq!(summary.created_by.as_deref(), Some("alice"));
+    }
+}
