@@ -42,8 +42,9 @@ lint: tools ## Format check and clippy, warnings as errors (native and WASM)
 	cargo clippy -p flux-web-ui --target wasm32-unknown-unknown -- -D warnings
 
 .PHONY: unit
-unit: ## Unit tests: no cluster needed
+unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)
 	cargo test --lib --bins
+	cargo test -p flux-web-ui
 
 .PHONY: integration
 integration: ui ## Integration, client, contract, attack and browser tests on the test bed (started and stopped around them)

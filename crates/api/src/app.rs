@@ -9,7 +9,7 @@ use crate::auth::Auth;
 use crate::auth::login::Oidc;
 use crate::auth::oidc::REFRESH_EVERY;
 use crate::cli::Args;
-use crate::clock::SystemClock;
+use crate::clock::{RandomIds, SystemClock};
 use crate::cluster::{Cluster, ConnectError};
 use crate::config::{Authentication, Config, ConfigError};
 use crate::health::Readiness;
@@ -50,7 +50,8 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         })?;
     tracing::info!(listen = %args.listen, kubernetes = cluster.url(), "flux-web serving");
     let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
-    let mut state = AppState::new(config, cluster, readiness, Arc::new(SystemClock), instance);
+    let real = (Arc::new(SystemClock) as _, Arc::new(RandomIds) as _);
+    let mut state = AppState::new(config, cluster, readiness, real, instance);
     state.ui = args.ui.as_deref().map(Arc::from);
     if let Auth::Oidc(oidc) = &*state.auth {
         tokio::spawn(keep_provider_fresh(oidc.clone()));

@@ -169,6 +169,7 @@ pub fn security_headers() -> [SetResponseHeaderLayer<HeaderValue>; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flux_web_shared::problem::Code;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         pairs
@@ -238,7 +239,10 @@ mod tests {
             let got = check_host(host, base);
             assert_eq!(got.is_ok(), ok, "{host:?} under {base:?}: {got:?}");
             if let Err(e) = got {
-                assert_eq!((e.status().as_u16(), e.code()), (421, "misdirected_host"));
+                assert_eq!(
+                    (e.status().as_u16(), e.code()),
+                    (421, Code::MisdirectedHost)
+                );
             }
         }
     }

@@ -7,7 +7,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use flux_web_shared::problem::{PROBLEM_JSON, Problem};
+use flux_web_shared::problem::{Code, PROBLEM_JSON, Problem};
 
 use crate::cluster::ClusterError;
 use crate::flux::plan::{Refusal, Why};
@@ -24,7 +24,7 @@ pub enum ApiError {
     NotReady(String),
     /// A path, query or body the server cannot take; `code` says which rule.
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: Code, detail: String },
     #[error("request bodies must be application/json")]
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
@@ -36,7 +36,7 @@ pub enum ApiError {
     /// A credential was sent but is not good: a bad bearer token, a session that is over
     /// or cannot be read. `code` says which.
     #[error("{detail}")]
-    Unauthenticated { code: &'static str, detail: String },
+    Unauthenticated { code: Code, detail: String },
     /// The identity provider refused this user (a validation of the config said no).
     #[error("{0}")]
     LoginRefused(String),
@@ -68,7 +68,7 @@ pub enum ApiError {
     StorageTimeout(String),
     /// The object's state refuses the action; `code` is `suspended`, `source_suspended`...
     #[error("{detail}")]
-    State { code: &'static str, detail: String },
+    State { code: Code, detail: String },
     #[error("{0}")]
     Conflict(String),
     /// The server's own identity lacks RBAC: for the admin to fix, not the user.
@@ -87,7 +87,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             detail: detail.into(),
@@ -121,35 +121,35 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::NoRoute(_) => "no_route",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::NotReady(_) => "not_ready",
+            Self::NoRoute(_) => Code::NoRoute,
+            Self::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            Self::NotReady(_) => Code::NotReady,
             Self::BadRequest { code, .. }
             | Self::State { code, .. }
-            | Self::Unauthenticated { code, .. } => code,
-            Self::LoginRefused(_) => "login_refused",
-            Self::IdentityProvider(_) => "identity_provider_unavailable",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge(_) => "payload_too_large",
-            Self::BodyTimeout(_) => "body_timeout",
-            Self::NotLoggedIn => "not_logged_in",
-            Self::ActionsDisabled => "actions_disabled",
-            Self::Forbidden(_) => "forbidden",
-            Self::CrossSite(_) => "cross_site",
-            Self::MisdirectedHost(_) => "misdirected_host",
-            Self::NotFound(_) => "not_found",
-            Self::NoArtifact(_) => "no_artifact",
-            Self::TooLarge(_) => "artifact_too_large",
-            Self::Storage(_) => "storage_failed",
-            Self::StorageTimeout(_) => "storage_timeout",
-            Self::Conflict(_) => "conflict",
-            Self::ServerForbidden(_) => "server_forbidden",
-            Self::Upstream(_) => "upstream_rejected",
-            Self::Unavailable(_) => "kubernetes_unavailable",
-            Self::UpstreamTimeout(_) => "upstream_timeout",
-            Self::AuditFailed(_) => "audit_failed",
+            | Self::Unauthenticated { code, .. } => *code,
+            Self::LoginRefused(_) => Code::LoginRefused,
+            Self::IdentityProvider(_) => Code::IdentityProviderUnavailable,
+            Self::UnsupportedMediaType => Code::UnsupportedMediaType,
+            Self::PayloadTooLarge(_) => Code::PayloadTooLarge,
+            Self::BodyTimeout(_) => Code::BodyTimeout,
+            Self::NotLoggedIn => Code::NotLoggedIn,
+            Self::ActionsDisabled => Code::ActionsDisabled,
+            Self::Forbidden(_) => Code::Forbidden,
+            Self::CrossSite(_) => Code::CrossSite,
+            Self::MisdirectedHost(_) => Code::MisdirectedHost,
+            Self::NotFound(_) => Code::NotFound,
+            Self::NoArtifact(_) => Code::NoArtifact,
+            Self::TooLarge(_) => Code::ArtifactTooLarge,
+            Self::Storage(_) => Code::StorageFailed,
+            Self::StorageTimeout(_) => Code::StorageTimeout,
+            Self::Conflict(_) => Code::Conflict,
+            Self::ServerForbidden(_) => Code::ServerForbidden,
+            Self::Upstream(_) => Code::UpstreamRejected,
+            Self::Unavailable(_) => Code::KubernetesUnavailable,
+            Self::UpstreamTimeout(_) => Code::UpstreamTimeout,
+            Self::AuditFailed(_) => Code::AuditFailed,
         }
     }
 
@@ -160,7 +160,7 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: self.to_string(),
-            code: self.code().to_owned(),
+            code: self.code(),
         }
     }
 }
@@ -198,7 +198,7 @@ impl From<ClusterError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status().is_server_error() {
-            tracing::warn!(code = self.code(), "{self}");
+            tracing::warn!(code = self.code().as_str(), "{self}");
         }
         let problem = self.to_problem();
         let mut response = (self.status(), axum::Json(problem)).into_response();
@@ -216,59 +216,59 @@ mod tests {
     #[test]
     fn every_variant_maps_to_its_status_and_stable_code() {
         let cases = [
-            (ApiError::NoRoute("/api/x".into()), 404, "no_route"),
-            (ApiError::NotReady("kubernetes".into()), 503, "not_ready"),
+            (ApiError::NoRoute("/api/x".into()), 404, Code::NoRoute),
+            (ApiError::NotReady("kubernetes".into()), 503, Code::NotReady),
             (
-                ApiError::bad_request("invalid_name", "bad"),
+                ApiError::bad_request(Code::InvalidName, "bad"),
                 400,
-                "invalid_name",
+                Code::InvalidName,
             ),
             (
                 ApiError::UnsupportedMediaType,
                 415,
-                "unsupported_media_type",
+                Code::UnsupportedMediaType,
             ),
-            (ApiError::PayloadTooLarge(1), 413, "payload_too_large"),
-            (ApiError::NotLoggedIn, 401, "not_logged_in"),
+            (ApiError::PayloadTooLarge(1), 413, Code::PayloadTooLarge),
+            (ApiError::NotLoggedIn, 401, Code::NotLoggedIn),
             (
                 ApiError::Unauthenticated {
-                    code: "session_expired",
+                    code: Code::SessionExpired,
                     detail: "over".into(),
                 },
                 401,
-                "session_expired",
+                Code::SessionExpired,
             ),
-            (ApiError::LoginRefused("no".into()), 403, "login_refused"),
+            (ApiError::LoginRefused("no".into()), 403, Code::LoginRefused),
             (
                 ApiError::IdentityProvider("down".into()),
                 502,
-                "identity_provider_unavailable",
+                Code::IdentityProviderUnavailable,
             ),
-            (ApiError::ActionsDisabled, 403, "actions_disabled"),
-            (ApiError::Forbidden("no".into()), 403, "forbidden"),
-            (ApiError::NotFound("gone".into()), 404, "not_found"),
+            (ApiError::ActionsDisabled, 403, Code::ActionsDisabled),
+            (ApiError::Forbidden("no".into()), 403, Code::Forbidden),
+            (ApiError::NotFound("gone".into()), 404, Code::NotFound),
             (
                 ApiError::State {
-                    code: "suspended",
+                    code: Code::Suspended,
                     detail: "s".into(),
                 },
                 409,
-                "suspended",
+                Code::Suspended,
             ),
             (
                 ApiError::ServerForbidden("rbac".into()),
                 502,
-                "server_forbidden",
+                Code::ServerForbidden,
             ),
             (
                 ApiError::Unavailable("down".into()),
                 502,
-                "kubernetes_unavailable",
+                Code::KubernetesUnavailable,
             ),
         ];
         for (error, status, code) in cases {
             let problem = error.to_problem();
-            assert_eq!((problem.status, problem.code.as_str()), (status, code));
+            assert_eq!((problem.status, problem.code), (status, code));
             assert_eq!(problem.detail, error.to_string());
         }
     }
@@ -276,13 +276,13 @@ mod tests {
     #[test]
     fn a_403_is_the_users_when_made_as_the_user_and_the_admins_when_made_as_the_server() {
         let cases = [
-            (ClusterError::Forbidden("denied".into()), "forbidden"),
+            (ClusterError::Forbidden("denied".into()), Code::Forbidden),
             (
                 ClusterError::ServerForbidden("denied".into()),
-                "server_forbidden",
+                Code::ServerForbidden,
             ),
-            (ClusterError::NotFound("x".into()), "not_found"),
-            (ClusterError::Timeout("x".into()), "upstream_timeout"),
+            (ClusterError::NotFound("x".into()), Code::NotFound),
+            (ClusterError::Timeout("x".into()), Code::UpstreamTimeout),
         ];
         for (error, code) in cases {
             assert_eq!(ApiError::from(error).code(), code);

@@ -26,7 +26,7 @@ use crate::actions;
 use crate::audit::Auditor;
 use crate::auth::{self, Auth};
 use crate::browser;
-use crate::clock::Clock;
+use crate::clock::{Clock, Ids};
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::context::Context;
@@ -57,7 +57,7 @@ impl AppState {
         config: Config,
         cluster: Cluster,
         readiness: Readiness,
-        clock: Arc<dyn Clock>,
+        (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
         instance: String,
     ) -> Self {
         crate::tls::init();
@@ -68,6 +68,7 @@ impl AppState {
             config.user_actions.clone(),
             config.notification_controller.clone(),
             instance,
+            ids,
         );
         let watches = watch::Hub::new(cluster.clone());
         let auth = Arc::new(Auth::new(

@@ -1,13 +1,13 @@
 //! What a request is aimed at: `/api/v1/{group}/{kind}/{namespace}/{name}`, checked before
 //! any call to Kubernetes, and the request's options and body.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
 use flux_web_shared::names;
+use flux_web_shared::problem::Code;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -32,11 +32,11 @@ impl Target {
     pub fn parse(group: &str, kind: &str, namespace: &str, name: &str) -> Result<Self, ApiError> {
         let kind = kinds::find(group, kind).ok_or_else(|| {
             ApiError::bad_request(
-                "unknown_kind",
+                Code::UnknownKind,
                 format!("flux-web does not know kind {kind:?} in API group {group:?}"),
             )
         })?;
-        let invalid = |e: names::NameError| ApiError::bad_request("invalid_name", e.to_string());
+        let invalid = |e: names::NameError| ApiError::bad_request(Code::InvalidName, e.to_string());
         names::check_namespace(namespace).map_err(invalid)?;
         names::check_object_name(name).map_err(invalid)?;
         Ok(Self {
@@ -51,21 +51,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Target {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        let Path(path) = Path::<ObjectPath>::from_request_parts(parts, state)
             .await
-            .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
-        let param = |key: &str| params.get(key).map(String::as_str).unwrap_or_default();
-        Target::parse(
-            param("group"),
-            param("kind"),
-            param("namespace"),
-            param("name"),
-        )
+            .map_err(|e| ApiError::bad_request(Code::InvalidPath, e.body_text()))?;
+        Target::parse(&path.group, &path.kind, &path.namespace, &path.name)
     }
 }
 
-/// The path naming an object, as the OpenAPI document describes it; [`Target`] parses it.
-#[derive(Debug, utoipa::IntoParams)]
+/// The path naming an object, as it is read and as the OpenAPI document describes it;
+/// [`Target`] is what it means once checked.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct ObjectPath {
     /// API group of the kind; `core` for the core group.
@@ -85,14 +80,16 @@ pub struct ObjectPath {
     pub name: String,
 }
 
-/// The query of a state-changing action, as the OpenAPI document describes it;
-/// [`ActionOptions`] parses it.
-#[derive(Debug, utoipa::IntoParams)]
+/// The query of a state-changing action, as it is read and as the OpenAPI document
+/// describes it; [`ActionOptions`] is what it means once checked.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 #[allow(non_snake_case)] // the query's own spelling
 pub struct ActionQuery {
     /// Make every check and send the write with `dryRun=All`: nothing changes, nothing is audited.
-    pub dryRun: Option<bool>,
+    #[param(value_type = Option<bool>)]
+    pub dryRun: Option<String>,
     /// For reconcile, resume and pull: answer once the controller handled the request, or
     /// when this Go duration (at most 10m) has passed.
     pub wait: Option<String>,
@@ -107,42 +104,30 @@ pub struct ActionOptions {
 
 impl ActionOptions {
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let mut options = Self::default();
-        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            match &*key {
-                "dryRun" => {
-                    options.dry_run = match &*value {
-                        "true" | "" => true,
-                        "false" => false,
-                        other => {
-                            return Err(ApiError::bad_request(
-                                "invalid_query",
-                                format!("dryRun must be true or false, not {other:?}"),
-                            ));
-                        }
-                    }
-                }
-                "wait" => {
-                    let wait = flux_web_shared::duration::parse(&value).map_err(|e| {
-                        ApiError::bad_request("invalid_query", format!("wait: {e}"))
-                    })?;
-                    if wait > MAX_WAIT {
-                        return Err(ApiError::bad_request(
-                            "invalid_query",
-                            format!("wait: at most {}s", MAX_WAIT.as_secs()),
-                        ));
-                    }
-                    options.wait = Some(wait);
-                }
-                other => {
-                    return Err(ApiError::bad_request(
-                        "invalid_query",
-                        format!("unknown query parameter {other:?}; known: dryRun, wait"),
-                    ));
-                }
+        let invalid = |detail: String| ApiError::bad_request(Code::InvalidQuery, detail);
+        let raw: ActionQuery = serde_urlencoded::from_str(query)
+            .map_err(|e| invalid(format!("{e}; known: dryRun, wait")))?;
+        let dry_run = match raw.dryRun.as_deref() {
+            None | Some("false") => false,
+            Some("true" | "") => true,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "dryRun must be true or false, not {other:?}"
+                )));
             }
-        }
-        Ok(options)
+        };
+        let wait = match raw.wait.as_deref() {
+            None => None,
+            Some(text) => {
+                let wait = flux_web_shared::duration::parse(text)
+                    .map_err(|e| invalid(format!("wait: {e}")))?;
+                if wait > MAX_WAIT {
+                    return Err(invalid(format!("wait: at most {}s", MAX_WAIT.as_secs())));
+                }
+                Some(wait)
+            }
+        };
+        Ok(Self { dry_run, wait })
     }
 }
 
@@ -195,9 +180,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonBody<
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(T::default()));
         }
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError::bad_request("invalid_body", format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            ApiError::bad_request(Code::InvalidBody, format!("invalid JSON body: {e}"))
+        })
     }
 }
 
@@ -209,41 +194,41 @@ mod tests {
     fn targets_are_checked_before_anything_else() {
         let cases = [
             ("kustomize.toolkit.fluxcd.io", "ks", "apps", "web", None),
-            ("nope.io", "ks", "apps", "web", Some("unknown_kind")),
+            ("nope.io", "ks", "apps", "web", Some(Code::UnknownKind)),
             (
                 "kustomize.toolkit.fluxcd.io",
                 "widgets",
                 "apps",
                 "web",
-                Some("unknown_kind"),
+                Some(Code::UnknownKind),
             ),
             (
                 "kustomize.toolkit.fluxcd.io",
                 "ks",
                 "..",
                 "web",
-                Some("invalid_name"),
+                Some(Code::InvalidName),
             ),
             (
                 "kustomize.toolkit.fluxcd.io",
                 "ks",
                 "apps",
                 "..",
-                Some("invalid_name"),
+                Some(Code::InvalidName),
             ),
             (
                 "kustomize.toolkit.fluxcd.io",
                 "ks",
                 "Apps",
                 "web",
-                Some("invalid_name"),
+                Some(Code::InvalidName),
             ),
             (
                 "kustomize.toolkit.fluxcd.io",
                 "ks",
                 "apps",
                 &"x".repeat(254),
-                Some("invalid_name"),
+                Some(Code::InvalidName),
             ),
         ];
         for (group, kind, namespace, name, error) in cases {
@@ -263,7 +248,7 @@ mod tests {
         for bad in ["dryRun=yes", "wait=forever", "wait=11m", "force=true"] {
             assert_eq!(
                 ActionOptions::parse(bad).unwrap_err().code(),
-                "invalid_query",
+                Code::InvalidQuery,
                 "{bad}"
             );
         }

@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Code;
+
 /// An action, as addressed in `/actions/{action}` and named in listings and answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -209,7 +211,7 @@ pub struct ActionPermission {
     /// Machine-readable reason when not allowed: `forbidden`, `suspended`, `not_suspended`,
     /// `source_suspended`, `not_applicable`, `no_artifact`, `actions_disabled`, `not_logged_in`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Code>,
     /// The sentence for people, naming the missing RBAC rule for `forbidden`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,

@@ -17,6 +17,54 @@ pub enum State {
     Unknown,
 }
 
+impl State {
+    pub const ALL: [State; 5] = [
+        State::Ready,
+        State::Failed,
+        State::Progressing,
+        State::Suspended,
+        State::Unknown,
+    ];
+
+    /// The word on the wire and on the badge.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Ready => "ready",
+            State::Failed => "failed",
+            State::Progressing => "progressing",
+            State::Suspended => "suspended",
+            State::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// The Flux kinds flux-web lists, in the order the UI offers them. The server's kind
+/// registry holds the same list (a test says so).
+pub const FLUX_KINDS: [&str; 18] = [
+    "Kustomization",
+    "HelmRelease",
+    "GitRepository",
+    "OCIRepository",
+    "Bucket",
+    "HelmChart",
+    "HelmRepository",
+    "ExternalArtifact",
+    "ArtifactGenerator",
+    "Alert",
+    "Provider",
+    "Receiver",
+    "ImageRepository",
+    "ImagePolicy",
+    "ImageUpdateAutomation",
+    "FluxInstance",
+    "ResourceSet",
+    "ResourceSetInputProvider",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -1,4 +1,7 @@
-//! RFC 9457 problem details, the one shape of every error flux-web answers.
+//! RFC 9457 problem details, the one shape of every error flux-web answers, and the stable
+//! codes clients branch on.
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,5 +20,112 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine-readable code, such as `not_ready` or `forbidden`.
-    pub code: String,
+    pub code: Code,
+}
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// Every problem code, and every reason a listing gives for a refused action.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $($(#[$doc])* $variant,)*
+            /// A code this client does not know (a newer server's).
+            #[serde(other)]
+            Unknown,
+        }
+
+        impl Code {
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            /// The code on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                    Code::Unknown => "unknown",
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    NoRoute = "no_route",
+    MethodNotAllowed = "method_not_allowed",
+    NotReady = "not_ready",
+    InvalidPath = "invalid_path",
+    InvalidName = "invalid_name",
+    InvalidQuery = "invalid_query",
+    InvalidBody = "invalid_body",
+    UnknownKind = "unknown_kind",
+    UnknownAction = "unknown_action",
+    /// The kind does not take the action, or the object names nothing to act on.
+    NotApplicable = "not_applicable",
+    UnsupportedMediaType = "unsupported_media_type",
+    PayloadTooLarge = "payload_too_large",
+    BodyTimeout = "body_timeout",
+    NotLoggedIn = "not_logged_in",
+    InvalidToken = "invalid_token",
+    InvalidSession = "invalid_session",
+    SessionExpired = "session_expired",
+    LoginFailed = "login_failed",
+    LoginStateMissing = "login_state_missing",
+    LoginExpired = "login_expired",
+    StateMismatch = "state_mismatch",
+    StateReplayed = "state_replayed",
+    LoginRefused = "login_refused",
+    IdentityProviderUnavailable = "identity_provider_unavailable",
+    /// No authentication is configured: read-only.
+    ActionsDisabled = "actions_disabled",
+    CrossSite = "cross_site",
+    MisdirectedHost = "misdirected_host",
+    /// The caller lacks an RBAC rule.
+    Forbidden = "forbidden",
+    NotFound = "not_found",
+    NoArtifact = "no_artifact",
+    ArtifactTooLarge = "artifact_too_large",
+    StorageFailed = "storage_failed",
+    StorageTimeout = "storage_timeout",
+    /// The object is suspended.
+    Suspended = "suspended",
+    SourceSuspended = "source_suspended",
+    NotSuspended = "not_suspended",
+    NoJobTemplate = "no_job_template",
+    Conflict = "conflict",
+    /// flux-web's own service account lacks RBAC: for the admin.
+    ServerForbidden = "server_forbidden",
+    UpstreamRejected = "upstream_rejected",
+    KubernetesUnavailable = "kubernetes_unavailable",
+    UpstreamTimeout = "upstream_timeout",
+    AuditFailed = "audit_failed",
+}
+
+/// So that a test or a client can compare a code with its wire name.
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_its_wire_name_and_unknown_ones_are_unknown() {
+        for code in Code::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+            let back: Code = serde_json::from_value(code.as_str().into()).unwrap();
+            assert_eq!(back, *code);
+        }
+        let newer: Code = serde_json::from_str("\"from_the_future\"").unwrap();
+        assert_eq!(newer, Code::Unknown);
+    }
 }

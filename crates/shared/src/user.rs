@@ -3,12 +3,35 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How the server knows its callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Provider {
+    /// OIDC: a browser session or a bearer ID token.
+    #[serde(rename = "OIDC")]
+    Oidc,
+    /// Every caller is the configured identity.
+    Anonymous,
+    /// No authentication: read-only, no identity, no actions.
+    #[serde(rename = "none")]
+    None,
+}
+
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Provider::Oidc => "OIDC",
+            Provider::Anonymous => "Anonymous",
+            Provider::None => "none",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
-    /// `OIDC`, `Anonymous`, or `none` (read-only: no identity, no actions).
-    pub provider: String,
+    pub provider: Provider,
     /// The name to show.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,

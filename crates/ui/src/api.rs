@@ -3,7 +3,7 @@
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
-use flux_web_shared::problem::Problem;
+use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::user::UserInfo;
 use flux_web_shared::watch::Change;
 use futures::StreamExt;
@@ -50,7 +50,7 @@ async fn answer<T: DeserializeOwned>(
             title: response.status_text(),
             status,
             detail: format!("the server answered {status}"),
-            code: "unknown".into(),
+            code: Code::Unknown,
         });
     Err(if status == 401 {
         ApiError::NotLoggedIn(problem.detail)

@@ -1,6 +1,6 @@
 //! The frame of every page: the header with the user menu, the routes, the toasts.
 
-use flux_web_shared::user::UserInfo;
+use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
@@ -68,7 +68,7 @@ fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
     } else {
         user.groups.join(", ")
     };
-    let oidc = user.provider == "OIDC";
+    let oidc = user.provider == Provider::Oidc;
     view! {
         <div class="user-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
             <button aria-haspopup="true" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>

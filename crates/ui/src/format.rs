@@ -9,7 +9,12 @@ pub fn age(time: Option<&str>) -> String {
     if then.is_nan() {
         return time.to_owned();
     }
-    let seconds = ((js_sys::Date::now() - then) / 1000.0).max(0.0) as u64;
+    since((js_sys::Date::now() - then) / 1000.0)
+}
+
+/// "3m", "2h", "5d" for an age in seconds; a time in the future is "0s".
+pub fn since(seconds: f64) -> String {
+    let seconds = seconds.max(0.0) as u64;
     match seconds {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
@@ -18,11 +23,60 @@ pub fn age(time: Option<&str>) -> String {
     }
 }
 
+/// `text` as a URI component: every byte but the unreserved ones percent-encoded.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn size(bytes: Option<u64>) -> String {
     match bytes {
         None => String::new(),
         Some(b) if b < 1024 => format!("{b} B"),
         Some(b) if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
         Some(b) => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_in_the_largest_whole_unit() {
+        let cases = [
+            (-5.0, "0s"),
+            (0.0, "0s"),
+            (59.9, "59s"),
+            (60.0, "1m"),
+            (3599.0, "59m"),
+            (3600.0, "1h"),
+            (86399.0, "23h"),
+            (86400.0 * 3.5, "3d"),
+        ];
+        for (seconds, shown) in cases {
+            assert_eq!(since(seconds), shown, "{seconds}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_in_bytes_kib_or_mib() {
+        assert_eq!(size(None), "");
+        assert_eq!(size(Some(1023)), "1023 B");
+        assert_eq!(size(Some(1536)), "1.5 KiB");
+        assert_eq!(size(Some(5 << 20)), "5.0 MiB");
+    }
+
+    #[test]
+    fn uri_components_keep_only_unreserved_bytes() {
+        assert_eq!(encode("apps-1.x_~"), "apps-1.x_~");
+        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(encode(""), "");
     }
 }

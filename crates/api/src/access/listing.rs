@@ -5,6 +5,7 @@
 //! from this, never from guesses.
 
 use flux_web_shared::actions::{Action, ActionListing, ActionPermission};
+use flux_web_shared::problem::Code;
 use futures::future::join_all;
 
 use super::Decision;
@@ -65,12 +66,12 @@ pub async fn for_object(
     })
 }
 
-fn refuse(action: Action, reason: &str, message: String) -> ActionPermission {
+fn refuse(action: Action, reason: Code, message: String) -> ActionPermission {
     ActionPermission {
         action,
         verb: action.verb().to_owned(),
         allowed: false,
-        reason: Some(reason.to_owned()),
+        reason: Some(reason),
         message: Some(message),
     }
 }
@@ -117,7 +118,7 @@ async fn permission(
     };
     for check in &plan.checks {
         if let Decision::Denied(rule) = ctx.access.check(identity, check).await? {
-            return Ok(refuse(action, "forbidden", rule));
+            return Ok(refuse(action, Code::Forbidden, rule));
         }
     }
     Ok(allowed(action))
@@ -138,6 +139,6 @@ async fn may_delete_pods(
     };
     Ok(match ctx.access.check(identity, &check).await? {
         Decision::Allowed => allowed(Action::Delete),
-        Decision::Denied(rule) => refuse(Action::Delete, "forbidden", rule),
+        Decision::Denied(rule) => refuse(Action::Delete, Code::Forbidden, rule),
     })
 }

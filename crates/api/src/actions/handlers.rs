@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::response::Response;
 use flux_web_shared::actions::{ActionListing, ActionRequest, ActionResponse};
+use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
 use super::act_audited;
@@ -67,7 +68,7 @@ pub async fn post(
 ) -> Result<Json<ActionResponse>, ApiError> {
     let name = action_param(&params);
     let action = Action::parse(name).ok_or_else(|| {
-        ApiError::bad_request("unknown_action", format!("there is no action {name:?}"))
+        ApiError::bad_request(Code::UnknownAction, format!("there is no action {name:?}"))
     })?;
     let identity = caller?;
     Ok(Json(
@@ -133,12 +134,12 @@ fn download_query(query: &str) -> Result<Option<String>, ApiError> {
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         if key != "artifact" {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                Code::InvalidQuery,
                 format!("unknown query parameter {key:?}; known: artifact"),
             ));
         }
         flux_web_shared::names::check_object_name(&value)
-            .map_err(|e| ApiError::bad_request("invalid_query", format!("artifact: {e}")))?;
+            .map_err(|e| ApiError::bad_request(Code::InvalidQuery, format!("artifact: {e}")))?;
         artifact = Some(value.into_owned());
     }
     Ok(artifact)

@@ -12,6 +12,7 @@ pub mod handlers;
 use std::time::Duration;
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Condition};
+use flux_web_shared::problem::Code;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
@@ -40,7 +41,7 @@ async fn act(
 ) -> Result<ActionResponse, ApiError> {
     request
         .check()
-        .map_err(|e| ApiError::bad_request("invalid_body", e))?;
+        .map_err(|e| ApiError::bad_request(Code::InvalidBody, e))?;
     // A download is a GET that streams; it has its own entry point.
     if action == Action::Download {
         return Err(ApiError::MethodNotAllowed {

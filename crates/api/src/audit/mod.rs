@@ -14,6 +14,7 @@ mod forward;
 pub mod manager;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
@@ -24,6 +25,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::auth::Identity;
+use crate::clock::Ids;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
 use crate::error::ApiError;
@@ -100,6 +102,8 @@ pub struct Auditor {
     settings: UserActions,
     forward: Option<forward::Forwarder>,
     instance: String,
+    /// The tokens that name each Event.
+    ids: Arc<dyn Ids>,
 }
 
 impl Auditor {
@@ -109,12 +113,14 @@ impl Auditor {
         settings: UserActions,
         notification_controller: Option<Url>,
         instance: String,
+        ids: Arc<dyn Ids>,
     ) -> Self {
         Self {
             cluster,
             settings,
             forward: notification_controller.map(forward::Forwarder::start),
             instance,
+            ids,
         }
     }
 
@@ -168,7 +174,7 @@ impl Auditor {
             groups = ?entry.identity.groups,
             verb = entry.verb,
             target = format!("{}/{}/{}", entry.involved.kind, entry.involved.namespace, entry.involved.name),
-            code = error.code(),
+            code = error.code().as_str(),
             "action refused: {error}"
         );
         if self.settings.audit_denied {
@@ -184,7 +190,7 @@ impl Auditor {
         outcome: Outcome<'_>,
         now: Timestamp,
     ) -> (Event, Result<(), ClusterError>) {
-        let token = uuid::Uuid::new_v4().to_string();
+        let token = self.ids.next();
         let event = event(entry, outcome, now, &token, &self.instance);
         let written = self.cluster.create_event(&event).await;
         if let Err(e) = &written {

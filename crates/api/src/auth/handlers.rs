@@ -177,7 +177,7 @@ pub async fn userinfo(
     State(state): State<AppState>,
     resolved: Option<Extension<Resolved>>,
 ) -> Result<Json<UserInfo>, ApiError> {
-    let provider = state.auth.provider().to_owned();
+    let provider = state.auth.provider();
     match resolved.map(|Extension(Resolved(r))| r) {
         Some(Ok(caught)) => Ok(Json(UserInfo {
             provider,

@@ -20,6 +20,7 @@ use std::time::Duration;
 use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use flux_web_shared::problem::Code;
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -165,25 +166,25 @@ impl Oidc {
             .and_then(|(sealed, _)| self.sealer.open_json(LOGIN_COOKIE, &sealed))
             .ok_or_else(|| {
                 unauthenticated(
-                    "login_state_missing",
+                    Code::LoginStateMissing,
                     "this login was not started here, or its cookie is gone; start again",
                 )
             })?;
         if login.expires <= self.now() {
             return Err(unauthenticated(
-                "login_expired",
+                Code::LoginExpired,
                 "the login took longer than ten minutes; start again",
             ));
         }
         if !constant_time_eq(login.state.as_bytes(), state.as_bytes()) {
             return Err(unauthenticated(
-                "state_mismatch",
+                Code::StateMismatch,
                 "the login's state does not match: start again",
             ));
         }
         if !self.first_use(&login) {
             return Err(unauthenticated(
-                "state_replayed",
+                Code::StateReplayed,
                 "this login was already completed; start again",
             ));
         }
@@ -311,7 +312,7 @@ impl Oidc {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthenticated {
-                code: "invalid_token",
+                code: Code::InvalidToken,
                 detail: "the Authorization header must be `Bearer <ID token>`".into(),
             })?;
         let claims = self
@@ -343,20 +344,20 @@ impl Oidc {
         };
         let Some(session) = self.sealer.open_json::<Session>(SESSION_COOKIE, &sealed) else {
             return over(
-                "invalid_session",
+                Code::InvalidSession,
                 "the session cookie is not one of this server's; log in again".into(),
             );
         };
         let now = self.now();
         if self.is_revoked(&session) {
             return over(
-                "session_expired",
+                Code::SessionExpired,
                 "this session was logged out; log in again".into(),
             );
         }
         if session.expires <= now {
             return over(
-                "session_expired",
+                Code::SessionExpired,
                 "the session is over; log in again".into(),
             );
         }
@@ -370,7 +371,7 @@ impl Oidc {
         }
         let Some(refresh_token) = &session.refresh_token else {
             return over(
-                "session_expired",
+                Code::SessionExpired,
                 "the ID token expired and the provider gave no refresh token; log in again".into(),
             );
         };
@@ -387,7 +388,7 @@ impl Oidc {
             // The provider is down: the session may work again later, so it stays.
             Err(e @ ApiError::IdentityProvider(_)) => (Err(e), Vec::new()),
             Err(e) => over(
-                "session_expired",
+                Code::SessionExpired,
                 format!("the session could not be renewed ({e}); log in again"),
             ),
         }
@@ -452,11 +453,11 @@ fn token_error(e: TokenError) -> ApiError {
     match e {
         TokenError::Provider(_) => ApiError::IdentityProvider(e.to_string()),
         TokenError::Refused(_) => ApiError::Unauthenticated {
-            code: "login_failed",
+            code: Code::LoginFailed,
             detail: e.to_string(),
         },
         TokenError::Invalid(_) => ApiError::Unauthenticated {
-            code: "invalid_token",
+            code: Code::InvalidToken,
             detail: e.to_string(),
         },
     }

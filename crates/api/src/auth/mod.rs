@@ -28,6 +28,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use flux_web_shared::user::Provider;
+
 use crate::clock::Clock;
 use crate::config::Authentication;
 use crate::error::ApiError;
@@ -90,12 +92,12 @@ impl Auth {
         }
     }
 
-    /// The name the user info shows for the provider.
-    pub fn provider(&self) -> &'static str {
+    /// How the user info names this server's way of knowing callers.
+    pub fn provider(&self) -> Provider {
         match self {
-            Auth::None => "none",
-            Auth::Anonymous(_) => "Anonymous",
-            Auth::Oidc(_) => "OIDC",
+            Auth::None => Provider::None,
+            Auth::Anonymous(_) => Provider::Anonymous,
+            Auth::Oidc(_) => Provider::Oidc,
         }
     }
 

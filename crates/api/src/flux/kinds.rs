@@ -451,6 +451,16 @@ mod tests {
     }
 
     #[test]
+    fn the_flux_kinds_are_the_ones_the_ui_offers() {
+        let kinds: Vec<_> = flux_kinds().map(|k| k.kind).collect();
+        let mut offered = flux_web_shared::objects::FLUX_KINDS.to_vec();
+        let mut registered = kinds.clone();
+        offered.sort();
+        registered.sort();
+        assert_eq!(registered, offered);
+    }
+
+    #[test]
     fn the_actions_of_each_kind_follow_the_spec_table() {
         use Action::*;
         let cases: [(&str, &[Action]); 12] = [

@@ -6,6 +6,7 @@
 
 pub use flux_web_shared::actions::Action;
 use flux_web_shared::actions::ArtifactRef;
+use flux_web_shared::problem::Code;
 use serde_json::Value;
 
 use super::kinds::{Artifacts, Kind, Workload};
@@ -140,7 +141,7 @@ pub struct Plan {
 pub struct Refusal {
     pub why: Why,
     /// The stable problem code.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -167,7 +168,7 @@ pub struct Input<'a> {
     pub artifact: Option<&'a str>,
 }
 
-fn refuse(why: Why, code: &'static str, message: impl Into<String>) -> Refusal {
+fn refuse(why: Why, code: Code, message: impl Into<String>) -> Refusal {
     Refusal {
         why,
         code,
@@ -189,7 +190,7 @@ pub fn applicable(kind: &Kind, action: Action) -> Result<(), Refusal> {
     }
     Err(refuse(
         Why::Input,
-        "not_applicable",
+        Code::NotApplicable,
         match action {
             Action::Download => format!("{} has no artifact to download", kind.kind),
             _ => format!("{} does not take the action {action}", kind.kind),
@@ -249,7 +250,7 @@ pub fn plan(
         Action::Reconcile if target.suspended => {
             return Err(refuse(
                 Why::State,
-                "suspended",
+                Code::Suspended,
                 format!("{what} is suspended{}: resume it first", by(target)),
             ));
         }
@@ -267,7 +268,7 @@ pub fn plan(
         Action::Suspend if target.suspended => {
             return Err(refuse(
                 Why::State,
-                "suspended",
+                Code::Suspended,
                 format!("{what} is already suspended{}", by(target)),
             ));
         }
@@ -280,7 +281,7 @@ pub fn plan(
         Action::Resume if !target.suspended => {
             return Err(refuse(
                 Why::State,
-                "not_suspended",
+                Code::NotSuspended,
                 format!("{what} is not suspended"),
             ));
         }
@@ -295,19 +296,19 @@ pub fn plan(
             if target.suspended {
                 return Err(refuse(
                     Why::State,
-                    "suspended",
+                    Code::Suspended,
                     format!("{what} is suspended{}: resume it first", by(target)),
                 ));
             }
             let refs = target
                 .sources
                 .clone()
-                .map_err(|why| refuse(Why::Input, "not_applicable", why))?;
+                .map_err(|why| refuse(Why::Input, Code::NotApplicable, why))?;
             for (reference, source) in refs.iter().zip(sources) {
                 if source.suspended {
                     return Err(refuse(
                         Why::State,
-                        "source_suspended",
+                        Code::SourceSuspended,
                         format!(
                             "the source {} is suspended: resume it first",
                             reference.describe()
@@ -343,7 +344,7 @@ fn download(target: &View, artifact: Option<&str>) -> Result<Download, Refusal> 
     match (target.object.kind.artifacts, artifact) {
         (Artifacts::Inventory, _) if target.inventory.is_empty() => Err(refuse(
             Why::NoArtifact,
-            "no_artifact",
+            Code::NoArtifact,
             format!("{what} has no artifact to download yet"),
         )),
         (Artifacts::Inventory, Some(name)) => target
@@ -355,20 +356,20 @@ fn download(target: &View, artifact: Option<&str>) -> Result<Download, Refusal> 
             .ok_or_else(|| {
                 refuse(
                     Why::NoArtifact,
-                    "no_artifact",
+                    Code::NoArtifact,
                     format!("{name} is not in the inventory of {what}"),
                 )
             }),
         (Artifacts::Status, None) => target.artifact.clone().map(Download::Own).ok_or_else(|| {
             refuse(
                 Why::NoArtifact,
-                "no_artifact",
+                Code::NoArtifact,
                 format!("{what} has no artifact yet"),
             )
         }),
         _ => Err(refuse(
             Why::Input,
-            "invalid_query",
+            Code::InvalidQuery,
             "?artifact= names an ExternalArtifact of an ArtifactGenerator, and only there",
         )),
     }
@@ -402,7 +403,7 @@ fn workload(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) -> Re
             let body = patch::job_from(target, input.by).ok_or_else(|| {
                 refuse(
                     Why::State,
-                    "no_job_template",
+                    Code::NoJobTemplate,
                     format!("{} has no spec.jobTemplate", object.describe()),
                 )
             })?;

@@ -2,10 +2,11 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList, State as ObjectState};
+use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
+use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::resources::ResourceQuery;
+use super::resources::{ResourceQuery, ResourcesParams};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::server::AppState;
@@ -57,26 +58,6 @@ pub async fn events(
     Ok(Json(
         super::events(&state.context(), &caller, &target).await?,
     ))
-}
-
-/// The query of `listResources`, as the OpenAPI document describes it; `ResourceQuery`
-/// parses it.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ResourcesParams {
-    /// A Flux kind: plural, Kind or short name (`ks`, `hr`, ...). All Flux kinds without it.
-    pub kind: Option<String>,
-    /// Only this namespace.
-    pub namespace: Option<String>,
-    /// Only objects in this state.
-    pub status: Option<ObjectState>,
-    /// Only objects whose name contains this (case-insensitive).
-    pub q: Option<String>,
-    /// Objects per page, 1 to 500 (100 without it).
-    pub limit: Option<u32>,
-    /// The `continue` of the previous page.
-    #[serde(rename = "continue")]
-    pub continue_token: Option<String>,
 }
 
 /// The Flux objects the caller may list, with a status summary each, sorted by namespace,
@@ -141,7 +122,7 @@ pub async fn kind_list(
         .filter(|k| k.workload.is_none())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_path",
+                Code::InvalidPath,
                 format!(
                     "{}/{} is not a Flux kind flux-web lists",
                     path.group, path.kind

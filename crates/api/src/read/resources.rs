@@ -5,6 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use flux_web_shared::objects::{ResourceList, ResourceSummary, State};
+use flux_web_shared::problem::Code;
 use futures::future::join_all;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
@@ -17,7 +18,7 @@ use crate::auth::Identity;
 use crate::cluster::ClusterError;
 use crate::context::{Context, wire_target};
 use crate::error::ApiError;
-use crate::flux::kinds::{KINDS, Kind};
+use crate::flux::kinds::{Kind, flux_kinds};
 use crate::flux::plan::{Check, On};
 use crate::flux::view::View;
 
@@ -35,62 +36,73 @@ pub struct ResourceQuery {
     pub offset: usize,
 }
 
-fn flux_kinds() -> impl Iterator<Item = &'static Kind> {
-    KINDS.iter().filter(|k| k.workload.is_none())
+/// The query of `listResources`, as it is read and as the OpenAPI document describes it;
+/// [`ResourceQuery`] is what it means once checked.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcesParams {
+    /// A Flux kind: plural, Kind or short name (`ks`, `hr`, ...). All Flux kinds without it.
+    pub kind: Option<String>,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only objects in this state.
+    pub status: Option<State>,
+    /// Only objects whose name contains this (case-insensitive).
+    pub q: Option<String>,
+    /// Objects per page, 1 to 500 (100 without it).
+    pub limit: Option<u32>,
+    /// The `continue` of the previous page.
+    #[serde(rename = "continue")]
+    pub continue_token: Option<String>,
 }
 
 impl ResourceQuery {
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let invalid = |detail: String| ApiError::bad_request("invalid_query", detail);
-        let mut parsed = Self {
-            kinds: flux_kinds().collect(),
-            namespace: None,
-            state: None,
-            q: None,
-            limit: DEFAULT_LIMIT,
-            offset: 0,
+        let invalid = |detail: String| ApiError::bad_request(Code::InvalidQuery, detail);
+        let raw: ResourcesParams = serde_urlencoded::from_str(query).map_err(|e| {
+            invalid(format!(
+                "{e}; known: kind, namespace, status (ready, failed, progressing, suspended, \
+                 unknown), q, limit, continue"
+            ))
+        })?;
+        let kinds = match raw.kind.as_deref() {
+            None => flux_kinds().collect(),
+            Some(name) => vec![
+                flux_kinds()
+                    .find(|k| k.is_named(name))
+                    .ok_or_else(|| invalid(format!("kind: no Flux kind {name:?}")))?,
+            ],
         };
-        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            match &*key {
-                "kind" => {
-                    let kind = flux_kinds()
-                        .find(|k| k.is_named(&value))
-                        .ok_or_else(|| invalid(format!("kind: no Flux kind {value:?}")))?;
-                    parsed.kinds = vec![kind];
-                }
-                "namespace" => {
-                    flux_web_shared::names::check_namespace(&value)
-                        .map_err(|e| invalid(e.to_string()))?;
-                    parsed.namespace = Some(value.into_owned());
-                }
-                "status" => {
-                    let state = serde_json::from_value(serde_json::Value::String(value.to_string())).map_err(|_| {
-                        invalid(format!("status: {value:?} is not ready, failed, progressing, suspended or unknown"))
-                    })?;
-                    parsed.state = Some(state);
-                }
-                "q" if value.len() <= 253 => parsed.q = Some(value.to_ascii_lowercase()),
-                "q" => return Err(invalid("q: at most 253 characters".into())),
-                "limit" => {
-                    parsed.limit = value
-                        .parse()
-                        .ok()
-                        .filter(|l| (1..=MAX_LIMIT).contains(l))
-                        .ok_or_else(|| invalid(format!("limit: a number from 1 to {MAX_LIMIT}")))?;
-                }
-                "continue" => {
-                    parsed.offset = value
-                        .parse()
-                        .map_err(|_| invalid("continue: not a token of this API".into()))?;
-                }
-                other => {
-                    return Err(invalid(format!(
-                        "unknown query parameter {other:?}; known: kind, namespace, status, q, limit, continue"
-                    )));
-                }
-            }
+        if let Some(namespace) = &raw.namespace {
+            flux_web_shared::names::check_namespace(namespace)
+                .map_err(|e| invalid(e.to_string()))?;
         }
-        Ok(parsed)
+        let q = match raw.q {
+            Some(q) if q.len() > 253 => return Err(invalid("q: at most 253 characters".into())),
+            q => q.map(|q| q.to_ascii_lowercase()),
+        };
+        let limit = match raw.limit {
+            None => DEFAULT_LIMIT,
+            Some(limit) => usize::try_from(limit)
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| invalid(format!("limit: a number from 1 to {MAX_LIMIT}")))?,
+        };
+        let offset = match raw.continue_token.as_deref() {
+            None => 0,
+            Some(token) => token
+                .parse()
+                .map_err(|_| invalid("continue: not a token of this API".into()))?,
+        };
+        Ok(Self {
+            kinds,
+            namespace: raw.namespace,
+            state: raw.status,
+            q,
+            limit,
+            offset,
+        })
     }
 }
 

@@ -28,14 +28,17 @@ fn app_with(
     let (tx, readiness) = Readiness::fixed(ready);
     let kube_config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
     let cluster = Cluster::from_config(kube_config).unwrap();
-    let clock = Arc::new(crate::clock::SystemClock);
+    let clock = Arc::new(crate::clock::TestClock::starting_at(
+        "2026-12-01T10:00:00Z".parse().unwrap(),
+    ));
+    let ids = Arc::new(crate::clock::SeededIds::new(1));
     (
         tx,
         router(AppState::new(
             config,
             cluster,
             readiness,
-            clock,
+            (clock, ids),
             "test".into(),
         )),
     )

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use flux_web_shared::problem::Code;
 use flux_web_shared::watch::Change;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast;
@@ -25,7 +26,7 @@ use tokio::sync::broadcast;
 use crate::access::{Access, Decision};
 use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::flux::kinds::{KINDS, Kind};
+use crate::flux::kinds::{KINDS, Kind, flux_kinds};
 use crate::flux::plan::{Check, On};
 pub use hub::Hub;
 use hub::Update;
@@ -40,7 +41,7 @@ pub struct WatchQuery {
 
 impl WatchQuery {
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let invalid = |detail: String| ApiError::bad_request("invalid_query", detail);
+        let invalid = |detail: String| ApiError::bad_request(Code::InvalidQuery, detail);
         let mut kinds = Vec::new();
         let (mut namespace, mut name) = (None, None);
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -74,7 +75,7 @@ impl WatchQuery {
             return Err(invalid("name: needs a namespace too".into()));
         }
         if kinds.is_empty() {
-            kinds = KINDS.iter().filter(|k| k.workload.is_none()).collect();
+            kinds = flux_kinds().collect();
         }
         Ok(Self {
             kinds,

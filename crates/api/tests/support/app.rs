@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use flux_web::clock::SystemClock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use flux_web::clock::{SeededIds, SystemClock};
 use flux_web::cluster::Cluster;
 use flux_web::config::Config;
 use flux_web::health::Readiness;
@@ -88,11 +90,15 @@ pub async fn flux_web_through(kubeconfig: &str, yaml: &str) -> Router {
         .await
         .unwrap();
     let (_tx, readiness) = Readiness::fixed(Ok(()));
+    // Real time (the bed's tokens and controllers keep it), seeded ids: each router its own
+    // seed, so that two routers acting in one namespace never name two Events alike.
+    static SEEDS: AtomicU64 = AtomicU64::new(1);
+    let ids = Arc::new(SeededIds::new(SEEDS.fetch_add(1 << 32, Ordering::Relaxed)));
     router(AppState::new(
         config,
         cluster,
         readiness,
-        Arc::new(SystemClock),
+        (Arc::new(SystemClock), ids),
         "flux-web-test".into(),
     ))
 }

@@ -2,7 +2,7 @@
 //! (`/resources?namespace=apps&status=failed`), so a filtered view can be bookmarked and
 //! shared; the list follows the live stream.
 
-use flux_web_shared::objects::ResourceList;
+use flux_web_shared::objects::{FLUX_KINDS, ResourceList, State};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
@@ -11,33 +11,12 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::Failure;
 use crate::api;
 use crate::components::badge::Badge;
-use crate::format::age;
+use crate::format::{age, encode};
 
 const PAGE: usize = 50;
 /// Changes come in bursts (a reconcile touches status several times): one refetch a burst.
 const SETTLE_MS: u64 = 400;
 
-const KINDS: [&str; 18] = [
-    "Kustomization",
-    "HelmRelease",
-    "GitRepository",
-    "OCIRepository",
-    "Bucket",
-    "HelmChart",
-    "HelmRepository",
-    "ExternalArtifact",
-    "ArtifactGenerator",
-    "Alert",
-    "Provider",
-    "Receiver",
-    "ImageRepository",
-    "ImagePolicy",
-    "ImageUpdateAutomation",
-    "ResourceSet",
-    "ResourceSetInputProvider",
-    "FluxInstance",
-];
-const STATES: [&str; 5] = ["ready", "failed", "progressing", "suspended", "unknown"];
 const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
 
 #[component]
@@ -118,7 +97,7 @@ pub fn ResourcesPage() -> impl IntoView {
                 "Kind"
                 <select on:change=move |ev| set_kind("kind", event_target_value(&ev)) prop:value=move || param("kind")>
                     <option value="">"All kinds"</option>
-                    {KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
+                    {FLUX_KINDS.iter().map(|k| view! { <option value=*k>{*k}</option> }).collect_view()}
                 </select>
             </label>
             <label>
@@ -130,7 +109,7 @@ pub fn ResourcesPage() -> impl IntoView {
                 "Status"
                 <select on:change=move |ev| set_status("status", event_target_value(&ev)) prop:value=move || param("status")>
                     <option value="">"Any"</option>
-                    {STATES.iter().map(|s| view! { <option value=*s>{*s}</option> }).collect_view()}
+                    {State::ALL.iter().map(|s| view! { <option value=s.name()>{s.name()}</option> }).collect_view()}
                 </select>
             </label>
             <label>
@@ -165,7 +144,7 @@ fn query(
         .map(|(k, v)| (*k, v.as_str()))
         .chain(extra.iter().copied())
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+        .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -215,4 +194,33 @@ fn Table(
         </nav>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_query_carries_the_filters_set_and_skips_the_empty_and_the_skipped() {
+        let param = |key: &'static str| match key {
+            "kind" => "Kustomization".to_owned(),
+            "q" => "pod info".to_owned(),
+            _ => String::new(),
+        };
+        assert_eq!(
+            query(&param, None, &[("limit", "50")]),
+            "kind=Kustomization&q=pod%20info&limit=50"
+        );
+        assert_eq!(query(&param, Some("kind"), &[]), "q=pod%20info");
+        assert_eq!(query(&|_| String::new(), None, &[("continue", "")]), "");
+    }
+
+    #[test]
+    fn every_state_is_offered_by_its_wire_name() {
+        let names: Vec<_> = State::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(
+            names,
+            ["ready", "failed", "progressing", "suspended", "unknown"]
+        );
+    }
 }

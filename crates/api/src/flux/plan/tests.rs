@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::*;
 use crate::flux::kinds::{KINDS, find};
+use flux_web_shared::problem::Code;
 
 const NOW: &str = "2026-12-01T10:00:00Z";
 
@@ -89,7 +90,7 @@ fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
                         let refusal = result.unwrap_err();
                         assert_eq!(
                             (refusal.why, refusal.code),
-                            (Why::Input, "not_applicable"),
+                            (Why::Input, Code::NotApplicable),
                             "{case}"
                         );
                         continue;
@@ -160,28 +161,28 @@ fn suspension_decides_which_of_reconcile_pull_suspend_and_resume_may_run() {
             "reconcile of a suspended object",
             Action::Reconcile,
             true,
-            Some("suspended"),
+            Some(Code::Suspended),
         ),
         ("pull of a running object", Action::Pull, false, None),
         (
             "pull of a suspended object",
             Action::Pull,
             true,
-            Some("suspended"),
+            Some(Code::Suspended),
         ),
         ("suspend of a running object", Action::Suspend, false, None),
         (
             "suspend of a suspended object",
             Action::Suspend,
             true,
-            Some("suspended"),
+            Some(Code::Suspended),
         ),
         ("resume of a suspended object", Action::Resume, true, None),
         (
             "resume of a running object",
             Action::Resume,
             false,
-            Some("not_suspended"),
+            Some(Code::NotSuspended),
         ),
     ];
     let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
@@ -295,7 +296,7 @@ fn pull_reconciles_each_source_upstream_last_and_refuses_a_suspended_one() {
     .unwrap_err();
     assert_eq!(
         (refusal.why, refusal.code),
-        (Why::State, "source_suspended")
+        (Why::State, Code::SourceSuspended)
     );
     let nothing = View::parse(
         hr,
@@ -303,7 +304,10 @@ fn pull_reconciles_each_source_upstream_last_and_refuses_a_suspended_one() {
     );
     let refusal =
         super::plan(Action::Pull, &nothing, &[], &input(), Mode::Impersonated).unwrap_err();
-    assert_eq!((refusal.why, refusal.code), (Why::Input, "not_applicable"));
+    assert_eq!(
+        (refusal.why, refusal.code),
+        (Why::Input, Code::NotApplicable)
+    );
 }
 
 #[test]
@@ -333,13 +337,13 @@ fn a_download_streams_the_own_artifact_or_the_named_external_one() {
             "not in the inventory",
             &target,
             Some("nope"),
-            (Why::NoArtifact, "no_artifact"),
+            (Why::NoArtifact, Code::NoArtifact),
         ),
         (
             "a generator without ?artifact=",
             &target,
             None,
-            (Why::Input, "invalid_query"),
+            (Why::Input, Code::InvalidQuery),
         ),
     ];
     for (name, target, artifact, expected) in cases {
@@ -348,14 +352,14 @@ fn a_download_streams_the_own_artifact_or_the_named_external_one() {
     }
     let source = view(repo, false);
     let refusal = plan_download(&source, with(Some("out"))).unwrap_err();
-    assert_eq!(refusal.code, "invalid_query", "?artifact= on a source");
+    assert_eq!(refusal.code, Code::InvalidQuery, "?artifact= on a source");
     let empty = View::parse(
         repo,
         &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
     );
     assert_eq!(
         plan_download(&empty, input()).unwrap_err().code,
-        "no_artifact"
+        Code::NoArtifact
     );
 }
 
@@ -393,7 +397,7 @@ fn workload_actions_check_their_verbs_and_audit_on_the_manager() {
         &serde_json::from_value(json!({"metadata": {"name": "x"}})).unwrap(),
     );
     let refusal = plan(Action::RunJob, &bare, &[], &input(), Mode::Impersonated).unwrap_err();
-    assert_eq!(refusal.code, "no_job_template");
+    assert_eq!(refusal.code, Code::NoJobTemplate);
 
     let pod = kind("core", "pods");
     let delete = plan(
