@@ -503,6 +503,27 @@ fn rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// The flux-web binary as alice, allowed to fetch from loopback storage, once ready.
+async fn loopback_server(bed: &Testbed) -> Server {
+    let config = write_temp(
+        "config.yaml",
+        &config_yaml(Settings {
+            allow_loopback: true,
+            ..Settings::default()
+        }),
+    );
+    let mut server = Server::start(&[
+        "--config",
+        &config,
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+    ]);
+    server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    server
+}
+
 /// Not a timing test: it prints the server's memory while 500 MiB stream through it and
 /// fails only if the growth shows the file being held.
 #[tokio::test]
@@ -520,22 +541,7 @@ async fn streaming_500_mib_keeps_the_servers_memory_flat() {
         &big_digest(),
     )
     .await;
-    let config = write_temp(
-        "config.yaml",
-        &config_yaml(Settings {
-            allow_loopback: true,
-            ..Settings::default()
-        }),
-    );
-    let mut server = Server::start(&[
-        "--config",
-        &config,
-        "--kubeconfig",
-        bed.kubeconfig(User::Server),
-    ]);
-    server
-        .wait_for("/readyz", 200, Duration::from_secs(30))
-        .await;
+    let server = loopback_server(&bed).await;
     let pid = server.pid();
     let url = format!("{}{}", server.base, path(&repos, &ns, "big", "download"));
     // Until alice's grant counts; also warms the server up before the baseline.
@@ -639,22 +645,7 @@ async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_leng
     .await;
     let good = sha256(&file(64 << 10));
     source(&bed, &ns, "good", &format!("{base}/artifact.tar.gz"), &good).await;
-    let config = write_temp(
-        "config.yaml",
-        &config_yaml(Settings {
-            allow_loopback: true,
-            ..Settings::default()
-        }),
-    );
-    let mut server = Server::start(&[
-        "--config",
-        &config,
-        "--kubeconfig",
-        bed.kubeconfig(User::Server),
-    ]);
-    server
-        .wait_for("/readyz", 200, Duration::from_secs(30))
-        .await;
+    let server = loopback_server(&bed).await;
     let allowed = format!("{}{}", server.base, listing(&repos, &ns, "good"));
     support::eventually("alice's grant", Duration::from_secs(10), || async {
         let body: serde_json::Value = reqwest::get(&allowed).await.ok()?.json().await.ok()?;

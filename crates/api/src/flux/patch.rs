@@ -7,12 +7,10 @@ use serde_json::{Value, json};
 
 use super::kinds::{Kind, Reconcile, Suspend};
 use super::view::View;
+pub use super::view::{SUSPENDED_BY, SUSPENDED_REASON};
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
-pub const SUSPENDED_BY: &str = "fluxcd.controlplane.io/suspendedBy";
-/// Our choice: the reason kept beside `suspendedBy` (see docs/decisions.md).
-pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 pub const CREATED_BY: &str = "fluxcd.controlplane.io/createdBy";
 pub const INSTANTIATE: &str = "cronjob.kubernetes.io/instantiate";

@@ -8,7 +8,11 @@ use kube::api::DynamicObject;
 use serde_json::Value;
 
 use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
-use super::patch::{SUSPENDED_BY, SUSPENDED_REASON};
+
+/// Who suspended an object, as the Flux Operator and the flux CLI record it.
+pub const SUSPENDED_BY: &str = "fluxcd.controlplane.io/suspendedBy";
+/// Our choice: the reason kept beside `suspendedBy` (see docs/decisions.md).
+pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
 
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 
