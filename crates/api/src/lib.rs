@@ -23,6 +23,7 @@
 //! - [`cluster`] — the only module that talks to Kubernetes.
 //! - [`server`] — routes and the layers around them.
 //! - [`health`] — `/healthz` and `/readyz`.
+//! - [`identity`] — who a caller is to Kubernetes.
 //! - [`error`] — `ApiError`, rendered as problem+json.
 //! - [`telemetry`] — logging.
 //! - [`tls`] — the one TLS crypto provider.
@@ -43,6 +44,7 @@ pub mod download;
 pub mod error;
 pub mod flux;
 pub mod health;
+pub mod identity;
 pub mod read;
 pub mod server;
 pub mod target;

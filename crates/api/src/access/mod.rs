@@ -15,7 +15,7 @@ pub mod listing;
 use std::time::Duration;
 
 use crate::auth::Identity;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Grant};
 use crate::config::Access as AccessMode;
 use crate::error::ApiError;
 use crate::flux::plan::Check;
@@ -36,15 +36,17 @@ impl Permit {
     pub fn identity(&self) -> &Identity {
         &self.identity
     }
+}
 
+impl Grant for Permit {
     /// What the permit was granted for: a write may go there and nowhere else.
-    pub fn check(&self) -> &Check {
+    fn check(&self) -> &Check {
         &self.check
     }
 
     /// Whom the write impersonates: the user in Impersonated mode, nobody (the server
     /// writes) in FineGrained mode.
-    pub fn impersonates(&self) -> Option<&Identity> {
+    fn impersonates(&self) -> Option<&Identity> {
         match self.mode {
             AccessMode::Impersonated => Some(&self.identity),
             AccessMode::FineGrained => None,

@@ -20,7 +20,7 @@ use crate::access::Permit;
 use crate::audit::{Entry, Involved, manager};
 use crate::auth::Identity;
 use crate::clock::rfc3339;
-use crate::cluster::Reader;
+use crate::cluster::{Grant, Reader};
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::plan::{AuditOn, Input, Op, Plan};

@@ -30,31 +30,12 @@ use axum::response::Response;
 
 use flux_web_shared::user::Provider;
 
+pub use crate::identity::Identity;
+
 use crate::clock::Clock;
 use crate::config::Authentication;
 use crate::error::ApiError;
 use crate::server::AppState;
-
-/// The caller as Kubernetes will see it: the user impersonated and the groups sent.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Identity {
-    pub username: String,
-    pub groups: Vec<String>,
-    /// Shown to people and written to `suspendedBy` and `createdBy`.
-    pub display_name: String,
-}
-
-impl Identity {
-    /// The groups for an access review: Kubernetes adds `system:authenticated` to every
-    /// authenticated request, but a SubjectAccessReview only knows what it is told.
-    pub fn review_groups(&self) -> Vec<String> {
-        let mut groups = self.groups.clone();
-        if !groups.iter().any(|g| g == "system:authenticated") {
-            groups.push("system:authenticated".to_owned());
-        }
-        groups
-    }
-}
 
 /// How this server knows its callers.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! The only place that talks to Kubernetes. Everything else asks this module for what it
 //! needs and gets errors already mapped to what they mean for flux-web ([`ClusterError`]),
 //! blame included: a 403 of a call made as the user is theirs, one made as the server is the
-//! admin's. Reads name their [`Reader`]; writes take the [`Permit`] that authorized them and
+//! admin's. Reads name their [`Reader`]; writes take the [`Grant`] that authorized them and
 //! go only to the object it was granted for, as whom the permit says.
 
 mod discovery;
@@ -22,10 +22,9 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
 use kube::runtime::{WatchStreamExt, watcher};
 
-use crate::access::Permit;
-use crate::auth::Identity;
 use crate::flux::kinds::Kind;
 use crate::flux::plan::{Check, On};
+use crate::identity::Identity;
 
 /// Objects a list asks the API server for at once.
 const LIST_PAGE: u32 = 500;
@@ -73,8 +72,17 @@ impl<'a> From<Reader<'a>> for Who<'a> {
     }
 }
 
+/// What a write needs of the permit that allows it: the check it passed (the write goes
+/// there and nowhere else) and whom it impersonates. `access::Permit` is the one
+/// implementation, and only a passed access review makes one.
+pub trait Grant {
+    fn check(&self) -> &Check;
+    /// The user a write impersonates, or none when the server writes (FineGrained).
+    fn impersonates(&self) -> Option<&Identity>;
+}
+
 impl<'a> Who<'a> {
-    fn of(permit: &'a Permit) -> Self {
+    fn of(permit: &'a (dyn Grant + Sync)) -> Self {
         match permit.impersonates() {
             Some(identity) => Who::User(identity),
             None => Who::Server,
@@ -379,7 +387,7 @@ impl Cluster {
     /// A JSON merge patch (RFC 7386, `null` removes a field) of the permit's object.
     pub async fn merge_patch(
         &self,
-        permit: &Permit,
+        permit: &(dyn Grant + Sync),
         resource: &ApiResource,
         patch: &serde_json::Value,
         dry_run: bool,
@@ -401,7 +409,7 @@ impl Cluster {
     /// before.
     pub async fn apply(
         &self,
-        permit: &Permit,
+        permit: &(dyn Grant + Sync),
         resource: &ApiResource,
         body: &serde_json::Value,
         dry_run: bool,
@@ -418,7 +426,7 @@ impl Cluster {
     /// Creates `body` in the namespace the permit was granted for.
     pub async fn create(
         &self,
-        permit: &Permit,
+        permit: &(dyn Grant + Sync),
         resource: &ApiResource,
         body: &serde_json::Value,
         dry_run: bool,
@@ -438,7 +446,7 @@ impl Cluster {
     /// Deletes the permit's object.
     pub async fn delete(
         &self,
-        permit: &Permit,
+        permit: &(dyn Grant + Sync),
         resource: &ApiResource,
         grace_period_seconds: Option<u32>,
         dry_run: bool,
@@ -552,7 +560,7 @@ fn impersonate(who: Who<'_>, request: &mut http::Request<Vec<u8>>) -> Result<(),
 
 /// The namespace and name a write may go to: the permit's, and only for its resource.
 fn granted<'a>(
-    permit: &'a Permit,
+    permit: &'a (dyn Grant + Sync),
     resource: &ApiResource,
 ) -> Result<(&'a str, &'a str), ClusterError> {
     let check = permit.check();
