@@ -23,14 +23,13 @@ use url::Url;
 
 use crate::auth::Resolved;
 use crate::error::ApiError;
-use crate::server::AppState;
 
 /// Probes are asked by address (the kubelet sends the Pod's IP), never by a browser.
 const PROBES: [&str; 2] = ["/healthz", "/readyz"];
 
 /// Refuses every request whose `Host` is not flux-web's own name.
 pub async fn own_host_only(
-    State(state): State<AppState>,
+    State(base): State<Option<Url>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -39,7 +38,7 @@ pub async fn own_host_only(
             .headers()
             .get(header::HOST)
             .map(|v| v.to_str().unwrap_or("\u{fffd}"));
-        check_host(host, state.config.base_url.as_ref())?;
+        check_host(host, base.as_ref())?;
     }
     Ok(next.run(request).await)
 }
@@ -98,7 +97,7 @@ fn split_host(host: &str) -> (&str, Option<u16>) {
 /// Refuses cross-site state-changing requests, unless a verified bearer token proves the
 /// caller. Runs after the caller is resolved.
 pub async fn same_origin_only(
-    State(state): State<AppState>,
+    State(base): State<Option<Url>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -111,11 +110,7 @@ pub async fn same_origin_only(
         Some(Resolved(Ok(caught))) if caught.bearer
     );
     if !safe && !bearer {
-        let own = state
-            .config
-            .base_url
-            .as_ref()
-            .map(|u| u.origin().ascii_serialization());
+        let own = base.as_ref().map(|u| u.origin().ascii_serialization());
         check(request.headers(), own.as_deref())?;
     }
     Ok(next.run(request).await)

@@ -8,7 +8,6 @@ use kube::core::ApiResource;
 
 use crate::access::Access;
 use crate::audit::Auditor;
-use crate::auth::Identity;
 use crate::clock::Clock;
 use crate::cluster::{Cluster, Reader};
 use crate::config::DownloadPolicy;
@@ -16,6 +15,7 @@ use crate::error::ApiError;
 use crate::flux::kinds::Kind;
 use crate::flux::plan::{self, Action, Input, Plan};
 use crate::flux::view::{ObjectRef, View};
+use crate::identity::Identity;
 use crate::target::Target;
 
 pub struct Context<'a> {

@@ -21,7 +21,8 @@
 //! - [`config`] — the YAML configuration, validated once.
 //! - [`context`] — what a request needs of the server, and how objects are read into views.
 //! - [`cluster`] — the only module that talks to Kubernetes.
-//! - [`server`] — routes and the layers around them.
+//! - [`server`] — routes, the layers around them, and the HTTP server.
+//! - [`state`] — what every request shares, built once.
 //! - [`health`] — `/healthz` and `/readyz`.
 //! - [`identity`] — who a caller is to Kubernetes.
 //! - [`error`] — `ApiError`, rendered as problem+json.
@@ -47,6 +48,7 @@ pub mod health;
 pub mod identity;
 pub mod read;
 pub mod server;
+pub mod state;
 pub mod target;
 pub mod telemetry;
 pub mod tls;

@@ -1,11 +1,11 @@
 //! The HTTP front door: which paths exist and the layers every request passes through.
 
 use std::future::Future;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{FromRef, OriginalUri};
+use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::http::header;
 use axum::middleware;
@@ -21,85 +21,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::access::Access;
 use crate::actions;
-use crate::audit::Auditor;
-use crate::auth::{self, Auth};
+use crate::auth;
 use crate::browser;
-use crate::clock::{Clock, Ids};
-use crate::cluster::Cluster;
-use crate::config::Config;
-use crate::context::Context;
 use crate::error::ApiError;
-use crate::health::{self, Readiness};
+use crate::health;
 use crate::read;
+pub use crate::state::AppState;
 use crate::ui;
 use crate::watch;
-
-/// What handlers may extract with `State`.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub readiness: Readiness,
-    pub config: Arc<Config>,
-    pub cluster: Cluster,
-    pub access: Access,
-    pub audit: Arc<Auditor>,
-    pub clock: Arc<dyn Clock>,
-    pub watches: watch::Hub,
-    pub auth: Arc<Auth>,
-    /// The built SPA's directory, when the server serves it.
-    pub ui: Option<Arc<std::path::Path>>,
-}
-
-impl AppState {
-    /// Everything the server shares between requests, built once at start-up.
-    pub fn new(
-        config: Config,
-        cluster: Cluster,
-        readiness: Readiness,
-        (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
-        instance: String,
-    ) -> Self {
-        crate::tls::init();
-        let cluster = cluster.with_timeout(config.kubernetes_timeout);
-        let access = Access::new(cluster.clone(), config.user_actions.access);
-        let audit = Auditor::new(
-            cluster.clone(),
-            config.user_actions.clone(),
-            config.notification_controller.clone(),
-            instance,
-            ids,
-        );
-        let watches = watch::Hub::new(cluster.clone());
-        let auth = Arc::new(Auth::new(
-            &config.authentication,
-            config.base_url.as_ref(),
-            config.insecure,
-            clock.clone(),
-        ));
-        Self {
-            readiness,
-            config: Arc::new(config),
-            cluster,
-            access,
-            audit: Arc::new(audit),
-            clock,
-            watches,
-            auth,
-            ui: None,
-        }
-    }
-
-    pub fn context(&self) -> Context<'_> {
-        Context {
-            cluster: &self.cluster,
-            download: &self.config.download,
-            access: &self.access,
-            audit: &self.audit,
-            clock: self.clock.as_ref(),
-        }
-    }
-}
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -223,13 +153,16 @@ pub fn router(state: AppState) -> Router {
         // Before any handler, and after the caller is known (only a verified bearer token
         // exempts a request): a cross-site request never reaches an action.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.config.base_url.clone(),
             browser::same_origin_only,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::resolve))
+        .layer(middleware::from_fn_with_state(
+            state.auth.clone(),
+            auth::resolve,
+        ))
         // Before anything reads or acts: a request must name flux-web by its own host.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.config.base_url.clone(),
             browser::own_host_only,
         ))
         .layer(frames)

@@ -6,8 +6,8 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::Decision;
-use crate::auth::Identity;
 use crate::flux::plan::Check;
+use crate::identity::Identity;
 
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
 const SWEEP_AT: usize = 10_000;

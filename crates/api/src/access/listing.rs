@@ -9,13 +9,13 @@ use flux_web_shared::problem::Code;
 use futures::future::join_all;
 
 use super::Decision;
-use crate::auth::Identity;
 use crate::cluster::Reader;
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Artifacts, Workload};
 use crate::flux::plan::{self, Check, Input, On};
 use crate::flux::view::View;
+use crate::identity::Identity;
 use crate::target::Target;
 
 pub async fn list(

@@ -14,11 +14,11 @@ pub mod listing;
 
 use std::time::Duration;
 
-use crate::auth::Identity;
 use crate::cluster::{Cluster, Grant};
 use crate::config::Access as AccessMode;
 use crate::error::ApiError;
 use crate::flux::plan::Check;
+use crate::identity::Identity;
 
 /// How long answers are reused per identity; a denial never longer than an allowance.
 const KEEP_ALLOWED: Duration = Duration::from_secs(5);

@@ -12,7 +12,7 @@ use crate::access::listing;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::flux::kinds::Action;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
 
 /// What the caller may do to the object, and why not.

@@ -18,13 +18,13 @@ use kube::core::ApiResource;
 
 use crate::access::Permit;
 use crate::audit::{Entry, Involved, manager};
-use crate::auth::Identity;
 use crate::clock::rfc3339;
 use crate::cluster::{Grant, Reader};
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::plan::{AuditOn, Input, Op, Plan};
 use crate::flux::view::ObjectRef;
+use crate::identity::Identity;
 use crate::target::{ActionOptions, Target};
 
 /// How often `?wait=` looks at the object.

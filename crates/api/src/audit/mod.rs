@@ -24,12 +24,12 @@ use kube::core::ApiResource;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::auth::Identity;
 use crate::clock::Ids;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
 use crate::error::ApiError;
 use crate::flux::kinds::Kind;
+use crate::identity::Identity;
 
 pub const REASON: &str = "WebAction";
 /// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).

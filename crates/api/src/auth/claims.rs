@@ -9,7 +9,6 @@ use std::sync::Arc;
 use cel::{Context, Env, Program, Value};
 
 use super::Identity;
-use crate::config::OAuth2;
 
 /// What the spec defaults to when the config says nothing.
 pub const DEFAULT_USERNAME: &str = "claims.email";
@@ -58,9 +57,23 @@ pub enum Refusal {
     Mapping(String),
 }
 
+/// The claim rules of the config (`spec.authentication.oauth2`), as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// `variables`: name and expression, in order.
+    pub variables: Vec<(String, String)>,
+    /// `validations`: expression and message.
+    pub validations: Vec<(String, String)>,
+    pub profile_name: Option<String>,
+    pub impersonation_username: Option<String>,
+    pub impersonation_groups: Option<String>,
+    /// Claims may map to `system:` users and groups.
+    pub allow_system_identities: bool,
+}
+
 impl Mapping {
     /// Compiles every expression; each error names its config path.
-    pub fn compile(oauth2: &OAuth2) -> Result<Self, Vec<Invalid>> {
+    pub fn compile(oauth2: &Rules) -> Result<Self, Vec<Invalid>> {
         let env = Arc::new(environment());
         let mut errors = Vec::new();
         let mut compile = |path: String, source: &str| match env.compile(source) {
@@ -213,23 +226,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::config::OAuth2;
 
-    fn oauth2(edit: impl FnOnce(&mut OAuth2)) -> OAuth2 {
-        let mut o = OAuth2 {
-            issuer_url: "https://idp.example.com".parse().unwrap(),
-            client_id: "flux-web".into(),
-            client_secret: "s".into(),
-            scopes: vec![],
-            variables: vec![],
-            validations: vec![],
-            profile_name: None,
-            impersonation_username: None,
-            impersonation_groups: None,
-            session_duration: std::time::Duration::from_secs(3600),
-            session_key: None,
-            allow_system_identities: false,
-        };
+    fn oauth2(edit: impl FnOnce(&mut Rules)) -> Rules {
+        let mut o = Rules::default();
         edit(&mut o);
         o
     }

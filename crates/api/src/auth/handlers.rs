@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::login::Redirect;
 use super::{Auth, Resolved};
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

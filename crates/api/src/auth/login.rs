@@ -81,7 +81,7 @@ impl Oidc {
         insecure: bool,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, String> {
-        let mapping = Mapping::compile(oauth2).map_err(|errors| {
+        let mapping = Mapping::compile(&oauth2.claims).map_err(|errors| {
             errors
                 .into_iter()
                 .map(|(path, message)| format!("{path}: {message}"))

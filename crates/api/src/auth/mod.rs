@@ -35,7 +35,6 @@ pub use crate::identity::Identity;
 use crate::clock::Clock;
 use crate::config::Authentication;
 use crate::error::ApiError;
-use crate::server::AppState;
 
 /// How this server knows its callers.
 #[derive(Debug)]
@@ -121,11 +120,11 @@ pub struct Resolved(pub Result<Caught, ApiError>);
 
 /// Finds the caller of every `/api/` request once, before the handler; sets a refreshed
 /// session cookie on the way out.
-pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
-    let (caller, cookies) = state.auth.caller(request.headers()).await;
+    let (caller, cookies) = auth.caller(request.headers()).await;
     request.extensions_mut().insert(Resolved(caller));
     let mut response = next.run(request).await;
     for cookie in cookies {

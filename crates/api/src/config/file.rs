@@ -131,15 +131,8 @@ pub struct UserActions {
     pub audit_denied: bool,
 }
 
-/// How the write of an action is made once the custom verb is allowed (spec 4.3).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub enum Access {
-    /// The write impersonates the user, who also needs the native verbs.
-    #[default]
-    Impersonated,
-    /// The write is made by the server's own identity.
-    FineGrained,
-}
+/// `userActions.access`: how the write of an action is made (the core's [`Mode`]).
+pub use crate::flux::plan::Mode as Access;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::auth::claims::{Mapping, Rules};
+
 pub use file::Access;
 use file::{AuthenticationType, ConfigFile};
 
@@ -72,16 +74,11 @@ pub struct OAuth2 {
     pub client_id: String,
     pub client_secret: String,
     pub scopes: Vec<String>,
-    pub variables: Vec<(String, String)>,
-    pub validations: Vec<(String, String)>,
-    pub profile_name: Option<String>,
-    pub impersonation_username: Option<String>,
-    pub impersonation_groups: Option<String>,
+    /// From claims to identity: CEL, compiled (and so checked) when the config loads.
+    pub claims: Rules,
     pub session_duration: Duration,
     /// Seals the session cookie; `None`: derived from the client secret.
     pub session_key: Option<String>,
-    /// Claims may map to `system:` users and groups.
-    pub allow_system_identities: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -334,29 +331,31 @@ fn authentication(
                 scopes: oauth2
                     .scopes
                     .unwrap_or_else(|| DEFAULT_SCOPES.map(String::from).to_vec()),
-                variables: oauth2
-                    .variables
-                    .into_iter()
-                    .map(|v| (v.name, v.expression))
-                    .collect(),
-                validations: oauth2
-                    .validations
-                    .into_iter()
-                    .map(|v| (v.expression, v.message))
-                    .collect(),
-                profile_name: oauth2.profile.and_then(|p| p.name),
-                impersonation_username: oauth2
-                    .impersonation
-                    .as_ref()
-                    .and_then(|i| i.username.clone()),
-                impersonation_groups: oauth2.impersonation.and_then(|i| i.groups),
+                claims: Rules {
+                    variables: oauth2
+                        .variables
+                        .into_iter()
+                        .map(|v| (v.name, v.expression))
+                        .collect(),
+                    validations: oauth2
+                        .validations
+                        .into_iter()
+                        .map(|v| (v.expression, v.message))
+                        .collect(),
+                    profile_name: oauth2.profile.and_then(|p| p.name),
+                    impersonation_username: oauth2
+                        .impersonation
+                        .as_ref()
+                        .and_then(|i| i.username.clone()),
+                    impersonation_groups: oauth2.impersonation.and_then(|i| i.groups),
+                    allow_system_identities: oauth2.allow_system_identities,
+                },
                 session_duration,
                 session_key: oauth2.session_key,
-                allow_system_identities: oauth2.allow_system_identities,
             };
             // The CEL rules are compiled here too, so a typo stops the server at start-up
             // with its path instead of refusing every login.
-            if let Err(invalid) = crate::auth::claims::Mapping::compile(&oauth2) {
+            if let Err(invalid) = Mapping::compile(&oauth2.claims) {
                 for (path, message) in invalid {
                     errors.add(path, message);
                 }

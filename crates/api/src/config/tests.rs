@@ -41,10 +41,10 @@ fn a_flux_operator_oidc_config_loads_unchanged_with_defaults_filled_in() {
     assert_eq!(oauth2.issuer_url.as_str(), "https://dex.example.com/");
     assert_eq!(oauth2.scopes, DEFAULT_SCOPES.map(String::from).to_vec());
     assert_eq!(oauth2.session_duration, Duration::from_secs(168 * 3600));
-    assert_eq!(oauth2.variables[0].0, "domain");
-    assert_eq!(oauth2.validations[0].1, "only example.com");
+    assert_eq!(oauth2.claims.variables[0].0, "domain");
+    assert_eq!(oauth2.claims.validations[0].1, "only example.com");
     assert_eq!(
-        oauth2.impersonation_groups.as_deref(),
+        oauth2.claims.impersonation_groups.as_deref(),
         Some("claims.groups")
     );
     assert_eq!(config.user_actions.access, Access::Impersonated);

@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::audit::{Entry, Involved};
-use crate::auth::Identity;
 use crate::clock::rfc3339;
 use crate::cluster::Reader;
 use crate::config::DownloadPolicy;
@@ -21,6 +20,7 @@ use crate::error::ApiError;
 use crate::flux::kinds::{self, Action};
 use crate::flux::plan::{Download, Input};
 use crate::flux::view::ObjectRef;
+use crate::identity::Identity;
 use crate::target::Target;
 use axum::body::Body;
 use axum::http::{StatusCode, header};

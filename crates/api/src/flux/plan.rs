@@ -12,7 +12,16 @@ use serde_json::Value;
 use super::kinds::{Artifacts, Kind, Workload};
 use super::patch;
 use super::view::{Artifact, ObjectRef, View};
-pub use crate::config::Access as Mode;
+/// How the write of an action is made once the custom verb is allowed (spec 4.3); the
+/// config's `userActions.access`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+pub enum Mode {
+    /// The write impersonates the user, who also needs the native verbs.
+    #[default]
+    Impersonated,
+    /// The write is made by the server's own identity.
+    FineGrained,
+}
 
 /// What a check or a write is about: a kind flux-web addresses, or the Jobs it creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use flux_web_shared::problem::Problem;
 use super::resources::{ResourceQuery, ResourcesParams};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::target::{ObjectPath, Target};
 
 /// The object as the detail page shows it, with what the caller may do to it.

@@ -15,12 +15,12 @@ use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, Sour
 use k8s_openapi::api::core::v1::Event;
 
 use crate::access::listing;
-use crate::auth::Identity;
 use crate::cluster::Reader;
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::Workload;
 use crate::flux::view::{ObjectRef, View};
+use crate::identity::Identity;
 use crate::target::Target;
 
 /// Whose permissions a read uses: the caller's, or the server's when there is no caller

@@ -7,7 +7,6 @@ use flux_web_shared::objects::{WorkloadDetail, WorkloadSummary};
 use futures::future::join_all;
 use kube::api::DynamicObject;
 
-use crate::auth::Identity;
 use crate::context::{Context, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Workload};
@@ -16,6 +15,7 @@ use crate::flux::view::manager_of;
 use crate::flux::workloads::{
     inventory, job_summary, match_labels, pod_summary, readiness, restarted_at,
 };
+use crate::identity::Identity;
 use crate::target::Target;
 
 /// The inventory's workloads with their readiness; one the caller may not read shows no count.

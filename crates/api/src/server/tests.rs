@@ -6,6 +6,9 @@ use tower::ServiceExt;
 use std::sync::Arc;
 
 use super::*;
+use crate::cluster::Cluster;
+use crate::config::Config;
+use crate::health::Readiness;
 
 async fn get(app: Router, path: &str) -> (StatusCode, String, serde_json::Value) {
     let request = Request::get(path).body(Body::empty()).unwrap();

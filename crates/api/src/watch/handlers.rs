@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 use super::WatchQuery;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 
 /// Proxies and load balancers close connections that stay silent; a comment line keeps the
 /// stream open without waking the page.

@@ -24,10 +24,10 @@ use futures::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast;
 
 use crate::access::{Access, Decision};
-use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::flux::kinds::{KINDS, Kind, flux_kinds};
 use crate::flux::plan::{Check, On};
+use crate::identity::Identity;
 pub use hub::Hub;
 use hub::Update;
 

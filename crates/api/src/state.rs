@@ -1,0 +1,82 @@
+//! What every request shares: the configuration, the Kubernetes adapter, access reviews,
+//! the audit trail, the watches, the login, the clock; built once at start-up. Handlers
+//! extract it with `State`; the router ([`crate::server`]) hands it to them.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use crate::access::Access;
+use crate::audit::Auditor;
+use crate::auth::Auth;
+use crate::clock::{Clock, Ids};
+use crate::cluster::Cluster;
+use crate::config::Config;
+use crate::context::Context;
+use crate::health::Readiness;
+use crate::watch;
+
+/// What handlers may extract with `State`.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub readiness: Readiness,
+    pub config: Arc<Config>,
+    pub cluster: Cluster,
+    pub access: Access,
+    pub audit: Arc<Auditor>,
+    pub clock: Arc<dyn Clock>,
+    pub watches: watch::Hub,
+    pub auth: Arc<Auth>,
+    /// The built SPA's directory, when the server serves it.
+    pub ui: Option<Arc<std::path::Path>>,
+}
+
+impl AppState {
+    /// Everything the server shares between requests, built once at start-up.
+    pub fn new(
+        config: Config,
+        cluster: Cluster,
+        readiness: Readiness,
+        (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
+        instance: String,
+    ) -> Self {
+        crate::tls::init();
+        let cluster = cluster.with_timeout(config.kubernetes_timeout);
+        let access = Access::new(cluster.clone(), config.user_actions.access);
+        let audit = Auditor::new(
+            cluster.clone(),
+            config.user_actions.clone(),
+            config.notification_controller.clone(),
+            instance,
+            ids,
+        );
+        let watches = watch::Hub::new(cluster.clone());
+        let auth = Arc::new(Auth::new(
+            &config.authentication,
+            config.base_url.as_ref(),
+            config.insecure,
+            clock.clone(),
+        ));
+        Self {
+            readiness,
+            config: Arc::new(config),
+            cluster,
+            access,
+            audit: Arc::new(audit),
+            clock,
+            watches,
+            auth,
+            ui: None,
+        }
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context {
+            cluster: &self.cluster,
+            download: &self.config.download,
+            access: &self.access,
+            audit: &self.audit,
+            clock: self.clock.as_ref(),
+        }
+    }
+}
