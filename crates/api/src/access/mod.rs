@@ -32,12 +32,6 @@ pub struct Permit {
     mode: AccessMode,
 }
 
-impl Permit {
-    pub fn identity(&self) -> &Identity {
-        &self.identity
-    }
-}
-
 impl Grant for Permit {
     /// What the permit was granted for: a write may go there and nowhere else.
     fn check(&self) -> &Check {

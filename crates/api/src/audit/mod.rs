@@ -209,7 +209,7 @@ impl Auditor {
 
 /// `<group>/token` for the involved object's API group; the core group has no name to
 /// prefix with (`/token` is not a valid key), so a Pod's token goes under Flux's event prefix.
-pub fn token_key(group: &str) -> String {
+fn token_key(group: &str) -> String {
     let prefix = if group.is_empty() {
         "event.toolkit.fluxcd.io"
     } else {
