@@ -157,6 +157,14 @@ async fn grant_alice_downloads(bed: &Testbed, ns: &str) {
     .await;
 }
 
+/// A namespace of its own where alice may download, and the storage serving its files.
+async fn alices_downloads(bed: &Testbed, prefix: &str) -> (String, String) {
+    grant_server_actions(bed).await;
+    let ns = bed.namespace(prefix).await;
+    grant_alice_downloads(bed, &ns).await;
+    (ns, storage().await)
+}
+
 /// GETs `path` and reads the whole body: the bytes, or the error that broke the transfer.
 async fn fetch(
     app: &axum::Router,
@@ -176,10 +184,7 @@ async fn fetch(
 #[tokio::test]
 async fn a_download_streams_the_exact_bytes_under_the_servers_filename_and_is_audited() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("download").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "download").await;
     let served = file(64 << 10);
     let repos = source(
         &bed,
@@ -218,10 +223,7 @@ async fn a_download_streams_the_exact_bytes_under_the_servers_filename_and_is_au
 #[tokio::test]
 async fn a_wrong_digest_breaks_the_transfer() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("digest").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "digest").await;
     let wrong = sha256(b"something else");
     let repos = source(
         &bed,
@@ -249,10 +251,7 @@ async fn a_wrong_digest_breaks_the_transfer() {
 #[tokio::test]
 async fn redirects_loopback_without_the_allowance_other_hosts_and_missing_artifacts_are_refused() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("ssrf").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "ssrf").await;
     let digest = sha256(&file(64 << 10));
     let repos = source(&bed, &ns, "redirect", &format!("{base}/redirect"), &digest).await;
     source(
@@ -423,10 +422,7 @@ async fn external(bed: &Testbed, ns: &str, name: &str, url: &str, served: &[u8])
 #[tokio::test]
 async fn an_artifact_generator_offers_and_serves_its_external_artifacts() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("generator").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "generator").await;
     let served = file(64 << 10);
     let generators = generator(
         &bed,
@@ -529,10 +525,7 @@ async fn loopback_server(bed: &Testbed) -> Server {
 #[tokio::test]
 async fn streaming_500_mib_keeps_the_servers_memory_flat() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("memory").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "memory").await;
     let repos = source(
         &bed,
         &ns,
@@ -622,10 +615,7 @@ async fn raw_get(base: &str, path: &str) -> (Option<usize>, Vec<u8>, bool) {
 #[tokio::test]
 async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_length() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("tampered").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "tampered").await;
     let expected = sha256(b"what source-controller recorded");
     let repos = source(
         &bed,
@@ -685,10 +675,7 @@ async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_leng
 #[tokio::test]
 async fn a_trickling_storage_is_cut_off_at_the_download_timeout() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("trickle").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "trickle").await;
     let repos = source(
         &bed,
         &ns,
@@ -774,10 +761,7 @@ async fn an_inventory_naming_an_artifact_the_user_cannot_read_answers_as_a_missi
 #[tokio::test]
 async fn a_download_whose_audit_event_cannot_be_written_is_refused() {
     let bed = testbed!();
-    grant_server_actions(&bed).await;
-    let ns = bed.namespace("download-audit").await;
-    grant_alice_downloads(&bed, &ns).await;
-    let base = storage().await;
+    let (ns, base) = alices_downloads(&bed, "download-audit").await;
     let repos = source(
         &bed,
         &ns,
