@@ -33,6 +33,15 @@ pub struct Read {
     pub view: View,
 }
 
+/// Whose permissions a read uses: the caller's, or the server's when there is no caller
+/// (read-only mode).
+pub fn reader(caller: &Result<Identity, ApiError>) -> Reader<'_> {
+    match caller {
+        Ok(identity) => Reader::User(identity),
+        Err(_) => Reader::Server,
+    }
+}
+
 impl Context<'_> {
     /// The resource of `kind` at its served version; a kind not installed is a 404.
     pub async fn resource(&self, kind: &Kind) -> Result<ApiResource, ApiError> {
@@ -80,11 +89,20 @@ impl Context<'_> {
         input: &Input<'_>,
     ) -> Result<(Read, Plan), ApiError> {
         plan::applicable(target.kind, action)?;
-        let object = ObjectRef::new(target.kind, &target.namespace, &target.name);
-        let read = self.read(Reader::User(identity), &object).await?;
+        let read = self.read(Reader::User(identity), &target.object()).await?;
         let sources = self.sources(identity, action, &read.view).await?;
         let plan = plan::plan(action, &read.view, &sources, input, self.access.mode())?;
         Ok((read, plan))
+    }
+
+    /// Reads the object a request is aimed at as the caller, or as the server when there is
+    /// no caller.
+    pub async fn read_target(
+        &self,
+        caller: &Result<Identity, ApiError>,
+        target: &Target,
+    ) -> Result<Read, ApiError> {
+        self.read(reader(caller), &target.object()).await
     }
 
     /// Reads each of `objects`, in order.

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Kind};
+use crate::flux::view::ObjectRef;
 
 /// Request bodies are small JSON documents; anything larger is refused unread.
 pub const MAX_BODY: usize = 1 << 20;
@@ -29,6 +30,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// The object as the core names it.
+    pub fn object(&self) -> ObjectRef {
+        ObjectRef::new(self.kind, &self.namespace, &self.name)
+    }
+
     pub fn parse(group: &str, kind: &str, namespace: &str, name: &str) -> Result<Self, ApiError> {
         let kind = kinds::find(group, kind).ok_or_else(|| {
             ApiError::bad_request(

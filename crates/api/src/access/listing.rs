@@ -9,7 +9,6 @@ use flux_web_shared::problem::Code;
 use futures::future::join_all;
 
 use super::Decision;
-use crate::cluster::Reader;
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Artifacts, Workload};
@@ -23,12 +22,7 @@ pub async fn list(
     caller: &Result<Identity, ApiError>,
     target: &Target,
 ) -> Result<ActionListing, ApiError> {
-    let reader = match caller {
-        Ok(identity) => Reader::User(identity),
-        Err(_) => Reader::Server,
-    };
-    let object = crate::flux::view::ObjectRef::new(target.kind, &target.namespace, &target.name);
-    let read = ctx.read(reader, &object).await?;
+    let read = ctx.read_target(caller, target).await?;
     for_object(ctx, caller, target, &read).await
 }
 

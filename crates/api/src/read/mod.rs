@@ -15,39 +15,19 @@ use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, Sour
 use k8s_openapi::api::core::v1::Event;
 
 use crate::access::listing;
-use crate::cluster::Reader;
-use crate::context::{Context, Read, wire_target};
+use crate::context::{Context, reader, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::Workload;
-use crate::flux::view::{ObjectRef, View};
+use crate::flux::view::View;
 use crate::identity::Identity;
 use crate::target::Target;
-
-/// Whose permissions a read uses: the caller's, or the server's when there is no caller
-/// (read-only mode).
-pub fn reader(caller: &Result<Identity, ApiError>) -> Reader<'_> {
-    match caller {
-        Ok(identity) => Reader::User(identity),
-        Err(_) => Reader::Server,
-    }
-}
-
-/// Reads the object as the caller, or as the server when there is no caller.
-pub async fn object(
-    ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
-    target: &Target,
-) -> Result<Read, ApiError> {
-    let object = ObjectRef::new(target.kind, &target.namespace, &target.name);
-    ctx.read(reader(caller), &object).await
-}
 
 pub async fn detail(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     target: &Target,
 ) -> Result<ObjectDetail, ApiError> {
-    let read = object(ctx, caller, target).await?;
+    let read = ctx.read_target(caller, target).await?;
     let actions = listing::for_object(ctx, caller, target, &read).await?;
     let workload = match target.kind.workload {
         Some(Workload::Restart | Workload::RunJob) => {
@@ -106,7 +86,7 @@ pub async fn events(
     target: &Target,
 ) -> Result<Vec<EventSummary>, ApiError> {
     // Reading the object first: who may not see it may not see its events either.
-    object(ctx, caller, target).await?;
+    ctx.read_target(caller, target).await?;
     let selector = format!(
         "involvedObject.name={},involvedObject.kind={}",
         target.name, target.kind.kind

@@ -170,7 +170,7 @@ async fn objects_of(
         Err(ApiError::NotFound(_)) => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
-    let who = super::reader(caller);
+    let who = crate::context::reader(caller);
     let objects: Vec<Listed> = match ctx.cluster.list(who, &resource, namespace, None).await {
         Ok(objects) => objects,
         Err(ClusterError::Forbidden(_)) => match (caller, namespace) {

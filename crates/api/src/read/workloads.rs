@@ -29,7 +29,7 @@ pub async fn summaries(
         let workload = ctx
             .cluster
             .get(
-                super::reader(caller),
+                crate::context::reader(caller),
                 &resource,
                 &target.namespace,
                 &target.name,
@@ -58,7 +58,7 @@ pub async fn detail(
     let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
     let pods = ctx.resource(pods).await?;
     let jobs = ctx.cluster.resource_on(On::Jobs).await?;
-    let reader = super::reader(caller);
+    let reader = crate::context::reader(caller);
     let ns = target.namespace.as_str();
     let list = |resource, labels: Option<String>| async move {
         ctx.cluster
