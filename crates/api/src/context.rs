@@ -24,6 +24,8 @@ pub struct Context<'a> {
     pub access: &'a Access,
     pub audit: &'a Auditor,
     pub clock: &'a dyn Clock,
+    /// The bulk run this request's actions belong to, named in their audit Events.
+    pub run: Option<&'a str>,
 }
 
 /// An object as read, and its view.

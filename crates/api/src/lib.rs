@@ -11,6 +11,7 @@
 //! - [`auth`] — who is calling.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act.
 //! - [`actions`] — the actions and their listing.
+//! - [`bulk`] — one action on many objects: the pre-flight and the streamed run.
 //! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
@@ -36,6 +37,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod browser;
+pub mod bulk;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

@@ -24,6 +24,7 @@ use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 use crate::actions;
 use crate::auth;
 use crate::browser;
+use crate::bulk;
 use crate::error::ApiError;
 use crate::health;
 use crate::read;
@@ -89,6 +90,7 @@ fn routes() -> OpenApiRouter<AppState> {
             actions::handlers::post,
             actions::handlers::download
         ))
+        .routes(routes!(bulk::handlers::post))
         .routes(routes!(read::handlers::resources))
         .routes(routes!(read::handlers::kind_list))
         .routes(routes!(read::handlers::detail))

@@ -9,9 +9,10 @@ use axum::extract::FromRef;
 use crate::access::Access;
 use crate::audit::Auditor;
 use crate::auth::Auth;
+use crate::auth::session::{Sealer, random};
 use crate::clock::{Clock, Ids};
 use crate::cluster::Cluster;
-use crate::config::Config;
+use crate::config::{Authentication, Config};
 use crate::context::Context;
 use crate::health::Readiness;
 use crate::watch;
@@ -27,6 +28,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub watches: watch::Hub,
     pub auth: Arc<Auth>,
+    /// Seals the tokens of bulk pre-flights.
+    pub preflight: Arc<Sealer>,
+    /// Names bulk runs.
+    pub ids: Arc<dyn Ids>,
     /// The built SPA's directory, when the server serves it.
     pub ui: Option<Arc<std::path::Path>>,
 }
@@ -48,7 +53,7 @@ impl AppState {
             config.user_actions.clone(),
             config.notification_controller.clone(),
             instance,
-            ids,
+            ids.clone(),
         );
         let watches = watch::Hub::new(cluster.clone());
         let auth = Arc::new(Auth::new(
@@ -57,6 +62,12 @@ impl AppState {
             config.insecure,
             clock.clone(),
         ));
+        // OIDC: the session's key, so that another replica opens the token; otherwise a key
+        // of this process (Anonymous mode is one developer's server).
+        let secret = match &config.authentication {
+            Authentication::OAuth2(oauth2) => oauth2.sealing_secret().to_owned(),
+            _ => random(32),
+        };
         Self {
             readiness,
             config: Arc::new(config),
@@ -66,6 +77,8 @@ impl AppState {
             clock,
             watches,
             auth,
+            preflight: Arc::new(Sealer::new(secret.as_bytes())),
+            ids,
             ui: None,
         }
     }
@@ -77,6 +90,7 @@ impl AppState {
             access: &self.access,
             audit: &self.audit,
             clock: self.clock.as_ref(),
+            run: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `wasm32-unknown-unknown`.
 //!
 //! - [`actions`] — requests and answers of the action endpoints.
+//! - [`bulk`] — one action on many objects: the pre-flight and the run's progress.
 //! - [`objects`] — what the read API answers about objects.
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
@@ -14,6 +15,7 @@
 //! - [`duration`] — Go-style durations (`168h`, `1m30s`), the format Flux users write.
 
 pub mod actions;
+pub mod bulk;
 pub mod duration;
 pub mod health;
 pub mod names;

@@ -99,6 +99,13 @@ codes! {
     KubernetesUnavailable = "kubernetes_unavailable",
     UpstreamTimeout = "upstream_timeout",
     AuditFailed = "audit_failed",
+    /// A bulk action names more targets than one run takes.
+    TooManyTargets = "too_many_targets",
+    /// A bulk run's pre-flight token is not this server's, this caller's or this action's,
+    /// or is too old.
+    InvalidPreflight = "invalid_preflight",
+    /// A target of a bulk run that its pre-flight did not approve.
+    NotApproved = "not_approved",
 }
 
 /// So that a test or a client can compare a code with its wire name.

@@ -60,10 +60,50 @@ async fn act(
         grace_period_seconds: request.grace_period_seconds,
         artifact: None,
     };
-    let (read, plan) = ctx.plan(identity, target, action, &input).await?;
+    let prepared = prepare(ctx, identity, target, action, &input).await?;
+    carry_out(ctx, identity, prepared, options).await
+}
+
+/// An action planned, with the permits its checks granted: what is left is to carry it out.
+pub struct Prepared {
+    pub read: Read,
+    pub plan: Plan,
+    permits: Vec<Permit>,
+}
+
+/// Reads the object as the user, plans `action` on it and passes the plan's checks.
+pub async fn prepare(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    action: Action,
+    input: &Input<'_>,
+) -> Result<Prepared, ApiError> {
+    let (read, plan) = ctx.plan(identity, target, action, input).await?;
     let permits = ctx.access.authorize_all(identity, &plan.checks).await?;
+    Ok(Prepared {
+        read,
+        plan,
+        permits,
+    })
+}
+
+/// Makes a prepared action's writes with its permits, records its audit Events and, with
+/// `?wait=`, waits for the controller.
+pub async fn carry_out(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    prepared: Prepared,
+    options: &ActionOptions,
+) -> Result<ActionResponse, ApiError> {
+    let Prepared {
+        read,
+        plan,
+        permits,
+    } = prepared;
+    let target = &plan.target;
     let mut response = ActionResponse {
-        action,
+        action: plan.action,
         target: wire_target(&read.resource, &target.namespace, &target.name),
         message: plan.message.clone(),
         changed: true,
@@ -90,7 +130,7 @@ async fn act(
         }
         written.push((resource, object));
     }
-    if action == Action::Pull {
+    if plan.action == Action::Pull {
         response.reconciled = plan.wait_for.iter().map(ObjectRef::describe).collect();
     }
     if options.dry_run {
@@ -170,6 +210,7 @@ async fn audit(
             verb: audit.verb,
             involved,
             subject,
+            run: ctx.run,
         };
         if let Err(e) = ctx.audit.record(entry, ctx.clock.now()).await {
             failed = Some(e);
@@ -195,18 +236,30 @@ pub async fn act_audited(
             ApiError::BadRequest { .. } | ApiError::MethodNotAllowed { .. }
         );
         if attempt && !options.dry_run {
-            let entry = Entry {
-                identity,
-                verb: action.verb(),
-                involved: Involved::target(target.kind, &target.namespace, &target.name),
-                subject: None,
-            };
-            ctx.audit
-                .record_refusal(entry, error, ctx.clock.now())
-                .await;
+            record_refusal(ctx, identity, target, action, error).await;
         }
     }
     result
+}
+
+/// Leaves the trace of a refused or failed attempt at `action` on `target`.
+pub async fn record_refusal(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    action: Action,
+    error: &ApiError,
+) {
+    let entry = Entry {
+        identity,
+        verb: action.verb(),
+        involved: Involved::target(target.kind, &target.namespace, &target.name),
+        subject: None,
+        run: ctx.run,
+    };
+    ctx.audit
+        .record_refusal(entry, error, ctx.clock.now())
+        .await;
 }
 
 /// Waits until the controller reports it handled `requested_at` on every object, or `wait`

@@ -24,6 +24,8 @@ use kube::core::ApiResource;
 use serde_json::{Value, json};
 use url::Url;
 
+use flux_web_shared::bulk::RUN_ANNOTATION;
+
 use crate::clock::Ids;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
@@ -87,6 +89,8 @@ pub struct Entry<'a> {
     pub involved: Involved,
     /// For workload actions, the workload as `Kind/namespace/name`.
     pub subject: Option<String>,
+    /// The bulk run the action is part of: its correlation id.
+    pub run: Option<&'a str>,
 }
 
 /// How the action ended.
@@ -261,6 +265,9 @@ pub fn event(
             subject.clone(),
         );
     }
+    if let Some(run) = entry.run {
+        annotations.insert(RUN_ANNOTATION.to_owned(), run.to_owned());
+    }
     let (type_, reason) = match outcome {
         Outcome::Done => ("Normal", REASON),
         Outcome::Refused(error) => {
@@ -379,6 +386,7 @@ mod tests {
             verb: "reconcile",
             involved: Involved::of(&resource, &involved),
             subject: None,
+            run: None,
         };
         let now: Timestamp = "2026-11-23T22:00:00Z".parse().unwrap();
         let event = event(
@@ -442,6 +450,7 @@ mod tests {
             verb: "reconcile",
             involved: Involved::target(kind, "apps", "web"),
             subject: None,
+            run: None,
         };
         let error = ApiError::Forbidden("missing RBAC rule".into());
         let event = event(
@@ -478,6 +487,7 @@ mod tests {
             verb: "restart",
             involved: Involved::of(&resource, &involved),
             subject: Some("Deployment/apps/web".into()),
+            run: None,
         };
         let event = event(&entry, Outcome::Done, Timestamp::UNIX_EPOCH, "t", "i");
         assert_eq!(

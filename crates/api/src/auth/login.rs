@@ -89,10 +89,6 @@ impl Oidc {
                 .join("; ")
         })?;
         let base_url = base_url.cloned().ok_or("OAuth2 needs .spec.baseURL")?;
-        let secret = oauth2
-            .session_key
-            .clone()
-            .unwrap_or_else(|| oauth2.client_secret.clone());
         Ok(Self {
             provider: Provider::new(
                 oauth2.issuer_url.clone(),
@@ -100,7 +96,7 @@ impl Oidc {
                 oauth2.client_secret.clone(),
             ),
             mapping,
-            sealer: Sealer::new(secret.as_bytes()),
+            sealer: Sealer::new(oauth2.sealing_secret().as_bytes()),
             cookies: Cookies { secure: !insecure },
             redirect_uri: format!("{}{CALLBACK_PATH}", base_url.as_str().trim_end_matches('/')),
             base_url,

@@ -129,6 +129,15 @@ pub struct UserActions {
     pub access: Option<Access>,
     #[serde(default)]
     pub audit_denied: bool,
+    pub bulk: Option<Bulk>,
+}
+
+/// `userActions.bulk`: the limits of one bulk action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Bulk {
+    pub concurrency: Option<u32>,
+    pub max_targets: Option<u32>,
 }
 
 /// `userActions.access`: how the write of an action is made (the core's [`Mode`]).

@@ -81,6 +81,14 @@ pub struct OAuth2 {
     pub session_key: Option<String>,
 }
 
+impl OAuth2 {
+    /// What sealed things (the session cookie, pre-flight tokens) are sealed with: any
+    /// replica with the same config opens them.
+    pub fn sealing_secret(&self) -> &str {
+        self.session_key.as_deref().unwrap_or(&self.client_secret)
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserActions {
     /// Verbs whose successful actions become audit events.
@@ -88,6 +96,25 @@ pub struct UserActions {
     pub access: Access,
     /// Also record denied and failed attempts as Warning events (our addition).
     pub audit_denied: bool,
+    pub bulk: Bulk,
+}
+
+/// The limits of one bulk action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bulk {
+    /// Targets acted on at once.
+    pub concurrency: usize,
+    /// Targets one action takes; more is a 400.
+    pub max_targets: usize,
+}
+
+impl Default for Bulk {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            max_targets: 500,
+        }
+    }
 }
 
 impl UserActions {
@@ -211,10 +238,26 @@ impl Config {
                         );
                     }
                 }
+                let defaults = Bulk::default();
+                let bulk = ua.bulk.map_or(defaults, |b| Bulk {
+                    concurrency: errors.count(
+                        ".spec.userActions.bulk.concurrency",
+                        b.concurrency,
+                        defaults.concurrency,
+                        64,
+                    ),
+                    max_targets: errors.count(
+                        ".spec.userActions.bulk.maxTargets",
+                        b.max_targets,
+                        defaults.max_targets,
+                        10_000,
+                    ),
+                });
                 UserActions {
                     audit: ua.audit,
                     access: ua.access.unwrap_or_default(),
                     audit_denied: ua.audit_denied,
+                    bulk,
                 }
             })
             .unwrap_or_default();
@@ -381,6 +424,18 @@ impl Checker {
             }
             Err(e) => {
                 self.add(path, e.to_string());
+                default
+            }
+        }
+    }
+
+    /// A number from 1 to `max`, or `default` without one.
+    fn count(&mut self, path: &str, value: Option<u32>, default: usize, max: usize) -> usize {
+        let Some(value) = value else { return default };
+        match usize::try_from(value) {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                self.add(path, format!("a number from 1 to {max}"));
                 default
             }
         }

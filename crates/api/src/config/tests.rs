@@ -60,7 +60,8 @@ fn our_additions_are_read() {
   authentication:
     type: Anonymous
     anonymous: {{username: dev, groups: [devs]}}
-  userActions: {{audit: [reconcile, suspend], access: FineGrained, auditDenied: true}}
+  userActions: {{audit: [reconcile, suspend], access: FineGrained, auditDenied: true,
+    bulk: {{concurrency: 4, maxTargets: 50}}}}
   download: {{maxSize: 1Gi, allowLoopback: true, timeout: 2m}}
   notificationController:
     address: http://notification-controller.flux-system.svc.cluster.local./
@@ -79,6 +80,13 @@ fn our_additions_are_read() {
     assert!(!config.user_actions.audits("resume"));
     assert_eq!(config.user_actions.access, Access::FineGrained);
     assert!(config.user_actions.audit_denied);
+    assert_eq!(
+        (
+            config.user_actions.bulk.concurrency,
+            config.user_actions.bulk.max_targets
+        ),
+        (4, 50)
+    );
     assert_eq!(config.download.max_size, 1 << 30);
     assert!(config.download.allow_loopback);
     assert_eq!(config.download.timeout, std::time::Duration::from_secs(120));
@@ -93,6 +101,8 @@ fn our_additions_are_read() {
         defaults.kubernetes_timeout,
         std::time::Duration::from_secs(15)
     );
+    assert_eq!(defaults.user_actions.bulk.concurrency, 8);
+    assert_eq!(defaults.user_actions.bulk.max_targets, 500);
 }
 
 #[test]
@@ -175,6 +185,15 @@ fn validation_errors_name_every_field_at_fault() {
         (
             &format!("{HEADER}spec:\n  userActions: {{audit: [reconcile, nuke]}}\n"),
             vec![".spec.userActions.audit[1]: unknown action \"nuke\""],
+        ),
+        (
+            &format!(
+                "{HEADER}spec:\n  userActions: {{bulk: {{concurrency: 0, maxTargets: 20000}}}}\n"
+            ),
+            vec![
+                ".spec.userActions.bulk.concurrency: a number from 1 to 64",
+                ".spec.userActions.bulk.maxTargets: a number from 1 to 10000",
+            ],
         ),
         (
             &format!("{HEADER}spec:\n  download: {{maxSize: lots}}\n"),

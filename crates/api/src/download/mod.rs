@@ -121,6 +121,7 @@ pub async fn download(
         verb: Action::Download.verb(),
         involved: Involved::of(&read.resource, &read.found),
         subject: None,
+        run: None,
     };
     ctx.audit.record_first(entry, ctx.clock.now()).await?;
     let name = filename(

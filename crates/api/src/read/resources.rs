@@ -59,13 +59,21 @@ pub struct ResourcesParams {
 
 impl ResourceQuery {
     pub fn parse(query: &str) -> Result<Self, ApiError> {
-        let invalid = |detail: String| ApiError::bad_request(Code::InvalidQuery, detail);
         let raw: ResourcesParams = serde_urlencoded::from_str(query).map_err(|e| {
-            invalid(format!(
-                "{e}; known: kind, namespace, status (ready, failed, progressing, suspended, \
-                 unknown), q, limit, continue"
-            ))
+            ApiError::bad_request(
+                Code::InvalidQuery,
+                format!(
+                    "{e}; known: kind, namespace, status (ready, failed, progressing, \
+                     suspended, unknown), q, limit, continue"
+                ),
+            )
         })?;
+        Self::from_params(raw, Code::InvalidQuery)
+    }
+
+    /// What `raw` means once checked; a broken rule is a 400 with `code`.
+    pub fn from_params(raw: ResourcesParams, code: Code) -> Result<Self, ApiError> {
+        let invalid = |detail: String| ApiError::bad_request(code, detail);
         let kinds = match raw.kind.as_deref() {
             None => flux_kinds().collect(),
             Some(name) => vec![

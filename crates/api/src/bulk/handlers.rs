@@ -1,0 +1,78 @@
+//! HTTP handler of bulk actions: extract, call the bulk module, answer.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use flux_web_shared::bulk::{BulkRequest, NDJSON, Preflight, Progress};
+use flux_web_shared::problem::{Code, Problem};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::flux::kinds::Action;
+use crate::state::AppState;
+use crate::target::{ActionOptions, JsonBody};
+
+/// Runs an action on many objects: with `?dryRun=true` the pre-flight (every target's fate,
+/// nothing written), else the run, streamed.
+#[utoipa::path(
+    post,
+    path = "/v1/actions/{action}",
+    operation_id = "runBulkAction",
+    tag = "actions",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(
+        ("action" = String, Path, description = "reconcile, pull, suspend, resume, restart or run-job"),
+        ("dryRun" = Option<bool>, Query, description = "The pre-flight: plan and check every target, write nothing, answer each one's fate and a token approving those that would change"),
+    ),
+    request_body(content = BulkRequest, description = "The targets, by name or selector, and the action's options", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The pre-flight (`?dryRun=true`, JSON); or the run's progress: one JSON document per line, a `start`, a `result` per target as it completes, an `end` with the tally", content(
+            (Preflight = "application/json"),
+            (Progress = "application/x-ndjson"),
+        )),
+        (status = "4XX", description = "Invalid body, too many targets (400 `too_many_targets`), a bad pre-flight token (400 `invalid_preflight`), not logged in (401), actions disabled (403)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed while listing a selector's targets", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn post(
+    State(state): State<AppState>,
+    Path(action): Path<String>,
+    options: ActionOptions,
+    Caller(caller): Caller,
+    JsonBody(request): JsonBody<BulkRequest>,
+) -> Result<Response, ApiError> {
+    let action = Action::parse(&action)
+        .filter(|a| *a != Action::Download)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                Code::UnknownAction,
+                format!("there is no bulk action {action:?}"),
+            )
+        })?;
+    if options.wait.is_some() {
+        return Err(ApiError::bad_request(
+            Code::InvalidQuery,
+            "wait: not taken by bulk actions; each target's result says when it is done",
+        ));
+    }
+    let identity = caller?;
+    let limits = state.config.user_actions.bulk;
+    let targets = crate::bulk::targets(&state.context(), &identity, &request, limits).await?;
+    if options.dry_run {
+        let preflight = crate::bulk::preflight(&state, &identity, action, &request, &targets).await;
+        return Ok(Json(preflight).into_response());
+    }
+    let approved = match &request.token {
+        Some(token) => Some(crate::bulk::approval::open(
+            &state.preflight,
+            token,
+            &identity,
+            action,
+            state.clock.now(),
+        )?),
+        None => None,
+    };
+    let body = crate::bulk::run(state, identity, action, request, targets, approved);
+    Ok(([(header::CONTENT_TYPE, NDJSON)], body).into_response())
+}

@@ -1,0 +1,469 @@
+//! Bulk actions: one action on many objects, each target taken exactly as a single action
+//! takes it (read as the user, planned by the core, checked, written with its permits,
+//! audited), a bounded number at a time.
+//!
+//! The pre-flight (`?dryRun=true`) plans every target and passes its checks, writes nothing,
+//! and answers each target's [`Fate`] with a sealed token of the targets that would change.
+//! The run streams each target's fate as it completes; with the token it acts on approved
+//! targets only. Every audit Event of a run carries its correlation id
+//! ([`RUN_ANNOTATION`](flux_web_shared::bulk::RUN_ANNOTATION)), and the run is logged with
+//! its size and outcome.
+//!
+//! - [`approval`] — the pre-flight token.
+//! - [`handlers`] — the HTTP handler.
+
+pub mod approval;
+pub mod handlers;
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
+use flux_web_shared::actions::{Action, Target as WireTarget};
+use flux_web_shared::bulk::{BulkRequest, Fate, Item, Preflight, Progress, Selector, Tally};
+use flux_web_shared::problem::Code;
+use futures::StreamExt;
+use futures::stream;
+
+use crate::actions::{self, Prepared};
+use crate::clock::rfc3339;
+use crate::config::Bulk;
+use crate::context::{Context, wire_target};
+use crate::error::ApiError;
+use crate::flux::plan::Input;
+use crate::identity::Identity;
+use crate::read::resources::{self, ResourceQuery, ResourcesParams};
+use crate::state::AppState;
+use crate::target::{ActionOptions, Target};
+use approval::Approved;
+
+/// The targets a request names, each once, in the order named (a selector's in the order
+/// `/api/v1/resources` lists them); more than `limits.max_targets` is a 400.
+pub async fn targets(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    request: &BulkRequest,
+    limits: Bulk,
+) -> Result<Vec<Target>, ApiError> {
+    let invalid = |detail: String| ApiError::bad_request(Code::InvalidBody, detail);
+    request.check().map_err(invalid)?;
+    let too_many = |count: usize| {
+        ApiError::bad_request(
+            Code::TooManyTargets,
+            format!(
+                "{count} targets; one bulk action takes at most {}: narrow the selection",
+                limits.max_targets
+            ),
+        )
+    };
+    let targets = match (&request.targets, &request.selector) {
+        (Some(named), _) => {
+            if named.len() > limits.max_targets {
+                return Err(too_many(named.len()));
+            }
+            named
+                .iter()
+                .enumerate()
+                .map(|(i, address)| {
+                    parse_address(address)
+                        .map_err(|e| invalid(format!("targets[{i}]: {address:?}: {e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        (None, Some(selector)) => {
+            let list = resources::list(
+                ctx,
+                &Ok(identity.clone()),
+                &selection(selector, limits.max_targets)?,
+            )
+            .await?;
+            if list.total > limits.max_targets {
+                return Err(too_many(list.total));
+            }
+            list.items
+                .iter()
+                .map(|item| {
+                    let t = &item.target;
+                    let group = if t.group.is_empty() { "core" } else { &t.group };
+                    Target::parse(group, &t.kind, &t.namespace, &t.name)
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+        (None, None) => Vec::new(),
+    };
+    let mut seen = HashSet::new();
+    Ok(targets
+        .into_iter()
+        .filter(|t| {
+            seen.insert((
+                t.kind.group,
+                t.kind.plural,
+                t.namespace.clone(),
+                t.name.clone(),
+            ))
+        })
+        .collect())
+}
+
+/// `group/kind/namespace/name`, checked as a path is.
+fn parse_address(address: &str) -> Result<Target, String> {
+    let parts: Vec<&str> = address.split('/').collect();
+    match parts.as_slice() {
+        [group, kind, namespace, name] => {
+            Target::parse(group, kind, namespace, name).map_err(|e| e.to_string())
+        }
+        _ => Err("not group/kind/namespace/name".into()),
+    }
+}
+
+/// The selector as the query of `/api/v1/resources`, every match on one page.
+fn selection(selector: &Selector, max_targets: usize) -> Result<ResourceQuery, ApiError> {
+    let params = ResourcesParams {
+        kind: selector.kind.clone(),
+        namespace: selector.namespace.clone(),
+        status: selector.status,
+        q: selector.q.clone(),
+        ..ResourcesParams::default()
+    };
+    let mut query = ResourceQuery::from_params(params, Code::InvalidBody)
+        .map_err(|e| ApiError::bad_request(Code::InvalidBody, format!("selector: {e}")))?;
+    query.limit = max_targets;
+    Ok(query)
+}
+
+/// The pre-flight: every target's fate and the token of those that would change.
+pub async fn preflight(
+    state: &AppState,
+    identity: &Identity,
+    action: Action,
+    request: &BulkRequest,
+    targets: &[Target],
+) -> Preflight {
+    let ctx = state.context();
+    let concurrency = state.config.user_actions.bulk.concurrency;
+    let ctx = &ctx;
+    let mut fates: Vec<(usize, Item)> = stream::iter(0..targets.len())
+        .map(|index| async move {
+            let target = &targets[index];
+            let item = fate(ctx, identity, target, action, request, Step::Preflight).await;
+            (index, item)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    fates.sort_by_key(|(index, _)| *index);
+    let mut tally = Tally::default();
+    let mut approved = Vec::new();
+    let items = fates
+        .into_iter()
+        .map(|(index, item)| {
+            tally.add(item.fate);
+            if item.fate == Fate::WillChange {
+                approved.push(&targets[index]);
+            }
+            item
+        })
+        .collect();
+    let token = approval::issue(
+        &state.preflight,
+        identity,
+        action,
+        approved.into_iter(),
+        ctx.clock.now(),
+    );
+    Preflight {
+        action,
+        items,
+        tally,
+        token,
+    }
+}
+
+/// The run: each target's fate as a line of NDJSON as soon as it is known. The run goes on
+/// to its end when the client goes away: what was confirmed is carried out, and logged.
+pub fn run(
+    state: AppState,
+    identity: Identity,
+    action: Action,
+    request: BulkRequest,
+    targets: Vec<Target>,
+    approved: Option<Approved>,
+) -> Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Progress>(targets.len() + 2);
+    let run_id = state.ids.next();
+    tokio::spawn(async move {
+        let ctx = Context {
+            run: Some(&run_id),
+            ..state.context()
+        };
+        let total = targets.len();
+        tracing::info!(run = run_id, user = identity.username, %action, targets = total, "bulk run started");
+        // A client that left drops the receiver; the run does not need it.
+        let _ = tx
+            .send(Progress::Start {
+                run: run_id.clone(),
+                action,
+                total,
+            })
+            .await;
+        let step = Step::Run(approved.as_ref());
+        let (ctx, identity, request, targets) = (&ctx, &identity, &request, &targets);
+        let mut results = stream::iter(0..total)
+            .map(|index| async move {
+                let item = fate(ctx, identity, &targets[index], action, request, step).await;
+                (index, item)
+            })
+            .buffer_unordered(state.config.user_actions.bulk.concurrency);
+        let mut tally = Tally::default();
+        while let Some((index, item)) = results.next().await {
+            tally.add(item.fate);
+            let _ = tx.send(Progress::Result { index, item }).await;
+        }
+        tracing::info!(
+            run = run_id,
+            user = identity.username,
+            %action,
+            targets = total,
+            changed = tally.changed,
+            unchanged = tally.unchanged,
+            refused = tally.refused,
+            not_applicable = tally.not_applicable,
+            failed = tally.failed,
+            "bulk run done"
+        );
+        let _ = tx
+            .send(Progress::End {
+                run: run_id.clone(),
+                tally,
+            })
+            .await;
+    });
+    let lines = stream::unfold(rx, |mut rx| async move {
+        let progress = rx.recv().await?;
+        let mut line = serde_json::to_vec(&progress).unwrap_or_default();
+        line.push(b'\n');
+        Some((Ok::<_, Infallible>(Bytes::from(line)), rx))
+    });
+    Body::from_stream(lines)
+}
+
+/// How far a target is taken.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    /// Planned and checked, nothing written.
+    Preflight,
+    /// Carried out; with a pre-flight's approval, only if it approved the target.
+    Run(Option<&'a Approved>),
+}
+
+/// One target's fate: planned and checked as a single action is, then carried out when the
+/// step says so. A refusal or failure of the run leaves the trace a single action's would.
+async fn fate(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    action: Action,
+    request: &BulkRequest,
+    step: Step<'_>,
+) -> Item {
+    let now = rfc3339(ctx.clock.now());
+    let input = Input {
+        now: &now,
+        by: &identity.display_name,
+        reason: request.reason.as_deref(),
+        ..Input::default()
+    };
+    let outcome = match actions::prepare(ctx, identity, target, action, &input).await {
+        Ok(prepared) => carry(ctx, identity, target, prepared, step).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(item) => item,
+        Err(error) => {
+            let fate = fate_of(action, &error);
+            if matches!(step, Step::Run(_)) && matches!(fate, Fate::Refused | Fate::Failed) {
+                actions::record_refusal(ctx, identity, target, action, &error).await;
+            }
+            Item {
+                target: addressed(target),
+                fate,
+                code: Some(error.code()),
+                message: error.to_string(),
+            }
+        }
+    }
+}
+
+/// A prepared target's fate at `step`.
+async fn carry(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &Target,
+    prepared: Prepared,
+    step: Step<'_>,
+) -> Result<Item, ApiError> {
+    let wire = wire_target(&prepared.read.resource, &target.namespace, &target.name);
+    let approved = match step {
+        Step::Preflight => {
+            return Ok(Item {
+                target: wire,
+                fate: Fate::WillChange,
+                code: None,
+                message: prepared.plan.message,
+            });
+        }
+        Step::Run(approval) => approval.is_none_or(|a| a.contains(target)),
+    };
+    if !approved {
+        return Err(ApiError::State {
+            code: Code::NotApproved,
+            detail: "not among the targets the pre-flight approved".into(),
+        });
+    }
+    let response = actions::carry_out(ctx, identity, prepared, &ActionOptions::default()).await?;
+    let message = match response.audit_error {
+        Some(audit_error) => format!("{}; {audit_error}", response.message),
+        None => response.message,
+    };
+    Ok(Item {
+        target: wire,
+        fate: Fate::Changed,
+        code: None,
+        message,
+    })
+}
+
+/// What a refusal or failure means for one target of many.
+pub fn fate_of(action: Action, error: &ApiError) -> Fate {
+    match error {
+        ApiError::State { code, .. }
+            if (action, *code) == (Action::Suspend, Code::Suspended)
+                || (action, *code) == (Action::Resume, Code::NotSuspended) =>
+        {
+            Fate::Unchanged
+        }
+        ApiError::State {
+            code: Code::NotApproved,
+            ..
+        }
+        | ApiError::Forbidden(_)
+        | ApiError::NotLoggedIn
+        | ApiError::Unauthenticated { .. }
+        | ApiError::ActionsDisabled => Fate::Refused,
+        ApiError::State { .. }
+        | ApiError::BadRequest { .. }
+        | ApiError::MethodNotAllowed { .. }
+        | ApiError::NotFound(_)
+        | ApiError::NoArtifact(_) => Fate::NotApplicable,
+        _ => Fate::Failed,
+    }
+}
+
+/// A target as answers name it before (or without) reading it: at the version flux-web
+/// addresses its kind by.
+fn addressed(target: &Target) -> WireTarget {
+    WireTarget {
+        group: target.kind.group.to_owned(),
+        version: target.kind.version.to_owned(),
+        kind: target.kind.kind.to_owned(),
+        namespace: target.namespace.clone(),
+        name: target.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_already_in_the_state_is_unchanged_and_a_missing_rule_is_refused() {
+        let state = |code| ApiError::State {
+            code,
+            detail: String::new(),
+        };
+        let cases = [
+            (Action::Suspend, state(Code::Suspended), Fate::Unchanged),
+            (Action::Resume, state(Code::NotSuspended), Fate::Unchanged),
+            (
+                Action::Reconcile,
+                state(Code::Suspended),
+                Fate::NotApplicable,
+            ),
+            (
+                Action::Pull,
+                state(Code::SourceSuspended),
+                Fate::NotApplicable,
+            ),
+            (Action::Suspend, state(Code::NotApproved), Fate::Refused),
+            (
+                Action::Suspend,
+                ApiError::Forbidden("rule".into()),
+                Fate::Refused,
+            ),
+            (
+                Action::Restart,
+                ApiError::bad_request(Code::NotApplicable, "no"),
+                Fate::NotApplicable,
+            ),
+            (
+                Action::Reconcile,
+                ApiError::NotFound("gone".into()),
+                Fate::NotApplicable,
+            ),
+            (
+                Action::Reconcile,
+                ApiError::ServerForbidden("admin".into()),
+                Fate::Failed,
+            ),
+            (
+                Action::Reconcile,
+                ApiError::UpstreamTimeout("slow".into()),
+                Fate::Failed,
+            ),
+        ];
+        for (action, error, fate) in cases {
+            assert_eq!(fate_of(action, &error), fate, "{action} {error:?}");
+        }
+    }
+
+    #[test]
+    fn addresses_name_group_kind_namespace_and_name() {
+        let target = parse_address("core/pods/apps/web-1").unwrap();
+        assert_eq!((target.kind.kind, target.name.as_str()), ("Pod", "web-1"));
+        let ks = parse_address("kustomize.toolkit.fluxcd.io/ks/apps/web").unwrap();
+        assert_eq!(addressed(&ks).kind, "Kustomization");
+        for bad in [
+            "apps/web",
+            "core/pods/apps/web/extra",
+            "core/widgets/apps/web",
+            "core/pods/Apps/web",
+            "",
+        ] {
+            assert!(parse_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_selector_is_checked_as_the_resources_query_is() {
+        let query = selection(
+            &Selector {
+                kind: Some("hr".into()),
+                ..Selector::default()
+            },
+            500,
+        )
+        .unwrap();
+        assert_eq!(query.kinds[0].kind, "HelmRelease");
+        assert_eq!(query.limit, 500);
+        let bad = selection(
+            &Selector {
+                kind: Some("pods".into()),
+                ..Selector::default()
+            },
+            500,
+        )
+        .unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidBody);
+        assert!(bad.to_string().starts_with("selector: kind"), "{bad}");
+    }
+}
