@@ -12,7 +12,7 @@ use flux_web::flux::patch::annotation;
 use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions};
+use support::app::{Settings, call, flux_web, grant_server_actions, receiver};
 use support::objects::{
     bed_events, create, dynamic, listing, path, read, until_allowed, version, web_events,
 };
@@ -581,26 +581,6 @@ async fn pull_reconciles_the_source_and_is_refused_while_the_source_is_suspended
         (400, Some("not_applicable")),
         "{body}"
     );
-}
-
-/// A loopback HTTP server that keeps what notification-controller would receive.
-async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
-    let received = Arc::new(Mutex::new(Vec::new()));
-    let store = received.clone();
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::post(move |axum::Json(event): axum::Json<Value>| {
-            let store = store.clone();
-            async move {
-                store.lock().unwrap().push(event);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (address, received)
 }
 
 #[tokio::test]

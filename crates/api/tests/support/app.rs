@@ -1,7 +1,7 @@
 //! flux-web's router in-process, connected to the test bed as the server identity, with a
 //! config of the test's choosing.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -150,3 +150,23 @@ pub async fn grant_server_actions(bed: &Testbed) {
 
 /// The Flux group the test server may read but not patch.
 pub const UNPATCHABLE_GROUP: &str = "image.toolkit.fluxcd.io";
+
+/// A loopback HTTP server that keeps what notification-controller would receive.
+pub async fn receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let store = received.clone();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |axum::Json(event): axum::Json<Value>| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push(event);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (address, received)
+}
