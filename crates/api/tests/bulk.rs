@@ -288,7 +288,7 @@ async fn a_bulk_suspend_changes_exactly_what_its_preflight_approved_and_audits_e
         kinds()[0].1.clone(),
     )
     .await;
-    let late_version = snapshot(&bed, &[late.clone()]).await[&late.key()].clone();
+    let late_version = snapshot(&bed, std::slice::from_ref(&late)).await[&late.key()].clone();
     let mut with_late = targets.clone();
     with_late.push(late.address());
     let token = preflight["token"].as_str().unwrap();
@@ -330,7 +330,7 @@ async fn a_bulk_suspend_changes_exactly_what_its_preflight_approved_and_audits_e
         }
     }
     assert_eq!(
-        snapshot(&bed, &[late.clone()]).await[&late.key()],
+        snapshot(&bed, std::slice::from_ref(&late)).await[&late.key()],
         late_version
     );
 
