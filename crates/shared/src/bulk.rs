@@ -172,7 +172,7 @@ pub struct Preflight {
     pub token: String,
 }
 
-/// One line of a bulk run's progress ([`NDJSON`]): a `start`, a `result` per target as it
+/// One line of a bulk run's progress (`application/x-ndjson`): a `start`, a `result` per target as it
 /// completes (in completion order), and an `end`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
