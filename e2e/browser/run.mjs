@@ -106,6 +106,53 @@ check('suspend with a reason, shown after a reload; Escape closes the dialog; re
   assert.equal(await page.getByText('Suspended by').count(), 0);
 });
 
+check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report; copy as flux', async () => {
+  await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
+  const boxes = page.locator('tbody input[type="checkbox"]');
+  await boxes.first().waitFor();
+  assert.equal(await boxes.count(), 2, 'apps and infra');
+  await boxes.nth(0).click();
+  await boxes.nth(1).click({ modifiers: ['Shift'] });
+  const bar = page.getByRole('toolbar', { name: 'Bulk actions' });
+  await bar.getByText('2 selected').waitFor();
+  await boxes.nth(1).click();
+  await bar.getByText('1 selected').waitFor();
+  await page.getByRole('checkbox', { name: 'Select every object on this page' }).click();
+  await bar.getByText('2 selected').waitFor();
+  await bar.getByRole('button', { name: 'Reconcile' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Reconcile — 2 will change').waitFor();
+  assert.match(await dialog.locator('tr', { hasText: 'infra' }).innerText(), /will change/);
+  await dialog.getByText('Copy as curl or flux commands').click();
+  assert.match(await page.getByTestId('copy-flux').innerText(), /flux reconcile kustomization apps -n flux-system/);
+  assert.match(await page.getByTestId('copy-curl').innerText(), /\/api\/v1\/actions\/reconcile/);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, 'bulk-preflight-light.png') });
+  await dialog.getByRole('button', { name: 'Reconcile 2 objects' }).click();
+  await dialog.getByText('done: 2 changed').waitFor({ timeout: 15000 });
+  await page.screenshot({ path: join(SHOTS, 'bulk-report-light.png') });
+  assert.equal(await dialog.locator('tr[data-fate="changed"]').count(), 2);
+  const { body } = await kube('/api/v1/namespaces/flux-system/events');
+  const run = body.items.filter((e) => e.reason === 'WebAction' && e.involvedObject.name === 'infra')
+    .map((e) => e.metadata.annotations?.['event.toolkit.fluxcd.io/bulk-run']).filter(Boolean);
+  assert.ok(run.length >= 1, 'the audit Event carries the run id');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await bar.count(), 0, 'the selection is cleared after the run');
+});
+
+check('bulk: a viewer\'s pre-flight names the missing rule and offers nothing to confirm', async () => {
+  await page.goto(`${VIEWER}/resources?namespace=flux-system&kind=Kustomization`);
+  await page.getByRole('checkbox', { name: 'Select every object on this page' }).click();
+  await page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button', { name: 'Suspend' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Suspend — 2 refused').waitFor();
+  assert.match(await dialog.locator('tr', { hasText: 'apps' }).innerText(), /missing RBAC rule: verb 'suspend'/);
+  assert.equal(await dialog.getByRole('button', { name: /Suspend \d/ }).count(), 0);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+});
+
 check('download of the GitRepository artifact: the bytes of storage, the server\'s filename', async () => {
   await page.goto(`${ADMIN}${REPO}`);
   const [download] = await Promise.all([

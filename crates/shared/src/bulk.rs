@@ -147,6 +147,12 @@ impl Tally {
         *self.count_mut(fate) += 1;
     }
 
+    /// How many met `fate`.
+    pub fn get(&self, fate: Fate) -> usize {
+        let mut copy = self.clone();
+        *copy.count_mut(fate)
+    }
+
     fn count_mut(&mut self, fate: Fate) -> &mut usize {
         match fate {
             Fate::WillChange => &mut self.will_change,
@@ -255,5 +261,6 @@ mod tests {
         }
         tally.add(Fate::Changed);
         assert_eq!((tally.changed, tally.failed, tally.will_change), (2, 1, 1));
+        assert_eq!(tally.get(Fate::Changed), 2);
     }
 }

@@ -2,6 +2,7 @@
 //! `flux-web-shared`, or an [`ApiError`] carrying the problem's `detail` for the user.
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
+use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::user::UserInfo;
@@ -41,6 +42,11 @@ async fn answer<T: DeserializeOwned>(
             .await
             .map_err(|e| ApiError::Network(format!("an answer this page cannot read: {e}")));
     }
+    Err(refusal(response).await)
+}
+
+/// The problem of an answer that is not a success.
+async fn refusal(response: Response) -> ApiError {
     let status = response.status();
     let problem = response
         .json::<Problem>()
@@ -52,11 +58,11 @@ async fn answer<T: DeserializeOwned>(
             detail: format!("the server answered {status}"),
             code: Code::Unknown,
         });
-    Err(if status == 401 {
+    if status == 401 {
         ApiError::NotLoggedIn(problem.detail)
     } else {
         ApiError::Problem(problem)
-    })
+    }
 }
 
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
@@ -104,6 +110,66 @@ pub async fn act(
     answer(request.send().await).await
 }
 
+/// The pre-flight of a bulk action: every target's fate, nothing written.
+pub async fn bulk_preflight(action: Action, request: &BulkRequest) -> Result<Preflight, ApiError> {
+    let request = Request::post(&format!("/api/v1/actions/{action}?dryRun=true"))
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    answer(request.send().await).await
+}
+
+/// Runs a bulk action, calling `on_progress` with each line of its progress as it arrives.
+pub async fn bulk_run(
+    action: Action,
+    request: &BulkRequest,
+    on_progress: impl Fn(Progress),
+) -> Result<(), ApiError> {
+    use wasm_bindgen::JsCast;
+    let network = |e: String| ApiError::Network(e);
+    let response = Request::post(&format!("/api/v1/actions/{action}"))
+        .json(request)
+        .map_err(|e| network(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| network(e.to_string()))?;
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    let body = response
+        .body()
+        .ok_or_else(|| network("an answer without a body".into()))?;
+    let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut buffer = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|e| network(format!("the run's progress broke off: {e:?}")))?;
+        let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).ok();
+        if field("done").and_then(|d| d.as_bool()).unwrap_or(true) {
+            return Ok(());
+        }
+        if let Some(value) = field("value") {
+            buffer.extend(js_sys::Uint8Array::new(&value).to_vec());
+        }
+        for progress in complete_lines(&mut buffer) {
+            on_progress(progress);
+        }
+    }
+}
+
+/// Takes the complete lines out of `buffer`, each read as a line of progress; what follows
+/// the last newline stays for the next chunk.
+pub fn complete_lines(buffer: &mut Vec<u8>) -> Vec<Progress> {
+    let Some(last) = buffer.iter().rposition(|b| *b == b'\n') else {
+        return Vec::new();
+    };
+    let complete: Vec<u8> = buffer.drain(..=last).collect();
+    complete
+        .split(|b| *b == b'\n')
+        .filter_map(|line| serde_json::from_slice(line).ok())
+        .collect()
+}
+
 /// Ends the session; answers where the browser goes next (the provider's logout page).
 pub async fn logout() -> Result<String, ApiError> {
     #[derive(serde::Deserialize)]
@@ -146,4 +212,27 @@ pub fn watch(query: &str, on_change: impl Fn(Change) + 'static) -> Option<EventS
         }
     });
     Some(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_read_line_by_line_across_chunks() {
+        let start = r#"{"type":"start","run":"r","action":"suspend","total":1}"#;
+        let end = r#"{"type":"end","run":"r","tally":{"willChange":0,"changed":1,"unchanged":0,"refused":0,"notApplicable":0,"failed":0}}"#;
+        let mut buffer = format!("{start}\n{}", &end[..10]).into_bytes();
+        let first = complete_lines(&mut buffer);
+        assert!(matches!(
+            first.as_slice(),
+            [Progress::Start { total: 1, .. }]
+        ));
+        assert_eq!(buffer, end[..10].as_bytes());
+        buffer.extend(format!("{}\n", &end[10..]).into_bytes());
+        let second = complete_lines(&mut buffer);
+        assert!(matches!(second.as_slice(), [Progress::End { tally, .. }] if tally.changed == 1));
+        assert!(buffer.is_empty());
+        assert!(complete_lines(&mut buffer).is_empty());
+    }
 }

@@ -15,6 +15,9 @@ use crate::pages::resources::ResourcesPage;
 pub fn App() -> impl IntoView {
     provide_context(Toasts::new());
     let user = LocalResource::new(api::userinfo);
+    // Who the user is: for the menu, and for what pages offer (the "suspended by me" shortcut,
+    // the bearer token of a copied curl).
+    provide_context(user);
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>

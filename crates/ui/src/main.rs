@@ -3,12 +3,14 @@
 //!
 //! - [`app`] — the frame: header, user menu, routes.
 //! - [`pages`] — one module a page.
-//! - [`components`] — what pages share: the action bar, dialogs, toasts, badges.
+//! - [`components`] — what pages share: the action bar, bulk actions, dialogs, toasts, badges.
 //! - [`api`] — every call to the server.
 //! - [`format`] — times and sizes for people.
+//! - [`command`] — the curl and flux command lines of an action.
 
 mod api;
 mod app;
+mod command;
 mod components;
 mod format;
 mod pages;

@@ -11,6 +11,9 @@ pub fn Dialog(
     open: Signal<bool>,
     /// Called when the dialog closes by itself (Escape, or a `method="dialog"` form).
     on_close: Callback<()>,
+    /// While true, Escape does not close it (something is in flight that it reports on).
+    #[prop(optional, into)]
+    locked: Signal<bool>,
     title: String,
     children: Children,
 ) -> impl IntoView {
@@ -26,7 +29,8 @@ pub fn Dialog(
     });
     let id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
     view! {
-        <dialog node_ref=node aria-labelledby=id.clone() on:close=move |_| on_close.run(())>
+        <dialog node_ref=node aria-labelledby=id.clone() on:close=move |_| on_close.run(())
+            on:cancel=move |ev: leptos::ev::Event| if locked.get_untracked() { ev.prevent_default() }>
             <h2 id=id.clone()>{title}</h2>
             {children()}
         </dialog>

@@ -4,8 +4,10 @@
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
 //! - [`action_bar`] — the actions of an object, as its listing allows them.
+//! - [`bulk`] — one action on many objects: pre-flight, confirmation, progress, report.
 
 pub mod action_bar;
 pub mod badge;
+pub mod bulk;
 pub mod dialog;
 pub mod toast;

@@ -2,15 +2,22 @@
 //! (`/resources?namespace=apps&status=failed`), so a filtered view can be bookmarked and
 //! shared; the list follows the live stream.
 
+use std::collections::BTreeSet;
+
+use flux_web_shared::actions::Action;
+use flux_web_shared::bulk::{BulkRequest, Selector};
 use flux_web_shared::objects::{FLUX_KINDS, ResourceList, State};
+use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::Failure;
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::components::badge::Badge;
+use crate::components::bulk::{Ask, BULK_ACTIONS, BulkDialog};
+use crate::components::toast::toasts;
 use crate::format::{age, encode};
 
 const PAGE: usize = 50;
@@ -68,6 +75,49 @@ pub fn ResourcesPage() -> impl IntoView {
         },
     );
 
+    // The selection: object paths, or everything the filters match. A new filter starts a
+    // new selection, so that nothing out of view stays selected.
+    let selection = Selection::new();
+    let filters = Memo::new(move |_| query(&param, None, &[]));
+    Effect::new(move |_| {
+        filters.track();
+        selection.clear();
+    });
+    let ask = RwSignal::new(None::<Ask>);
+    let selector = move |status: Option<State>| Selector {
+        kind: Some(param("kind")).filter(|k| !k.is_empty()),
+        namespace: Some(param("namespace")).filter(|n| !n.is_empty()),
+        status: status.or_else(|| State::parse(&param("status"))),
+        q: Some(param("q")).filter(|q| !q.is_empty()),
+    };
+    let selected_request = move || {
+        if selection.everything.get() {
+            BulkRequest {
+                selector: Some(selector(None)),
+                ..BulkRequest::default()
+            }
+        } else {
+            BulkRequest {
+                targets: Some(selection.paths.get().into_iter().collect()),
+                ..BulkRequest::default()
+            }
+        }
+    };
+    let reconcile_failed = move |_| {
+        ask.set(Some(Ask {
+            action: Action::Reconcile,
+            request: BulkRequest {
+                selector: Some(selector(Some(State::Failed))),
+                ..BulkRequest::default()
+            },
+        }));
+    };
+    let resume_mine = move |_| resume_suspended_by_me(ask);
+    let done = Callback::new(move |()| {
+        selection.clear();
+        list.refetch();
+    });
+
     let set = {
         let navigate = navigate.clone();
         move |key: &'static str, value: String| {
@@ -118,12 +168,32 @@ pub fn ResourcesPage() -> impl IntoView {
                     on:change=move |ev| set_q("q", event_target_value(&ev))/>
             </label>
         </form>
+        <div class="shortcuts" role="group" aria-label="Shortcuts">
+            <button type="button" on:click=reconcile_failed>"Reconcile all failed in view"</button>
+            <button type="button" on:click=resume_mine>"Resume all suspended by me"</button>
+        </div>
+        {move || (!selection.is_empty()).then(|| view! {
+            <div class="bulk-bar" role="toolbar" aria-label="Bulk actions">
+                <span class="bulk-count">{move || selection.describe(list.get().and_then(Result::ok).map_or(0, |l| l.total))}</span>
+                {BULK_ACTIONS.iter().map(|action| {
+                    let action = *action;
+                    view! {
+                        <button type="button" data-bulk=action.name()
+                            on:click=move |_| ask.set(Some(Ask { action, request: selected_request() }))>
+                            {action.label()}
+                        </button>
+                    }
+                }).collect_view()}
+                <button type="button" class="quiet" on:click=move |_| selection.clear()>"Clear selection"</button>
+            </div>
+        })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || list.get().map(|answer| match answer {
-                Ok(list) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to/> }.into_any(),
+                Ok(list) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to selection=selection/> }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
+        <BulkDialog ask=ask done=done/>
     }
 }
 
@@ -149,23 +219,162 @@ fn query(
         .join("&")
 }
 
+/// What the user selected on the page: object paths, or all that the filters match.
+#[derive(Debug, Clone, Copy)]
+struct Selection {
+    paths: RwSignal<BTreeSet<String>>,
+    everything: RwSignal<bool>,
+    /// The row a shift-click extends from.
+    anchor: StoredValue<Option<usize>>,
+}
+
+impl Selection {
+    fn new() -> Self {
+        Self {
+            paths: RwSignal::new(BTreeSet::new()),
+            everything: RwSignal::new(false),
+            anchor: StoredValue::new(None),
+        }
+    }
+
+    fn clear(&self) {
+        self.paths.set(BTreeSet::new());
+        self.everything.set(false);
+        self.anchor.set_value(None);
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.everything.get() && self.paths.with(BTreeSet::is_empty)
+    }
+
+    fn describe(&self, total: usize) -> String {
+        if self.everything.get() {
+            format!("All {total} matching the filters")
+        } else {
+            format!("{} selected", self.paths.with(BTreeSet::len))
+        }
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.everything.get() || self.paths.with(|p| p.contains(path))
+    }
+
+    /// A click on row `index` of `page`: toggles it, or with shift sets the rows from the
+    /// last clicked one to it as this one becomes.
+    fn click(&self, page: &[String], index: usize, shift: bool) {
+        if self.everything.get_untracked() {
+            // Leaving "everything": what is on this page stays selected.
+            self.everything.set(false);
+            self.paths.set(page.iter().cloned().collect());
+        }
+        let on = !self.paths.with_untracked(|p| p.contains(&page[index]));
+        let from = match self.anchor.get_value() {
+            Some(anchor) if shift && anchor < page.len() => anchor,
+            _ => index,
+        };
+        let range = from.min(index)..=from.max(index);
+        self.paths.update(|paths| {
+            for path in &page[range] {
+                if on {
+                    paths.insert(path.clone());
+                } else {
+                    paths.remove(path);
+                }
+            }
+        });
+        self.anchor.set_value(Some(index));
+    }
+
+    /// The header's box: the whole page, or none of it.
+    fn toggle_page(&self, page: &[String]) {
+        let all = page.iter().all(|p| self.contains(p));
+        self.everything.set(false);
+        self.paths.update(|paths| {
+            for path in page {
+                if all {
+                    paths.remove(path);
+                } else {
+                    paths.insert(path.clone());
+                }
+            }
+        });
+    }
+}
+
+/// Finds what the user suspended (as far as they may see) and asks to resume it.
+fn resume_suspended_by_me(ask: RwSignal<Option<Ask>>) {
+    let user = use_context::<LocalResource<Result<UserInfo, ApiError>>>();
+    let toasts = toasts();
+    leptos::task::spawn_local(async move {
+        let me = user
+            .and_then(|u| u.get_untracked())
+            .and_then(Result::ok)
+            .and_then(|u| u.display_name.or(u.username));
+        let Some(me) = me else {
+            return toasts.failed("Log in first: nothing is suspended by nobody");
+        };
+        let mine = match api::resources("status=suspended&limit=500").await {
+            Ok(list) => list
+                .items
+                .iter()
+                .filter(|item| item.summary.suspended_by.as_deref() == Some(me.as_str()))
+                .map(|item| api::object_path(&item.target))
+                .collect::<Vec<_>>(),
+            Err(e) => return toasts.failed(format!("Could not list: {}", e.detail())),
+        };
+        if mine.is_empty() {
+            return toasts.ok(format!("Nothing you may see is suspended by {me}"));
+        }
+        ask.set(Some(Ask {
+            action: Action::Resume,
+            request: BulkRequest {
+                targets: Some(mine),
+                ..BulkRequest::default()
+            },
+        }));
+    });
+}
+
 #[component]
 fn Table(
     list: ResourceList,
     offset: usize,
     page_to: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
+    selection: Selection,
 ) -> impl IntoView {
     if list.items.is_empty() {
         return view! { <p class="notice">"Nothing here you may see."</p> }.into_any();
     }
     let shown = list.items.len();
+    let total = list.total;
+    let page: Vec<String> = list
+        .items
+        .iter()
+        .map(|item| api::object_path(&item.target))
+        .collect();
+    let page = StoredValue::new(page);
+    let whole_page = move || page.with_value(|p| p.iter().all(|path| selection.contains(path)));
     let rows = list
         .items
         .into_iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(index, item)| {
             let href = format!("/{}", api::object_path(&item.target));
+            let path = api::object_path(&item.target);
+            let label = format!(
+                "Select {} {}/{}",
+                item.target.kind, item.target.namespace, item.target.name
+            );
             view! {
-                <tr>
+                <tr class:selected=move || selection.contains(&path)>
+                    <td class="select">
+                        <input type="checkbox" aria-label=label
+                            prop:checked={
+                                let path = api::object_path(&item.target);
+                                move || selection.contains(&path)
+                            }
+                            on:click=move |ev| page.with_value(|p| selection.click(p, index, ev.shift_key()))/>
+                    </td>
                     <td>{item.target.kind.clone()}</td>
                     <td>{item.target.namespace.clone()}</td>
                     <td><A href=href>{item.target.name.clone()}</A></td>
@@ -177,10 +386,29 @@ fn Table(
         })
         .collect_view();
     view! {
+        {move || (whole_page() && total > shown).then(|| view! {
+            <p class="select-all" role="status">
+                {move || if selection.everything.get() {
+                    format!("All {total} objects matching the filters are selected. ")
+                } else {
+                    format!("All {shown} on this page are selected. ")
+                }}
+                {move || (!selection.everything.get()).then(|| view! {
+                    <button type="button" class="link" on:click=move |_| selection.everything.set(true)>
+                        {format!("Select all {total} matching the filters")}
+                    </button>
+                })}
+            </p>
+        })}
         <div class="table-scroll">
             <table>
                 <caption class="visually-hidden">"Flux objects"</caption>
                 <thead><tr>
+                    <th scope="col" class="select">
+                        <input type="checkbox" aria-label="Select every object on this page"
+                            prop:checked=whole_page
+                            on:click=move |_| page.with_value(|p| selection.toggle_page(p))/>
+                    </th>
                     <th scope="col">"Kind"</th><th scope="col">"Namespace"</th><th scope="col">"Name"</th>
                     <th scope="col">"Status"</th><th scope="col">"Message"</th><th scope="col">"Reconciled"</th>
                 </tr></thead>

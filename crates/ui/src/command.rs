@@ -1,0 +1,170 @@
+//! The command lines that do what a page is about to do: the `curl` of the API call, and the
+//! `flux` (or `kubectl`) commands of each object, for a runbook or a terminal.
+
+use flux_web_shared::actions::{Action, Target};
+use flux_web_shared::bulk::BulkRequest;
+
+/// The `curl` of a bulk action at `origin`. With `bearer`, it sends `$ID_TOKEN`, an ID token
+/// of the identity provider (the server's login is for browsers).
+pub fn curl(origin: &str, action: Action, request: &BulkRequest, bearer: bool) -> String {
+    let body = serde_json::to_string_pretty(request).unwrap_or_default();
+    let auth = if bearer {
+        " \\\n  -H \"Authorization: Bearer $ID_TOKEN\""
+    } else {
+        ""
+    };
+    // A quoted here-document: nothing in the body (a reason's quotes, `$`) reaches the shell.
+    format!(
+        "curl -sS -N -X POST '{origin}/api/v1/actions/{action}'{auth} \\\n  \
+         -H 'Content-Type: application/json' --data-binary @- <<'EOF'\n{body}\nEOF"
+    )
+}
+
+/// The `flux` command of `action` on `target`, or `kubectl` where flux has none.
+pub fn cli(action: Action, target: &Target) -> String {
+    let (ns, name) = (&target.namespace, &target.name);
+    let verb = match action {
+        Action::Reconcile | Action::Pull => "reconcile",
+        Action::Suspend => "suspend",
+        Action::Resume => "resume",
+        Action::Download => "pull artifact",
+        Action::Restart => {
+            return format!(
+                "kubectl -n {ns} rollout restart {}/{name}",
+                target.kind.to_lowercase()
+            );
+        }
+        Action::RunJob => {
+            return format!("kubectl -n {ns} create job --from=cronjob/{name} {name}-manual");
+        }
+        Action::Delete => return format!("kubectl -n {ns} delete pod {name}"),
+    };
+    let with_source = if action == Action::Pull {
+        " --with-source"
+    } else {
+        ""
+    };
+    match flux_noun(&target.kind) {
+        Some(noun) => format!("flux {verb} {noun} {name} -n {ns}{with_source}"),
+        None => kubectl(action, target),
+    }
+}
+
+/// What the flux CLI calls a kind, for the kinds it knows.
+fn flux_noun(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Kustomization" => "kustomization",
+        "HelmRelease" => "helmrelease",
+        "GitRepository" => "source git",
+        "OCIRepository" => "source oci",
+        "HelmRepository" => "source helm",
+        "HelmChart" => "source chart",
+        "Bucket" => "source bucket",
+        "ImageRepository" => "image repository",
+        "ImageUpdateAutomation" => "image update",
+        "Alert" => "alert",
+        "Provider" => "alert-provider",
+        "Receiver" => "receiver",
+        _ => return None,
+    })
+}
+
+/// The same change with kubectl: what the flux CLI would write, written by hand.
+fn kubectl(action: Action, target: &Target) -> String {
+    let (ns, name, kind) = (&target.namespace, &target.name, target.kind.to_lowercase());
+    match action {
+        Action::Suspend | Action::Resume => format!(
+            "kubectl -n {ns} patch {kind} {name} --type merge -p '{{\"spec\":{{\"suspend\":{}}}}}'",
+            action == Action::Suspend
+        ),
+        _ => format!(
+            "kubectl -n {ns} annotate --overwrite {kind} {name} \
+             reconcile.fluxcd.io/requestedAt=\"$(date +%s)\""
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use flux_web_shared::bulk::Selector;
+
+    use super::*;
+
+    fn target(kind: &str, name: &str) -> Target {
+        Target {
+            group: String::new(),
+            version: "v1".into(),
+            kind: kind.into(),
+            namespace: "apps".into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn each_kind_gets_the_flux_command_or_the_kubectl_one() {
+        let cases = [
+            (
+                Action::Reconcile,
+                "Kustomization",
+                "flux reconcile kustomization web -n apps",
+            ),
+            (
+                Action::Pull,
+                "HelmRelease",
+                "flux reconcile helmrelease web -n apps --with-source",
+            ),
+            (
+                Action::Suspend,
+                "GitRepository",
+                "flux suspend source git web -n apps",
+            ),
+            (
+                Action::Resume,
+                "Provider",
+                "flux resume alert-provider web -n apps",
+            ),
+            (
+                Action::Restart,
+                "Deployment",
+                "kubectl -n apps rollout restart deployment/web",
+            ),
+            (Action::Delete, "Pod", "kubectl -n apps delete pod web"),
+            (
+                Action::Suspend,
+                "ResourceSet",
+                "kubectl -n apps patch resourceset web --type merge -p '{\"spec\":{\"suspend\":true}}'",
+            ),
+            (
+                Action::Reconcile,
+                "ArtifactGenerator",
+                "kubectl -n apps annotate --overwrite artifactgenerator web reconcile.fluxcd.io/requestedAt=\"$(date +%s)\"",
+            ),
+        ];
+        for (action, kind, want) in cases {
+            assert_eq!(cli(action, &target(kind, "web")), want);
+        }
+    }
+
+    #[test]
+    fn the_curl_sends_the_body_untouched_by_the_shell() {
+        let request = BulkRequest {
+            selector: Some(Selector {
+                namespace: Some("apps".into()),
+                ..Selector::default()
+            }),
+            reason: Some("it's $HOME".into()),
+            ..BulkRequest::default()
+        };
+        let text = curl("https://flux.example.com", Action::Suspend, &request, true);
+        assert!(
+            text.starts_with(
+                "curl -sS -N -X POST 'https://flux.example.com/api/v1/actions/suspend'"
+            )
+        );
+        assert!(text.contains("Authorization: Bearer $ID_TOKEN"));
+        let body = text.split_once("<<'EOF'\n").unwrap().1;
+        let sent: BulkRequest = serde_json::from_str(body.strip_suffix("\nEOF").unwrap()).unwrap();
+        assert_eq!(sent, request);
+        assert!(!curl("http://x", Action::Resume, &request, false).contains("Authorization"));
+    }
+}
