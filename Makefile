@@ -63,9 +63,10 @@ integration: ui ## Integration, client, contract, attack and browser tests on th
 test: tools lint unit integration ## Everything CI runs: lint, unit tests, test bed, integration tests
 
 .PHONY: bench
-bench: ## Read API latency and memory at 1,000 and 10,000 objects, beside kube-apiserver (own test bed)
+bench: ## Read latency and memory at 1,000 and 10,000 objects beside kube-apiserver; bulk reconcile of 300 beside 300 single calls (own test bed)
 	cargo build --release -p flux-web
 	e2e/bench/read
+	e2e/bench/bulk
 
 .PHONY: fmt
 fmt: ## Format the code

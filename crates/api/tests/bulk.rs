@@ -552,3 +552,52 @@ async fn without_authentication_a_bulk_action_is_refused_and_writes_nothing() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn a_rule_naming_one_object_allows_that_object_and_no_other_alone_or_in_bulk() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("bulk-names").await;
+    let (ks, spec) = kinds().remove(0);
+    bed.grant_rules(
+        &ns,
+        "bulk-ops",
+        json!([
+            {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": [ks.group], "resources": [ks.plural], "resourceNames": ["named"], "verbs": ["patch", "suspend"]},
+        ]),
+        ("Group", "bulk-ops"),
+    )
+    .await;
+    for name in ["named", "other"] {
+        create(&bed, &ns, &ks, name, spec.clone()).await;
+    }
+    let app = flux_web(&bed, ada()).await;
+    let address = |name: &str| format!("{}/{}/{ns}/{name}", ks.group, ks.plural);
+    let path = |name: &str| format!("/api/v1/{}/actions/suspend?dryRun=true", address(name));
+    support::objects::until_allowed(&app, &support::objects::listing(&ks, &ns, "named")).await;
+
+    let (status, body) = call(&app, "POST", &path("named"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&app, "POST", &path("other"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, preflight) = call(
+        &app,
+        "POST",
+        "/api/v1/actions/suspend?dryRun=true",
+        Some(json!({"targets": [address("named"), address("other")]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{preflight}");
+    let fates: Vec<_> = preflight["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["fate"].as_str().unwrap())
+        .collect();
+    assert_eq!(fates, ["will_change", "refused"], "{preflight}");
+}
