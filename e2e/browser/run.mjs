@@ -23,6 +23,16 @@ async function kube(path) {
   return { status: response.status, body: await response.json() };
 }
 
+/** Creates an object as the bed's admin. */
+async function kubeCreate(path, body) {
+  const response = await fetch(process.env.APISERVER + path, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 201, `${path}: ${await response.text()}`);
+}
+
 async function until(what, check, timeout = 10000) {
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -139,6 +149,35 @@ check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(await bar.count(), 0, 'the selection is cleared after the run');
+});
+
+check('bulk: select all matching the filters, suspend 55 with a reason, watch them complete', async () => {
+  const ns = `bulk-ui-${Date.now().toString(36)}`;
+  await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
+  const ks = '/apis/kustomize.toolkit.fluxcd.io/v1';
+  for (let i = 0; i < 55; i++) {
+    await kubeCreate(`${ks}/namespaces/${ns}/kustomizations`, {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `app-${i}` },
+      spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'repo' } },
+    });
+  }
+  await page.goto(`${ADMIN}/resources?namespace=${ns}`);
+  await page.locator('tbody tr').first().waitFor();
+  await page.getByRole('checkbox', { name: 'Select every object on this page' }).click();
+  await page.getByRole('button', { name: 'Select all 55 matching the filters' }).click();
+  const bar = page.getByRole('toolbar', { name: 'Bulk actions' });
+  await bar.getByText('All 55 matching the filters').waitFor();
+  await bar.getByRole('button', { name: 'Suspend' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText('Suspend — 55 will change').waitFor();
+  await dialog.getByLabel(/Reason/).fill('INC-123 freeze');
+  await dialog.getByRole('button', { name: 'Suspend 55 objects' }).click();
+  await dialog.getByText('done: 55 changed').waitFor({ timeout: 30000 });
+  const { body } = await kube(`${ks}/namespaces/${ns}/kustomizations`);
+  const suspended = body.items.filter((k) => k.spec.suspend
+    && k.metadata.annotations?.['fluxcd.controlplane.io/suspendedReason'] === 'INC-123 freeze');
+  assert.equal(suspended.length, 55);
+  await dialog.getByRole('button', { name: 'Close' }).click();
 });
 
 check('bulk: a viewer\'s pre-flight names the missing rule and offers nothing to confirm', async () => {
