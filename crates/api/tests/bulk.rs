@@ -205,6 +205,12 @@ async fn stream(app: &axum::Router, path: &str, body: Value) -> (u16, Vec<Value>
     )
 }
 
+/// The pre-flight of `action` with `body`: its status and JSON answer.
+async fn preflight(app: &axum::Router, action: &str, body: Value) -> (u16, Value) {
+    let path = format!("/api/v1/actions/{action}?dryRun=true");
+    call(app, "POST", &path, Some(body)).await
+}
+
 fn ada() -> Settings<'static> {
     Settings::user("ada", &["bulk-ops"])
 }
@@ -229,13 +235,7 @@ async fn a_bulk_suspend_changes_exactly_what_its_preflight_approved_and_audits_e
 
     // The pre-flight names each refused target with its missing rule and writes nothing.
     let body = json!({"targets": targets, "reason": "INC-123"});
-    let (status, preflight) = call(
-        &app,
-        "POST",
-        "/api/v1/actions/suspend?dryRun=true",
-        Some(body),
-    )
-    .await;
+    let (status, preflight) = preflight(&app, "suspend", body).await;
     assert_eq!(status, 200, "{preflight}");
     assert_eq!(
         preflight["tally"]["willChange"], 200,
@@ -437,13 +437,7 @@ async fn a_selector_picks_the_objects_of_its_filters_and_a_run_past_the_cap_is_r
     .await;
 
     let selector = json!({"selector": {"kind": "ks", "namespace": ns, "q": "WEB"}});
-    let (status, preflight) = call(
-        &app,
-        "POST",
-        "/api/v1/actions/reconcile?dryRun=true",
-        Some(selector),
-    )
-    .await;
+    let (status, preflight) = preflight(&app, "reconcile", selector).await;
     assert_eq!(status, 200, "{preflight}");
     let names: Vec<_> = preflight["items"]
         .as_array()
@@ -539,13 +533,7 @@ async fn without_authentication_a_bulk_action_is_refused_and_writes_nothing() {
         "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\n",
     )
     .await;
-    let (status, problem) = call(
-        &app,
-        "POST",
-        "/api/v1/actions/suspend?dryRun=true",
-        Some(json!({"selector": {}})),
-    )
-    .await;
+    let (status, problem) = preflight(&app, "suspend", json!({"selector": {}})).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (403, Some("actions_disabled")),
@@ -585,11 +573,10 @@ async fn a_rule_naming_one_object_allows_that_object_and_no_other_alone_or_in_bu
         (403, Some("forbidden")),
         "{body}"
     );
-    let (status, preflight) = call(
+    let (status, preflight) = preflight(
         &app,
-        "POST",
-        "/api/v1/actions/suspend?dryRun=true",
-        Some(json!({"targets": [address("named"), address("other")]})),
+        "suspend",
+        json!({"targets": [address("named"), address("other")]}),
     )
     .await;
     assert_eq!(status, 200, "{preflight}");
