@@ -116,6 +116,24 @@ check('suspend with a reason, shown after a reload; Escape closes the dialog; re
   assert.equal(await page.getByText('Suspended by').count(), 0);
 });
 
+check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {
+  await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
+  await page.locator('tbody tr').first().waitFor();
+  await page.keyboard.press('Control+k');
+  const input = page.getByRole('combobox', { name: 'Command' });
+  await input.waitFor();
+  await input.fill('rec fail');
+  assert.equal(await page.getByRole('listbox', { name: 'Commands' }).getByRole('option').count(), 1);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, 'palette-light.png') });
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Bulk action' });
+  await dialog.getByText('Reconcile — 1 will change').waitFor();
+  assert.match(await dialog.locator('tbody tr').innerText(), /Kustomization\/flux-system\/infra\s+will change/);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+});
+
 check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report; copy as flux', async () => {
   await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
   const boxes = page.locator('tbody input[type="checkbox"]');
@@ -151,8 +169,10 @@ check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report
   assert.equal(await bar.count(), 0, 'the selection is cleared after the run');
 });
 
+let suspendedByAdmin;
 check('bulk: select all matching the filters, suspend 55 with a reason, watch them complete', async () => {
   const ns = `bulk-ui-${Date.now().toString(36)}`;
+  suspendedByAdmin = ns;
   await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
   const ks = '/apis/kustomize.toolkit.fluxcd.io/v1';
   for (let i = 0; i < 55; i++) {
@@ -178,6 +198,24 @@ check('bulk: select all matching the filters, suspend 55 with a reason, watch th
     && k.metadata.annotations?.['fluxcd.controlplane.io/suspendedReason'] === 'INC-123 freeze');
   assert.equal(suspended.length, 55);
   await dialog.getByRole('button', { name: 'Close' }).click();
+});
+
+check('palette: "resume all suspended by me" finds the 55 the admin suspended and resumes them', async () => {
+  await page.goto(`${ADMIN}/resources`);
+  await page.locator('tbody tr').first().waitFor();
+  await page.getByRole('button', { name: 'Commands' }).click();
+  await page.getByRole('combobox', { name: 'Command' }).fill('resume me');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Bulk action' });
+  // The 55 of the check before, and any a run before this one on the same bed left.
+  const title = await dialog.getByText(/Resume — \d+ will change/).textContent({ timeout: 15000 });
+  const count = Number(/(\d+) will change/.exec(title)[1]);
+  assert.ok(count >= 55, title);
+  await dialog.getByRole('button', { name: `Resume ${count} objects` }).click();
+  await dialog.getByText(`done: ${count} changed`).waitFor({ timeout: 60000 });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const { body } = await kube(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${suspendedByAdmin}/kustomizations`);
+  assert.equal(body.items.filter((k) => k.spec.suspend).length, 0, 'all 55 resumed');
 });
 
 check('bulk: a viewer\'s pre-flight names the missing rule and offers nothing to confirm', async () => {

@@ -228,7 +228,7 @@ mod tests {
             first.as_slice(),
             [Progress::Start { total: 1, .. }]
         ));
-        assert_eq!(buffer, end[..10].as_bytes());
+        assert_eq!(buffer, &end.as_bytes()[..10]);
         buffer.extend(format!("{}\n", &end[10..]).into_bytes());
         let second = complete_lines(&mut buffer);
         assert!(matches!(second.as_slice(), [Progress::End { tally, .. }] if tally.changed == 1));

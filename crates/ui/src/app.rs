@@ -6,6 +6,7 @@ use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::api::{self, ApiError};
+use crate::components::palette::{Commands, Palette};
 use crate::components::toast::{ToastList, Toasts};
 use crate::pages::detail::DetailPage;
 use crate::pages::login::LoginPage;
@@ -14,6 +15,7 @@ use crate::pages::resources::ResourcesPage;
 #[component]
 pub fn App() -> impl IntoView {
     provide_context(Toasts::new());
+    provide_context(Commands::new());
     let user = LocalResource::new(api::userinfo);
     // Who the user is: for the menu, and for what pages offer (the "suspended by me" shortcut,
     // the bearer token of a copied curl).
@@ -23,6 +25,7 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="top">
                 <A href="/resources" attr:class="brand">"flux-web"</A>
+                <Palette/>
                 <Transition fallback=|| ()>
                     {move || user.get().map(|answer| view! { <UserMenu answer=answer/> })}
                 </Transition>

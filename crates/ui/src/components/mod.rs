@@ -3,6 +3,7 @@
 //! - [`badge`] — an object's state in one word.
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
+//! - [`palette`] — the command palette (Ctrl+K): the named commands of the page in view.
 //! - [`action_bar`] — the actions of an object, as its listing allows them.
 //! - [`bulk`] — one action on many objects: pre-flight, confirmation, progress, report.
 
@@ -10,4 +11,5 @@ pub mod action_bar;
 pub mod badge;
 pub mod bulk;
 pub mod dialog;
+pub mod palette;
 pub mod toast;

@@ -17,6 +17,7 @@ use super::Failure;
 use crate::api::{self, ApiError};
 use crate::components::badge::Badge;
 use crate::components::bulk::{Ask, BULK_ACTIONS, BulkDialog};
+use crate::components::palette::{Command, Commands};
 use crate::components::toast::toasts;
 use crate::format::{age, encode};
 
@@ -25,6 +26,10 @@ const PAGE: usize = 50;
 const SETTLE_MS: u64 = 400;
 
 const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
+
+/// The shortcuts' names, on their buttons and in the palette.
+const RECONCILE_FAILED: &str = "Reconcile all failed in view";
+const RESUME_MINE: &str = "Resume all suspended by me";
 
 #[component]
 pub fn ResourcesPage() -> impl IntoView {
@@ -103,7 +108,7 @@ pub fn ResourcesPage() -> impl IntoView {
             }
         }
     };
-    let reconcile_failed = move |_| {
+    let reconcile_failed = move |()| {
         ask.set(Some(Ask {
             action: Action::Reconcile,
             request: BulkRequest {
@@ -112,7 +117,40 @@ pub fn ResourcesPage() -> impl IntoView {
             },
         }));
     };
-    let resume_mine = move |_| resume_suspended_by_me(ask);
+    let resume_mine = move |()| resume_suspended_by_me(ask);
+    // The palette's commands: the two shortcuts, and each bulk action on the selection.
+    Commands::offer(move || {
+        let mut commands = vec![
+            Command {
+                label: RECONCILE_FAILED.to_owned(),
+                run: Callback::new(move |()| reconcile_failed(())),
+            },
+            Command {
+                label: RESUME_MINE.to_owned(),
+                run: Callback::new(move |()| resume_mine(())),
+            },
+        ];
+        if !selection.is_empty() {
+            let what = if selection.everything.get() {
+                "all matching the filters".to_owned()
+            } else {
+                format!("the {} selected", selection.paths.with(BTreeSet::len))
+            };
+            commands.extend(BULK_ACTIONS.iter().map(|action| {
+                let action = *action;
+                Command {
+                    label: format!("{} {what}", action.label()),
+                    run: Callback::new(move |()| {
+                        ask.set(Some(Ask {
+                            action,
+                            request: selected_request(),
+                        }))
+                    }),
+                }
+            }));
+        }
+        commands
+    });
     let done = Callback::new(move |()| {
         selection.clear();
         list.refetch();
@@ -169,8 +207,8 @@ pub fn ResourcesPage() -> impl IntoView {
             </label>
         </form>
         <div class="shortcuts" role="group" aria-label="Shortcuts">
-            <button type="button" on:click=reconcile_failed>"Reconcile all failed in view"</button>
-            <button type="button" on:click=resume_mine>"Resume all suspended by me"</button>
+            <button type="button" on:click=move |_| reconcile_failed(())>{RECONCILE_FAILED}</button>
+            <button type="button" on:click=move |_| resume_mine(())>{RESUME_MINE}</button>
         </div>
         {move || (!selection.is_empty()).then(|| view! {
             <div class="bulk-bar" role="toolbar" aria-label="Bulk actions">
@@ -313,15 +351,26 @@ fn resume_suspended_by_me(ask: RwSignal<Option<Ask>>) {
         let Some(me) = me else {
             return toasts.failed("Log in first: nothing is suspended by nobody");
         };
-        let mine = match api::resources("status=suspended&limit=500").await {
-            Ok(list) => list
-                .items
-                .iter()
-                .filter(|item| item.summary.suspended_by.as_deref() == Some(me.as_str()))
-                .map(|item| api::object_path(&item.target))
-                .collect::<Vec<_>>(),
-            Err(e) => return toasts.failed(format!("Could not list: {}", e.detail())),
-        };
+        let mut mine = Vec::new();
+        let mut next = Some(String::new());
+        // Page by page; a bulk action takes 500 at most, which bounds the pages worth reading.
+        while let Some(offset) = next.take().filter(|_| mine.len() < 500) {
+            let query = match offset.as_str() {
+                "" => "status=suspended&limit=500".to_owned(),
+                offset => format!("status=suspended&limit=500&continue={offset}"),
+            };
+            let list = match api::resources(&query).await {
+                Ok(list) => list,
+                Err(e) => return toasts.failed(format!("Could not list: {}", e.detail())),
+            };
+            mine.extend(
+                list.items
+                    .iter()
+                    .filter(|item| item.summary.suspended_by.as_deref() == Some(me.as_str()))
+                    .map(|item| api::object_path(&item.target)),
+            );
+            next = list.continue_token;
+        }
         if mine.is_empty() {
             return toasts.ok(format!("Nothing you may see is suspended by {me}"));
         }
