@@ -323,7 +323,13 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
     .await;
     assert_eq!(names(&page), [format!("{mine}/app-{tag}")]);
     assert_eq!(page["items"][0]["summary"]["state"], "unknown");
-    assert_eq!(list_page(&mallory, &query).await["total"], 0);
+    let nothing = list_page(&mallory, &query).await;
+    assert_eq!(nothing["total"], 0);
+    assert_eq!(
+        nothing["empty"],
+        json!({"reason": "no_access"}),
+        "mallory may list nothing anywhere"
+    );
     // The spec's address for one kind lists the same.
     let (status, by_kind) = call(
         &a,
@@ -339,10 +345,19 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
         (status, problem["code"].as_str()),
         (400, Some("invalid_path"))
     );
-    // A namespace she may not list is empty for her, not an error.
-    assert_eq!(
-        list_page(&a, &format!("{query}&namespace={theirs}")).await["total"],
-        0
+    // A namespace she may not list is empty for her, not an error, and says where she may.
+    let elsewhere = list_page(&a, &format!("{query}&namespace={theirs}")).await;
+    assert_eq!(elsewhere["total"], 0);
+    assert_eq!(elsewhere["empty"]["reason"], "no_access");
+    let offered = elsewhere["empty"]["namespaces"].as_array().unwrap();
+    assert!(offered.contains(&json!(mine)), "{elsewhere}");
+    assert!(!offered.contains(&json!(theirs)), "{elsewhere}");
+    // A filter that matches nothing where she may list is another kind of empty.
+    let none = list_page(&a, &format!("namespace={mine}&q=no-such-name")).await;
+    assert_eq!(none["empty"], json!({"reason": "no_match"}));
+    assert!(
+        page.get("empty").is_none(),
+        "a list with items has no `empty`"
     );
 }
 

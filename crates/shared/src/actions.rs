@@ -142,6 +142,9 @@ pub struct Condition {
     pub reason: String,
     #[serde(default)]
     pub message: String,
+    /// When `status` last changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_transition_time: Option<String>,
 }
 
 /// The longest suspend reason taken, in characters: a sentence or a ticket reference, far

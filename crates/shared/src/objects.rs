@@ -37,6 +37,15 @@ impl State {
         }
     }
 
+    /// The word on the badge: `unknown` means the object reports no status (yet, or ever,
+    /// as an Alert), which is what people are told.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Unknown => "no status",
+            other => other.name(),
+        }
+    }
+
     pub fn parse(name: &str) -> Option<State> {
         State::ALL.into_iter().find(|s| s.name() == name)
     }
@@ -76,6 +85,10 @@ pub struct StatusSummary {
     /// `status.lastHandledReconcileAt`: the last reconcile request the controller answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_handled_reconcile_at: Option<String>,
+    /// When the Ready condition last changed: with `lastHandledReconcileAt`, when the object
+    /// was last seen to move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suspended_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,6 +184,32 @@ pub struct ResourceList {
     /// Pass as `?continue=` for the next page; absent on the last page.
     #[serde(rename = "continue", skip_serializing_if = "Option::is_none")]
     pub continue_token: Option<String>,
+    /// When nothing matched: why, so that a page can tell a filter that matches nothing from
+    /// a namespace the caller may not list (or that does not exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empty: Option<Empty>,
+}
+
+/// Why a list is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Empty {
+    pub reason: EmptyReason,
+    /// With `no_access` in a namespace: the namespaces where the caller may list Flux objects
+    /// (Kustomizations), for a page to offer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyReason {
+    /// The caller may list these kinds here; nothing matches the filters.
+    NoMatch,
+    /// The caller may list none of these kinds here (or the namespace does not exist: the two
+    /// look alike to a caller without the right to read namespaces, on purpose).
+    NoAccess,
 }
 
 /// A workload in a Flux object's inventory.

@@ -53,6 +53,7 @@ mod tests {
                 state: State::Ready,
                 message: String::new(),
                 last_handled_reconcile_at: None,
+                changed_at: None,
                 suspended_by: None,
                 suspended_reason: None,
             },

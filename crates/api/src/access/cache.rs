@@ -51,6 +51,12 @@ impl Reviews {
             .map(|(decision, _)| decision.clone())
     }
 
+    /// Drops every answer about `identity`.
+    pub fn forget(&self, identity: &Identity) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.retain(|key, _| key.username != identity.username || key.groups != identity.groups);
+    }
+
     pub fn put(&self, key: Key, decision: Decision, keep: Duration) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= SWEEP_AT {
@@ -78,6 +84,22 @@ mod tests {
             name: "n".into(),
         };
         Key::new(&identity, &check)
+    }
+
+    #[test]
+    fn forgetting_an_identity_drops_its_answers_and_no_one_elses() {
+        let cache = Reviews::default();
+        let keep = Duration::from_secs(60);
+        cache.put(key(&["a"]), Decision::Allowed, keep);
+        cache.put(key(&["b"]), Decision::Allowed, keep);
+        let a = Identity {
+            username: "u".into(),
+            groups: vec!["a".into()],
+            display_name: "u".into(),
+        };
+        cache.forget(&a);
+        assert_eq!(cache.get(&key(&["a"])), None);
+        assert_eq!(cache.get(&key(&["b"])), Some(Decision::Allowed));
     }
 
     #[test]

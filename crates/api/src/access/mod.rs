@@ -129,6 +129,13 @@ impl Access {
         self.review(identity, check).await
     }
 
+    /// Forgets what was allowed to `identity`: Kubernetes refused a write as them, so an
+    /// allowance kept from before is out of date (their RBAC changed), and the next listing
+    /// must ask again rather than offer what will be refused.
+    pub fn forget(&self, identity: &Identity) {
+        self.cache.forget(identity);
+    }
+
     /// One check, from the cache or from a SubjectAccessReview.
     async fn review(&self, identity: &Identity, check: &Check) -> Result<Decision, ApiError> {
         let key = cache::Key::new(identity, check);

@@ -118,7 +118,13 @@ pub async fn carry_out(
     let mut written = Vec::with_capacity(plan.writes.len());
     for write in &plan.writes {
         let permit = &permits[write.permit];
-        let (resource, object) = execute(ctx, permit, &write.op, options.dry_run).await?;
+        let (resource, object) = execute(ctx, permit, &write.op, options.dry_run)
+            .await
+            .inspect_err(|e| {
+                if matches!(e, ApiError::Forbidden(_)) {
+                    ctx.access.forget(identity);
+                }
+            })?;
         if let Op::CreateJob { namespace, .. } = &write.op {
             let job = object
                 .as_ref()

@@ -222,15 +222,25 @@ fn token_key(group: &str) -> String {
     format!("{prefix}/token")
 }
 
-/// The message Flux Alerts match with `inclusionList: [".*on the web UI$"]`.
-pub fn message(username: &str, verb: &str, involved: &Involved, outcome: Outcome<'_>) -> String {
+/// The message Flux Alerts match with `inclusionList: [".*on the web UI$"]`. A workload
+/// action names the workload it acted on, and the Flux object that manages it (the Event's
+/// involved object) when that is another.
+pub fn message(entry: &Entry<'_>, outcome: Outcome<'_>) -> String {
     let did = match outcome {
         Outcome::Done => "performed",
         Outcome::Refused(_) => "was refused",
     };
+    let involved = &entry.involved;
+    let flux_object = format!("{}/{}/{}", involved.kind, involved.namespace, involved.name);
+    let what = match &entry.subject {
+        Some(subject) if *subject != flux_object => {
+            format!("'{subject}' managed by '{flux_object}'")
+        }
+        _ => format!("'{flux_object}'"),
+    };
     format!(
-        "User '{username}' {did} action '{verb}' for '{}/{}/{}' on the web UI",
-        involved.kind, involved.namespace, involved.name
+        "User '{}' {did} action '{}' for {what} on the web UI",
+        entry.identity.username, entry.verb
     )
 }
 
@@ -300,12 +310,7 @@ pub fn event(
             ..Default::default()
         },
         reason: Some(reason.to_owned()),
-        message: Some(message(
-            &entry.identity.username,
-            entry.verb,
-            involved,
-            outcome,
-        )),
+        message: Some(message(entry, outcome)),
         type_: Some(type_.to_owned()),
         source: Some(EventSource {
             component: Some(COMPONENT.to_owned()),
@@ -493,6 +498,26 @@ mod tests {
         assert_eq!(
             event.metadata.annotations.unwrap()["event.toolkit.fluxcd.io/subject"],
             "Deployment/apps/web"
+        );
+        assert_eq!(
+            event.message.as_deref(),
+            Some(
+                "User 'alice@example.com' performed action 'restart' for 'Deployment/apps/web' \
+                 managed by 'Kustomization/flux-system/apps' on the web UI"
+            )
+        );
+        // A workload without a manager is its own involved object: named once.
+        let alone = Entry {
+            involved: Involved::target(
+                crate::flux::kinds::find("apps", "deployments").unwrap(),
+                "apps",
+                "web",
+            ),
+            ..entry
+        };
+        assert_eq!(
+            message(&alone, Outcome::Done),
+            "User 'alice@example.com' performed action 'restart' for 'Deployment/apps/web' on the web UI"
         );
     }
 }

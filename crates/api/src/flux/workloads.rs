@@ -2,7 +2,7 @@
 //! by the kind's rule, a Pod's and a Job's summary, a workload's selector and last restart.
 //! Pure: every case has a test.
 
-use flux_web_shared::objects::{JobSummary, PodSummary};
+use flux_web_shared::objects::{JobSummary, PodSummary, State};
 use kube::api::DynamicObject;
 use serde_json::Value;
 
@@ -45,6 +45,48 @@ pub fn readiness(kind: &Kind, workload: &DynamicObject) -> (Option<String>, bool
         _ => return (None, workload.data["spec"]["suspend"] != Value::Bool(true)),
     };
     (Some(format!("{ready}/{desired}")), ready >= desired)
+}
+
+/// The state of a workload or Pod by its kind's rule, and the words beside it: replicas
+/// ready, a CronJob's schedule and last run, a Pod's phase. Flux kinds go by their Ready
+/// condition instead (`read::summary`).
+pub fn state(kind: &Kind, object: &DynamicObject) -> (State, String) {
+    let data = &object.data;
+    match kind.readiness {
+        Readiness::Replicas | Readiness::Scheduled => {
+            let (ready, all) = readiness(kind, object);
+            let state = if all {
+                State::Ready
+            } else {
+                State::Progressing
+            };
+            (state, format!("{} ready", ready.unwrap_or_default()))
+        }
+        Readiness::Schedule => {
+            let schedule = data["spec"]["schedule"].as_str().unwrap_or_default();
+            let last = match data["status"]["lastScheduleTime"].as_str() {
+                Some(time) => format!("last run {time}"),
+                None => "not run yet".to_owned(),
+            };
+            let state = if data["spec"]["suspend"] == Value::Bool(true) {
+                State::Suspended
+            } else {
+                State::Ready
+            };
+            (state, format!("schedule {schedule}, {last}"))
+        }
+        Readiness::Phase => {
+            let phase = data["status"]["phase"].as_str().unwrap_or("Unknown");
+            let state = match phase {
+                "Running" | "Succeeded" => State::Ready,
+                "Pending" => State::Progressing,
+                "Failed" => State::Failed,
+                _ => State::Unknown,
+            };
+            (state, phase.to_owned())
+        }
+        Readiness::Conditions => (State::Unknown, String::new()),
+    }
 }
 
 pub fn pod_summary(pod: &DynamicObject) -> PodSummary {
@@ -121,6 +163,55 @@ pub fn restarted_at(workload: &DynamicObject) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn each_workload_kind_has_a_state_that_means_something_for_it() {
+        let of = |kind: &str, group: &str, object: serde_json::Value| {
+            let kind = kinds::find(group, kind).unwrap();
+            state(kind, &serde_json::from_value(object).unwrap())
+        };
+        let meta = serde_json::json!({"name": "w", "namespace": "apps"});
+        assert_eq!(
+            of(
+                "deployments",
+                "apps",
+                serde_json::json!({"metadata": meta, "spec": {"replicas": 3}, "status": {"readyReplicas": 2}})
+            ),
+            (State::Progressing, "2/3 ready".to_owned())
+        );
+        assert_eq!(
+            of(
+                "statefulsets",
+                "apps",
+                serde_json::json!({"metadata": meta, "spec": {"replicas": 1}, "status": {"readyReplicas": 1}})
+            ),
+            (State::Ready, "1/1 ready".to_owned())
+        );
+        assert_eq!(
+            of(
+                "cronjobs",
+                "batch",
+                serde_json::json!({"metadata": meta, "spec": {"schedule": "0 * * * *"}, "status": {"lastScheduleTime": "2026-12-01T10:00:00Z"}})
+            ),
+            (
+                State::Ready,
+                "schedule 0 * * * *, last run 2026-12-01T10:00:00Z".to_owned()
+            )
+        );
+        assert_eq!(
+            of("cronjobs", "batch", serde_json::json!({"metadata": meta, "spec": {"schedule": "@daily", "suspend": true}})).0,
+            State::Suspended
+        );
+        assert_eq!(
+            of(
+                "pods",
+                "core",
+                serde_json::json!({"metadata": meta, "status": {"phase": "Pending"}})
+            ),
+            (State::Progressing, "Pending".to_owned())
+        );
+    }
+
     use serde_json::json;
 
     use super::*;

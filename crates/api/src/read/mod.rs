@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::Event;
 use crate::access::listing;
 use crate::context::{Context, reader, wire_target};
 use crate::error::ApiError;
-use crate::flux::kinds::Workload;
+use crate::flux::kinds::{Readiness, Workload};
 use crate::flux::view::View;
 use crate::identity::Identity;
 use crate::target::Target;
@@ -35,11 +35,15 @@ pub async fn detail(
         }
         _ => None,
     };
+    let mut summary = summary::summarize(&read.view);
+    if target.kind.readiness != Readiness::Conditions {
+        (summary.state, summary.message) = crate::flux::workloads::state(target.kind, &read.found);
+    }
     Ok(ObjectDetail {
         workloads: workloads::summaries(ctx, caller, &read.found).await,
         workload,
         target: wire_target(&read.resource, &target.namespace, &target.name),
-        summary: summary::summarize(&read.view),
+        summary,
         conditions: read.view.conditions.clone(),
         source: source(ctx, caller, &read.view).await,
         artifact: artifact(&read.view),

@@ -4,7 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use flux_web_shared::objects::{ResourceList, ResourceSummary, State};
+use flux_web_shared::objects::{Empty, EmptyReason, ResourceList, ResourceSummary, State};
 use flux_web_shared::problem::Code;
 use futures::future::join_all;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -135,8 +135,11 @@ pub async fn list(
     )
     .await;
     let mut items: Vec<ResourceSummary> = Vec::new();
+    let mut listable = false;
     for list in lists {
-        items.extend(list?);
+        let (objects, allowed) = list?;
+        items.extend(objects);
+        listable |= allowed;
     }
     items.retain(|item| {
         query.state.is_none_or(|state| item.summary.state == state)
@@ -159,47 +162,78 @@ pub async fn list(
         .take(query.limit)
         .collect();
     let next = query.offset + page.len();
+    let empty = match (total, listable) {
+        (0, true) => Some(Empty {
+            reason: EmptyReason::NoMatch,
+            namespaces: Vec::new(),
+        }),
+        (0, false) => Some(Empty {
+            reason: EmptyReason::NoAccess,
+            namespaces: somewhere_else(ctx, caller, query).await?,
+        }),
+        _ => None,
+    };
     Ok(ResourceList {
         items: page,
         total,
         continue_token: (next < total).then(|| next.to_string()),
+        empty,
     })
 }
 
-/// The objects of one kind the caller may list; a kind not installed has none.
+/// Where a caller who may list nothing in the namespace asked for may list Kustomizations.
+async fn somewhere_else(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    query: &ResourceQuery,
+) -> Result<Vec<String>, ApiError> {
+    let (Ok(identity), Some(_), Some(ks)) = (
+        caller,
+        &query.namespace,
+        flux_kinds().find(|k| k.kind == "Kustomization"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    listable_namespaces(ctx, identity, ks).await
+}
+
+/// The objects of one kind the caller may list, and whether they may list it anywhere they
+/// asked; a kind not installed has none (and is no refusal).
 async fn objects_of(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     kind: &'static Kind,
     namespace: Option<&str>,
-) -> Result<Vec<ResourceSummary>, ApiError> {
+) -> Result<(Vec<ResourceSummary>, bool), ApiError> {
     let resource = match ctx.resource(kind).await {
         Ok(resource) => resource,
-        Err(ApiError::NotFound(_)) => return Ok(Vec::new()),
+        Err(ApiError::NotFound(_)) => return Ok((Vec::new(), true)),
         Err(e) => return Err(e),
     };
     let who = crate::context::reader(caller);
-    let objects: Vec<Listed> = match ctx.cluster.list(who, &resource, namespace, None).await {
-        Ok(objects) => objects,
-        Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
-            // No cluster-wide list: the namespaces where a review says the caller may list.
-            (Ok(identity), None) => {
-                let mut objects = Vec::new();
-                for ns in listable_namespaces(ctx, identity, kind).await? {
-                    objects.extend(
-                        ctx.cluster
-                            .list(who, &resource, Some(&ns), None)
-                            .await
-                            .unwrap_or_default(),
-                    );
+    let (objects, listable): (Vec<Listed>, bool) =
+        match ctx.cluster.list(who, &resource, namespace, None).await {
+            Ok(objects) => (objects, true),
+            Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
+                // No cluster-wide list: the namespaces where a review says the caller may list.
+                (Ok(identity), None) => {
+                    let namespaces = listable_namespaces(ctx, identity, kind).await?;
+                    let mut objects = Vec::new();
+                    for ns in &namespaces {
+                        objects.extend(
+                            ctx.cluster
+                                .list(who, &resource, Some(ns), None)
+                                .await
+                                .unwrap_or_default(),
+                        );
+                    }
+                    (objects, !namespaces.is_empty())
                 }
-                objects
-            }
-            _ => Vec::new(),
-        },
-        Err(e) => return Err(e.into()),
-    };
-    Ok(objects
+                _ => (Vec::new(), false),
+            },
+            Err(e) => return Err(e.into()),
+        };
+    let summaries = objects
         .into_iter()
         .map(Listed::object)
         .map(|object| ResourceSummary {
@@ -210,7 +244,8 @@ async fn objects_of(
             ),
             summary: summary::summarize(&View::parse(kind, &object)),
         })
-        .collect())
+        .collect();
+    Ok((summaries, listable))
 }
 
 /// Of a listed object, only what its summary reads: a list of thousands is not held whole

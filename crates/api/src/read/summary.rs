@@ -25,6 +25,7 @@ pub fn summarize(view: &View) -> StatusSummary {
         state,
         message: ready.map(|c| c.message.clone()).unwrap_or_default(),
         last_handled_reconcile_at: view.last_handled.clone(),
+        changed_at: ready.and_then(|c| c.last_transition_time.clone()),
         suspended_by: view.suspended_by.clone(),
         suspended_reason: view.suspended_reason.clone(),
     }
