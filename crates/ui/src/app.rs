@@ -3,11 +3,15 @@
 use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
+use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
+use crate::components::action_bar::Refocus;
 use crate::components::palette::{Commands, Palette};
 use crate::components::toast::{ToastList, Toasts};
+use crate::format::Now;
 use crate::pages::detail::DetailPage;
 use crate::pages::login::LoginPage;
 use crate::pages::resources::ResourcesPage;
@@ -16,13 +20,17 @@ use crate::pages::resources::ResourcesPage;
 pub fn App() -> impl IntoView {
     provide_context(Toasts::new());
     provide_context(Commands::new());
+    provide_context(Now::ticking());
+    provide_context(Refocus::new());
     let user = LocalResource::new(api::userinfo);
     // Who the user is: for the menu, and for what pages offer (the "suspended by me" shortcut,
     // the bearer token of a copied curl).
     provide_context(user);
     view! {
         <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
+            <FocusOnNavigation/>
+            // The router would take "#main" for a route: the link moves focus itself.
+            <a class="skip" href="#main" on:click=|ev| { ev.prevent_default(); focus("main"); }>"Skip to content"</a>
             <header class="top">
                 <A href="/resources" attr:class="brand">"flux-web"</A>
                 <Palette/>
@@ -51,13 +59,85 @@ fn log_out() {
     });
 }
 
-/// Whom the server impersonates, and the way out; Escape closes it.
+/// Focuses the first element `selector` finds, if any.
+pub fn focus(selector: &str) {
+    let found = document().query_selector(selector).ok().flatten();
+    if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
+    }
+}
+
+/// How long after a navigation the new page's heading may take to appear (its data loads
+/// first) and still take the focus.
+const HEADING_WAIT_MS: u64 = 3000;
+const HEADING_POLL_MS: u64 = 100;
+
+/// After each navigation, focus moves to the new page's heading (to its main region while the
+/// heading loads), so keyboard and screen-reader users start where the page starts. A user
+/// who moved the focus meanwhile keeps it.
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    let location = use_location();
+    Effect::watch(
+        move || location.pathname.get(),
+        |_, _, _| {
+            // The page left may still be drawn: its heading is not the one to wait for.
+            let old = document().query_selector("main h1").ok().flatten();
+            focus("main");
+            focus_heading(old, HEADING_WAIT_MS / HEADING_POLL_MS);
+        },
+        false,
+    );
+}
+
+/// Gives the new page's heading the focus, and gives it back while the page is still being
+/// drawn (its first live update redraws the heading), for as long as nobody moved it.
+fn focus_heading(old: Option<web_sys::Element>, tries: u64) {
+    let heading = document()
+        .query_selector("main h1")
+        .ok()
+        .flatten()
+        .filter(|h| Some(h) != old.as_ref());
+    let active = document().active_element();
+    let untouched = active
+        .as_ref()
+        .is_none_or(|a| a.id() == "main" || a.tag_name() == "BODY");
+    if let Some(heading) = heading
+        && untouched
+    {
+        // A heading takes the focus only when told it may.
+        let _ = heading.set_attribute("tabindex", "-1");
+        focus("main h1");
+    }
+    if tries > 0 {
+        set_timeout(
+            move || focus_heading(old, tries - 1),
+            std::time::Duration::from_millis(HEADING_POLL_MS),
+        );
+    }
+}
+
+/// Whom the server impersonates, and the way out; Escape and a click elsewhere close it.
 #[component]
 fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
+    let location = use_location();
     let user = match answer {
         Ok(user) => user,
         Err(ApiError::NotLoggedIn(_)) => {
-            return view! { <a class="button" href="/login">"Log in"</a> }.into_any();
+            // Back to the page asked for after the login; the login page is its own way in.
+            let href = move || {
+                let here = format!("{}{}", location.pathname.get(), location.search.get());
+                format!(
+                    "/login?originalPath={}",
+                    js_sys::encode_uri_component(&here)
+                )
+            };
+            return view! {
+                <Show when=move || location.pathname.get() != "/login">
+                    <a class="button" href=href>"Log in"</a>
+                </Show>
+            }
+            .into_any();
         }
         Err(_) => return ().into_any(),
     };
@@ -75,18 +155,34 @@ fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
         user.groups.join(", ")
     };
     let oidc = user.provider == Provider::Oidc;
+    let node = NodeRef::<leptos::html::Div>::new();
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        let inside = node
+            .get_untracked()
+            .zip(ev.target())
+            .is_some_and(|(menu, target)| {
+                target
+                    .dyn_into::<web_sys::Node>()
+                    .is_ok_and(|target| menu.contains(Some(&target)))
+            });
+        if !inside {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || outside.remove());
+    // A disclosure, not an ARIA menu: it holds text as well as the one button.
     view! {
-        <div class="user-menu" on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
-            <button aria-haspopup="true" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+        <div class="user-menu" node_ref=node on:keydown=move |ev| if ev.key() == "Escape" { open.set(false) }>
+            <button aria-controls="user-panel" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
                 {name}
             </button>
-            <div class="menu" role="menu" hidden=move || !open.get()>
+            <div class="menu" id="user-panel" hidden=move || !open.get()>
                 <p>"Kubernetes sees you as"</p>
                 <p class="mono" data-testid="impersonated-user">{username}</p>
                 <p>{format!("Groups: {groups}")}</p>
                 <p>{format!("Signed in with {}", user.provider)}</p>
                 {oidc.then(|| view! {
-                    <button type="button" role="menuitem" on:click=move |_| log_out()>"Log out"</button>
+                    <button type="button" on:click=move |_| log_out()>"Log out"</button>
                 })}
             </div>
         </div>

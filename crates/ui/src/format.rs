@@ -1,7 +1,42 @@
 //! How times and sizes read on a page.
 
+use leptos::prelude::*;
+
+/// How often ages on a page move on.
+const TICK_MS: u64 = 10_000;
+
+/// The time ages are measured against, in milliseconds since the epoch: a signal that moves
+/// every ten seconds, so "22s" becomes "32s" without a reload. The app makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Now(RwSignal<f64>);
+
+impl Now {
+    pub fn ticking() -> Self {
+        let now = RwSignal::new(js_sys::Date::now());
+        // The app lives as long as the page: its interval needs no handle to stop it.
+        let _ = set_interval_with_handle(
+            move || now.set(js_sys::Date::now()),
+            std::time::Duration::from_millis(TICK_MS),
+        );
+        Self(now)
+    }
+}
+
 /// "3m", "2h", "5d" since an RFC 3339 time; empty when there is none.
 pub fn age(time: Option<&str>) -> String {
+    age_at(time, js_sys::Date::now())
+}
+
+/// The age of `time`, kept up to date on the page by the app's [`Now`].
+pub fn ago(time: Option<String>) -> impl Fn() -> String + Send + Sync + 'static {
+    let now = use_context::<Now>();
+    move || {
+        let now = now.map_or_else(js_sys::Date::now, |Now(now)| now.get());
+        age_at(time.as_deref(), now)
+    }
+}
+
+fn age_at(time: Option<&str>, now: f64) -> String {
     let Some(time) = time else {
         return String::new();
     };
@@ -9,7 +44,12 @@ pub fn age(time: Option<&str>) -> String {
     if then.is_nan() {
         return time.to_owned();
     }
-    since((js_sys::Date::now() - then) / 1000.0)
+    since((now - then) / 1000.0)
+}
+
+/// The later of two RFC 3339 times of the same form.
+pub fn latest(a: Option<String>, b: Option<String>) -> Option<String> {
+    a.into_iter().chain(b).max()
 }
 
 /// "3m", "2h", "5d" for an age in seconds; a time in the future is "0s".

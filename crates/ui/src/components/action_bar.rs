@@ -9,6 +9,24 @@ use super::dialog::Dialog;
 use super::toast::toasts;
 use crate::api;
 
+/// How long after an action its button takes the focus back once the page redraws.
+const REFOCUS_MS: f64 = 3000.0;
+
+/// The action that last ended and when: the bar drawn after it gives its button the focus
+/// back, so a keyboard user stays where they were.
+#[derive(Debug, Clone, Copy)]
+pub struct Refocus(RwSignal<Option<(Action, f64)>>);
+
+impl Refocus {
+    pub fn new() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
+
+fn refocus() -> Option<Refocus> {
+    use_context::<Refocus>()
+}
+
 /// Runs `action` on `path` once at a time; toasts the outcome and calls `done` after it.
 pub fn run(
     path: String,
@@ -22,14 +40,13 @@ pub fn run(
     }
     busy.set(Some(action));
     let toasts = toasts();
+    // Taken here: the task below runs outside the component that called.
+    let refocus = refocus();
     leptos::task::spawn_local(async move {
         match api::act(&path, action, &request).await {
             Ok(response) => {
-                let job = response
-                    .job
-                    .map(|j| format!(" Job {j} created."))
-                    .unwrap_or_default();
-                toasts.ok(format!("{}{job}", response.message));
+                // The answer's message names what was done (the Job a run-job created).
+                toasts.ok(response.message);
                 // Done but not yet in the audit trail: the user must know.
                 if let Some(why) = response.audit_error {
                     toasts.failed(format!("{} done, not audited yet: {why}", action.label()));
@@ -38,6 +55,9 @@ pub fn run(
             Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
         }
         busy.set(None);
+        if let Some(Refocus(last)) = refocus {
+            last.set(Some((action, js_sys::Date::now())));
+        }
         done.run(());
     });
 }
@@ -45,6 +65,15 @@ pub fn run(
 #[component]
 pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> impl IntoView {
     let busy = RwSignal::new(None::<Action>);
+    if let Some(Refocus(last)) = refocus() {
+        Effect::new(move |_| {
+            if let Some((action, when)) = last.get()
+                && js_sys::Date::now() - when < REFOCUS_MS
+            {
+                crate::app::focus(&format!("[data-action=\"{}\"]", action.name()));
+            }
+        });
+    }
     let suspending = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let buttons = listing

@@ -5,6 +5,5 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Badge(state: State) -> impl IntoView {
-    let name = state.name();
-    view! { <span class=format!("badge badge-{name}")>{name}</span> }
+    view! { <span class=format!("badge badge-{}", state.name())>{state.label()}</span> }
 }

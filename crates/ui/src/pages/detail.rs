@@ -8,12 +8,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::Failure;
+use super::{Failure, set_title};
 use crate::api;
 use crate::components::action_bar::{ActionBar, run};
 use crate::components::badge::Badge;
 use crate::components::dialog::Dialog;
-use crate::format::{age, size};
+use crate::format::{age, ago, size};
 
 #[component]
 pub fn DetailPage() -> impl IntoView {
@@ -62,16 +62,24 @@ pub fn DetailPage() -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || detail.get().map(|answer| match answer {
-                Ok(detail) => view! { <Object detail=detail path=path() refresh=refresh/> }.into_any(),
+                Ok(detail) => {
+                    let t = &detail.target;
+                    set_title(&format!("{} {}/{}", t.kind, t.namespace, t.name));
+                    view! {
+                        <Object detail=detail path=path() refresh=refresh/>
+                        <section aria-labelledby="events-title">
+                            <h2 id="events-title">"Events"</h2>
+                            {move || events.get().map(|answer| match answer {
+                                Ok(events) => view! { <Events events=events/> }.into_any(),
+                                Err(e) => view! { <p class="notice">{format!("The events could not be read: {}", e.detail())}</p> }.into_any(),
+                            })}
+                        </section>
+                    }
+                    .into_any()
+                }
+                // One failure for the page: its events add nothing to it.
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
-            <section aria-labelledby="events-title">
-                <h2 id="events-title">"Events"</h2>
-                {move || events.get().map(|answer| match answer {
-                    Ok(events) => view! { <Events events=events/> }.into_any(),
-                    Err(e) => view! { <Failure error=e/> }.into_any(),
-                })}
-            </section>
         </Transition>
     }
 }
@@ -133,7 +141,7 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
                     <dt>"Revision"</dt><dd class="mono">{artifact.revision}</dd>
                     <dt>"Digest"</dt><dd class="mono">{artifact.digest}</dd>
                     <dt>"Size"</dt><dd>{size(artifact.size)}</dd>
-                    <dt>"Updated"</dt><dd>{age(artifact.last_update_time.as_deref())} " ago"</dd>
+                    <dt>"Updated"</dt><dd>{ago(artifact.last_update_time.clone())} " ago"</dd>
                 </dl>
             </section>
         })}
@@ -185,7 +193,7 @@ fn Workload(
             <dl>
                 {workload.ready.clone().map(|r| view! { <dt>"Ready"</dt><dd>{r}</dd> })}
                 {workload.managed_by.clone().map(|t| view! { <dt>"Managed by"</dt><dd>{t.kind.clone()} " " {link(&t)}</dd> })}
-                {workload.restarted_at.clone().map(|r| view! { <dt>"Restarted"</dt><dd>{age(Some(&r))} " ago"</dd> })}
+                {workload.restarted_at.clone().map(|r| view! { <dt>"Restarted"</dt><dd>{ago(Some(r))} " ago"</dd> })}
             </dl>
             {(!workload.pods.is_empty() || workload.jobs.is_empty()).then(|| pods.clone()(workload.pods.clone()))}
             {workload.jobs.into_iter().map(|job| {
@@ -246,7 +254,7 @@ fn Pods(
                 view! {
                     <tr>
                         <td class="mono">{pod.name.clone()}</td><td>{pod.phase.clone()}</td><td>{pod.ready.clone()}</td>
-                        <td>{pod.restarts}</td><td>{age(pod.created_at.as_deref())}</td><td>{pod.created_by.clone().unwrap_or_default()}</td>
+                        <td>{pod.restarts}</td><td>{ago(pod.created_at.clone())}</td><td>{pod.created_by.clone().unwrap_or_default()}</td>
                         <td><button class="action small" data-action="delete" disabled=!allowed title=why
                             aria-label=format!("Delete pod {}", pod.name)
                             on:click=move |_| deleting.set(Some(name.clone()))>"Delete"</button></td>
@@ -269,7 +277,7 @@ fn Events(events: Vec<EventSummary>) -> impl IntoView {
             <tbody>{events.into_iter().map(|e| view! {
                 <tr class=if e.kind == "Warning" { "warning" } else { "" }>
                     <td>{e.kind.clone()}</td><td>{e.reason.clone()}</td><td class="message">{e.message.clone()}</td>
-                    <td>{e.username.clone().unwrap_or_default()}</td><td>{age(e.time.as_deref())}</td>
+                    <td>{e.username.clone().unwrap_or_default()}</td><td>{ago(e.time.clone())}</td>
                 </tr>
             }).collect_view()}</tbody>
         </table></div>

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    super::set_title("Log in");
     let query = use_query_map();
     let error = move || query.with(|q| q.get("error"));
     let back = move || {

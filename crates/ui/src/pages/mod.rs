@@ -10,25 +10,50 @@ pub mod resources;
 
 use leptos::prelude::*;
 
+use leptos_router::components::A;
+
 use crate::api::ApiError;
 
-/// What a page shows instead of its content when the API said no.
+/// Names the page in the browser's title bar, tab and history: "`what` · flux-web".
+pub fn set_title(what: &str) {
+    document().set_title(&format!("{what} · flux-web"));
+}
+
+/// What a page shows instead of its content when the API said no: a heading that says what
+/// happened, the server's sentence once, and the way on. Not logged in: the login page, which
+/// brings the user back here.
 #[component]
 pub fn Failure(error: ApiError) -> impl IntoView {
-    match error {
-        // rel=external: the login is the server's route, not a page of this app.
-        ApiError::NotLoggedIn(detail) => {
+    let (heading, detail) = match &error {
+        ApiError::NotLoggedIn(_) => {
             let here = window().location().pathname().unwrap_or_default();
             let search = window().location().search().unwrap_or_default();
             let back = js_sys::encode_uri_component(&format!("{here}{search}"));
-            view! {
-                <div class="notice" role="alert">
-                    <p>{detail}</p>
-                    <a class="button primary" rel="external" href=format!("/oauth2/authorize?originalPath={back}")>"Log in"</a>
-                </div>
-            }
-            .into_any()
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(
+                &format!("/login?originalPath={back}"),
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+            return ().into_any();
         }
-        other => view! { <p class="notice error" role="alert">{other.detail()}</p> }.into_any(),
+        ApiError::Problem(problem) if problem.status == 404 => {
+            ("Not found", problem.detail.clone())
+        }
+        ApiError::Problem(problem) if problem.status == 403 => {
+            ("Not allowed", problem.detail.clone())
+        }
+        other => ("Something went wrong", other.detail()),
+    };
+    set_title(heading);
+    view! {
+        <section class="failure" role="alert">
+            <h1>{heading}</h1>
+            <p>{detail}</p>
+            <p><A href="/resources">"Back to the resources"</A></p>
+        </section>
     }
+    .into_any()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use flux_web_shared::actions::Action;
 use flux_web_shared::bulk::{BulkRequest, Selector};
-use flux_web_shared::objects::{FLUX_KINDS, ResourceList, State};
+use flux_web_shared::objects::{EmptyReason, FLUX_KINDS, ResourceList, State};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -19,7 +19,7 @@ use crate::components::badge::Badge;
 use crate::components::bulk::{Ask, BULK_ACTIONS, BulkDialog};
 use crate::components::palette::{Command, Commands};
 use crate::components::toast::toasts;
-use crate::format::{age, encode};
+use crate::format::{ago, encode, latest};
 
 const PAGE: usize = 50;
 /// Changes come in bursts (a reconcile touches status several times): one refetch a burst.
@@ -33,6 +33,7 @@ const RESUME_MINE: &str = "Resume all suspended by me";
 
 #[component]
 pub fn ResourcesPage() -> impl IntoView {
+    super::set_title("Resources");
     let url_query = use_query_map();
     let navigate = use_navigate();
     let param = move |key: &'static str| url_query.with(|q| q.get(key)).unwrap_or_default();
@@ -227,6 +228,9 @@ pub fn ResourcesPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || list.get().map(|answer| match answer {
+                Ok(list) if list.items.is_empty() => view! {
+                    <Nothing list=list namespace=param("namespace") filtered=!filters.get().is_empty()/>
+                }.into_any(),
                 Ok(list) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to selection=selection/> }.into_any(),
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
@@ -384,6 +388,48 @@ fn resume_suspended_by_me(ask: RwSignal<Option<Ask>>) {
     });
 }
 
+/// An empty list, told apart: filters that match nothing, a namespace the user may not list
+/// (or that does not exist), or RBAC that lets them list nothing at all.
+#[component]
+fn Nothing(list: ResourceList, namespace: String, filtered: bool) -> impl IntoView {
+    let reason = list.empty.as_ref().map(|e| e.reason);
+    let elsewhere = list.empty.map(|e| e.namespaces).unwrap_or_default();
+    let (title, hint) = match (reason, namespace.is_empty()) {
+        (Some(EmptyReason::NoAccess), false) => (
+            format!(
+                "You may not list Flux objects in namespace “{namespace}”, or it does not exist."
+            ),
+            if elsewhere.is_empty() {
+                "Check the name, or ask an admin for a role there.".to_owned()
+            } else {
+                "Namespaces where you may:".to_owned()
+            },
+        ),
+        (Some(EmptyReason::NoAccess), true) => (
+            "Your RBAC lets you list no Flux objects.".to_owned(),
+            "Ask an admin to bind you the flux-web-user role (read-only) where you work."
+                .to_owned(),
+        ),
+        _ if filtered => (
+            "No Flux object matches these filters.".to_owned(),
+            String::new(),
+        ),
+        _ => ("There are no Flux objects yet.".to_owned(), String::new()),
+    };
+    view! {
+        <div class="notice empty" role="status">
+            <p class="empty-title">{title}</p>
+            {(!hint.is_empty()).then(|| view! { <p>{hint}</p> })}
+            {(!elsewhere.is_empty()).then(|| view! {
+                <ul class="namespaces">
+                    {elsewhere.into_iter().map(|ns| view! { <li><A href=format!("/resources?namespace={}", encode(&ns))>{ns.clone()}</A></li> }).collect_view()}
+                </ul>
+            })}
+            {filtered.then(|| view! { <p><A href="/resources">"Clear the filters"</A></p> })}
+        </div>
+    }
+}
+
 #[component]
 fn Table(
     list: ResourceList,
@@ -391,9 +437,6 @@ fn Table(
     page_to: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
     selection: Selection,
 ) -> impl IntoView {
-    if list.items.is_empty() {
-        return view! { <p class="notice">"Nothing here you may see."</p> }.into_any();
-    }
     let shown = list.items.len();
     let total = list.total;
     let page: Vec<String> = list
@@ -429,7 +472,7 @@ fn Table(
                     <td><A href=href>{item.target.name.clone()}</A></td>
                     <td><Badge state=item.summary.state/></td>
                     <td class="message">{item.summary.message.clone()}</td>
-                    <td>{age(item.summary.last_handled_reconcile_at.as_deref())}</td>
+                    <td>{ago(latest(item.summary.changed_at.clone(), item.summary.last_handled_reconcile_at.clone()))}</td>
                 </tr>
             }
         })
@@ -459,7 +502,7 @@ fn Table(
                             on:click=move |_| page.with_value(|p| selection.toggle_page(p))/>
                     </th>
                     <th scope="col">"Kind"</th><th scope="col">"Namespace"</th><th scope="col">"Name"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Message"</th><th scope="col">"Reconciled"</th>
+                    <th scope="col">"Status"</th><th scope="col">"Message"</th><th scope="col">"Updated"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
