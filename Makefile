@@ -20,16 +20,8 @@ tools: ## Install what the build needs (Rust components, the WASM target) and ch
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "make: the browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
 
 .PHONY: dev
-dev: tools ui ## Run flux-web with the UI on http://$(LISTEN) against KUBECONFIG, or a test bed it starts with a demo world
-	@if [ -n "$$KUBECONFIG" ]; then \
-		echo "make dev: using KUBECONFIG=$$KUBECONFIG"; kubeconfig="$$KUBECONFIG"; \
-	else \
-		$(TESTBED) up && eval "$$($(TESTBED) env)" && kubeconfig="$$FLUX_WEB_TEST_KUBECONFIG_SERVER" && \
-		$(TESTBED) apply deploy/base/namespace.yaml deploy/base/server-rbac.yaml e2e/dev-rbac.yaml || exit 1; \
-		e2e/demo & demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT; \
-		echo "make dev: test bed up with the demo world; stop the bed with: $(TESTBED) down"; \
-	fi; \
-	cargo run -p flux-web -- --config e2e/dev-config.yaml --kubeconfig "$$kubeconfig" --listen $(LISTEN) --ui crates/ui/dist
+dev: tools ## Run flux-web with the UI on http://$(LISTEN) against KUBECONFIG, or a test bed it starts with a demo world; prints each step and the URL
+	LISTEN=$(LISTEN) e2e/dev
 
 .PHONY: ui
 ui: tools ## Build the UI into crates/ui/dist (offline; prints the first-load size)

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 
 const ADMIN = process.env.FLUX_WEB_ADMIN_URL;
 const VIEWER = process.env.FLUX_WEB_VIEWER_URL;
+const NOBODY = process.env.FLUX_WEB_NOBODY_URL;
 const SHOTS = process.env.SCREENSHOTS;
 const KS = '/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps';
 const REPO = '/source.toolkit.fluxcd.io/GitRepository/flux-system/flux-system';
@@ -21,6 +22,14 @@ async function kube(path) {
     headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` },
   });
   return { status: response.status, body: await response.json() };
+}
+
+/** Deletes an object as the bed's admin. */
+async function kubeDelete(path) {
+  const response = await fetch(process.env.APISERVER + path, {
+    method: 'DELETE', headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` },
+  });
+  assert.equal(response.status, 200, `${path}: ${await response.text()}`);
 }
 
 /** Creates an object as the bed's admin. */
@@ -53,10 +62,14 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 const page = context.pages()[0] ?? (await context.newPage());
 const consoleErrors = [];
 // Errors of flux-web's pages only (the identity provider's login page fetches web fonts it
-// cannot reach here); a 401 before logging in is how the API asks for a login, not an error.
-const ours = (url) => [ADMIN, VIEWER, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
+// cannot reach here); a 401 before logging in is how the API asks for a login.
+const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
+// Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
+const provoked = [[/\/nope(\/events)?$/, 404], [/\/actions\/reconcile$/, 403]];
 page.on('console', (m) => {
-  if (m.type() === 'error' && ours(page.url()) && ours(m.location().url || page.url()) && !/status of 401/.test(m.text())) {
+  const url = m.location().url || '';
+  const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));
+  if (m.type() === 'error' && ours(page.url()) && ours(url || page.url()) && !/status of 401/.test(m.text()) && !expected) {
     consoleErrors.push(`${m.location().url}: ${m.text()}`);
   }
 });
@@ -248,7 +261,8 @@ check('run a Job from the CronJob: the toast names it and the page lists it', as
   await page.goto(`${ADMIN}${REPORT}`);
   await page.getByRole('button', { name: 'Run job' }).click();
   const text = await toast('Job ');
-  const job = /Job (report-[a-z0-9-]+)/.exec(text)?.[1];
+  assert.equal(text.match(/created/g)?.length, 1, `the toast says it once: ${text}`);
+  const job = /Job demo-apps\/(report-[a-z0-9-]+)/.exec(text)?.[1];
   assert.ok(job, text);
   await page.getByRole('heading', { name: `Job ${job}` }).waitFor({ timeout: 10000 });
   assert.equal((await kube(`/apis/batch/v1/namespaces/demo-apps/jobs/${job}`)).status, 200);
@@ -256,10 +270,23 @@ check('run a Job from the CronJob: the toast names it and the page lists it', as
 
 check('rollout restart of the Deployment sets restartedAt on its template', async () => {
   await page.goto(`${ADMIN}${WEB}`);
+  const since = Date.now();
   await page.getByRole('button', { name: 'Rollout restart' }).click();
   await toast('restart');
   const { body } = await kube('/apis/apps/v1/namespaces/demo-apps/deployments/web');
   assert.ok(body.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
+  // The audit Event of this restart stays on the Kustomization that manages the Deployment,
+  // and its message names both (Events of earlier runs on the same bed do not count).
+  const said = "User 'admin' performed action 'restart' for 'Deployment/demo-apps/web' managed by 'Kustomization/flux-system/apps' on the web UI";
+  const event = await until('the audit Event of this restart', async () => {
+    const { body: events } = await kube('/api/v1/namespaces/flux-system/events');
+    return events.items.find((e) => e.reason === 'WebAction' && e.involvedObject.name === 'apps'
+      && e.metadata.annotations?.['event.toolkit.fluxcd.io/subject'] === 'Deployment/demo-apps/web'
+      && Date.parse(e.lastTimestamp) >= since - 1000);
+  });
+  assert.equal(event.message, said);
+  await page.goto(`${ADMIN}${KS}`);
+  await page.getByText(said).first().waitFor();
 });
 
 check('delete a pod after a confirmation that names it', async () => {
@@ -290,23 +317,119 @@ check('a user without the verb sees the action disabled with the missing rule', 
   await page.getByTestId('impersonated-user').waitFor({ state: 'hidden' });
 });
 
-check('OIDC: log in at the provider, see whom the server impersonates, log out', async () => {
+check('OIDC: a deep link logged out offers one way in, and the login comes back to it', async () => {
   const OIDC = process.env.FLUX_WEB_OIDC_URL;
-  await page.goto(`${OIDC}/resources`);
-  await page.getByRole('link', { name: 'Log in' }).first().click();
+  const deep = `${OIDC}/resources?namespace=flux-system&kind=Kustomization`;
+  await page.goto(deep);
+  await page.waitForURL((url) => url.pathname === '/login');
+  assert.equal(await page.getByRole('link', { name: /Log in/ }).count(), 1, 'one way in');
+  assert.equal(await page.title(), 'Log in · flux-web');
   await page.getByRole('link', { name: 'Log in with your identity provider' }).click();
   // The provider's own login form.
   await page.locator('input[name="login"]').fill('alice');
   await page.locator('input[name="password"]').fill('any');
   await page.getByRole('button', { name: 'Sign-in' }).click();
-  await page.waitForURL(`${OIDC}/resources`);
+  await page.waitForURL(deep);
   await page.getByRole('button', { name: 'Alice Liddell' }).click();
   assert.equal((await page.getByTestId('impersonated-user').innerText()).trim(), 'alice@example.com');
   await page.getByText('Groups: devs').waitFor();
-  await page.getByRole('menuitem', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL((url) => !url.href.startsWith(OIDC));
   await page.goto(`${OIDC}/resources`);
-  await page.getByRole('link', { name: 'Log in' }).first().waitFor();
+  await page.getByRole('link', { name: 'Log in with your identity provider' }).waitFor();
+});
+
+check('status words: replicas on a Deployment, "no status" on an Alert, an Updated column that ticks', async () => {
+  await page.goto(`${ADMIN}${WEB}`);
+  const badge = page.locator('h1 .badge');
+  await badge.waitFor();
+  assert.match(await badge.innerText(), /^(ready|progressing)$/);
+  await page.locator('.object-header .message', { hasText: /\d+\/\d+ ready/ }).waitFor();
+  await page.goto(`${ADMIN}${REPORT}`);
+  await page.locator('.object-header .message', { hasText: /schedule .+, (last run|not run yet)/ }).waitFor();
+  await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Alert`);
+  assert.equal(await page.locator('tbody tr .badge').first().innerText(), 'no status');
+  // A page of its own with a clock the test moves: two hours pass in an instant.
+  const later = await context.newPage();
+  try {
+    await later.clock.install();
+    await later.goto(`${ADMIN}/resources?namespace=flux-system&kind=GitRepository`);
+    const updated = later.locator('tbody tr').first().locator('td').last();
+    await updated.waitFor();
+    const before = await updated.innerText();
+    assert.ok(before.trim(), 'the Updated column has a time');
+    await later.clock.fastForward('02:00:00');
+    await until('the age to move on without a reload', async () => (await updated.innerText()) !== before);
+  } finally {
+    await later.close();
+  }
+});
+
+check('empty lists say why: no match, a namespace you may not list, no RBAC at all', async () => {
+  await page.goto(`${VIEWER}/resources?namespace=flux-system&q=zzzz`);
+  await page.getByText('No Flux object matches these filters.').waitFor();
+  await page.getByRole('link', { name: 'Clear the filters' }).waitFor();
+  await page.goto(`${VIEWER}/resources?namespace=flux-sytem`);
+  await page.getByText('You may not list Flux objects in namespace “flux-sytem”, or it does not exist.').waitFor();
+  await page.getByRole('link', { name: 'flux-system' }).click();
+  await page.waitForURL(`${VIEWER}/resources?namespace=flux-system`);
+  await page.goto(`${NOBODY}/resources`);
+  await page.getByText('Your RBAC lets you list no Flux objects.').waitFor();
+});
+
+check('a missing object: one heading, one message, a way back', async () => {
+  await page.goto(`${ADMIN}/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/nope`);
+  await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+  assert.equal(await page.getByRole('alert').count(), 1);
+  assert.equal(await page.title(), 'Not found · flux-web');
+  await page.getByRole('link', { name: 'Back to the resources' }).click();
+  await page.waitForURL(`${ADMIN}/resources`);
+});
+
+check('a permission revoked while the page is open: after the 403 the button is disabled, no reload', async () => {
+  const binding = '/apis/rbac.authorization.k8s.io/v1/namespaces/flux-system/rolebindings';
+  await kubeCreate(binding, {
+    metadata: { name: 'vic-for-a-while' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flux-web-admin' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'vic' }],
+  });
+  await page.goto(`${VIEWER}${KS}`);
+  const reconcile = page.getByRole('button', { name: 'Reconcile' });
+  await until('vic may reconcile', async () => {
+    await page.reload();
+    await reconcile.waitFor();
+    return !(await reconcile.isDisabled());
+  });
+  await kubeDelete(`${binding}/vic-for-a-while`);
+  await new Promise((r) => setTimeout(r, 1000));
+  await reconcile.click();
+  await toast('Reconcile failed');
+  await until('the button disabled', async () => reconcile.isDisabled());
+});
+
+check('focus and titles: back on the button after an action, on the heading after navigation; skip link; menu', async () => {
+  await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
+  await page.getByRole('link', { name: 'apps' }).click();
+  await page.getByRole('heading', { level: 1, name: /apps/ }).waitFor();
+  await until('focus on the heading', async () => page.evaluate(() => document.activeElement?.tagName === 'H1'));
+  assert.equal(await page.title(), 'Kustomization flux-system/apps · flux-web');
+  await page.getByRole('button', { name: 'Reconcile' }).focus();
+  await page.keyboard.press('Enter');
+  await toast('reconcile');
+  await until('focus back on Reconcile', async () =>
+    page.evaluate(() => document.activeElement?.getAttribute('data-action') === 'reconcile'));
+  await page.goto(`${ADMIN}/resources`);
+  await page.locator('h1').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  await until('the skip link to move focus to the content', async () =>
+    page.evaluate(() => document.activeElement?.tagName === 'MAIN'));
+  await page.getByRole('button', { name: 'admin' }).click();
+  await page.getByTestId('impersonated-user').waitFor();
+  await page.getByRole('heading', { level: 1 }).click();
+  await page.getByTestId('impersonated-user').waitFor({ state: 'hidden' });
+  assert.equal(await page.locator('[role="menu"], [role="menuitem"]').count(), 0, 'no menu roles on a disclosure');
 });
 
 check('works at 360 px wide without the page scrolling sideways', async () => {
