@@ -82,19 +82,22 @@ def flux(group, version, kind, plural, namespace, name, spec):
 
 class FluxWeb:
     """The flux-web binary of `profile` on a free loopback port, as the bed's server identity,
-    in Anonymous mode as `username` in `groups` unless `spec` says otherwise."""
+    in Anonymous mode as `username` in `groups` unless `spec` says otherwise, or with the config
+    file `config` as it is."""
 
-    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None, kubeconfig=None):
+    def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None, kubeconfig=None,
+                 config=None):
         self.port = port or testbed.free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = workdir / f"{username}.yaml"
-        config.write_text(json.dumps({
-            "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config",
-            "spec": {
-                "authentication": {"type": "Anonymous", "anonymous": {"username": username, "groups": groups}},
-                **(spec or {}),
-            },
-        }))
+        if config is None:
+            config = workdir / f"{username}.yaml"
+            config.write_text(json.dumps({
+                "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config",
+                "spec": {
+                    "authentication": {"type": "Anonymous", "anonymous": {"username": username, "groups": groups}},
+                    **(spec or {}),
+                },
+            }))
         self.log = workdir / f"{username}.log"
         binary = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / profile / "flux-web"
         with open(self.log, "wb") as out:

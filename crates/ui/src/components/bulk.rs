@@ -156,13 +156,6 @@ fn count(n: usize) -> String {
 
 /// The line above the table: what the pre-flight found, how far the run is, how it ended.
 fn summary(phase: &Phase, rows: &[Row]) -> String {
-    let tally = |fates: &[Fate]| {
-        let mut tally = Tally::default();
-        for row in rows.iter().filter(|r| fates.contains(&r.item.fate)) {
-            tally.add(row.item.fate);
-        }
-        tally
-    };
     match phase {
         Phase::Checking => "checking".to_owned(),
         Phase::Refused(_) => "refused".to_owned(),
@@ -172,19 +165,14 @@ fn summary(phase: &Phase, rows: &[Row]) -> String {
                 .as_deref()
                 .map(|r| format!(" (run {r})"))
                 .unwrap_or_default();
+            // The rows sent to the run; those still `will_change` have no result yet.
+            let mut tally = Tally::default();
+            for row in rows.iter().filter(|r| r.sent.is_some()) {
+                tally.add(row.item.fate);
+            }
             let sent = rows.iter().filter(|r| r.sent.is_some()).count();
-            let finished = tally(&[
-                Fate::Changed,
-                Fate::Unchanged,
-                Fate::Refused,
-                Fate::NotApplicable,
-                Fate::Failed,
-            ]);
-            let done = rows
-                .iter()
-                .filter(|r| r.sent.is_some() && r.item.fate != Fate::WillChange)
-                .count();
-            format!("{done} of {sent} done: {}{run}", words(&finished))
+            let pending = std::mem::take(&mut tally.will_change);
+            format!("{} of {sent} done: {}{run}", sent - pending, words(&tally))
         }
         Phase::Done { tally, run } => format!("done: {} (run {run})", words(tally)),
     }
