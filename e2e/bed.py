@@ -73,10 +73,18 @@ class Cluster:
         )
 
 
-def flux(group, version, kind, plural, namespace, name, spec):
-    """The path and body of a Flux object."""
+# The bed's Flux controllers watch only objects without a shard key, as Flux's main shard
+# does; no controller runs this one, so the statuses the scripts set stay theirs.
+INERT = {"sharding.fluxcd.io/key": "inert"}
+
+
+def flux(group, version, kind, plural, namespace, name, spec, inert=True):
+    """The path and body of a Flux object; in the inert shard unless `inert` is false."""
     path = f"/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}"
-    body = {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    metadata = {"name": name, "namespace": namespace}
+    if inert:
+        metadata["labels"] = dict(INERT)
+    body = {"apiVersion": f"{group}/{version}", "kind": kind, "metadata": metadata, "spec": spec}
     return path, body
 
 

@@ -15,6 +15,7 @@
 //! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
+//! - [`logs`] — container logs of a Pod or a workload, read and merged, or followed.
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
@@ -48,6 +49,7 @@ pub mod error;
 pub mod flux;
 pub mod health;
 pub mod identity;
+pub mod logs;
 pub mod read;
 pub mod server;
 pub mod state;

@@ -27,6 +27,7 @@ use crate::browser;
 use crate::bulk;
 use crate::error::ApiError;
 use crate::health;
+use crate::logs;
 use crate::read;
 pub use crate::state::AppState;
 use crate::ui;
@@ -95,6 +96,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::handlers::kind_list))
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
+        .routes(routes!(logs::handlers::logs))
         .routes(routes!(watch::handlers::watch))
         .routes(routes!(auth::handlers::userinfo))
         .routes(routes!(openapi_json));

@@ -375,7 +375,7 @@ async fn a_bulk_suspend_changes_exactly_what_its_preflight_approved_and_audits_e
     assert!(
         forwarded
             .iter()
-            .all(|e| e["metadata"]["bulk-run"] == run.as_str())
+            .all(|e| e["metadata"][RUN_ANNOTATION] == run.as_str())
     );
 
     // A second run reports them already suspended and writes nothing.

@@ -787,3 +787,58 @@ async fn a_download_whose_audit_event_cannot_be_written_is_refused() {
         "{body}"
     );
 }
+
+/// The same, with source-controller's own storage: the artifact of a real GitRepository comes
+/// through whole with its recorded digest, and once its file is tampered with in storage
+/// (same length, other bytes, served with a Content-Length) it never reaches a client whole.
+#[tokio::test]
+async fn source_controllers_artifact_downloads_whole_and_a_tampered_one_is_cut() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("real-download").await;
+    grant_alice_downloads(&bed, &ns).await;
+    let repo = support::flux::Repo::fork("real-download");
+    let sources = support::flux::git_repositories();
+    let object = support::flux::git_repository("demo", &repo);
+    support::objects::create_as_is(&bed, &ns, &sources, object).await;
+    let ready = support::flux::until_ready(&bed, &ns, &sources, "demo").await;
+    let artifact = &ready.data["status"]["artifact"];
+    let stored = std::path::Path::new(&std::env::var("FLUX_WEB_TEST_STORAGE_PATH").unwrap())
+        .join(artifact["path"].as_str().unwrap());
+    let bytes = std::fs::read(&stored).unwrap();
+    assert_eq!(artifact["digest"], sha256(&bytes));
+    let server = loopback_server(&bed).await;
+    let url = path(&sources, &ns, "demo", "download");
+    support::eventually("alice's grant", Duration::from_secs(10), || async {
+        let body: serde_json::Value =
+            reqwest::get(format!("{}{}", server.base, listing(&sources, &ns, "demo")))
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+        body["actions"]
+            .as_array()?
+            .iter()
+            .any(|a| a["action"] == "download" && a["allowed"] == true)
+            .then_some(())
+    })
+    .await;
+
+    let (length, body, complete) = raw_get(&server.base, &url).await;
+    assert!(complete, "the artifact arrives whole");
+    assert_eq!((length, body), (Some(bytes.len()), bytes.clone()));
+
+    let mut tampered = bytes.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0xff;
+    std::fs::write(&stored, &tampered).unwrap();
+    // A file this small fails its digest before the answer starts: the connection ends
+    // without one. Either way no client reads it whole.
+    let fetched = reqwest::get(format!("{}{url}", server.base)).await;
+    let whole = match fetched {
+        Ok(response) => response.bytes().await.ok(),
+        Err(_) => None,
+    };
+    assert_eq!(whole, None, "a tampered artifact arrived whole");
+}

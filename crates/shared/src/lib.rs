@@ -8,6 +8,7 @@
 //! - [`bulk`] — one action on many objects: the pre-flight and the run's progress.
 //! - [`objects`] — what the read API answers about objects.
 //! - [`names`] — Kubernetes name rules, checked before any request.
+//! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`watch`] — the live changes streamed to pages.
 //! - [`user`] — who the caller is taken to be.
@@ -18,6 +19,7 @@ pub mod actions;
 pub mod bulk;
 pub mod duration;
 pub mod health;
+pub mod logs;
 pub mod names;
 pub mod objects;
 pub mod problem;

@@ -26,6 +26,14 @@ pub fn check_namespace(name: &str) -> Result<(), NameError> {
     })
 }
 
+/// A container name: an RFC 1123 label, like a namespace.
+pub fn check_container(name: &str) -> Result<(), NameError> {
+    check_label(name, 63).map_err(|reason| NameError {
+        what: "container name",
+        reason,
+    })
+}
+
 /// An object name: a DNS-1123 subdomain as Kubernetes checks it (parts joined by '.', at most
 /// 253 in all). Kubernetes does not limit each part to 63 characters, so neither does this:
 /// every kind flux-web addresses (Flux kinds, workloads, Pods) takes subdomain names.

@@ -325,15 +325,18 @@ pub fn event(
     }
 }
 
-/// The same event in the JSON notification-controller takes from Flux controllers.
+/// The same event in the JSON notification-controller takes from Flux controllers. The
+/// metadata keys keep their prefixes: notification-controller forwards only keys prefixed with
+/// `event.toolkit.fluxcd.io/` or the involved object's group, with the prefix stripped (Flux
+/// RFC 0008), and keeps the token (`<group>/token`) to itself.
 pub fn flux_event(event: &Event) -> Value {
     let involved = &event.involved_object;
-    let metadata: BTreeMap<String, String> = event
+    let metadata: BTreeMap<&str, &str> = event
         .metadata
         .annotations
         .iter()
         .flatten()
-        .map(|(k, v)| (k.rsplit('/').next().unwrap_or(k).to_owned(), v.clone()))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     json!({
         "involvedObject": {
@@ -438,9 +441,13 @@ mod tests {
         assert_eq!(forwarded["reason"], "WebAction");
         assert_eq!(forwarded["timestamp"], "2026-11-23T22:00:00Z");
         assert_eq!(forwarded["involvedObject"]["kind"], "Kustomization");
-        assert_eq!(forwarded["metadata"]["username"], "alice@example.com");
+        let metadata = &forwarded["metadata"];
         assert_eq!(
-            forwarded["metadata"]["token"],
+            metadata["event.toolkit.fluxcd.io/username"],
+            "alice@example.com"
+        );
+        assert_eq!(
+            metadata["kustomize.toolkit.fluxcd.io/token"],
             "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
         );
         assert_eq!(forwarded["reportingController"], "flux-web");

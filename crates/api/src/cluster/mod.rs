@@ -15,9 +15,9 @@ use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::Event;
+use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::Resource;
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, LogParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
 use kube::runtime::{WatchStreamExt, watcher};
@@ -229,6 +229,11 @@ impl Cluster {
                 self.timeout
             ))),
         }
+    }
+
+    /// The deadline of each call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub fn url(&self) -> &str {
@@ -522,6 +527,52 @@ impl Cluster {
             .await
             .map_err(|e| who.blame(e))?;
         Ok(list.items)
+    }
+
+    /// The log of one container of a Pod, read as `reader` through `pods/log`.
+    pub async fn pod_log(
+        &self,
+        reader: Reader<'_>,
+        namespace: &str,
+        pod: &str,
+        params: &LogParams,
+    ) -> Result<String, ClusterError> {
+        let who = Who::from(reader);
+        let request = self.log_request(who, namespace, pod, params)?;
+        self.bounded(false, self.client.request_text(request))
+            .await
+            .map_err(|e| who.blame(e))
+    }
+
+    /// A followed container log: its lines as the container writes them. The deadline bounds
+    /// the wait for the answer to start; the stream then lasts until the container stops or
+    /// its reader drops it.
+    pub async fn pod_log_stream(
+        &self,
+        reader: Reader<'_>,
+        namespace: &str,
+        pod: &str,
+        params: &LogParams,
+    ) -> Result<impl futures::AsyncBufRead + Send + Unpin + use<>, ClusterError> {
+        let who = Who::from(reader);
+        let request = self.log_request(who, namespace, pod, params)?;
+        self.bounded(false, self.client.request_stream(request))
+            .await
+            .map_err(|e| who.blame(e))
+    }
+
+    fn log_request(
+        &self,
+        who: Who<'_>,
+        namespace: &str,
+        pod: &str,
+        params: &LogParams,
+    ) -> Result<http::Request<Vec<u8>>, ClusterError> {
+        let mut request = Request::new(Pod::url_path(&(), Some(namespace)))
+            .logs(pod, params)
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        impersonate(who, &mut request)?;
+        Ok(request)
     }
 
     /// Creates an Event as the server.

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod app;
+pub mod flux;
 pub mod objects;
 pub mod oidc;
 pub mod process;
@@ -287,7 +288,7 @@ pub fn kustomization(name: &str) -> DynamicObject {
     serde_json::from_value(json!({
         "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
         "kind": "Kustomization",
-        "metadata": {"name": name},
+        "metadata": {"name": name, "labels": {objects::INERT.0: objects::INERT.1}},
         "spec": {
             "interval": "10m",
             "prune": true,

@@ -24,8 +24,27 @@ pub async fn create(
     create_object(bed, ns, resource, object).await
 }
 
-/// Creates any object as admin.
+/// The label that keeps the bed's Flux controllers off an object: they watch only objects
+/// without a shard key (`--watch-label-selector=!sharding.fluxcd.io/key`, as Flux's main shard
+/// does), and no controller runs this shard. Tests that set statuses themselves need it; those
+/// of real Flux (support::flux) create their objects without it.
+pub const INERT: (&str, &str) = ("sharding.fluxcd.io/key", "inert");
+
+/// Creates any object as admin; a Flux object in the [`INERT`] shard.
 pub async fn create_object(
+    bed: &Testbed,
+    ns: &str,
+    resource: &ApiResource,
+    mut object: Value,
+) -> DynamicObject {
+    if resource.group.ends_with(".fluxcd.io") {
+        object["metadata"]["labels"][INERT.0] = json!(INERT.1);
+    }
+    create_as_is(bed, ns, resource, object).await
+}
+
+/// Creates any object as admin, as it is.
+pub async fn create_as_is(
     bed: &Testbed,
     ns: &str,
     resource: &ApiResource,

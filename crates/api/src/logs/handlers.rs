@@ -1,0 +1,64 @@
+//! HTTP handler of container logs: extract, call the logs module, answer.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use flux_web_shared::bulk::NDJSON;
+use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
+use flux_web_shared::problem::{Code, Problem};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::target::{ObjectPath, Target};
+
+/// The logs of a Pod, or of every Pod of a Deployment, StatefulSet, DaemonSet or CronJob (its
+/// newest 20), read as the caller through `pods/log`.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/logs",
+    operation_id = "getLogs",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(ObjectPath, LogQuery),
+    responses(
+        (status = 200, description = "Every container's lines merged by time, oldest first (JSON); with `follow=true`, one JSON document per line: the sources, then lines as they are written, and `ended` per container", content(
+            (Logs = "application/json"),
+            (LogEvent = "application/x-ndjson"),
+        )),
+        (status = "4XX", description = "Invalid query, a kind without logs (400 `not_applicable`), an object not visible to the caller, or `pods/log` refused (403)", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn logs(
+    State(state): State<AppState>,
+    target: Target,
+    Caller(caller): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let query: LogQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
+        .map_err(|e| {
+            ApiError::bad_request(
+                Code::InvalidQuery,
+                format!("{e}; known: container, tailLines, sinceSeconds, previous, follow"),
+            )
+        })?;
+    let ctx = state.context();
+    let (containers, truncated) = crate::logs::containers(&ctx, &caller, &target, &query).await?;
+    if query.follow {
+        let body =
+            crate::logs::follow(&ctx, &caller, &target.namespace, containers, &query).await?;
+        return Ok(([(header::CONTENT_TYPE, NDJSON)], body).into_response());
+    }
+    let logs = crate::logs::read(
+        &ctx,
+        &caller,
+        &target.namespace,
+        containers,
+        &query,
+        truncated,
+    )
+    .await?;
+    Ok(Json(logs).into_response())
+}

@@ -1,0 +1,443 @@
+//! Container logs: of a Pod, or of every Pod of a workload (see
+//! [`crate::read::workloads::pods`]), each container's lines read as the caller through the
+//! API server's `pods/log` and merged by the time the kubelet recorded them.
+//!
+//! Everything is bounded: Pods ([`MAX_PODS`], newest first), lines per container (the query's
+//! `tailLines`), lines in an answer ([`MAX_LINES`], newest kept), bytes per line
+//! ([`MAX_LINE_BYTES`], cut and marked), and time: a read within the cluster's deadline, a
+//! follow for at most [`MAX_FOLLOW`].
+//!
+//! - [`handlers`] — the HTTP handler.
+
+pub mod handlers;
+
+use std::cmp::Reverse;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use flux_web_shared::logs::{
+    LogEvent, LogLine, LogQuery, LogSource, Logs, MAX_LINE_BYTES, MAX_LINES, MAX_PODS,
+};
+use flux_web_shared::problem::Code;
+use futures::{AsyncBufRead, AsyncBufReadExt, StreamExt, stream};
+use kube::api::{DynamicObject, LogParams};
+
+use crate::cluster::{Cluster, ClusterError, Reader};
+use crate::context::{Context, reader};
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::target::Target;
+
+/// The longest a followed log stays open; a client that wants more asks again.
+pub const MAX_FOLLOW: Duration = Duration::from_secs(3600);
+/// Containers read at once.
+const CONCURRENCY: usize = 8;
+
+/// One container of one Pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    pub pod: String,
+    pub name: String,
+}
+
+/// The containers whose logs a query reads, and whether Pods beyond [`MAX_PODS`] were left out.
+pub async fn containers(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    query: &LogQuery,
+) -> Result<(Vec<Container>, bool), ApiError> {
+    query
+        .validate()
+        .map_err(|detail| ApiError::bad_request(Code::InvalidQuery, detail))?;
+    if target.kind.workload.is_none() {
+        return Err(ApiError::bad_request(
+            Code::NotApplicable,
+            format!(
+                "a {} has no logs: ask for those of a Pod or a workload",
+                target.kind.kind
+            ),
+        ));
+    }
+    let read = ctx.read_target(caller, target).await?;
+    let pods = crate::read::workloads::pods(ctx, caller, target, &read.found).await?;
+    Ok(choose(&pods, query.container.as_deref()))
+}
+
+/// The newest [`MAX_PODS`] Pods' containers (`only` when named), in the order of their specs.
+pub fn choose(pods: &[DynamicObject], only: Option<&str>) -> (Vec<Container>, bool) {
+    let mut pods: Vec<&DynamicObject> = pods.iter().collect();
+    pods.sort_by_key(|pod| Reverse(pod.metadata.creation_timestamp.clone().map(|t| t.0)));
+    let truncated = pods.len() > MAX_PODS;
+    let containers = pods
+        .into_iter()
+        .take(MAX_PODS)
+        .flat_map(|pod| {
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            pod.data["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["name"].as_str())
+                .filter(|c| only.is_none_or(|only| only == *c))
+                .map(move |c| Container {
+                    pod: name.clone(),
+                    name: c.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (containers, truncated)
+}
+
+/// What Kubernetes is asked for each container.
+fn params(query: &LogQuery, container: &str) -> LogParams {
+    LogParams {
+        container: Some(container.to_owned()),
+        tail_lines: query.tail_lines().ok().map(i64::from),
+        since_seconds: query.since_seconds.and_then(|s| i64::try_from(s).ok()),
+        previous: query.previous,
+        follow: query.follow,
+        timestamps: true,
+        ..LogParams::default()
+    }
+}
+
+/// Reads every container's log (at most [`CONCURRENCY`] at once, all within the cluster's
+/// deadline each) and merges them. A refusal of every container is the caller's refusal; a
+/// container that cannot be read otherwise (not started, no previous instance) says why in
+/// its source.
+pub async fn read(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    namespace: &str,
+    containers: Vec<Container>,
+    query: &LogQuery,
+    truncated: bool,
+) -> Result<Logs, ApiError> {
+    let reader = reader(caller);
+    let reads = stream::iter(containers)
+        .map(|container| async move {
+            let lines = read_one(ctx.cluster, reader, namespace, &container, query).await;
+            (container, lines)
+        })
+        .buffered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    if let Some(refusal) = refused(reads.iter().map(|(_, read)| read.as_ref().err())) {
+        return Err(refusal.into());
+    }
+    let mut sources = Vec::with_capacity(reads.len());
+    let mut lines = Vec::new();
+    for (container, read) in reads {
+        let error = match read {
+            Ok(read) => {
+                lines.push(read);
+                None
+            }
+            Err(e) => Some(e.to_string()),
+        };
+        sources.push(LogSource {
+            pod: container.pod,
+            container: container.name,
+            error,
+        });
+    }
+    let (lines, dropped) = merge(lines);
+    Ok(Logs {
+        lines,
+        sources,
+        truncated: truncated || dropped,
+    })
+}
+
+/// The refusal to answer with, when every container was refused (none when there were none).
+fn refused<'e>(mut errors: impl Iterator<Item = Option<&'e ClusterError>>) -> Option<ClusterError> {
+    let first = errors.next()??;
+    let forbidden = |e: Option<&ClusterError>| matches!(e, Some(ClusterError::Forbidden(_)));
+    (forbidden(Some(first)) && errors.all(forbidden)).then(|| first.clone())
+}
+
+async fn read_one(
+    cluster: &Cluster,
+    reader: Reader<'_>,
+    namespace: &str,
+    container: &Container,
+    query: &LogQuery,
+) -> Result<Vec<LogLine>, ClusterError> {
+    let params = params(query, &container.name);
+    let mut stream = cluster
+        .pod_log_stream(reader, namespace, &container.pod, &params)
+        .await?;
+    let all = async {
+        let mut lines = Vec::new();
+        while let Some((bytes, cut)) = next_line(&mut stream).await? {
+            lines.push(parse(container, &bytes, cut));
+        }
+        Ok::<_, std::io::Error>(lines)
+    };
+    match tokio::time::timeout(cluster.timeout(), all).await {
+        Ok(Ok(lines)) => Ok(lines),
+        Ok(Err(e)) => Err(ClusterError::Unavailable(format!(
+            "reading the log of {}/{}: {e}",
+            container.pod, container.name
+        ))),
+        Err(_) => Err(ClusterError::Timeout(format!(
+            "the log of {}/{} took longer than {:?} to read",
+            container.pod,
+            container.name,
+            cluster.timeout()
+        ))),
+    }
+}
+
+/// The next line of a log, without its newline, at most [`MAX_LINE_BYTES`] of it (the rest is
+/// skipped, and `true` says so); `None` at the end. Memory stays bounded whatever the
+/// container writes.
+async fn next_line(
+    reader: &mut (impl AsyncBufRead + Unpin),
+) -> std::io::Result<Option<(Vec<u8>, bool)>> {
+    let mut line = Vec::new();
+    let mut cut = false;
+    loop {
+        let buffer = reader.fill_buf().await?;
+        if buffer.is_empty() {
+            return Ok((!line.is_empty() || cut).then_some((line, cut)));
+        }
+        let (chunk, end) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(i) => (&buffer[..i], Some(i + 1)),
+            None => (buffer, None),
+        };
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        cut |= chunk.len() > room;
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = end.unwrap_or(buffer.len());
+        reader.consume_unpin(used);
+        if end.is_some() {
+            return Ok(Some((line, cut)));
+        }
+    }
+}
+
+/// A line as the API server sends it with `timestamps=true`: the kubelet's RFC 3339 time, a
+/// space, the text.
+pub fn parse(container: &Container, bytes: &[u8], cut: bool) -> LogLine {
+    let text = String::from_utf8_lossy(bytes);
+    let (time, text) = match text.split_once(' ') {
+        Some((time, rest)) if time.parse::<jiff::Timestamp>().is_ok() => {
+            (Some(time.to_owned()), rest.to_owned())
+        }
+        _ => (None, text.into_owned()),
+    };
+    LogLine {
+        pod: container.pod.clone(),
+        container: container.name.clone(),
+        time,
+        text,
+        cut,
+    }
+}
+
+/// Each container's lines merged by time (a stable sort: a container's own order holds among
+/// equal times), the newest [`MAX_LINES`] kept; `true` when some were dropped.
+pub fn merge(containers: Vec<Vec<LogLine>>) -> (Vec<LogLine>, bool) {
+    let mut lines: Vec<LogLine> = containers.into_iter().flatten().collect();
+    lines.sort_by_key(|line| {
+        line.time
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+    });
+    let dropped = lines.len().saturating_sub(MAX_LINES);
+    lines.drain(..dropped);
+    (lines, dropped > 0)
+}
+
+/// Follows every container's log: a `sources` document, then each line as it is written, and
+/// an `ended` document when a container's stream ends; for at most [`MAX_FOLLOW`]. Every
+/// stream is opened before the answer starts, so a refusal is still a refusal; a client that
+/// goes away stops every stream.
+pub async fn follow(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    namespace: &str,
+    containers: Vec<Container>,
+    query: &LogQuery,
+) -> Result<Body, ApiError> {
+    let reader = reader(caller);
+    let opened = stream::iter(containers)
+        .map(|container| async move {
+            let params = params(query, &container.name);
+            let stream = ctx
+                .cluster
+                .pod_log_stream(reader, namespace, &container.pod, &params)
+                .await;
+            (container, stream)
+        })
+        .buffered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let errors = opened.iter().map(|(_, opened)| opened.as_ref().err());
+    if let Some(refusal) = refused(errors) {
+        return Err(refusal.into());
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<LogEvent>(1024);
+    let mut sources = Vec::with_capacity(opened.len());
+    let mut streams = Vec::with_capacity(opened.len());
+    for (container, opened) in opened {
+        let error = match opened {
+            Ok(stream) => {
+                streams.push((container.clone(), stream));
+                None
+            }
+            Err(e) => Some(e.to_string()),
+        };
+        sources.push(LogSource {
+            pod: container.pod,
+            container: container.name,
+            error,
+        });
+    }
+    tokio::spawn(async move {
+        if tx.send(LogEvent::Sources { sources }).await.is_err() {
+            return;
+        }
+        stream::iter(streams)
+            .for_each_concurrent(None, |(container, mut stream)| {
+                let tx = tx.clone();
+                async move {
+                    let error = forward(&container, &mut stream, &tx).await.err();
+                    let ended = LogEvent::Ended {
+                        pod: container.pod,
+                        container: container.name,
+                        error: error.map(|e| e.to_string()),
+                    };
+                    let _ = tx.send(ended).await;
+                }
+            })
+            .await;
+    });
+    let until = tokio::time::Instant::now() + MAX_FOLLOW;
+    let lines = stream::unfold(rx, move |mut rx| async move {
+        let event = tokio::time::timeout_at(until, rx.recv()).await.ok()??;
+        let mut line = serde_json::to_vec(&event).unwrap_or_default();
+        line.push(b'\n');
+        Some((Ok::<_, Infallible>(Bytes::from(line)), rx))
+    });
+    Ok(Body::from_stream(lines))
+}
+
+/// Sends one container's lines until its stream ends or nobody listens.
+async fn forward(
+    container: &Container,
+    stream: &mut (impl AsyncBufRead + Unpin),
+    tx: &tokio::sync::mpsc::Sender<LogEvent>,
+) -> std::io::Result<()> {
+    while let Some((bytes, cut)) = next_line(stream).await? {
+        if tx
+            .send(LogEvent::Line(parse(container, &bytes, cut)))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(pod: &str) -> Container {
+        Container {
+            pod: pod.into(),
+            name: "app".into(),
+        }
+    }
+
+    #[test]
+    fn a_line_with_the_kubelets_time_is_split_and_one_without_is_kept_whole() {
+        let line = parse(
+            &container("p"),
+            b"2026-12-02T07:57:14.5Z hello world",
+            false,
+        );
+        assert_eq!(line.time.as_deref(), Some("2026-12-02T07:57:14.5Z"));
+        assert_eq!(line.text, "hello world");
+        let line = parse(&container("p"), b"no time here", true);
+        assert_eq!(
+            (line.time, line.text.as_str(), line.cut),
+            (None, "no time here", true)
+        );
+    }
+
+    #[test]
+    fn lines_merge_by_time_across_pods_and_the_newest_are_kept() {
+        let at = |pod: &str, time: &str, text: &str| {
+            parse(&container(pod), format!("{time} {text}").as_bytes(), false)
+        };
+        let (lines, dropped) = merge(vec![
+            vec![
+                at("a", "2026-12-02T07:00:01Z", "a1"),
+                at("a", "2026-12-02T07:00:03Z", "a3"),
+            ],
+            // Fractions of different lengths compare as times, not as text.
+            vec![
+                at("b", "2026-12-02T07:00:02.5Z", "b2"),
+                at("b", "2026-12-02T07:00:03.25Z", "b3"),
+            ],
+        ]);
+        let texts: Vec<_> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["a1", "b2", "a3", "b3"]);
+        assert!(!dropped);
+
+        let many = (0..MAX_LINES + 5)
+            .map(|i| at("a", &format!("2026-12-02T07:00:00.{i:06}Z"), &i.to_string()))
+            .collect();
+        let (lines, dropped) = merge(vec![many]);
+        assert!(dropped);
+        assert_eq!(lines.len(), MAX_LINES);
+        assert_eq!(lines[0].text, "5", "the oldest five were dropped");
+    }
+
+    #[tokio::test]
+    async fn a_line_longer_than_the_limit_is_cut_and_the_next_line_starts_clean() {
+        let mut input = vec![b'x'; MAX_LINE_BYTES + 100];
+        input.extend_from_slice(b"\nnext\nlast");
+        let mut reader = futures::io::BufReader::with_capacity(1000, &input[..]);
+        let (first, cut) = next_line(&mut reader).await.unwrap().unwrap();
+        assert_eq!((first.len(), cut), (MAX_LINE_BYTES, true));
+        assert_eq!(
+            next_line(&mut reader).await.unwrap(),
+            Some((b"next".to_vec(), false))
+        );
+        assert_eq!(
+            next_line(&mut reader).await.unwrap(),
+            Some((b"last".to_vec(), false))
+        );
+        assert_eq!(next_line(&mut reader).await.unwrap(), None);
+    }
+
+    #[test]
+    fn the_newest_pods_are_chosen_and_a_named_container_only() {
+        let pod = |name: &str, created: &str| {
+            serde_json::from_value::<DynamicObject>(serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "creationTimestamp": created},
+                "spec": {"containers": [{"name": "app"}, {"name": "sidecar"}]},
+            }))
+            .unwrap()
+        };
+        let mut pods: Vec<_> = (0..MAX_PODS + 2)
+            .map(|i| pod(&format!("p{i}"), &format!("2026-12-02T07:{i:02}:00Z")))
+            .collect();
+        pods.reverse();
+        let (all, truncated) = choose(&pods, None);
+        assert!(truncated);
+        assert_eq!(all.len(), MAX_PODS * 2);
+        assert_eq!(all[0].pod, format!("p{}", MAX_PODS + 1), "newest first");
+        let (sidecars, _) = choose(&pods[..2], Some("sidecar"));
+        assert!(sidecars.iter().all(|c| c.name == "sidecar") && sidecars.len() == 2);
+    }
+}
