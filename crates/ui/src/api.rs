@@ -3,6 +3,7 @@
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
 use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
+use flux_web_shared::logs::{LogEvent, Logs};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::user::UserInfo;
@@ -124,14 +125,46 @@ pub async fn bulk_run(
     request: &BulkRequest,
     on_progress: impl Fn(Progress),
 ) -> Result<(), ApiError> {
+    let request = Request::post(&format!("/api/v1/actions/{action}"))
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read_lines(request.send().await, "the run's progress", on_progress).await
+}
+
+/// The logs of the Pod or workload at `path`; `query` holds `tailLines`, `previous`.
+pub async fn logs(path: &str, query: &str) -> Result<Logs, ApiError> {
+    answer(
+        Request::get(&format!("/api/v1/{path}/logs?{query}"))
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// Follows the logs of `path` until the stream ends or `abort` fires, calling `on_event` with
+/// each document as it arrives.
+pub async fn follow_logs(
+    path: &str,
+    query: &str,
+    abort: &web_sys::AbortSignal,
+    on_event: impl Fn(LogEvent),
+) -> Result<(), ApiError> {
+    let request = Request::get(&format!("/api/v1/{path}/logs?follow=true&{query}"))
+        .abort_signal(Some(abort))
+        .build()
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read_lines(request.send().await, "the log stream", on_event).await
+}
+
+/// Reads an NDJSON answer, calling `on_item` with each line as it arrives.
+async fn read_lines<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+    what: &str,
+    on_item: impl Fn(T),
+) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
     let network = |e: String| ApiError::Network(e);
-    let response = Request::post(&format!("/api/v1/actions/{action}"))
-        .json(request)
-        .map_err(|e| network(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| network(e.to_string()))?;
+    let response = response.map_err(|e| network(e.to_string()))?;
     if !response.ok() {
         return Err(refusal(response).await);
     }
@@ -143,7 +176,7 @@ pub async fn bulk_run(
     loop {
         let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
             .await
-            .map_err(|e| network(format!("the run's progress broke off: {e:?}")))?;
+            .map_err(|e| network(format!("{what} broke off: {e:?}")))?;
         let field = |name: &str| js_sys::Reflect::get(&chunk, &name.into()).ok();
         if field("done").and_then(|d| d.as_bool()).unwrap_or(true) {
             return Ok(());
@@ -151,15 +184,15 @@ pub async fn bulk_run(
         if let Some(value) = field("value") {
             buffer.extend(js_sys::Uint8Array::new(&value).to_vec());
         }
-        for progress in complete_lines(&mut buffer) {
-            on_progress(progress);
+        for item in complete_lines(&mut buffer) {
+            on_item(item);
         }
     }
 }
 
-/// Takes the complete lines out of `buffer`, each read as a line of progress; what follows
-/// the last newline stays for the next chunk.
-pub fn complete_lines(buffer: &mut Vec<u8>) -> Vec<Progress> {
+/// Takes the complete lines out of `buffer`, each read as a `T`; what follows the last
+/// newline stays for the next chunk.
+pub fn complete_lines<T: DeserializeOwned>(buffer: &mut Vec<u8>) -> Vec<T> {
     let Some(last) = buffer.iter().rposition(|b| *b == b'\n') else {
         return Vec::new();
     };
@@ -223,16 +256,16 @@ mod tests {
         let start = r#"{"type":"start","run":"r","action":"suspend","total":1}"#;
         let end = r#"{"type":"end","run":"r","tally":{"willChange":0,"changed":1,"unchanged":0,"refused":0,"notApplicable":0,"failed":0}}"#;
         let mut buffer = format!("{start}\n{}", &end[..10]).into_bytes();
-        let first = complete_lines(&mut buffer);
+        let first: Vec<Progress> = complete_lines(&mut buffer);
         assert!(matches!(
             first.as_slice(),
             [Progress::Start { total: 1, .. }]
         ));
         assert_eq!(buffer, &end.as_bytes()[..10]);
         buffer.extend(format!("{}\n", &end[10..]).into_bytes());
-        let second = complete_lines(&mut buffer);
+        let second: Vec<Progress> = complete_lines(&mut buffer);
         assert!(matches!(second.as_slice(), [Progress::End { tally, .. }] if tally.changed == 1));
         assert!(buffer.is_empty());
-        assert!(complete_lines(&mut buffer).is_empty());
+        assert!(complete_lines::<Progress>(&mut buffer).is_empty());
     }
 }

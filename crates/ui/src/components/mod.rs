@@ -6,10 +6,12 @@
 //! - [`palette`] — the command palette (Ctrl+K): the named commands of the page in view.
 //! - [`action_bar`] — the actions of an object, as its listing allows them.
 //! - [`bulk`] — one action on many objects: pre-flight, confirmation, progress, report.
+//! - [`logs`] — a workload's container logs: merged, filtered, followed, downloaded.
 
 pub mod action_bar;
 pub mod badge;
 pub mod bulk;
 pub mod dialog;
+pub mod logs;
 pub mod palette;
 pub mod toast;

@@ -1,6 +1,7 @@
 //! `/{group}/{kind}/{namespace}/{name}`: one object with its actions. A Flux object shows its
 //! state, conditions, source, artifact, inventory workloads and events (the audit trail
-//! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them.
+//! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them, and
+//! their logs.
 
 use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, PodSummary, WorkloadDetail};
@@ -13,6 +14,7 @@ use crate::api;
 use crate::components::action_bar::{ActionBar, run};
 use crate::components::badge::Badge;
 use crate::components::dialog::Dialog;
+use crate::components::logs::LogViewer;
 use crate::format::{age, ago, size};
 
 #[component]
@@ -158,7 +160,10 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
                 </table></div>
             </section>
         })}
-        {detail.workload.map(|workload| view! { <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=delete_pods refresh=refresh/> })}
+        {detail.workload.map(|workload| view! {
+            <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=delete_pods refresh=refresh/>
+            <LogViewer path=path.clone()/>
+        })}
     }
 }
 

@@ -1,0 +1,187 @@
+//! The log viewer of a workload's page: every Pod's containers merged by time, each Pod in a
+//! colour of its own, filtered as you type, followed live on request, downloadable as text.
+
+use flux_web_shared::logs::{LogEvent, LogLine, LogSource};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::api;
+
+/// Lines the viewer keeps while following; older ones scroll away.
+const KEPT: usize = 5_000;
+/// Lines asked of each container.
+const TAIL: u32 = 300;
+/// Colours Pods take, in turn (`log-pod-0` .. in the style sheet).
+const COLOURS: usize = 6;
+
+#[component]
+pub fn LogViewer(
+    /// The object's API path (`apps/Deployment/ns/name`).
+    path: String,
+) -> impl IntoView {
+    let lines = RwSignal::new(Vec::<LogLine>::new());
+    let sources = RwSignal::new(Vec::<LogSource>::new());
+    let problem = RwSignal::new(None::<String>);
+    let follow = RwSignal::new(false);
+    let previous = RwSignal::new(false);
+    let wrap = RwSignal::new(true);
+    let filter = RwSignal::new(String::new());
+    let loading = RwSignal::new(true);
+    let download_name = format!("{}.log", path.replace('/', "-"));
+
+    // Reads the tail, or follows, whenever the choice changes; a stream in flight is aborted
+    // when the choice changes again or the page goes away.
+    Effect::new(move |running: Option<Option<web_sys::AbortController>>| {
+        if let Some(Some(controller)) = running {
+            controller.abort();
+        }
+        let (follow, previous) = (follow.get(), previous.get());
+        let path = path.clone();
+        let query = format!("tailLines={TAIL}&previous={previous}");
+        problem.set(None);
+        loading.set(true);
+        if !follow {
+            leptos::task::spawn_local(async move {
+                match api::logs(&path, &query).await {
+                    Ok(answer) => {
+                        lines.set(answer.lines);
+                        sources.set(answer.sources);
+                    }
+                    Err(e) => problem.set(Some(e.detail())),
+                }
+                loading.set(false);
+            });
+            return None;
+        }
+        let controller = web_sys::AbortController::new().ok()?;
+        let signal = controller.signal();
+        lines.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            let outcome = api::follow_logs(&path, &query, &signal, |event| match event {
+                LogEvent::Sources { sources: found } => {
+                    sources.set(found);
+                    loading.set(false);
+                }
+                LogEvent::Line(line) => lines.update(|all| {
+                    // Each container's tail arrives in a burst of its own: kept in time order.
+                    let at = all.partition_point(|l| l.time <= line.time);
+                    all.insert(at, line);
+                    let over = all.len().saturating_sub(KEPT);
+                    all.drain(..over);
+                }),
+                LogEvent::Ended { .. } => {}
+            })
+            .await;
+            loading.set(false);
+            if let Err(e) = outcome
+                && !signal.aborted()
+            {
+                problem.set(Some(e.detail()));
+            }
+        });
+        Some(controller)
+    });
+
+    let pods = Memo::new(move |_| {
+        let mut pods: Vec<String> = sources.with(|s| s.iter().map(|s| s.pod.clone()).collect());
+        pods.dedup();
+        pods
+    });
+    let colour = move |pod: &str| {
+        let index = pods.with(|p| p.iter().position(|p| p == pod).unwrap_or(0));
+        format!("log-pod-{}", index % COLOURS)
+    };
+    let shown = Memo::new(move |_| {
+        let needle = filter.get().to_lowercase();
+        lines.with(|all| {
+            all.iter()
+                .filter(|l| needle.is_empty() || l.text.to_lowercase().contains(&needle))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    // While following, the newest line stays in view.
+    let log = NodeRef::<leptos::html::Pre>::new();
+    Effect::new(move |_| {
+        shown.track();
+        if follow.get_untracked()
+            && let Some(log) = log.get_untracked()
+        {
+            log.set_scroll_top(log.scroll_height());
+        }
+    });
+    let download = move |_| {
+        let text: String = shown.with(|lines| {
+            lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} {}/{} {}\n",
+                        l.time.as_deref().unwrap_or("-"),
+                        l.pod,
+                        l.container,
+                        l.text
+                    )
+                })
+                .collect()
+        });
+        save(&download_name, &text);
+    };
+
+    view! {
+        <section aria-labelledby="logs-title" id="logs">
+            <h2 id="logs-title">"Logs"</h2>
+            <div class="log-tools">
+                <label><input type="checkbox" prop:checked=follow on:change=move |e| follow.set(event_target_checked(&e))/>" Follow"</label>
+                <label><input type="checkbox" prop:checked=previous disabled=follow on:change=move |e| previous.set(event_target_checked(&e))/>" Previous instance"</label>
+                <label><input type="checkbox" prop:checked=wrap on:change=move |e| wrap.set(event_target_checked(&e))/>" Wrap lines"</label>
+                <input type="search" placeholder="Filter lines" aria-label="Filter log lines"
+                    prop:value=filter on:input=move |e| filter.set(event_target_value(&e))/>
+                <button type="button" on:click=download>"Download"</button>
+                <span class="log-count" aria-live="polite">{move || {
+                    let (shown, all) = (shown.with(Vec::len), lines.with(Vec::len));
+                    if loading.get() { "Reading…".to_owned() }
+                    else if shown == all { format!("{all} lines") }
+                    else { format!("{shown} of {all} lines") }
+                }}</span>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="notice error">{p}</p> })}
+            {move || sources.get().into_iter().filter_map(|s| s.error.map(|e| view! {
+                <p class="notice">{format!("{}/{}: {e}", s.pod, s.container)}</p>
+            })).collect_view()}
+            <pre class="log" class:wrap=wrap tabindex="0" aria-label="Log lines" node_ref=log>{move || shown.get().into_iter().map(|line| view! {
+                <span class=format!("log-line {}", colour(&line.pod))>
+                    <span class="log-pod">{format!("{}/{}", line.pod, line.container)}</span>
+                    " "<time>{line.time.as_deref().map(clock).unwrap_or_default()}</time>
+                    " "{line.text}{line.cut.then_some(" …")}"\n"
+                </span>
+            }).collect_view()}</pre>
+        </section>
+    }
+}
+
+/// `HH:MM:SS` of an RFC 3339 time, for the gutter; the full time is in the download.
+fn clock(time: &str) -> String {
+    time.get(11..19).unwrap_or(time).to_owned()
+}
+
+/// Offers `text` as a download named `name`.
+fn save(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(anchor) = document().create_element("a") {
+        let _ = anchor.set_attribute("href", &url);
+        let _ = anchor.set_attribute("download", name);
+        if let Ok(anchor) = anchor.dyn_into::<web_sys::HtmlElement>() {
+            anchor.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
