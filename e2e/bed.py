@@ -31,6 +31,8 @@ class Cluster:
         if not state:
             raise SystemExit("the test bed is not up: run `e2e/testbed up` first")
         self.api = testbed.Api(state["apiserver"], testbed.RUN / "pki" / "ca.crt", state["admin_token"])
+        # The bed's Git server, which serves the demo repository as demo.git.
+        self.git = state["git"]
 
     def apply(self, path, body):
         """Server-side apply of one object (JSON is YAML)."""

@@ -106,7 +106,7 @@ check('the resources page lists the Kustomization, filtered by the query string'
   assert.equal(await page.locator('select').first().inputValue(), 'Kustomization');
 });
 
-check('reconcile: the annotation appears in the cluster and the demo reconciler answers it', async () => {
+check('reconcile: the annotation appears in the cluster and kustomize-controller answers it', async () => {
   await page.goto(`${ADMIN}${KS}`);
   await page.getByRole('button', { name: 'Reconcile' }).click();
   await toast('reconcil');
@@ -118,8 +118,8 @@ check('reconcile: the annotation appears in the cluster and the demo reconciler 
     const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
     return body.status?.lastHandledReconcileAt === requested;
   });
-  // The page follows the live stream: the demo reconciler's message shows without a reload.
-  await page.locator('.object-header .message', { hasText: 'demo reconciler' }).waitFor({ timeout: 10000 });
+  // The controller's answer, as the page shows it: the revision it applied from the bed's Git server.
+  await page.locator('.object-header .message', { hasText: /^Applied revision: main@sha1:[0-9a-f]{40}$/ }).waitFor({ timeout: 10000 });
 });
 
 check('suspend with a reason, shown after a reload; Escape closes the dialog; resume', async () => {
@@ -315,6 +315,35 @@ check('rollout restart of the Deployment sets restartedAt on its template', asyn
   assert.equal(event.message, said);
   await page.goto(`${ADMIN}${KS}`);
   await page.getByText(said).first().waitFor();
+});
+
+check('logs after the restart: every Pod in its colour, filtered as you type, followed, downloaded', async () => {
+  await page.goto(`${ADMIN}${WEB}`);
+  const logs = page.getByRole('region', { name: 'Logs' });
+  const lines = logs.locator('.log-line');
+  await until('log lines of the restarted Pods', async () => (await lines.count()) > 0);
+  const pods = await until('the Pods of the Deployment, Ready on the kwok Node', async () => {
+    const { body } = await kube('/api/v1/namespaces/demo-apps/pods?labelSelector=app%3Dweb');
+    const ready = body.items.filter((p) => !p.metadata.deletionTimestamp
+      && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return ready.length > 0 && ready.map((p) => p.metadata.name);
+  });
+  const gutter = await logs.locator('.log-pod').allInnerTexts();
+  assert.ok(pods.some((pod) => gutter.some((g) => g.startsWith(`${pod}/`))), `${pods} in ${gutter.slice(0, 3)}`);
+  await logs.getByRole('searchbox', { name: 'Filter log lines' }).fill('line 200');
+  await until('only the matching lines', async () => {
+    const texts = await lines.allInnerTexts();
+    return texts.length > 0 && texts.every((t) => t.includes('line 200'));
+  });
+  await logs.getByText(/\d+ of \d+ lines/).waitFor();
+  const download = page.waitForEvent('download');
+  await logs.getByRole('button', { name: 'Download' }).click();
+  assert.match((await download).suggestedFilename(), /^apps-Deployment-demo-apps-web\.log$/);
+  await logs.getByRole('searchbox', { name: 'Filter log lines' }).fill('');
+  await logs.getByRole('checkbox', { name: 'Follow' }).check();
+  await until('followed lines', async () => (await lines.count()) > 0);
+  await page.screenshot({ path: join(SHOTS, 'logs-light.png') });
+  await logs.getByRole('checkbox', { name: 'Follow' }).uncheck();
 });
 
 check('delete a pod after a confirmation that names it', async () => {

@@ -182,6 +182,12 @@ async fn suspend_stops_the_controllers_reconciles_and_resume_starts_them_again()
         format!("Applied revision: {revision}"),
         "{body}"
     );
+    // A 2 s interval left behind would keep kustomize-controller busy for the bed's lifetime.
+    support::objects::dynamic(&bed, &ns, &ks)
+        .await
+        .delete("apps", &Default::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
