@@ -10,6 +10,7 @@ use flux_web_shared::problem::{Code, Problem};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::logs::Answer;
 use crate::state::AppState;
 use crate::target::{ObjectPath, Target};
 
@@ -44,21 +45,9 @@ pub async fn logs(
                 format!("{e}; known: container, tailLines, sinceSeconds, previous, follow"),
             )
         })?;
-    let ctx = state.context();
-    let (containers, truncated) = crate::logs::containers(&ctx, &caller, &target, &query).await?;
-    if query.follow {
-        let body =
-            crate::logs::follow(&ctx, &caller, &target.namespace, containers, &query).await?;
-        return Ok(([(header::CONTENT_TYPE, NDJSON)], body).into_response());
-    }
-    let logs = crate::logs::read(
-        &ctx,
-        &caller,
-        &target.namespace,
-        containers,
-        &query,
-        truncated,
-    )
-    .await?;
-    Ok(Json(logs).into_response())
+    let answer = crate::logs::answer(&state.context(), &caller, &target, &query).await?;
+    Ok(match answer {
+        Answer::Follow(body) => ([(header::CONTENT_TYPE, NDJSON)], body).into_response(),
+        Answer::Lines(logs) => Json(logs).into_response(),
+    })
 }

@@ -41,8 +41,31 @@ pub struct Container {
     pub name: String,
 }
 
+/// What a logs request answers: the lines, or a stream of them.
+pub enum Answer {
+    Lines(Logs),
+    Follow(Body),
+}
+
+/// The logs `query` asks of `target`, read or followed as the caller.
+pub async fn answer(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    query: &LogQuery,
+) -> Result<Answer, ApiError> {
+    let (containers, truncated) = containers(ctx, caller, target, query).await?;
+    let namespace = &target.namespace;
+    if query.follow {
+        let body = follow(ctx, caller, namespace, containers, query).await?;
+        return Ok(Answer::Follow(body));
+    }
+    let logs = read(ctx, caller, namespace, containers, query, truncated).await?;
+    Ok(Answer::Lines(logs))
+}
+
 /// The containers whose logs a query reads, and whether Pods beyond [`MAX_PODS`] were left out.
-pub async fn containers(
+async fn containers(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     target: &Target,
@@ -51,6 +74,14 @@ pub async fn containers(
     query
         .validate()
         .map_err(|detail| ApiError::bad_request(Code::InvalidQuery, detail))?;
+    // Logs often hold what manifests do not (tokens in URLs, customer data): they are read
+    // only as a known user, never with the server's rights of read-only mode.
+    if caller.is_err() {
+        return Err(ApiError::Forbidden(
+            "container logs are read only as a logged-in user, and flux-web runs without              authentication (read-only): configure authentication to read them"
+                .into(),
+        ));
+    }
     if target.kind.workload.is_none() {
         return Err(ApiError::bad_request(
             Code::NotApplicable,
@@ -108,7 +139,7 @@ fn params(query: &LogQuery, container: &str) -> LogParams {
 /// deadline each) and merges them. A refusal of every container is the caller's refusal; a
 /// container that cannot be read otherwise (not started, no previous instance) says why in
 /// its source.
-pub async fn read(
+async fn read(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     namespace: &str,
@@ -125,26 +156,8 @@ pub async fn read(
         .buffered(CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
-    if let Some(refusal) = refused(reads.iter().map(|(_, read)| read.as_ref().err())) {
-        return Err(refusal.into());
-    }
-    let mut sources = Vec::with_capacity(reads.len());
-    let mut lines = Vec::new();
-    for (container, read) in reads {
-        let error = match read {
-            Ok(read) => {
-                lines.push(read);
-                None
-            }
-            Err(e) => Some(e.to_string()),
-        };
-        sources.push(LogSource {
-            pod: container.pod,
-            container: container.name,
-            error,
-        });
-    }
-    let (lines, dropped) = merge(lines);
+    let Sorted { sources, read } = sort_out(reads)?;
+    let (lines, dropped) = merge(read.into_iter().map(|(_, lines)| lines).collect());
     Ok(Logs {
         lines,
         sources,
@@ -152,11 +165,35 @@ pub async fn read(
     })
 }
 
-/// The refusal to answer with, when every container was refused (none when there were none).
-fn refused<'e>(mut errors: impl Iterator<Item = Option<&'e ClusterError>>) -> Option<ClusterError> {
-    let first = errors.next()??;
-    let forbidden = |e: Option<&ClusterError>| matches!(e, Some(ClusterError::Forbidden(_)));
-    (forbidden(Some(first)) && errors.all(forbidden)).then(|| first.clone())
+/// Every container's source, naming why it could not be read, and what was read of the others.
+struct Sorted<T> {
+    sources: Vec<LogSource>,
+    read: Vec<(Container, T)>,
+}
+
+/// Sorts out what reading every container gave; the caller's refusal when every container was
+/// refused.
+fn sort_out<T>(results: Vec<(Container, Result<T, ClusterError>)>) -> Result<Sorted<T>, ApiError> {
+    let forbidden =
+        |r: &(Container, Result<T, ClusterError>)| matches!(r.1, Err(ClusterError::Forbidden(_)));
+    if let Some((_, Err(refusal))) = results.first()
+        && results.iter().all(forbidden)
+    {
+        return Err(refusal.clone().into());
+    }
+    let mut sources = Vec::with_capacity(results.len());
+    let mut read = Vec::with_capacity(results.len());
+    for (container, result) in results {
+        sources.push(LogSource {
+            pod: container.pod.clone(),
+            container: container.name.clone(),
+            error: result.as_ref().err().map(ToString::to_string),
+        });
+        if let Ok(value) = result {
+            read.push((container, value));
+        }
+    }
+    Ok(Sorted { sources, read })
 }
 
 async fn read_one(
@@ -257,7 +294,7 @@ pub fn merge(containers: Vec<Vec<LogLine>>) -> (Vec<LogLine>, bool) {
 /// an `ended` document when a container's stream ends; for at most [`MAX_FOLLOW`]. Every
 /// stream is opened before the answer starts, so a refusal is still a refusal; a client that
 /// goes away stops every stream.
-pub async fn follow(
+async fn follow(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     namespace: &str,
@@ -277,27 +314,11 @@ pub async fn follow(
         .buffered(CONCURRENCY)
         .collect::<Vec<_>>()
         .await;
-    let errors = opened.iter().map(|(_, opened)| opened.as_ref().err());
-    if let Some(refusal) = refused(errors) {
-        return Err(refusal.into());
-    }
+    let Sorted {
+        sources,
+        read: streams,
+    } = sort_out(opened)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<LogEvent>(1024);
-    let mut sources = Vec::with_capacity(opened.len());
-    let mut streams = Vec::with_capacity(opened.len());
-    for (container, opened) in opened {
-        let error = match opened {
-            Ok(stream) => {
-                streams.push((container.clone(), stream));
-                None
-            }
-            Err(e) => Some(e.to_string()),
-        };
-        sources.push(LogSource {
-            pod: container.pod,
-            container: container.name,
-            error,
-        });
-    }
     tokio::spawn(async move {
         if tx.send(LogEvent::Sources { sources }).await.is_err() {
             return;
