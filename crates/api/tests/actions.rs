@@ -13,7 +13,8 @@ use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use support::app::{Settings, call, flux_web, grant_server_actions, receiver};
 use support::objects::{
-    bed_events, create, dynamic, listing, path, read, until_allowed, version, web_events,
+    bed_events, create, dynamic, grant_alice_everything, listing, path, read, until_allowed,
+    version, web_events,
 };
 use support::{FLUX_GROUPS, Testbed, eventually};
 
@@ -175,20 +176,6 @@ fn flux_objects() -> Vec<(ApiResource, &'static str, Value)> {
             json!({"type": "Static"}),
         ),
     ]
-}
-
-/// alice (in devs) may do every Flux action in `ns`.
-async fn grant_alice_everything(bed: &Testbed, ns: &str) {
-    bed.grant_rules(
-        ns,
-        "devs-flux",
-        json!([{
-            "apiGroups": FLUX_GROUPS, "resources": ["*"],
-            "verbs": ["get", "list", "patch", "reconcile", "suspend", "resume"],
-        }]),
-        ("Group", "devs"),
-    )
-    .await;
 }
 
 /// A namespace of its own with a Kustomization alice may act on, and flux-web as alice once

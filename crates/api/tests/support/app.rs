@@ -126,6 +126,13 @@ pub async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -
     )
 }
 
+/// POSTs to `path` without a body; the answer, which must be a 200.
+pub async fn post_ok(app: &Router, path: &str) -> Value {
+    let (status, body) = call(app, "POST", path, None).await;
+    assert_eq!(status, 200, "POST {path}: {body}");
+    body
+}
+
 /// The server's RBAC as deploy/ ships it, bound to the test bed's `flux-web` user, plus
 /// patch on Flux objects for FineGrained writes except in [`UNPATCHABLE_GROUP`], left out so
 /// that a test can show the server's own missing RBAC.

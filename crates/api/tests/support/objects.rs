@@ -192,3 +192,17 @@ pub async fn refuse_events(bed: &Testbed, ns: &str) -> ApiResource {
     .await;
     bindings
 }
+
+/// alice (in devs) may do every Flux action in `ns`.
+pub async fn grant_alice_everything(bed: &Testbed, ns: &str) {
+    bed.grant_rules(
+        ns,
+        "devs-flux",
+        json!([{
+            "apiGroups": super::FLUX_GROUPS, "resources": ["*"],
+            "verbs": ["get", "list", "patch", "reconcile", "suspend", "resume"],
+        }]),
+        ("Group", "devs"),
+    )
+    .await;
+}
