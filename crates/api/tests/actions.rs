@@ -356,6 +356,77 @@ async fn suspend_records_who_and_why_and_resume_clears_both() {
     );
 }
 
+/// Issue #20, found with the Flux Operator web UI beside flux-web: its resume cleared
+/// `suspendedBy` and left our reason, which the next suspension by another tool then showed
+/// as its own. The other tools' writes are made here as they were observed (the Flux
+/// Operator: `spec.suspend` and `suspendedBy`; `flux suspend`: `spec.suspend` alone).
+#[tokio::test]
+async fn a_reason_never_outlives_its_suspension_whatever_tool_resumes_and_suspends_again() {
+    let bed = testbed!();
+    let (ns, resource, name, app) = alices_kustomization(&bed, "stale-reason").await;
+    let api = dynamic(&bed, &ns, &resource).await;
+    let other_tool = |suspend: bool, by: Option<&str>| {
+        let api = api.clone();
+        let patch = json!({"spec": {"suspend": suspend},
+            "metadata": {"annotations": {"fluxcd.controlplane.io/suspendedBy": by}}});
+        async move {
+            api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .unwrap();
+        }
+    };
+    let shown = || async {
+        let detail = format!("/api/v1/kustomize.toolkit.fluxcd.io/kustomizations/{ns}/{name}");
+        let (status, body) = call(&app, "GET", &detail, None).await;
+        assert_eq!(status, 200, "{body}");
+        let summary = &body["summary"];
+        (
+            summary["suspendedBy"].as_str().map(str::to_owned),
+            summary["suspendedReason"].as_str().map(str::to_owned),
+        )
+    };
+
+    let (status, body) = call(
+        &app,
+        "POST",
+        &path(&resource, &ns, name, "suspend"),
+        Some(json!({"reason": "INC-7"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(shown().await, (Some("alice".into()), Some("INC-7".into())));
+
+    // Resumed by the other tool, then suspended by it: by bob, by alice herself, by nobody.
+    for by in [Some("bob"), Some("alice"), None] {
+        other_tool(false, None).await;
+        other_tool(true, by).await;
+        assert_eq!(
+            shown().await,
+            (by.map(str::to_owned), None),
+            "suspended again by {by:?}"
+        );
+    }
+
+    // Our next write takes the stale reason away; the other tool's suspension stays its own.
+    other_tool(false, None).await;
+    let left = read(&bed, &ns, &resource, name).await;
+    assert_eq!(
+        annotation(&left, "fluxcd.controlplane.io/suspendedReason"),
+        Some("INC-7")
+    );
+    let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let cleaned = read(&bed, &ns, &resource, name).await;
+    assert_eq!(
+        annotation(&cleaned, "fluxcd.controlplane.io/suspendedReason"),
+        None
+    );
+    assert_eq!(
+        annotation(&cleaned, "fluxcd.controlplane.io/suspendedReasonOf"),
+        None
+    );
+}
+
 #[tokio::test]
 async fn rbac_decides_with_the_custom_verb_and_in_impersonated_mode_the_native_one_too() {
     let bed = testbed!();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::kinds::{Kind, Reconcile, Suspend};
 use super::view::View;
-pub use super::view::{SUSPENDED_BY, SUSPENDED_REASON};
+pub use super::view::{SUSPENDED_BY, SUSPENDED_REASON, SUSPENDED_REASON_OF};
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
@@ -29,6 +29,13 @@ pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// Removes a reason left from a suspension that is over, in a write made anyway.
+pub fn forget_stale_reason(patch: &mut Value) {
+    let annotations = &mut patch["metadata"]["annotations"];
+    annotations[SUSPENDED_REASON] = Value::Null;
+    annotations[SUSPENDED_REASON_OF] = Value::Null;
+}
+
 /// `reconcile`: ask the controller to run now; HelmRelease and ResourceSetInputProvider
 /// also force it.
 pub fn reconcile_patch(kind: &Kind, now: &str) -> Value {
@@ -39,11 +46,20 @@ pub fn reconcile_patch(kind: &Kind, now: &str) -> Value {
     json!({ "metadata": { "annotations": annotations } })
 }
 
-/// `suspend`, recording who and, when given, why. A suspend without a reason clears a
-/// reason left from before.
-pub fn suspend_patch(kind: &Kind, by: &str, reason: Option<&str>) -> Value {
+/// `suspend` of an object read at `generation`, recording who and, when given, why, bound to
+/// this suspension (the generation the write makes, and who). A suspend without a reason
+/// clears a reason left from before.
+pub fn suspend_patch(kind: &Kind, generation: i64, by: &str, reason: Option<&str>) -> Value {
+    // Setting `spec.suspend` is a change of the spec: the write makes the next generation.
+    let made = match kind.suspend {
+        Suspend::Spec => generation + 1,
+        Suspend::Annotation(_) | Suspend::No => generation,
+    };
+    let of = reason.map(|_| format!("{made}:{by}"));
     let mut patch = json!({
-        "metadata": { "annotations": { SUSPENDED_BY: by, SUSPENDED_REASON: reason } }
+        "metadata": { "annotations": {
+            SUSPENDED_BY: by, SUSPENDED_REASON: reason, SUSPENDED_REASON_OF: of,
+        } }
     });
     match kind.suspend {
         Suspend::Spec => patch["spec"] = json!({ "suspend": true }),
@@ -57,7 +73,8 @@ pub fn suspend_patch(kind: &Kind, by: &str, reason: Option<&str>) -> Value {
 pub fn resume_patch(kind: &Kind, now: &str) -> Value {
     let mut patch = json!({
         "metadata": { "annotations": {
-            SUSPENDED_BY: null, SUSPENDED_REASON: null, REQUESTED_AT: now,
+            SUSPENDED_BY: null, SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null,
+            REQUESTED_AT: now,
         } }
     });
     match kind.suspend {
@@ -159,23 +176,25 @@ mod tests {
     fn suspend_uses_the_spec_field_or_the_kinds_annotation() {
         let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
         assert_eq!(
-            suspend_patch(ks, "Alice", Some("incident 42")),
+            suspend_patch(ks, 6, "Alice", Some("incident 42")),
             json!({
                 "spec": {"suspend": true},
-                "metadata": {"annotations": {SUSPENDED_BY: "Alice", SUSPENDED_REASON: "incident 42"}},
+                "metadata": {"annotations": {
+                    SUSPENDED_BY: "Alice", SUSPENDED_REASON: "incident 42", SUSPENDED_REASON_OF: "7:Alice",
+                }},
             })
         );
         let rset = kind("fluxcd.controlplane.io", "rset");
         assert_eq!(
-            suspend_patch(rset, "Alice", None),
+            suspend_patch(rset, 3, "Alice", None),
             json!({"metadata": {"annotations": {
-                SUSPENDED_BY: "Alice", SUSPENDED_REASON: null,
+                SUSPENDED_BY: "Alice", SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null,
                 "fluxcd.controlplane.io/reconcile": "disabled",
             }}})
         );
         let ag = kind("source.extensions.fluxcd.io", "ag");
         assert_eq!(
-            suspend_patch(ag, "a", None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
+            suspend_patch(ag, 1, "a", None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
             "disabled"
         );
     }
@@ -187,7 +206,9 @@ mod tests {
             resume_patch(hr, NOW),
             json!({
                 "spec": {"suspend": null},
-                "metadata": {"annotations": {SUSPENDED_BY: null, SUSPENDED_REASON: null, REQUESTED_AT: NOW}},
+                "metadata": {"annotations": {
+                    SUSPENDED_BY: null, SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null, REQUESTED_AT: NOW,
+                }},
             })
         );
         let fi = kind("fluxcd.controlplane.io", "fluxinstances");

@@ -264,12 +264,12 @@ pub fn plan(
             ));
         }
         Action::Reconcile => {
-            patch(
-                &mut plan,
-                action.verb(),
-                &target.object,
-                patch::reconcile_patch(kind, &now),
-            );
+            let mut body = patch::reconcile_patch(kind, &now);
+            // Another tool resumed and left our reason behind: gone with this write.
+            if target.stale_reason {
+                patch::forget_stale_reason(&mut body);
+            }
+            patch(&mut plan, action.verb(), &target.object, body);
             plan.wait_for.push(target.object.clone());
             plan.requested_at = Some(now);
             plan.message = format!("{what} asked to reconcile");
@@ -283,7 +283,8 @@ pub fn plan(
         }
         Action::Suspend => {
             let reason = input.reason.filter(|r| !r.trim().is_empty());
-            let body = patch::suspend_patch(kind, input.by, reason);
+            let generation = target.generation.unwrap_or_default();
+            let body = patch::suspend_patch(kind, generation, input.by, reason);
             patch(&mut plan, action.verb(), &target.object, body);
             plan.message = format!("{what} suspended");
         }

@@ -13,6 +13,10 @@ use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
 pub const SUSPENDED_BY: &str = "fluxcd.controlplane.io/suspendedBy";
 /// Our choice: the reason kept beside `suspendedBy` (see docs/decisions.md).
 pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
+/// Our choice: the suspension a reason belongs to, `<generation>:<suspendedBy>` as the suspend
+/// that wrote the reason left them. Another tool's resume and suspend leave our reason behind;
+/// this tells it from the reason of the suspension in force.
+pub const SUSPENDED_REASON_OF: &str = "fluxcd.controlplane.io/suspendedReasonOf";
 
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 
@@ -35,6 +39,25 @@ const MANAGERS: [(&str, &str, &str); 3] = [
         "ResourceSet",
     ),
 ];
+
+/// Whether our reason belongs to the suspension in force, as `of` ([`SUSPENDED_REASON_OF`])
+/// binds it: suspended by the same name, and for a kind suspended in its spec, at the same
+/// generation (another tool's resume and suspend, or any edit of the spec, move it on).
+fn reason_belongs(
+    kind: &Kind,
+    of: Option<&str>,
+    by: Option<&str>,
+    generation: Option<i64>,
+) -> bool {
+    let Some((at, who)) = of.and_then(|of| of.split_once(':')) else {
+        return false;
+    };
+    let same_spec = match kind.suspend {
+        Suspend::Spec => at.parse::<i64>().ok() == generation,
+        Suspend::Annotation(_) | Suspend::No => true,
+    };
+    same_spec && by == Some(who)
+}
 
 /// The Flux object a workload's labels name as the one that applied it; the namespace label
 /// defaults to the workload's own.
@@ -89,7 +112,12 @@ pub struct View {
     pub uid: Option<String>,
     pub suspended: bool,
     pub suspended_by: Option<String>,
+    /// Our reason, when it belongs to the suspension in force (see [`SUSPENDED_REASON_OF`]).
     pub suspended_reason: Option<String>,
+    /// A reason (or its binding) is left from a suspension that is over: the next write of
+    /// ours removes it.
+    pub stale_reason: bool,
+    pub generation: Option<i64>,
     /// The sources a pull reconciles, upstream last; why there are none otherwise.
     pub sources: Result<Vec<ObjectRef>, String>,
     pub artifact: Option<Artifact>,
@@ -123,6 +151,19 @@ impl View {
             Suspend::Spec => spec["suspend"] == Value::Bool(true),
             Suspend::Annotation(key) => annotation(key).as_deref() == Some("disabled"),
         };
+        let suspended_by = annotation(SUSPENDED_BY);
+        let (reason, of) = (
+            annotation(SUSPENDED_REASON),
+            annotation(SUSPENDED_REASON_OF),
+        );
+        let belongs = suspended
+            && reason_belongs(
+                kind,
+                of.as_deref(),
+                suspended_by.as_deref(),
+                found.metadata.generation,
+            );
+        let stale_reason = (reason.is_some() || of.is_some()) && !belongs;
         Self {
             sources: sources(kind, spec, status, &namespace, &name),
             artifact: artifact(&status["artifact"]),
@@ -142,9 +183,11 @@ impl View {
                 .then(|| spec["jobTemplate"].clone()),
             url: spec["url"].as_str().map(str::to_owned),
             uid: found.metadata.uid.clone(),
+            suspended_reason: reason.filter(|_| belongs),
+            stale_reason,
+            generation: found.metadata.generation,
             suspended,
-            suspended_by: annotation(SUSPENDED_BY),
-            suspended_reason: annotation(SUSPENDED_REASON),
+            suspended_by,
             object: ObjectRef {
                 kind,
                 namespace,
@@ -253,8 +296,8 @@ mod tests {
     fn view(group: &str, kind: &str, spec: Value, status: Value) -> View {
         let kind = find(group, kind).unwrap();
         let object: DynamicObject = serde_json::from_value(json!({
-            "metadata": {"name": "web", "namespace": "apps",
-                "annotations": {SUSPENDED_BY: "ada", SUSPENDED_REASON: "INC-1"}},
+            "metadata": {"name": "web", "namespace": "apps", "generation": 2,
+                "annotations": {SUSPENDED_BY: "ada", SUSPENDED_REASON: "INC-1", SUSPENDED_REASON_OF: "2:ada"}},
             "spec": spec, "status": status,
         }))
         .unwrap();
@@ -352,6 +395,35 @@ mod tests {
         for (view, expected) in cases {
             assert_eq!(names(&view), expected, "{:?}", view.object);
         }
+    }
+
+    #[test]
+    fn a_reason_shows_only_while_the_suspension_it_was_written_with_lasts() {
+        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let parse = |generation: i64, suspend: bool, by: &str, of: &str| {
+            let object: DynamicObject = serde_json::from_value(json!({
+                "metadata": {"name": "web", "namespace": "apps", "generation": generation,
+                    "annotations": {SUSPENDED_BY: by, SUSPENDED_REASON: "INC-1", SUSPENDED_REASON_OF: of}},
+                "spec": {"suspend": suspend},
+            }))
+            .unwrap();
+            let view = View::parse(ks, &object);
+            (view.suspended_reason, view.stale_reason)
+        };
+        let (ours, stale) = parse(2, true, "ada", "2:ada");
+        assert_eq!((ours.as_deref(), stale), (Some("INC-1"), false));
+        // Resumed and suspended again by another tool, by someone else or by ada herself.
+        assert_eq!(parse(4, true, "bob", "2:ada"), (None, true));
+        assert_eq!(parse(4, true, "ada", "2:ada"), (None, true));
+        // Resumed by a tool that left the annotations behind.
+        assert_eq!(parse(3, false, "ada", "2:ada"), (None, true));
+        // Written by an older flux-web, without a binding: not shown, since nothing says whose.
+        assert_eq!(parse(2, true, "ada", ""), (None, true));
+        // A display name with a colon still binds.
+        assert_eq!(
+            parse(2, true, "ada: ops", "2:ada: ops").0.as_deref(),
+            Some("INC-1")
+        );
     }
 
     #[test]

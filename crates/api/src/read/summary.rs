@@ -38,7 +38,7 @@ mod tests {
 
     use super::*;
     use crate::flux::kinds::{Kind, find};
-    use crate::flux::patch::SUSPENDED_REASON;
+    use crate::flux::patch::{SUSPENDED_REASON, SUSPENDED_REASON_OF};
 
     fn with(spec: Value, conditions: Value) -> DynamicObject {
         serde_json::from_value(
@@ -105,11 +105,13 @@ mod tests {
             [
                 ("fluxcd.controlplane.io/suspendedBy", "alice"),
                 (SUSPENDED_REASON, "incident 42"),
+                (SUSPENDED_REASON_OF, "3:alice"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
         );
+        object.metadata.generation = Some(3);
         let summary = summarize(ks, &object);
         assert_eq!(summary.message, "Ready is False");
         assert_eq!(summary.suspended_by.as_deref(), Some("alice"));

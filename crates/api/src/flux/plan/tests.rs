@@ -455,3 +455,35 @@ fn messages_name_the_object_and_who_suspended_it() {
     .unwrap_err();
     assert_eq!(refusal.message, "Alert does not take the action reconcile");
 }
+
+#[test]
+fn a_reconcile_removes_a_reason_another_tools_resume_left_behind_and_only_then() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let annotations = |target: &View| {
+        let plan = plan(Action::Reconcile, target, &[], &input(), Mode::Impersonated).unwrap();
+        match &plan.writes[0].op {
+            Op::MergePatch { patch, .. } => patch["metadata"]["annotations"].clone(),
+            other => panic!("a reconcile merge-patches: {other:?}"),
+        }
+    };
+    let mut target = view(ks, false);
+    target.stale_reason = true;
+    let cleaned = annotations(&target);
+    assert!(
+        cleaned[patch::SUSPENDED_REASON].is_null() && cleaned[patch::SUSPENDED_REASON_OF].is_null()
+    );
+    assert!(
+        cleaned
+            .as_object()
+            .unwrap()
+            .contains_key(patch::SUSPENDED_REASON_OF)
+    );
+    target.stale_reason = false;
+    let plain = annotations(&target);
+    assert!(
+        !plain
+            .as_object()
+            .unwrap()
+            .contains_key(patch::SUSPENDED_REASON)
+    );
+}
