@@ -39,7 +39,7 @@ unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)
 	cargo test -p flux-web-ui
 
 .PHONY: integration
-integration: ui ## Integration, client, contract, attack and browser tests on the test bed (started and stopped around them)
+integration: ui ## Integration, client, contract, attack, browser and interop tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
@@ -47,6 +47,7 @@ integration: ui ## Integration, client, contract, attack and browser tests on th
 	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/attacks/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/browser/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then e2e/interop/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
 	exit $$rc

@@ -29,9 +29,11 @@ pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Removes a reason left from a suspension that is over, in a write made anyway.
-pub fn forget_stale_reason(patch: &mut Value) {
+/// Removes the record of a suspension that is over (who, our reason and its binding), in a
+/// write of an object that is not suspended, made anyway.
+pub fn forget_stale_suspension(patch: &mut Value) {
     let annotations = &mut patch["metadata"]["annotations"];
+    annotations[SUSPENDED_BY] = Value::Null;
     annotations[SUSPENDED_REASON] = Value::Null;
     annotations[SUSPENDED_REASON_OF] = Value::Null;
 }

@@ -265,9 +265,9 @@ pub fn plan(
         }
         Action::Reconcile => {
             let mut body = patch::reconcile_patch(kind, &now);
-            // Another tool resumed and left our reason behind: gone with this write.
-            if target.stale_reason {
-                patch::forget_stale_reason(&mut body);
+            // Another tool resumed and left the record of the suspension behind: gone now.
+            if target.stale_suspension {
+                patch::forget_stale_suspension(&mut body);
             }
             patch(&mut plan, action.verb(), &target.object, body);
             plan.wait_for.push(target.object.clone());

@@ -114,9 +114,10 @@ pub struct View {
     pub suspended_by: Option<String>,
     /// Our reason, when it belongs to the suspension in force (see [`SUSPENDED_REASON_OF`]).
     pub suspended_reason: Option<String>,
-    /// A reason (or its binding) is left from a suspension that is over: the next write of
-    /// ours removes it.
-    pub stale_reason: bool,
+    /// A record of a suspension that is over is left (our reason or its binding, or a
+    /// `suspendedBy` on an object that is not suspended, which `flux resume` leaves): the next
+    /// write of ours removes it.
+    pub stale_suspension: bool,
     pub generation: Option<i64>,
     /// The sources a pull reconciles, upstream last; why there are none otherwise.
     pub sources: Result<Vec<ObjectRef>, String>,
@@ -163,7 +164,8 @@ impl View {
                 suspended_by.as_deref(),
                 found.metadata.generation,
             );
-        let stale_reason = (reason.is_some() || of.is_some()) && !belongs;
+        let stale_suspension = ((reason.is_some() || of.is_some()) && !belongs)
+            || (!suspended && suspended_by.is_some());
         Self {
             sources: sources(kind, spec, status, &namespace, &name),
             artifact: artifact(&status["artifact"]),
@@ -184,10 +186,11 @@ impl View {
             url: spec["url"].as_str().map(str::to_owned),
             uid: found.metadata.uid.clone(),
             suspended_reason: reason.filter(|_| belongs),
-            stale_reason,
+            stale_suspension,
             generation: found.metadata.generation,
+            // Who suspended it, only while it is.
+            suspended_by: suspended_by.filter(|_| suspended),
             suspended,
-            suspended_by,
             object: ObjectRef {
                 kind,
                 namespace,
@@ -408,7 +411,7 @@ mod tests {
             }))
             .unwrap();
             let view = View::parse(ks, &object);
-            (view.suspended_reason, view.stale_reason)
+            (view.suspended_reason, view.stale_suspension)
         };
         let (ours, stale) = parse(2, true, "ada", "2:ada");
         assert_eq!((ours.as_deref(), stale), (Some("INC-1"), false));
@@ -419,6 +422,18 @@ mod tests {
         assert_eq!(parse(3, false, "ada", "2:ada"), (None, true));
         // Written by an older flux-web, without a binding: not shown, since nothing says whose.
         assert_eq!(parse(2, true, "ada", ""), (None, true));
+        // `flux resume` leaves `suspendedBy`: not shown once the object is not suspended.
+        let resumed: DynamicObject = serde_json::from_value(json!({
+            "metadata": {"name": "web", "namespace": "apps", "generation": 3,
+                "annotations": {SUSPENDED_BY: "ada"}},
+            "spec": {"suspend": false},
+        }))
+        .unwrap();
+        let resumed = View::parse(ks, &resumed);
+        assert_eq!(
+            (resumed.suspended_by, resumed.stale_suspension),
+            (None, true)
+        );
         // A display name with a colon still binds.
         assert_eq!(
             parse(2, true, "ada: ops", "2:ada: ops").0.as_deref(),

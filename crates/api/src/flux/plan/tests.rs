@@ -457,7 +457,7 @@ fn messages_name_the_object_and_who_suspended_it() {
 }
 
 #[test]
-fn a_reconcile_removes_a_reason_another_tools_resume_left_behind_and_only_then() {
+fn a_reconcile_removes_what_another_tools_resume_left_of_the_suspension_and_only_then() {
     let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
     let annotations = |target: &View| {
         let plan = plan(Action::Reconcile, target, &[], &input(), Mode::Impersonated).unwrap();
@@ -467,18 +467,19 @@ fn a_reconcile_removes_a_reason_another_tools_resume_left_behind_and_only_then()
         }
     };
     let mut target = view(ks, false);
-    target.stale_reason = true;
+    target.stale_suspension = true;
     let cleaned = annotations(&target);
     assert!(
         cleaned[patch::SUSPENDED_REASON].is_null() && cleaned[patch::SUSPENDED_REASON_OF].is_null()
     );
+    assert!(cleaned[patch::SUSPENDED_BY].is_null());
     assert!(
         cleaned
             .as_object()
             .unwrap()
             .contains_key(patch::SUSPENDED_REASON_OF)
     );
-    target.stale_reason = false;
+    target.stale_suspension = false;
     let plain = annotations(&target);
     assert!(
         !plain
