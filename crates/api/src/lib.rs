@@ -16,6 +16,7 @@
 //! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
 //! - [`logs`] — container logs of a Pod or a workload, read and merged, or followed.
+//! - [`ndjson`] — answers streamed one JSON document a line (bulk runs, followed logs).
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
 //! - [`clock`] — injected time.
@@ -50,6 +51,7 @@ pub mod flux;
 pub mod health;
 pub mod identity;
 pub mod logs;
+pub mod ndjson;
 pub mod read;
 pub mod server;
 pub mod state;

@@ -16,9 +16,8 @@ pub mod approval;
 pub mod handlers;
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use flux_web_shared::actions::{Action, Target as WireTarget};
 use flux_web_shared::bulk::{BulkRequest, Fate, Item, Preflight, Progress, Selector, Tally};
 use flux_web_shared::problem::Code;
@@ -238,13 +237,7 @@ pub fn run(
             })
             .await;
     });
-    let lines = stream::unfold(rx, |mut rx| async move {
-        let progress = rx.recv().await?;
-        let mut line = serde_json::to_vec(&progress).unwrap_or_default();
-        line.push(b'\n');
-        Some((Ok::<_, Infallible>(Bytes::from(line)), rx))
-    });
-    Body::from_stream(lines)
+    crate::ndjson::body(rx, None)
 }
 
 /// How far a target is taken.

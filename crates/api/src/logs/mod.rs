@@ -12,10 +12,9 @@
 pub mod handlers;
 
 use std::cmp::Reverse;
-use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use flux_web_shared::logs::{
     LogEvent, LogLine, LogQuery, LogSource, Logs, MAX_LINE_BYTES, MAX_LINES, MAX_PODS,
 };
@@ -339,13 +338,7 @@ async fn follow(
             .await;
     });
     let until = tokio::time::Instant::now() + MAX_FOLLOW;
-    let lines = stream::unfold(rx, move |mut rx| async move {
-        let event = tokio::time::timeout_at(until, rx.recv()).await.ok()??;
-        let mut line = serde_json::to_vec(&event).unwrap_or_default();
-        line.push(b'\n');
-        Some((Ok::<_, Infallible>(Bytes::from(line)), rx))
-    });
-    Ok(Body::from_stream(lines))
+    Ok(crate::ndjson::body(rx, Some(until)))
 }
 
 /// Sends one container's lines until its stream ends or nobody listens.
