@@ -17,6 +17,12 @@ pub enum ApiError {
     /// No route under `/api` matches the path.
     #[error("no API endpoint at {0}")]
     NoRoute(String),
+    /// A page of the UI was asked of a binary that holds none.
+    #[error(
+        "this flux-web serves no UI: it was built without the embed-ui feature (make build \
+         builds one with it) and started without --ui <dir>; the API is under /api"
+    )]
+    NoUi,
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     /// A probe found a dependency down; `0` names what is missing.
@@ -96,7 +102,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NoRoute(_) | Self::NotFound(_) | Self::NoArtifact(_) => StatusCode::NOT_FOUND,
+            Self::NoRoute(_) | Self::NoUi | Self::NotFound(_) | Self::NoArtifact(_) => {
+                StatusCode::NOT_FOUND
+            }
             Self::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Storage(_) => StatusCode::BAD_GATEWAY,
@@ -123,7 +131,7 @@ impl ApiError {
 
     pub fn code(&self) -> Code {
         match self {
-            Self::NoRoute(_) => Code::NoRoute,
+            Self::NoRoute(_) | Self::NoUi => Code::NoRoute,
             Self::MethodNotAllowed { .. } => Code::MethodNotAllowed,
             Self::NotReady(_) => Code::NotReady,
             Self::BadRequest { code, .. }
@@ -217,6 +225,7 @@ mod tests {
     fn every_variant_maps_to_its_status_and_stable_code() {
         let cases = [
             (ApiError::NoRoute("/api/x".into()), 404, Code::NoRoute),
+            (ApiError::NoUi, 404, Code::NoRoute),
             (ApiError::NotReady("kubernetes".into()), 503, Code::NotReady),
             (
                 ApiError::bad_request(Code::InvalidName, "bad"),

@@ -1,40 +1,161 @@
-//! Serving the built SPA: files whose names carry their content hash are cached by browsers
-//! for a year (`immutable`); everything else, `index.html` above all, is revalidated each
-//! time, so a new release shows at the next load. A path that is no file is a page of the
-//! SPA and gets `index.html` (API and login routes are matched before this fallback).
+//! Serving the built SPA, from the binary itself (a build with the `embed-ui` feature, what
+//! `make build` and the image ship) or from a directory (`--ui <dir>`, for working on the UI:
+//! a rebuilt file shows at the next load). Files whose names carry their content hash are
+//! cached by browsers for a year (`immutable`); everything else, `index.html` above all, is
+//! revalidated each time, so a new release shows at the next load. A path that is no file is
+//! a page of the SPA and gets `index.html` (API and login routes are matched before this
+//! fallback); a hashed name that is no file (an asset of an older release) is a 404, never
+//! an `index.html` cached for a year. Each file is sent brotli- or gzip-compressed when the
+//! build wrote that variant and the client accepts it.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tower::ServiceExt;
-use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::ApiError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-pub type Files = ServeDir<ServeFile>;
-
-pub fn files(dir: &Path) -> Files {
-    ServeDir::new(dir)
-        .precompressed_gzip()
-        .fallback(ServeFile::new(dir.join("index.html")))
+mod embedded {
+    // Written by build.rs: the files of crates/ui/dist, or none without `embed-ui`.
+    include!(concat!(env!("OUT_DIR"), "/ui_files.rs"));
 }
 
-pub async fn serve(files: Files, request: Request) -> Response {
-    let hashed = is_hashed(request.uri().path());
-    let Ok(response) = files.oneshot(request).await;
-    let mut response = response.into_response();
-    let policy = if hashed && response.status().is_success() {
-        IMMUTABLE
+/// Where the UI's files come from.
+#[derive(Clone, Debug)]
+pub enum Assets {
+    /// Compiled into the binary.
+    Embedded,
+    /// Read from this directory at each request.
+    Dir(Arc<Path>),
+    /// No UI: a binary built without `embed-ui` and started without `--ui`.
+    None,
+}
+
+impl Assets {
+    /// `--ui <dir>` when given, else what the binary holds.
+    pub fn choose(dir: Option<&Path>) -> Self {
+        match dir {
+            Some(dir) => Self::Dir(Arc::from(dir)),
+            None if embedded::FILES.is_empty() => Self::None,
+            None => Self::Embedded,
+        }
+    }
+
+    /// A file's bytes; `name` is a bare file name (the build writes a flat directory).
+    async fn get(&self, name: &str) -> Option<Cow<'static, [u8]>> {
+        match self {
+            Self::Embedded => embedded::FILES
+                .iter()
+                .find(|(file, _)| *file == name)
+                .map(|(_, bytes)| Cow::Borrowed(*bytes)),
+            Self::Dir(dir) => tokio::fs::read(dir.join(name)).await.ok().map(Cow::Owned),
+            Self::None => None,
+        }
+    }
+}
+
+/// How `--version` and the start-up log describe the UI this binary holds.
+pub fn embedded_summary() -> String {
+    let files = embedded::FILES;
+    if files.is_empty() {
+        return "not embedded (built without the embed-ui feature: serve one with --ui <dir>, \
+                or build with make build)"
+            .to_owned();
+    }
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    format!("embedded ({} files, {} KiB)", files.len(), bytes / 1024)
+}
+
+pub async fn serve(assets: Assets, request: Request) -> Response {
+    let path = request.uri().path();
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return ApiError::MethodNotAllowed {
+            method: request.method().to_string(),
+            path: path.to_owned(),
+        }
+        .into_response();
+    }
+    if matches!(assets, Assets::None) {
+        return ApiError::NoUi.into_response();
+    }
+    let name = path.trim_start_matches('/');
+    let hashed = is_hashed(path);
+    let (name, policy) = if is_file_name(name) && assets.get(name).await.is_some() {
+        (name, if hashed { IMMUTABLE } else { REVALIDATE })
+    } else if hashed {
+        return ApiError::NoRoute(path.to_owned()).into_response();
     } else {
-        REVALIDATE
+        ("index.html", REVALIDATE)
     };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    response
+    let accepted = accepted_encodings(request.headers());
+    for (encoding, suffix) in [("br", ".br"), ("gzip", ".gz"), ("", "")] {
+        if !encoding.is_empty() && !accepted.contains(&encoding) {
+            continue;
+        }
+        if let Some(bytes) = assets.get(&format!("{name}{suffix}")).await {
+            let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, content_type(name));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            if !encoding.is_empty() {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            }
+            return response;
+        }
+    }
+    ApiError::NoRoute(path.to_owned()).into_response()
+}
+
+/// A name the UI build can have written: one path segment, no dot files, no traversal.
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// The codings the client takes, of the two the build writes; `q=0` refuses one.
+fn accepted_encodings(headers: &HeaderMap) -> Vec<&'static str> {
+    let mut accepted = Vec::new();
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        for item in value.to_str().unwrap_or_default().split(',') {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            for known in ["br", "gzip"] {
+                if coding.eq_ignore_ascii_case(known) && !refused {
+                    accepted.push(known);
+                }
+            }
+        }
+    }
+    accepted
+}
+
+fn content_type(name: &str) -> HeaderValue {
+    let extension = name.rsplit('.').next().unwrap_or_default();
+    HeaderValue::from_static(match extension {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "svg" => "image/svg+xml",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    })
 }
 
 /// Whether a path names a file with a content hash (`/ui-0123456789ab.wasm`), as the UI
@@ -59,5 +180,31 @@ mod tests {
         assert!(!is_hashed(
             "/kustomize.toolkit.fluxcd.io/Kustomization/apps/web"
         ));
+    }
+
+    #[test]
+    fn only_flat_names_are_looked_up() {
+        assert!(is_file_name("ui-0123456789ab.wasm"));
+        assert!(!is_file_name("../Cargo.toml"));
+        assert!(!is_file_name("a/b.js"));
+        assert!(!is_file_name(".git"));
+        assert!(!is_file_name(""));
+        assert!(!is_file_name("a%2fb"));
+    }
+
+    #[test]
+    fn codings_are_taken_unless_refused() {
+        let headers = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            h
+        };
+        assert_eq!(
+            accepted_encodings(&headers("gzip, deflate, br, zstd")),
+            ["gzip", "br"]
+        );
+        assert_eq!(accepted_encodings(&headers("br;q=0, gzip;q=0.5")), ["gzip"]);
+        assert_eq!(accepted_encodings(&headers("BR;q=1.0")), ["br"]);
+        assert!(accepted_encodings(&HeaderMap::new()).is_empty());
     }
 }
