@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::Decision;
 use crate::flux::plan::Check;
 use crate::identity::Identity;
+use crate::metrics::METRICS;
 
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
 const SWEEP_AT: usize = 10_000;
@@ -46,9 +47,14 @@ pub struct Reviews(Mutex<HashMap<Key, (Decision, Instant)>>);
 impl Reviews {
     pub fn get(&self, key: &Key) -> Option<Decision> {
         let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.get(key)
+        let kept = map
+            .get(key)
             .filter(|(_, until)| Instant::now() < *until)
-            .map(|(decision, _)| decision.clone())
+            .map(|(decision, _)| decision.clone());
+        if kept.is_some() {
+            METRICS.access_review("cache");
+        }
+        kept
     }
 
     /// Drops every answer about `identity`.

@@ -19,6 +19,7 @@ use crate::config::Access as AccessMode;
 use crate::error::ApiError;
 use crate::flux::plan::Check;
 use crate::identity::Identity;
+use crate::metrics::METRICS;
 
 /// How long answers are reused per identity; a denial never longer than an allowance.
 const KEEP_ALLOWED: Duration = Duration::from_secs(5);
@@ -142,6 +143,7 @@ impl Access {
         if let Some(decision) = self.cache.get(&key) {
             return Ok(decision);
         }
+        METRICS.access_review("kubernetes");
         let review = self
             .cluster
             .review(&identity.username, &identity.review_groups(), check)

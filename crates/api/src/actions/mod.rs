@@ -25,6 +25,7 @@ use crate::error::ApiError;
 use crate::flux::plan::{AuditOn, Input, Op, Plan};
 use crate::flux::view::ObjectRef;
 use crate::identity::Identity;
+use crate::metrics::METRICS;
 use crate::target::{ActionOptions, Target};
 
 /// How often `?wait=` looks at the object.
@@ -236,6 +237,21 @@ pub async fn act_audited(
     request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
     let result = act(ctx, identity, target, action, options, request).await;
+    let outcome = match &result {
+        Ok(_) if options.dry_run => "dry-run",
+        Ok(_) => "done",
+        Err(error) => error.code().as_str(),
+    };
+    METRICS.action(action.name(), target.kind.kind, outcome);
+    if let Ok(done) = &result {
+        tracing::info!(
+            target = format!("{}/{}/{}", target.kind.kind, target.namespace, target.name),
+            changed = done.changed,
+            dry_run = options.dry_run,
+            "action done: {}",
+            done.message
+        );
+    }
     if let Err(error) = &result {
         let attempt = !matches!(
             error,

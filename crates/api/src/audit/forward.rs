@@ -8,6 +8,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use url::Url;
 
+use crate::metrics::METRICS;
+
 const QUEUE: usize = 1024;
 const ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -40,6 +42,7 @@ impl Forwarder {
 
     pub fn send(&self, event: Value) {
         if let Err(e) = self.0.try_send(event) {
+            METRICS.audit("forward_dropped");
             tracing::warn!("audit event not forwarded to notification-controller: {e}");
         }
     }
@@ -50,16 +53,20 @@ async fn deliver(client: &reqwest::Client, address: &Url, event: &Value) {
     for attempt in 1..=ATTEMPTS {
         let outcome = client.post(address.clone()).json(event).send().await;
         match outcome {
-            Ok(response) if response.status().is_success() => return,
+            Ok(response) if response.status().is_success() => {
+                return METRICS.audit("forwarded");
+            }
             Ok(response) => {
                 tracing::warn!(attempt, status = %response.status(), "notification-controller refused an audit event")
             }
             Err(e) => tracing::warn!(attempt, "notification-controller unreachable: {e}"),
         }
         if attempt < ATTEMPTS {
+            METRICS.audit("forward_retried");
             tokio::time::sleep(backoff).await;
             backoff *= 2;
         }
     }
+    METRICS.audit("forward_dropped");
     tracing::error!(message = %event["message"], "audit event dropped after {ATTEMPTS} attempts");
 }

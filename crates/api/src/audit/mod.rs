@@ -32,6 +32,7 @@ use crate::config::UserActions;
 use crate::error::ApiError;
 use crate::flux::kinds::Kind;
 use crate::identity::Identity;
+use crate::metrics::METRICS;
 
 pub const REASON: &str = "WebAction";
 /// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
@@ -159,13 +160,18 @@ impl Auditor {
             let mut wait = FIRST_RETRY;
             for attempt in 1..=RETRIES {
                 tokio::time::sleep(wait).await;
+                METRICS.audit("retried");
                 match cluster.create_event(&event).await {
-                    Ok(()) => return tracing::info!(attempt, "audit event written on retry"),
+                    Ok(()) => {
+                        METRICS.audit("written");
+                        return tracing::info!(attempt, "audit event written on retry");
+                    }
                     Err(e) => tracing::warn!(attempt, "audit event retry failed: {e}"),
                 }
                 wait *= 2;
             }
             let record = serde_json::to_string(&event).unwrap_or_default();
+            METRICS.audit("lost");
             tracing::error!(event = record, "audit event lost after {RETRIES} retries");
         });
     }
@@ -197,6 +203,9 @@ impl Auditor {
         let token = self.ids.next();
         let event = event(entry, outcome, now, &token, &self.instance);
         let written = self.cluster.create_event(&event).await;
+        if written.is_ok() {
+            METRICS.audit("written");
+        }
         if let Err(e) = &written {
             tracing::error!(
                 user = entry.identity.username,

@@ -11,6 +11,7 @@ use futures::{Stream, StreamExt};
 use super::WatchQuery;
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::metrics::METRICS;
 use crate::state::AppState;
 
 /// Proxies and load balancers close connections that stay silent; a comment line keeps the
@@ -62,8 +63,11 @@ pub async fn watch(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     // The caller, or none in read-only mode: Caller already refused the rest.
     let viewer = caller.ok();
+    // Counted for as long as the stream lives: the guard goes down with it.
+    let open = METRICS.subscriber();
     let events =
-        super::changes(&state.watches, state.access.clone(), viewer, query).map(|change| {
+        super::changes(&state.watches, state.access.clone(), viewer, query).map(move |change| {
+            let _open = &open;
             Ok(Event::default()
                 .event(change.event_name())
                 .json_data(&change)

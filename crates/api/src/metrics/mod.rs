@@ -1,0 +1,253 @@
+//! What the server counts, for Prometheus: actions, requests, access reviews, Kubernetes
+//! calls, live-update subscribers and the audit trail's fate. One registry per process
+//! (metrics describe the process, not a request), in the Prometheus text format at
+//! `/metrics`: on the main port, or only on `--metrics-listen` when that is given. No label
+//! carries a user or an object's name: the page tells how the server does, not who did what
+//! (that is the audit trail's job), and its series stay few.
+//!
+//! - [`kubernetes`] — the layer on the Kubernetes client that times every call.
+
+pub mod kubernetes;
+
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::error::ApiError;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ActionLabels {
+    pub action: &'static str,
+    pub kind: String,
+    /// `done`, `dry-run`, or the problem code of a refusal or failure.
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    /// The route's template (`/api/v1/{group}/{kind}/...`); the SPA's files are not timed.
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReviewLabels {
+    /// `kubernetes` for a SubjectAccessReview made, `cache` for an answer served from cache.
+    pub source: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub verb: &'static str,
+    pub resource: String,
+    /// `ok`, `client_error`, `server_error` or `error` (no answer).
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AuditLabels {
+    /// `written`, `retried`, `lost` (the Event), `forwarded`, `forward_retried`,
+    /// `forward_dropped` (to notification-controller).
+    pub outcome: &'static str,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency() -> Histogram {
+    // 1 ms to ~33 s.
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub actions: Family<ActionLabels, Counter>,
+    pub requests: Histograms<RouteLabels>,
+    pub access_reviews: Family<ReviewLabels, Counter>,
+    pub kubernetes_calls: Histograms<CallLabels>,
+    pub sse_subscribers: Gauge,
+    pub audit_events: Family<AuditLabels, Counter>,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("flux_web");
+        let actions = Family::default();
+        registry.register(
+            "actions",
+            "Actions asked for, by action, kind and result",
+            actions.clone(),
+        );
+        let requests = Histograms::new_with_constructor(latency as fn() -> Histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to the response's head, by method, route and status",
+            requests.clone(),
+        );
+        let access_reviews = Family::default();
+        registry.register(
+            "access_reviews",
+            "Access decisions, by whether Kubernetes was asked or the cache answered",
+            access_reviews.clone(),
+        );
+        let kubernetes_calls = Histograms::new_with_constructor(latency as fn() -> Histogram);
+        registry.register(
+            "kubernetes_request_duration_seconds",
+            "Calls to the Kubernetes API, by verb, resource and outcome",
+            kubernetes_calls.clone(),
+        );
+        let sse_subscribers = Gauge::default();
+        registry.register(
+            "sse_subscribers",
+            "Live-update streams open now",
+            sse_subscribers.clone(),
+        );
+        let audit_events = Family::default();
+        registry.register(
+            "audit_events",
+            "Audit Events by what became of them",
+            audit_events.clone(),
+        );
+        Self {
+            registry,
+            actions,
+            requests,
+            access_reviews,
+            kubernetes_calls,
+            sse_subscribers,
+            audit_events,
+        }
+    }
+
+    /// The page Prometheus scrapes.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+
+    pub fn action(&self, action: &'static str, kind: &str, result: &str) {
+        self.actions
+            .get_or_create(&ActionLabels {
+                action,
+                kind: kind.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn access_review(&self, source: &'static str) {
+        self.access_reviews
+            .get_or_create(&ReviewLabels { source })
+            .inc();
+    }
+
+    pub fn audit(&self, outcome: &'static str) {
+        self.audit_events
+            .get_or_create(&AuditLabels { outcome })
+            .inc();
+    }
+
+    /// Counts one more live-update stream until the guard drops.
+    pub fn subscriber(&'static self) -> Subscriber {
+        self.sse_subscribers.inc();
+        Subscriber(&self.sse_subscribers)
+    }
+}
+
+/// One open live-update stream.
+pub struct Subscriber(&'static Gauge);
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+/// The metrics in the Prometheus text format.
+pub async fn scrape() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        METRICS.text(),
+    )
+        .into_response()
+}
+
+/// The answer at `/metrics` on the main port when they are served on their own port.
+pub async fn elsewhere() -> ApiError {
+    ApiError::NoRoute("/metrics (served on --metrics-listen)".to_owned())
+}
+
+/// Times each request to a route, from routing to the response's head.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    METRICS
+        .requests
+        .get_or_create(&RouteLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_prometheus_conventions() {
+        let metrics = Metrics::new();
+        metrics.action("reconcile", "Kustomization", "done");
+        metrics.access_review("cache");
+        metrics.audit("written");
+        let _open = metrics.sse_subscribers.inc();
+        let call = CallLabels {
+            verb: "patch",
+            resource: "kustomizations".into(),
+            outcome: "ok",
+        };
+        metrics.kubernetes_calls.get_or_create(&call).observe(0.003);
+        let route = RouteLabels {
+            method: "POST".into(),
+            route: "/api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}".into(),
+            status: 200,
+        };
+        metrics.requests.get_or_create(&route).observe(0.01);
+        let text = metrics.text();
+        for line in [
+            "flux_web_actions_total{action=\"reconcile\",kind=\"Kustomization\",result=\"done\"} 1",
+            "flux_web_access_reviews_total{source=\"cache\"} 1",
+            "flux_web_audit_events_total{outcome=\"written\"} 1",
+            "flux_web_sse_subscribers 1",
+            "# TYPE flux_web_http_request_duration_seconds histogram",
+            "flux_web_kubernetes_request_duration_seconds_count{verb=\"patch\",resource=\"kustomizations\",outcome=\"ok\"} 1",
+            "flux_web_kubernetes_request_duration_seconds_bucket{le=\"0.004\",verb=\"patch\",resource=\"kustomizations\",outcome=\"ok\"} 1",
+        ] {
+            assert!(text.contains(line), "{line} not in\n{text}");
+        }
+    }
+}
