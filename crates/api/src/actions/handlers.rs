@@ -67,6 +67,7 @@ pub async fn post(
     JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<ActionResponse>, ApiError> {
     let name = action_param(&params);
+    crate::telemetry::record_action(name);
     let action = Action::parse(name).ok_or_else(|| {
         ApiError::bad_request(Code::UnknownAction, format!("there is no action {name:?}"))
     })?;

@@ -125,6 +125,9 @@ pub async fn resolve(State(auth): State<Arc<Auth>>, mut request: Request, next: 
         return next.run(request).await;
     }
     let (caller, cookies) = auth.caller(request.headers()).await;
+    if let Ok(caught) = &caller {
+        crate::telemetry::record_user(&caught.identity.username);
+    }
     request.extensions_mut().insert(Resolved(caller));
     let mut response = next.run(request).await;
     for cookie in cookies {

@@ -42,6 +42,7 @@ pub async fn post(
     Caller(caller): Caller,
     JsonBody(request): JsonBody<BulkRequest>,
 ) -> Result<Response, ApiError> {
+    crate::telemetry::record_action(&action);
     let action = Action::parse(&action)
         .filter(|a| *a != Action::Download)
         .ok_or_else(|| {
