@@ -3,17 +3,21 @@
 
 use std::sync::Arc;
 
+use axum::Router;
+use futures::StreamExt;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::auth::Auth;
-use crate::auth::login::Oidc;
 use crate::auth::oidc::REFRESH_EVERY;
 use crate::cli::Args;
 use crate::clock::{RandomIds, SystemClock};
 use crate::cluster::{Cluster, ConnectError};
+use crate::config::secret::SecretRef;
 use crate::config::{Authentication, Config, ConfigError};
 use crate::health::Readiness;
 use crate::server::{self, AppState};
+use crate::ui::{self, Assets};
 
 /// Why the server could not start or stopped on its own.
 #[derive(Debug, thiserror::Error)]
@@ -27,19 +31,33 @@ pub enum StartError {
         addr: std::net::SocketAddr,
         source: std::io::Error,
     },
+    #[error("cannot read the config Secret {at}: {source}")]
+    ConfigSecret {
+        at: SecretRef,
+        source: crate::cluster::ClusterError,
+    },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
 }
 
 pub async fn run(args: Args) -> Result<(), StartError> {
-    let config = match &args.config {
-        Some(path) => Config::load(path)?,
-        None => Config::default(),
-    };
-    if config.authentication == Authentication::None {
-        tracing::warn!("no authentication configured: read-only, every action is refused");
-    }
+    let file = args.config.as_deref().map(Config::load).transpose()?;
     let cluster = Cluster::connect(args.kubeconfig.as_deref()).await?;
+    let (config, version) = match (file, &args.config_secret) {
+        (Some(config), _) => (config, None),
+        (None, Some(at)) => {
+            let secret = cluster
+                .secret(&at.namespace, &at.name)
+                .await
+                .map_err(|source| StartError::ConfigSecret {
+                    at: at.clone(),
+                    source,
+                })?;
+            (at.config(&secret)?, secret.metadata.resource_version)
+        }
+        (None, None) => (Config::default(), None),
+    };
+    warn_if_read_only(&config);
     // The API server may come up after us; readiness reports it until then.
     let readiness = Readiness::monitor(cluster.clone());
     let listener = TcpListener::bind(args.listen)
@@ -52,11 +70,32 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
     let real = (Arc::new(SystemClock) as _, Arc::new(RandomIds) as _);
     let mut state = AppState::new(config, cluster, readiness, real, instance);
-    state.ui = args.ui.as_deref().map(Arc::from);
-    if let Auth::Oidc(oidc) = &*state.auth {
-        tokio::spawn(keep_provider_fresh(oidc.clone()));
+    state.ui = Assets::choose(args.ui.as_deref());
+    if matches!(state.ui, Assets::None) {
+        tracing::warn!("no UI: {}", ui::embedded_summary());
     }
-    let app = server::router(state);
+    keep_provider_fresh(&state);
+    if let Some(addr) = args.metrics_listen {
+        state.metrics_elsewhere = true;
+        let metrics = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        tracing::info!(listen = %addr, "metrics served");
+        // Scrapes need no draining: this listener ends with the process.
+        tokio::spawn(server::serve(
+            metrics,
+            server::metrics_router(),
+            std::future::pending(),
+        ));
+    }
+    let app = match args.config_secret {
+        Some(at) => {
+            let (routers, current) = watch::channel(server::router(state.clone()));
+            tokio::spawn(follow_secret(state, at, version, routers));
+            server::reloadable(current)
+        }
+        None => server::router(state),
+    };
     server::serve(listener, app, shutdown_signal())
         .await
         .map_err(StartError::Serve)?;
@@ -64,15 +103,74 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Refreshes discovery and keys ahead of need, so a login or a rotated key rarely waits
-/// for the identity provider.
-async fn keep_provider_fresh(oidc: Arc<Oidc>) {
-    loop {
-        if let Err(e) = oidc.provider.refresh().await {
-            tracing::warn!(error = %e, "identity provider refresh failed; retrying later");
-        }
-        tokio::time::sleep(REFRESH_EVERY).await;
+fn warn_if_read_only(config: &Config) {
+    if config.authentication == Authentication::None {
+        tracing::warn!("no authentication configured: read-only, every action is refused");
     }
+}
+
+/// Swaps in each valid new version of the config Secret, from the next request on; logs an
+/// invalid one with all its errors and keeps the last good configuration.
+async fn follow_secret(
+    mut current: AppState,
+    at: SecretRef,
+    mut version: Option<String>,
+    routers: watch::Sender<Router>,
+) {
+    let changes = current.cluster.watch_secret(&at.namespace, &at.name);
+    let mut changes = std::pin::pin!(changes);
+    while let Some(change) = changes.next().await {
+        let secret = match change {
+            Ok(Some(secret)) => secret,
+            Ok(None) => {
+                tracing::warn!(secret = %at, "config Secret deleted; keeping the configuration");
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(secret = %at, "watching the config Secret failed; retrying: {e}");
+                continue;
+            }
+        };
+        // The first event of a watch is the version read at start.
+        if secret.metadata.resource_version == version {
+            continue;
+        }
+        version.clone_from(&secret.metadata.resource_version);
+        match at.config(&secret) {
+            Ok(config) => {
+                warn_if_read_only(&config);
+                current = current.reload(config);
+                keep_provider_fresh(&current);
+                if routers.send(server::router(current.clone())).is_err() {
+                    return;
+                }
+                tracing::info!(secret = %at, version = ?version, "configuration reloaded");
+            }
+            Err(e) => tracing::error!(
+                secret = %at,
+                version = ?version,
+                "configuration not reloaded, the last good one is kept: {e}"
+            ),
+        }
+    }
+}
+
+/// Refreshes discovery and keys ahead of need, so a login or a rotated key rarely waits
+/// for the identity provider; stops once the configuration that wanted it is replaced.
+fn keep_provider_fresh(state: &AppState) {
+    let Auth::Oidc(oidc) = &*state.auth else {
+        return;
+    };
+    let oidc = Arc::downgrade(oidc);
+    tokio::spawn(async move {
+        while let Some(oidc) = oidc.upgrade() {
+            if let Err(e) = oidc.provider.refresh().await {
+                tracing::warn!(error = %e, "identity provider refresh failed; retrying later");
+            }
+            drop(oidc);
+            tokio::time::sleep(REFRESH_EVERY).await;
+        }
+    });
 }
 
 /// Completes at the first SIGTERM (what Kubernetes sends) or Ctrl-C.

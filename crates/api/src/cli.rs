@@ -3,13 +3,26 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Parser, ValueEnum};
+
+use crate::config::secret::SecretRef;
+
+/// What `--version` prints: the release, the commit and whether the UI is inside.
+pub static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} (commit {}, UI {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("FLUX_WEB_COMMIT"),
+        crate::ui::embedded_summary()
+    )
+});
 
 #[derive(Debug, Parser)]
 #[command(
     name = "flux-web",
-    version,
+    version = VERSION.as_str(),
     about = "Act on Flux resources and workloads, safely."
 )]
 pub struct Args {
@@ -17,6 +30,12 @@ pub struct Args {
     /// one the server runs read-only: no authentication, so no actions.
     #[arg(long, env = "FLUX_WEB_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// The configuration from this Secret's key `config.yaml` (`<namespace>/<name>`), read
+    /// as the server and watched: a valid change applies without a restart, an invalid one
+    /// is logged and the last good configuration kept.
+    #[arg(long, env = "FLUX_WEB_CONFIG_SECRET", conflicts_with = "config")]
+    pub config_secret: Option<SecretRef>,
 
     /// Kubeconfig file to connect with. Without it: KUBECONFIG, ~/.kube/config, or the
     /// in-cluster service account.
@@ -27,9 +46,14 @@ pub struct Args {
     #[arg(long, env = "FLUX_WEB_LISTEN", default_value = "127.0.0.1:9080")]
     pub listen: SocketAddr,
 
-    /// The built UI to serve (`crates/ui/build` writes crates/ui/dist); without it, the API only.
+    /// Serve the UI from this directory (`crates/ui/build` writes crates/ui/dist) instead of
+    /// the one in the binary, for working on the UI.
     #[arg(long, env = "FLUX_WEB_UI")]
     pub ui: Option<PathBuf>,
+
+    /// Serve `/metrics` (Prometheus) on this address only, instead of on the main port.
+    #[arg(long, env = "FLUX_WEB_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 
     /// Print the OpenAPI document of the API and exit.
     #[arg(long)]
@@ -63,6 +87,25 @@ mod tests {
         assert_eq!(args.listen, "127.0.0.1:9080".parse().unwrap());
         assert_eq!(args.log_format, LogFormat::Text);
         assert!(args.config.is_none());
+    }
+
+    #[test]
+    fn the_version_names_the_release_the_commit_and_the_ui() {
+        let version = VERSION.as_str();
+        assert!(version.starts_with(env!("CARGO_PKG_VERSION")), "{version}");
+        assert!(version.contains("commit "), "{version}");
+        assert!(version.contains("UI "), "{version}");
+    }
+
+    #[test]
+    fn a_config_comes_from_a_file_or_a_secret_not_both() {
+        let args =
+            Args::try_parse_from(["flux-web", "--config-secret", "flux-web/config"]).unwrap();
+        assert_eq!(args.config_secret.unwrap().to_string(), "flux-web/config");
+        let both = ["flux-web", "--config", "c.yaml", "--config-secret", "a/b"];
+        assert!(Args::try_parse_from(both).is_err());
+        let error = Args::try_parse_from(["flux-web", "--config-secret", "nope"]).unwrap_err();
+        assert!(error.to_string().contains("<namespace>/<name>"), "{error}");
     }
 
     #[test]

@@ -29,9 +29,11 @@
 //! - [`health`] — `/healthz` and `/readyz`.
 //! - [`identity`] — who a caller is to Kubernetes.
 //! - [`error`] — `ApiError`, rendered as problem+json.
-//! - [`telemetry`] — logging.
+//! - [`telemetry`] — logging, and the span each request is served in (id, user, action).
+//! - [`metrics`] — `/metrics` for Prometheus: actions, requests, reviews, Kubernetes calls.
 //! - [`tls`] — the one TLS crypto provider.
-//! - [`ui`] — the built SPA: hashed assets cached for good, every other page its index.
+//! - [`ui`] — the built SPA, from the binary or a directory: hashed assets cached for good,
+//!   precompressed, every other page its index.
 
 pub mod access;
 pub mod actions;
@@ -51,6 +53,7 @@ pub mod flux;
 pub mod health;
 pub mod identity;
 pub mod logs;
+pub mod metrics;
 pub mod ndjson;
 pub mod read;
 pub mod server;

@@ -15,6 +15,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,8 +29,10 @@ use crate::bulk;
 use crate::error::ApiError;
 use crate::health;
 use crate::logs;
+use crate::metrics;
 use crate::read;
 pub use crate::state::AppState;
+use crate::telemetry;
 use crate::ui;
 use crate::watch;
 
@@ -131,19 +134,28 @@ async fn openapi_json() -> impl IntoResponse {
     )
 }
 
+/// Serves each request with the newest router `routers` holds: a reloaded configuration
+/// applies from the next request on, on connections already open too.
+pub fn reloadable(routers: tokio::sync::watch::Receiver<Router>) -> Router {
+    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
+        let router = routers.borrow().clone();
+        async move { router.oneshot(request).await }
+    }))
+}
+
+/// `/metrics` alone, for `--metrics-listen`.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(metrics::scrape))
+}
+
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
     // The docs page's assets are compiled into the binary: it works without a network. It
     // reads the document from its own route, so the page and the API never disagree.
     let docs = SwaggerUi::new("/api/docs").config(SwaggerConfig::from("/api/v1/openapi.json"));
-    let routes = match &state.ui {
-        Some(dir) => {
-            let files = ui::files(dir);
-            routes.fallback(move |request| ui::serve(files.clone(), request))
-        }
-        None => routes,
-    };
+    let assets = state.ui.clone();
+    let routes = routes.fallback(move |request| ui::serve(assets.clone(), request));
     // Layers run outside in: the last added sees the request first.
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes
@@ -153,6 +165,15 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::handlers::logout))
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
+        .route(
+            "/metrics",
+            if state.metrics_elsewhere {
+                get(metrics::elsewhere)
+            } else {
+                get(metrics::scrape)
+            },
+        )
+        .route_layer(middleware::from_fn(metrics::track))
         .method_not_allowed_fallback(method_not_allowed)
         // Before any handler, and after the caller is known (only a verified bearer token
         // exempts a request): a cross-site request never reaches an action.
@@ -173,8 +194,10 @@ pub fn router(state: AppState) -> Router {
         .layer(sniffing)
         .layer(referrer)
         .layer(csp)
-        // Outermost, so every request is traced, including the ones refused by the layers.
-        .layer(TraceLayer::new_for_http())
+        // Outermost, so every request is traced, including the ones refused by the layers,
+        // in a span named by the id given just before.
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(middleware::from_fn(telemetry::request_id))
         .with_state(state)
 }
 

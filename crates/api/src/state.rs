@@ -15,6 +15,7 @@ use crate::cluster::Cluster;
 use crate::config::{Authentication, Config};
 use crate::context::Context;
 use crate::health::Readiness;
+use crate::ui::Assets;
 use crate::watch;
 
 /// What handlers may extract with `State`.
@@ -32,8 +33,12 @@ pub struct AppState {
     pub preflight: Arc<Sealer>,
     /// Names bulk runs.
     pub ids: Arc<dyn Ids>,
-    /// The built SPA's directory, when the server serves it.
-    pub ui: Option<Arc<std::path::Path>>,
+    /// Where the SPA's files come from.
+    pub ui: Assets,
+    /// `/metrics` is served on a port of its own (`--metrics-listen`), not the main one.
+    pub metrics_elsewhere: bool,
+    /// Names this replica in audit Events.
+    instance: Arc<str>,
 }
 
 impl AppState {
@@ -45,6 +50,43 @@ impl AppState {
         (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
         instance: String,
     ) -> Self {
+        let watches = watch::Hub::new(cluster.clone().with_timeout(config.kubernetes_timeout));
+        Self::assemble(
+            config,
+            cluster,
+            readiness,
+            (clock, ids),
+            Arc::from(instance),
+            watches,
+        )
+    }
+
+    /// The same server with a new configuration (a changed config Secret): what depends on
+    /// the configuration is built anew; the connection, the watches, readiness and the UI
+    /// carry over. Sessions stay valid while the key that sealed them does.
+    pub fn reload(&self, config: Config) -> Self {
+        Self {
+            ui: self.ui.clone(),
+            metrics_elsewhere: self.metrics_elsewhere,
+            ..Self::assemble(
+                config,
+                self.cluster.clone(),
+                self.readiness.clone(),
+                (self.clock.clone(), self.ids.clone()),
+                self.instance.clone(),
+                self.watches.clone(),
+            )
+        }
+    }
+
+    fn assemble(
+        config: Config,
+        cluster: Cluster,
+        readiness: Readiness,
+        (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
+        instance: Arc<str>,
+        watches: watch::Hub,
+    ) -> Self {
         crate::tls::init();
         let cluster = cluster.with_timeout(config.kubernetes_timeout);
         let access = Access::new(cluster.clone(), config.user_actions.access);
@@ -52,10 +94,9 @@ impl AppState {
             cluster.clone(),
             config.user_actions.clone(),
             config.notification_controller.clone(),
-            instance,
+            instance.to_string(),
             ids.clone(),
         );
-        let watches = watch::Hub::new(cluster.clone());
         let auth = Arc::new(Auth::new(
             &config.authentication,
             config.base_url.as_ref(),
@@ -79,7 +120,9 @@ impl AppState {
             auth,
             preflight: Arc::new(Sealer::new(secret.as_bytes())),
             ids,
-            ui: None,
+            ui: Assets::None,
+            metrics_elsewhere: false,
+            instance,
         }
     }
 

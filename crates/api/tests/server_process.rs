@@ -161,6 +161,7 @@ async fn against_the_test_bed_the_server_becomes_ready_and_stops_gracefully_on_s
     let log = server.log();
     assert!(log.contains("SIGTERM: shutting down"), "{log}");
     assert!(log.contains("flux-web stopped"), "{log}");
+    assert!(!log.contains('\u{1b}'), "colours only on a terminal: {log}");
 }
 
 /// Sends `head` on a fresh connection and trickles one more header byte a second; answers

@@ -10,12 +10,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
 };
-use k8s_openapi::api::core::v1::{Event, Pod};
+use k8s_openapi::api::core::v1::{Event, Pod, Secret};
 use kube::Resource;
 use kube::api::{Api, DeleteParams, DynamicObject, LogParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -193,10 +193,14 @@ impl Cluster {
     /// A client for an explicit configuration; makes no request.
     pub fn from_config(config: kube::Config) -> Result<Self, ConnectError> {
         let url = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config).map_err(|source| ConnectError::Client {
-            url: url.clone(),
-            source,
-        })?;
+        let client = kube::client::ClientBuilder::try_from(config)
+            .map_err(|source| ConnectError::Client {
+                url: url.clone(),
+                source,
+            })?
+            // Every call is timed and counted, whoever makes it.
+            .with_layer(&crate::metrics::kubernetes::TimeCalls)
+            .build();
         Ok(Self {
             client,
             url,
@@ -373,6 +377,37 @@ impl Cluster {
     {
         let api = Api::<DynamicObject>::all_with(self.client.clone(), resource);
         watcher::watcher(api, watcher::Config::default()).default_backoff()
+    }
+
+    /// The Secret `namespace/name`, as the server reads it (its own configuration).
+    pub async fn secret(&self, namespace: &str, name: &str) -> Result<Secret, ClusterError> {
+        let api = Api::<Secret>::namespaced(self.client.clone(), namespace);
+        self.bounded(false, api.get(name))
+            .await
+            .map_err(|e| Who::Server.blame(e))
+    }
+
+    /// The Secret `namespace/name` at every change (`None`: deleted), as the server sees
+    /// it; re-lists and backs off by itself when the watch breaks.
+    pub fn watch_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> impl Stream<Item = Result<Option<Secret>, ClusterError>> + Send + use<> {
+        let api = Api::<Secret>::namespaced(self.client.clone(), namespace);
+        let only = watcher::Config::default().fields(&format!("metadata.name={name}"));
+        watcher::watcher(api, only)
+            .default_backoff()
+            .filter_map(|event| {
+                std::future::ready(match event {
+                    Ok(watcher::Event::Apply(secret) | watcher::Event::InitApply(secret)) => {
+                        Some(Ok(Some(secret)))
+                    }
+                    Ok(watcher::Event::Delete(_)) => Some(Ok(None)),
+                    Ok(watcher::Event::Init | watcher::Event::InitDone) => None,
+                    Err(e) => Some(Err(ClusterError::Unavailable(e.to_string()))),
+                })
+            })
     }
 
     /// The names of all namespaces, as the server sees them.

@@ -3,9 +3,11 @@
 //!
 //! - [`file`] — the document as written, shape only.
 //! - [`quantity`] — byte sizes such as `512Mi`.
+//! - [`secret`] — the configuration kept in a Secret, for changes without a restart.
 
 pub mod file;
 mod quantity;
+pub mod secret;
 
 use std::fmt;
 use std::path::Path;

@@ -1,0 +1,319 @@
+//! flux-web as an operator runs it in a cluster, as a child process on the test bed: the
+//! configuration from a Secret that changes without a restart, `/metrics` on its own port
+//! after actions allowed and refused with notification-controller down, and JSON log lines
+//! that name the request, the user and the action.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
+
+mod support;
+
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Secret;
+use kube::Api;
+use kube::api::{Patch, PatchParams};
+use serde_json::json;
+use support::app::{Settings, config_yaml, grant_server_actions};
+use support::objects::{create_object, grant_alice_everything, path, web_events};
+use support::process::{Server, free_port, write_temp};
+use support::{Testbed, User, eventually, kustomization, kustomizations};
+
+/// POSTs an action to the server; answers the status.
+async fn act(server: &Server, ns: &str, name: &str, action: &str) -> u16 {
+    act_as_request(server, ns, name, action, "").await
+}
+
+/// POSTs an action with `X-Request-Id: id` unless it is empty; answers the status, after
+/// checking that the response carries the id it was served under.
+async fn act_as_request(server: &Server, ns: &str, name: &str, action: &str, id: &str) -> u16 {
+    let url = format!(
+        "{}{}",
+        server.base,
+        path(&kustomizations(), ns, name, action)
+    );
+    let mut request = reqwest::Client::new().post(url);
+    if !id.is_empty() {
+        request = request.header("x-request-id", id);
+    }
+    let response = request.send().await.unwrap();
+    let echoed = response.headers()["x-request-id"].to_str().unwrap();
+    if id.is_empty() {
+        assert_eq!(echoed.len(), 36, "a new UUID: {echoed}");
+    } else {
+        assert_eq!(echoed, id);
+    }
+    response.status().as_u16()
+}
+
+/// A namespace with the Kustomization `apps` in it, on which alice may do everything.
+async fn world(bed: &Testbed, prefix: &str) -> String {
+    grant_server_actions(bed).await;
+    let ns = bed.namespace(prefix).await;
+    grant_alice_everything(bed, &ns).await;
+    create_object(
+        bed,
+        &ns,
+        &kustomizations(),
+        serde_json::to_value(kustomization("apps")).unwrap(),
+    )
+    .await;
+    ns
+}
+
+async fn put_config(secrets: &Api<Secret>, yaml: &str) {
+    let secret = json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "flux-web-config"},
+        "stringData": {"config.yaml": yaml},
+    });
+    secrets
+        .patch(
+            "flux-web-config",
+            &PatchParams::apply("flux-web-test").force(),
+            &Patch::Apply(&secret),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_changed_config_secret_applies_without_a_restart_and_an_invalid_one_keeps_the_last_good()
+{
+    let bed = testbed!();
+    let ns = world(&bed, "config-secret").await;
+    // What deploy/ grants the server on its own config Secret, here in the test's namespace.
+    bed.grant_rules(
+        &ns,
+        "flux-web-config",
+        json!([{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["flux-web-config"],
+                "verbs": ["get", "list", "watch"]}]),
+        ("User", "flux-web"),
+    )
+    .await;
+    let secrets = Api::<Secret>::namespaced(bed.client(User::Admin).await, &ns);
+    put_config(&secrets, &config_yaml(Settings::default())).await;
+    let at = format!("{ns}/flux-web-config");
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config-secret",
+        &at,
+    ]);
+    server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    assert_eq!(act(&server, &ns, "apps", "reconcile").await, 200);
+    assert_eq!(web_events(&bed, &ns).await.len(), 1, "audited: [\"*\"]");
+
+    let quiet = Settings {
+        audit: false,
+        ..Settings::default()
+    };
+    put_config(&secrets, &config_yaml(quiet)).await;
+    eventually("the reload", Duration::from_secs(10), || async {
+        server
+            .log()
+            .contains("configuration reloaded")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(act(&server, &ns, "apps", "reconcile").await, 200);
+    assert_eq!(
+        web_events(&bed, &ns).await.len(),
+        1,
+        "audit: [] took effect without a restart"
+    );
+
+    put_config(&secrets, "spec: [").await;
+    eventually(
+        "the refusal of invalid YAML",
+        Duration::from_secs(10),
+        || async {
+            server
+                .log()
+                .contains("configuration not reloaded, the last good one is kept")
+                .then_some(())
+        },
+    )
+    .await;
+    let log = server.log();
+    assert!(
+        log.contains(&format!("Secret {at}, key config.yaml")),
+        "the error names where: {log}"
+    );
+    assert_eq!(act(&server, &ns, "apps", "reconcile").await, 200);
+    assert_eq!(
+        web_events(&bed, &ns).await.len(),
+        1,
+        "the last good config still rules"
+    );
+}
+
+#[tokio::test]
+async fn a_config_secret_the_server_may_not_read_stops_start_up_with_a_clear_error() {
+    let bed = testbed!();
+    let ns = bed.namespace("config-secret-denied").await;
+    let at = format!("{ns}/flux-web-config");
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config-secret",
+        &at,
+    ]);
+    let status = server.wait(Duration::from_secs(30));
+    assert!(!status.success());
+    let log = server.log();
+    assert!(
+        log.contains(&format!("cannot read the config Secret {at}")),
+        "{log}"
+    );
+}
+
+/// The value of the series `name{labels}` on a metrics page, 0 when it is not there yet.
+fn sample(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_actions_allowed_and_refused_and_audit_forwards_to_a_receiver_that_is_down() {
+    let bed = testbed!();
+    let ns = world(&bed, "metrics").await;
+    // In this namespace alice may look but not act: reconcile is refused.
+    let other = bed.namespace("metrics-refused").await;
+    bed.grant_rules(
+        &other,
+        "devs-read",
+        json!([{"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["*"], "verbs": ["get", "list"]}]),
+        ("Group", "devs"),
+    )
+    .await;
+    create_object(
+        &bed,
+        &other,
+        &kustomizations(),
+        serde_json::to_value(kustomization("apps")).unwrap(),
+    )
+    .await;
+    let down = format!("http://127.0.0.1:{}/", free_port());
+    let config = write_temp(
+        "config.yaml",
+        &config_yaml(Settings {
+            notification_controller: Some(down),
+            ..Settings::default()
+        }),
+    );
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config",
+        &config,
+        "--metrics-listen",
+        &metrics,
+        "--log-format",
+        "json",
+    ]);
+    server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let scrape = || async {
+        reqwest::get(format!("http://{metrics}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = scrape().await;
+    let done = r#"flux_web_actions_total{action="reconcile",kind="Kustomization",result="done"}"#;
+    let refused =
+        r#"flux_web_actions_total{action="reconcile",kind="Kustomization",result="forbidden"}"#;
+    assert_eq!(sample(&before, done), 0.0);
+    assert_eq!(
+        act_as_request(&server, &ns, "apps", "reconcile", "metrics-test.1").await,
+        200
+    );
+    let refusal = eventually("alice's read grant", Duration::from_secs(10), || async {
+        let status = act(&server, &other, "apps", "reconcile").await;
+        (status == 403).then_some(status)
+    })
+    .await;
+    assert_eq!(refusal, 403);
+
+    let page = scrape().await;
+    assert_eq!(sample(&page, done), 1.0, "{page}");
+    assert!(sample(&page, refused) >= 1.0, "{page}");
+    assert!(
+        sample(
+            &page,
+            r#"flux_web_kubernetes_request_duration_seconds_count{verb="patch",resource="kustomizations",outcome="ok"}"#
+        ) >= 1.0,
+        "{page}"
+    );
+    assert!(
+        sample(
+            &page,
+            r#"flux_web_access_reviews_total{source="kubernetes"}"#
+        ) >= 1.0,
+        "{page}"
+    );
+    assert_eq!(
+        sample(&page, r#"flux_web_audit_events_total{outcome="written"}"#),
+        1.0,
+        "{page}"
+    );
+    let route = "/api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}";
+    assert!(
+        sample(
+            &page,
+            &format!(
+                r#"flux_web_http_request_duration_seconds_count{{method="POST",route="{route}",status="200"}}"#
+            )
+        ) == 1.0,
+        "{page}"
+    );
+    // notification-controller is down: the copy is retried, then dropped; the Event stays.
+    let page = eventually("the forward given up", Duration::from_secs(15), || async {
+        let page = scrape().await;
+        (sample(
+            &page,
+            r#"flux_web_audit_events_total{outcome="forward_dropped"}"#,
+        ) >= 1.0)
+            .then_some(page)
+    })
+    .await;
+    assert!(
+        sample(
+            &page,
+            r#"flux_web_audit_events_total{outcome="forward_retried"}"#
+        ) >= 3.0,
+        "{page}"
+    );
+    assert_eq!(web_events(&bed, &ns).await.len(), 1);
+    // The log line of the action names its request, user and action.
+    let log = server.log();
+    let done_line = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|entry| entry["span"]["id"] == "metrics-test.1")
+        .unwrap_or_else(|| panic!("no line of request metrics-test.1:\n{log}"));
+    assert_eq!(done_line["span"]["user"], "alice", "{done_line}");
+    assert_eq!(done_line["span"]["action"], "reconcile", "{done_line}");
+    assert!(
+        done_line["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("action done"),
+        "{done_line}"
+    );
+    assert!(
+        !log.contains('\u{1b}'),
+        "no terminal escapes in a file: {log}"
+    );
+    // On its own port only: the main port does not serve them.
+    let main = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap();
+    assert_eq!(main.status(), 404);
+}
