@@ -4,6 +4,9 @@ SHELL := /bin/bash
 
 LISTEN ?= 127.0.0.1:9080
 TESTBED := e2e/testbed
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+STATIC := x86_64-unknown-linux-musl
+IMAGE_DIR := $(TARGET_DIR)/image
 
 .PHONY: help
 help: ## List the targets
@@ -17,6 +20,8 @@ tools: ## Install what the build needs (Rust components, the WASM target) and ch
 	@command -v openssl >/dev/null || { echo "make: openssl is needed by the test bed: apt-get install -y openssl"; exit 1; }
 	@command -v python3 >/dev/null || { echo "make: Python 3 is needed by the test bed and the client tests"; exit 1; }
 	@command -v npm >/dev/null || { echo "make: Node.js with npm is needed by the OIDC provider, the UI build and the browser and client tests"; exit 1; }
+	@rustup target list --installed | grep -qx $(STATIC) || rustup target add $(STATIC)
+	@command -v musl-gcc >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musl-tools >/dev/null; } || { echo "make: the static build of the image needs musl-gcc: sudo apt-get install -y musl-tools"; exit 1; }
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || { echo "make: the browser tests need Debian's chromium: sudo apt-get install -y chromium"; exit 1; }
 
 .PHONY: dev
@@ -26,6 +31,16 @@ dev: tools ## Run flux-web with the UI on http://$(LISTEN) against KUBECONFIG, o
 .PHONY: ui
 ui: tools ## Build the UI into crates/ui/dist (offline; prints the first-load size)
 	crates/ui/build
+
+.PHONY: build
+build: ui ## One binary with the UI inside: $(TARGET_DIR)/release/flux-web (run it with --kubeconfig)
+	cargo build --release -p flux-web --features embed-ui
+	$(TARGET_DIR)/release/flux-web --version
+
+.PHONY: image
+image: ui ## The OCI image, without Docker: a static binary with the UI inside, in $(IMAGE_DIR)
+	CARGO_PROFILE_RELEASE_STRIP=symbols cargo build --release --target $(STATIC) -p flux-web --features embed-ui
+	image/build $(TARGET_DIR)/$(STATIC)/release/flux-web $(IMAGE_DIR)
 
 .PHONY: lint
 lint: tools ## Format check and clippy, warnings as errors (native and WASM)
@@ -39,14 +54,15 @@ unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)
 	cargo test -p flux-web-ui
 
 .PHONY: integration
-integration: ui ## Integration, client, contract, attack, browser and interop tests on the test bed (started and stopped around them)
+integration: ui image ## Integration, client, contract, attack, image, browser and interop tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
 	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
 	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/attacks/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then e2e/browser/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then image/check $(IMAGE_DIR); rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then FLUX_WEB_BINARY=$(IMAGE_DIR)/rootfs/flux-web e2e/browser/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/interop/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \

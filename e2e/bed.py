@@ -91,12 +91,12 @@ def flux(group, version, kind, plural, namespace, name, spec, inert=True):
 
 
 class FluxWeb:
-    """The flux-web binary of `profile` on a free loopback port, as the bed's server identity,
-    in Anonymous mode as `username` in `groups` unless `spec` says otherwise, or with the config
-    file `config` as it is."""
+    """The flux-web binary of `profile` (or `binary`) on a free loopback port, as the bed's
+    server identity, in Anonymous mode as `username` in `groups` unless `spec` says otherwise,
+    or with the config file `config` as it is, or the config Secret `config_secret`."""
 
     def __init__(self, username, groups, workdir, profile="debug", spec=None, args=(), port=None, kubeconfig=None,
-                 config=None):
+                 config=None, binary=None, config_secret=None):
         self.port = port or testbed.free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         if config is None:
@@ -109,10 +109,11 @@ class FluxWeb:
                 },
             }))
         self.log = workdir / f"{username}.log"
-        binary = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / profile / "flux-web"
+        binary = binary or Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / profile / "flux-web"
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [binary, "--config", config, "--kubeconfig", kubeconfig or testbed.kubeconfig("flux-web"),
+                [binary, *(["--config-secret", config_secret] if config_secret else ["--config", config]),
+                 "--kubeconfig", kubeconfig or testbed.kubeconfig("flux-web"),
                  "--listen", f"127.0.0.1:{self.port}",
                  *args],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
