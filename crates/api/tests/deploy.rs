@@ -32,9 +32,13 @@ async fn every_shipped_manifest_applies_with_server_side_apply() {
                 .await,
         );
     }
-    for component in ["fine-grained", "aggregate-to-edit"] {
+    for (component, file) in [
+        ("fine-grained", "rbac.yaml"),
+        ("aggregate-to-edit", "rbac.yaml"),
+        ("network-policy", "network-policy.yaml"),
+    ] {
         applied.extend(
-            bed.apply_deploy(&format!("components/{component}/rbac.yaml"))
+            bed.apply_deploy(&format!("components/{component}/{file}"))
                 .await,
         );
     }
@@ -42,12 +46,16 @@ async fn every_shipped_manifest_applies_with_server_side_apply() {
         "Namespace/flux-web",
         "ServiceAccount/flux-web",
         "ClusterRole/flux-web",
+        "Role/flux-web-config",
+        "RoleBinding/flux-web-config",
         "ClusterRole/flux-web-user",
         "ClusterRole/flux-web-admin",
         "ClusterRole/flux-web-fine-grained",
         "ClusterRole/flux-web-edit",
         "Secret/flux-web-config",
         "Deployment/flux-web",
+        "PodDisruptionBudget/flux-web",
+        "NetworkPolicy/flux-web",
         "Service/flux-web",
     ] {
         assert!(
