@@ -142,6 +142,24 @@ check('suspend with a reason, shown after a reload; Escape closes the dialog; re
   assert.equal(await page.getByText('Suspended by').count(), 0);
 });
 
+check('suspend until: the end and its countdown on the page, then the resumer lifts it by itself', async () => {
+  await page.goto(`${ADMIN}${KS}`);
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByLabel(/Reason/).fill('maintenance window');
+  await page.getByLabel(/Until/).fill('6s');
+  await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+  await toast('suspended until');
+  await page.reload();
+  const suspended = page.locator('p.suspended', { hasText: 'Suspended by admin: maintenance window until' });
+  await suspended.waitFor();
+  assert.match(await suspended.innerText(), /until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((in \d+s|now)\)$/);
+  // The resumer (period 1 s here) resumes it; the page follows over SSE, without a reload.
+  await page.getByRole('button', { name: 'Suspend' }).waitFor({ timeout: 20000 });
+  const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
+  assert.equal(body.spec.suspend, undefined, 'resumed in the cluster');
+  assert.equal(body.metadata.annotations?.['web.fluxcd.controlplane.io/suspendedUntil'], undefined);
+});
+
 check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {
   // A namespace of its own with one failing and one ready Kustomization: what the demo world's
   // are by now depends on the checks and runs before.

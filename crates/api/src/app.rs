@@ -16,6 +16,7 @@ use crate::cluster::{Cluster, ConnectError};
 use crate::config::secret::SecretRef;
 use crate::config::{Authentication, Config, ConfigError};
 use crate::health::Readiness;
+use crate::resumer;
 use crate::server::{self, AppState};
 use crate::ui::{self, Assets};
 
@@ -75,6 +76,15 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         tracing::warn!("no UI: {}", ui::embedded_summary());
     }
     keep_provider_fresh(&state);
+    // Suspensions end by themselves only where actions can be taken at all.
+    if state.config.authentication != Authentication::None {
+        let me = format!(
+            "{}_{}",
+            state.instance(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        resumer::start(state.clone(), me);
+    }
     if let Some(addr) = args.metrics_listen {
         state.metrics_elsewhere = true;
         let metrics = TcpListener::bind(addr)

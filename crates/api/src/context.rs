@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub clock: &'a dyn Clock,
     /// The bulk run this request's actions belong to, named in their audit Events.
     pub run: Option<&'a str>,
+    /// The longest a suspend's `until` may reach.
+    pub max_suspension: std::time::Duration,
 }
 
 /// An object as read, and its view.

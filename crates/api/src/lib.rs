@@ -19,6 +19,7 @@
 //! - [`ndjson`] — answers streamed one JSON document a line (bulk runs, followed logs).
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
+//! - [`resumer`] — lifts suspensions whose end has come; one replica, elected by a Lease.
 //! - [`clock`] — injected time.
 //! - [`cli`] — flags and their environment variables.
 //! - [`config`] — the YAML configuration, validated once.
@@ -56,6 +57,7 @@ pub mod logs;
 pub mod metrics;
 pub mod ndjson;
 pub mod read;
+pub mod resumer;
 pub mod server;
 pub mod state;
 pub mod target;

@@ -126,6 +126,11 @@ impl AppState {
         }
     }
 
+    /// This replica's name, as audit Events give it.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
     pub fn context(&self) -> Context<'_> {
         Context {
             cluster: &self.cluster,
@@ -134,6 +139,7 @@ impl AppState {
             audit: &self.audit,
             clock: self.clock.as_ref(),
             run: None,
+            max_suspension: self.config.user_actions.max_suspension,
         }
     }
 }

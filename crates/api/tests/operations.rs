@@ -1,7 +1,7 @@
 //! flux-web as an operator runs it in a cluster, as a child process on the test bed: the
 //! configuration from a Secret that changes without a restart, `/metrics` on its own port
-//! after actions allowed and refused with notification-controller down, and JSON log lines
-//! that name the request, the user and the action.
+//! after actions allowed and refused with notification-controller down, JSON log lines that
+//! name the request, the user and the action, and the resumer: two replicas, one Lease.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
 
@@ -12,9 +12,9 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
-use serde_json::json;
+use serde_json::{Value, json};
 use support::app::{Settings, config_yaml, grant_server_actions};
-use support::objects::{create_object, grant_alice_everything, path, web_events};
+use support::objects::{create_object, dynamic, grant_alice_everything, path, version, web_events};
 use support::process::{Server, free_port, write_temp};
 use support::{Testbed, User, eventually, kustomization, kustomizations};
 
@@ -316,4 +316,151 @@ async fn metrics_count_actions_allowed_and_refused_and_audit_forwards_to_a_recei
         .await
         .unwrap();
     assert_eq!(main.status(), 404);
+}
+
+/// POSTs a suspend with `until`; answers the status and the body.
+async fn suspend_until(server: &Server, ns: &str, name: &str, until: &str) -> (u16, Value) {
+    let url = format!(
+        "{}{}",
+        server.base,
+        path(&kustomizations(), ns, name, "suspend")
+    );
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&json!({"reason": "INC-123", "until": until}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The resume Events of `name`, as the resumer writes them.
+async fn scheduled_resumes(bed: &Testbed, ns: &str, name: &str) -> usize {
+    web_events(bed, ns)
+        .await
+        .iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some(name))
+        .filter(|e| {
+            e.message.as_deref().is_some_and(|m| {
+                m.contains("action 'resume'") && m.contains("on behalf of 'alice'")
+            })
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_takes_over() {
+    let bed = testbed!();
+    let ns = world(&bed, "resumer").await;
+    create_object(
+        &bed,
+        &ns,
+        &kustomizations(),
+        serde_json::to_value(kustomization("web")).unwrap(),
+    )
+    .await;
+    // What deploy/ grants the server for its Lease, here in the test's namespace.
+    bed.grant_rules(
+        &ns,
+        "flux-web-resumer",
+        json!([{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                "verbs": ["get", "create", "update"]}]),
+        ("User", "flux-web"),
+    )
+    .await;
+    let mut config: Value = serde_json::from_str(&config_yaml(Settings::default())).unwrap();
+    config["spec"]["resumer"] =
+        json!({"leaseNamespace": ns, "period": "1s", "leaseDuration": "3s"});
+    let config = write_temp("config.yaml", &config.to_string());
+    let args = [
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config",
+        &config,
+    ];
+    let mut replicas = vec![Server::start(&args), Server::start(&args)];
+    for replica in &mut replicas {
+        replica
+            .wait_for("/readyz", 200, Duration::from_secs(30))
+            .await;
+    }
+    let objects = dynamic(&bed, &ns, &kustomizations()).await;
+
+    // Refused, and nothing changes: an end beyond the maximum, an end in the past.
+    let before = version(&objects.get("apps").await.unwrap());
+    let (status, problem) = suspend_until(&replicas[0], &ns, "apps", "721h").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("720h"),
+        "{problem}"
+    );
+    let (status, problem) = suspend_until(&replicas[0], &ns, "apps", "2020-01-01T00:00:00Z").await;
+    assert_eq!(status, 400, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not in the future"),
+        "{problem}"
+    );
+    assert_eq!(version(&objects.get("apps").await.unwrap()), before);
+
+    let (status, body) = suspend_until(&replicas[0], &ns, "apps", "2s").await;
+    assert_eq!(status, 200, "{body}");
+    let suspended = objects.get("apps").await.unwrap();
+    assert_eq!(suspended.data["spec"]["suspend"], true);
+    let listed = reqwest::get(format!(
+        "{}/api/v1/kustomize.toolkit.fluxcd.io/Kustomization/{ns}/apps",
+        replicas[0].base
+    ))
+    .await
+    .unwrap()
+    .json::<Value>()
+    .await
+    .unwrap();
+    assert!(
+        listed.to_string().contains("suspendedUntil"),
+        "the detail shows the end: {listed}"
+    );
+    // Period 1 s: resumed within a second or two of the end.
+    let resumed = eventually("the scheduled resume", Duration::from_secs(8), || async {
+        let object = objects.get("apps").await.unwrap();
+        (object.data["spec"]["suspend"].is_null()).then_some(object)
+    })
+    .await;
+    let annotations = resumed.metadata.annotations.clone().unwrap_or_default();
+    assert!(
+        annotations.contains_key("reconcile.fluxcd.io/requestedAt"),
+        "{annotations:?}"
+    );
+    assert!(!annotations.contains_key("web.fluxcd.controlplane.io/suspendedUntil"));
+    // Two more periods: still one resume, by one replica.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(scheduled_resumes(&bed, &ns, "apps").await, 1);
+
+    // The leader goes; the other takes over within the Lease's 3 s and resumes the next end.
+    let leader = replicas
+        .iter()
+        .position(|r| r.log().contains("leading=true"))
+        .unwrap_or_else(|| panic!("no leader in the logs"));
+    let mut gone = replicas.remove(leader);
+    gone.terminate();
+    let (status, body) = suspend_until(&replicas[0], &ns, "web", "1s").await;
+    assert_eq!(status, 200, "{body}");
+    eventually(
+        "the resume by the new leader",
+        Duration::from_secs(15),
+        || async {
+            let object = objects.get("web").await.unwrap();
+            object.data["spec"]["suspend"].is_null().then_some(())
+        },
+    )
+    .await;
+    assert_eq!(scheduled_resumes(&bed, &ns, "web").await, 1);
+    assert!(
+        replicas[0].log().contains("leading=true"),
+        "{}",
+        replicas[0].log()
+    );
 }

@@ -150,6 +150,8 @@ pub struct Condition {
 /// The longest suspend reason taken, in characters: a sentence or a ticket reference, far
 /// below Kubernetes' 256 KiB limit on all of an object's annotations together.
 pub const MAX_REASON: usize = 1024;
+/// The longest `until` taken: an RFC 3339 time is 35 characters at most.
+pub const MAX_UNTIL: usize = 64;
 
 /// Optional body of a state-changing action.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +165,12 @@ pub struct ActionRequest {
     /// `delete`: the Pod's grace period, instead of its own.
     #[serde(default)]
     pub grace_period_seconds: Option<u32>,
+    /// `suspend`: when the suspension ends by itself, an RFC 3339 time or a Go duration from
+    /// now (`90m`, `2h30m`); in the future and within the server's maximum (30 days unless
+    /// configured). On an object suspended until some time, a later time extends it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub until: Option<String>,
 }
 
 impl ActionRequest {
@@ -173,6 +181,9 @@ impl ActionRequest {
                 "reason: {} characters, at most {MAX_REASON}",
                 reason.chars().count()
             )),
+            _ if self.until.as_ref().is_some_and(|u| u.len() > MAX_UNTIL) => {
+                Err(format!("until: at most {MAX_UNTIL} characters"))
+            }
             _ => Ok(()),
         }
     }

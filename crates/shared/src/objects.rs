@@ -93,6 +93,9 @@ pub struct StatusSummary {
     pub suspended_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suspended_reason: Option<String>,
+    /// When the suspension ends by itself (RFC 3339), when it was given an end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_until: Option<String>,
 }
 
 /// `status.artifact` of a source.

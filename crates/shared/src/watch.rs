@@ -56,6 +56,7 @@ mod tests {
                 changed_at: None,
                 suspended_by: None,
                 suspended_reason: None,
+                suspended_until: None,
             },
         };
         let json = serde_json::to_value(&changed).unwrap();

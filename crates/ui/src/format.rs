@@ -36,6 +36,20 @@ pub fn ago(time: Option<String>) -> impl Fn() -> String + Send + Sync + 'static 
     }
 }
 
+/// "in 2h" until an RFC 3339 time, kept up to date like [`ago`]; "now" once it has come.
+pub fn countdown(time: String) -> impl Fn() -> String + Send + Sync + 'static {
+    let now = use_context::<Now>();
+    move || {
+        let now = now.map_or_else(js_sys::Date::now, |Now(now)| now.get());
+        let left = (js_sys::Date::parse(&time) - now) / 1000.0;
+        if left > 0.0 {
+            format!("in {}", since(left))
+        } else {
+            "now".to_owned()
+        }
+    }
+}
+
 fn age_at(time: Option<&str>, now: f64) -> String {
     let Some(time) = time else {
         return String::new();

@@ -49,6 +49,20 @@ impl Grant for Permit {
     }
 }
 
+impl Permit {
+    /// The resumer's permit for the write of a scheduled resume: the server writes as
+    /// itself, without a review, because the authority is the suspend that set the end,
+    /// which a user was allowed; the write can be nothing but the resume plan's own patch of
+    /// that object.
+    pub fn scheduled(identity: &Identity, check: &Check) -> Self {
+        Self {
+            identity: identity.clone(),
+            check: check.clone(),
+            mode: AccessMode::FineGrained,
+        }
+    }
+}
+
 /// The outcome of a check, for listings that report rather than refuse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

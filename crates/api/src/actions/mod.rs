@@ -23,6 +23,7 @@ use crate::cluster::{Grant, Reader};
 use crate::context::{Context, Read, wire_target};
 use crate::error::ApiError;
 use crate::flux::plan::{AuditOn, Input, Op, Plan};
+use crate::flux::until;
 use crate::flux::view::ObjectRef;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
@@ -54,12 +55,20 @@ async fn act(
         });
     }
     let now = rfc3339(ctx.clock.now());
+    let until = request
+        .until
+        .as_deref()
+        .filter(|_| action == Action::Suspend)
+        .map(|text| until::resolve(text, ctx.clock.now(), ctx.max_suspension))
+        .transpose()
+        .map_err(|e| ApiError::bad_request(Code::InvalidBody, e))?;
     let input = Input {
         now: &now,
         by: &identity.display_name,
         reason: request.reason.as_deref(),
         grace_period_seconds: request.grace_period_seconds,
         artifact: None,
+        until: until.as_ref(),
     };
     let prepared = prepare(ctx, identity, target, action, &input).await?;
     carry_out(ctx, identity, prepared, options).await
@@ -218,6 +227,7 @@ async fn audit(
             involved,
             subject,
             run: ctx.run,
+            scheduled: None,
         };
         if let Err(e) = ctx.audit.record(entry, ctx.clock.now()).await {
             failed = Some(e);
@@ -278,6 +288,7 @@ pub async fn record_refusal(
         involved: Involved::target(target.kind, &target.namespace, &target.name),
         subject: None,
         run: ctx.run,
+        scheduled: None,
     };
     ctx.audit
         .record_refusal(entry, error, ctx.clock.now())

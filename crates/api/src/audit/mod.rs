@@ -92,6 +92,15 @@ pub struct Entry<'a> {
     pub subject: Option<String>,
     /// The bulk run the action is part of: its correlation id.
     pub run: Option<&'a str>,
+    /// A resume the resumer made when a suspension's end came: who suspended, and the end.
+    pub scheduled: Option<Scheduled<'a>>,
+}
+
+/// On whose behalf, and for which end, the resumer resumed.
+#[derive(Debug, Clone, Copy)]
+pub struct Scheduled<'a> {
+    pub by: &'a str,
+    pub until: &'a str,
 }
 
 /// How the action ended.
@@ -247,8 +256,15 @@ pub fn message(entry: &Entry<'_>, outcome: Outcome<'_>) -> String {
         }
         _ => format!("'{flux_object}'"),
     };
+    let behalf = match entry.scheduled {
+        Some(s) => format!(
+            " on behalf of '{}', whose suspension was set to end at {}",
+            s.by, s.until
+        ),
+        None => String::new(),
+    };
     format!(
-        "User '{}' {did} action '{}' for {what} on the web UI",
+        "User '{}' {did} action '{}' for {what}{behalf} on the web UI",
         entry.identity.username, entry.verb
     )
 }
@@ -286,6 +302,12 @@ pub fn event(
     }
     if let Some(run) = entry.run {
         annotations.insert(RUN_ANNOTATION.to_owned(), run.to_owned());
+    }
+    if let Some(scheduled) = entry.scheduled {
+        annotations.insert(
+            "event.toolkit.fluxcd.io/scheduled-by".to_owned(),
+            scheduled.by.to_owned(),
+        );
     }
     let (type_, reason) = match outcome {
         Outcome::Done => ("Normal", REASON),
@@ -404,6 +426,7 @@ mod tests {
             involved: Involved::of(&resource, &involved),
             subject: None,
             run: None,
+            scheduled: None,
         };
         let now: Timestamp = "2026-11-23T22:00:00Z".parse().unwrap();
         let event = event(
@@ -472,6 +495,7 @@ mod tests {
             involved: Involved::target(kind, "apps", "web"),
             subject: None,
             run: None,
+            scheduled: None,
         };
         let error = ApiError::Forbidden("missing RBAC rule".into());
         let event = event(
@@ -509,6 +533,7 @@ mod tests {
             involved: Involved::of(&resource, &involved),
             subject: Some("Deployment/apps/web".into()),
             run: None,
+            scheduled: None,
         };
         let event = event(&entry, Outcome::Done, Timestamp::UNIX_EPOCH, "t", "i");
         assert_eq!(

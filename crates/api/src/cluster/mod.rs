@@ -15,6 +15,7 @@ use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
     ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
 };
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Pod, Secret};
 use kube::Resource;
 use kube::api::{Api, DeleteParams, DynamicObject, LogParams, Patch, PatchParams, PostParams};
@@ -408,6 +409,31 @@ impl Cluster {
                     Err(e) => Some(Err(ClusterError::Unavailable(e.to_string()))),
                 })
             })
+    }
+
+    /// The Lease `namespace/name`, if there is one, as the server reads it.
+    pub async fn lease(&self, namespace: &str, name: &str) -> Result<Option<Lease>, ClusterError> {
+        let api = Api::<Lease>::namespaced(self.client.clone(), namespace);
+        self.bounded(false, api.get_opt(name))
+            .await
+            .map_err(|e| Who::Server.blame(e))
+    }
+
+    /// Creates `lease`, or replaces it when it carries the resourceVersion it was read at:
+    /// a Lease changed by another since is a [`ClusterError::Conflict`], which is how only
+    /// one replica can win it.
+    pub async fn write_lease(&self, namespace: &str, lease: &Lease) -> Result<Lease, ClusterError> {
+        let api = Api::<Lease>::namespaced(self.client.clone(), namespace);
+        let name = lease.metadata.name.clone().unwrap_or_default();
+        let write = async {
+            match lease.metadata.resource_version {
+                Some(_) => api.replace(&name, &PostParams::default(), lease).await,
+                None => api.create(&PostParams::default(), lease).await,
+            }
+        };
+        self.bounded(true, write)
+            .await
+            .map_err(|e| Who::Server.blame(e))
     }
 
     /// The names of all namespaces, as the server sees them.

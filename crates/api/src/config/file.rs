@@ -28,6 +28,19 @@ pub struct Spec {
     pub download: Option<Download>,
     pub notification_controller: Option<NotificationController>,
     pub kubernetes: Option<Kubernetes>,
+    pub resumer: Option<Resumer>,
+}
+
+/// Our addition: the task that resumes suspensions whose end has come.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Resumer {
+    /// Where the Lease that elects the one replica that resumes lives.
+    pub lease_namespace: Option<String>,
+    /// How often the elected replica looks for ends that have come, a Go duration.
+    pub period: Option<String>,
+    /// How long a replica's leadership lasts without renewal, a Go duration.
+    pub lease_duration: Option<String>,
 }
 
 /// Our addition: how flux-web talks to the Kubernetes API.
@@ -130,6 +143,8 @@ pub struct UserActions {
     #[serde(default)]
     pub audit_denied: bool,
     pub bulk: Option<Bulk>,
+    /// Our addition: the longest `until` a suspend may give, a Go duration (`720h`).
+    pub max_suspension: Option<String>,
 }
 
 /// `userActions.bulk`: the limits of one bulk action.

@@ -54,6 +54,25 @@ pub struct Config {
     pub notification_controller: Option<Url>,
     /// The deadline of every call to the Kubernetes API.
     pub kubernetes_timeout: Duration,
+    pub resumer: Resumer,
+}
+
+/// The resumer's settings: the Lease that elects it, how often it looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumer {
+    pub lease_namespace: String,
+    pub period: Duration,
+    pub lease_duration: Duration,
+}
+
+impl Default for Resumer {
+    fn default() -> Self {
+        Self {
+            lease_namespace: "flux-web".to_owned(),
+            period: Duration::from_secs(10),
+            lease_duration: Duration::from_secs(15),
+        }
+    }
 }
 
 /// Who the caller is taken to be.
@@ -91,7 +110,7 @@ impl OAuth2 {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserActions {
     /// Verbs whose successful actions become audit events.
     pub audit: Vec<String>,
@@ -99,7 +118,12 @@ pub struct UserActions {
     /// Also record denied and failed attempts as Warning events (our addition).
     pub audit_denied: bool,
     pub bulk: Bulk,
+    /// The longest a suspension may be given to last (`until`).
+    pub max_suspension: Duration,
 }
+
+/// Thirty days: a freeze or a maintenance hold, not a way to forget an object.
+pub const DEFAULT_MAX_SUSPENSION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The limits of one bulk action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +139,18 @@ impl Default for Bulk {
         Self {
             concurrency: 8,
             max_targets: 500,
+        }
+    }
+}
+
+impl Default for UserActions {
+    fn default() -> Self {
+        Self {
+            audit: Vec::new(),
+            access: Access::default(),
+            audit_denied: false,
+            bulk: Bulk::default(),
+            max_suspension: DEFAULT_MAX_SUSPENSION,
         }
     }
 }
@@ -149,6 +185,7 @@ impl Default for Config {
             },
             notification_controller: None,
             kubernetes_timeout: DEFAULT_KUBERNETES_TIMEOUT,
+            resumer: Resumer::default(),
         }
     }
 }
@@ -260,6 +297,11 @@ impl Config {
                     access: ua.access.unwrap_or_default(),
                     audit_denied: ua.audit_denied,
                     bulk,
+                    max_suspension: errors.duration(
+                        ".spec.userActions.maxSuspension",
+                        ua.max_suspension,
+                        DEFAULT_MAX_SUSPENSION,
+                    ),
                 }
             })
             .unwrap_or_default();
@@ -289,7 +331,24 @@ impl Config {
         let notification_controller = spec
             .notification_controller
             .and_then(|nc| errors.http_url(".spec.notificationController.address", &nc.address));
+        let defaults = Resumer::default();
+        let resumer = spec.resumer.map_or_else(Resumer::default, |r| {
+            let lease_namespace = r.lease_namespace.unwrap_or(defaults.lease_namespace);
+            if let Err(e) = flux_web_shared::names::check_object_name(&lease_namespace) {
+                errors.add(".spec.resumer.leaseNamespace", e.to_string());
+            }
+            Resumer {
+                lease_namespace,
+                period: errors.duration(".spec.resumer.period", r.period, defaults.period),
+                lease_duration: errors.duration(
+                    ".spec.resumer.leaseDuration",
+                    r.lease_duration,
+                    defaults.lease_duration,
+                ),
+            }
+        });
         errors.finish(Config {
+            resumer,
             base_url,
             insecure: spec.insecure,
             authentication,

@@ -122,6 +122,7 @@ pub async fn download(
         involved: Involved::of(&read.resource, &read.found),
         subject: None,
         run: None,
+        scheduled: None,
     };
     ctx.audit.record_first(entry, ctx.clock.now()).await?;
     let name = filename(

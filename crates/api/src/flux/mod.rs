@@ -7,10 +7,12 @@
 //! - [`view`] — an object parsed once into what flux-web decides on.
 //! - [`patch`] — the bodies of every write.
 //! - [`plan`] — one plan per action: checks, writes, audit, wait; or the refusal.
+//! - [`until`] — when a suspension ends by itself.
 //! - [`workloads`] — workloads, Pods and Jobs as read.
 
 pub mod kinds;
 pub mod patch;
 pub mod plan;
+pub mod until;
 pub mod view;
 pub mod workloads;

@@ -6,8 +6,11 @@ use kube::api::DynamicObject;
 use serde_json::{Value, json};
 
 use super::kinds::{Kind, Reconcile, Suspend};
+use super::until::Until;
 use super::view::View;
-pub use super::view::{SUSPENDED_BY, SUSPENDED_REASON, SUSPENDED_REASON_OF};
+pub use super::view::{
+    EXPIRES_LABEL, SUSPENDED_BY, SUSPENDED_REASON, SUSPENDED_REASON_OF, SUSPENDED_UNTIL,
+};
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
@@ -51,7 +54,13 @@ pub fn reconcile_patch(kind: &Kind, now: &str) -> Value {
 /// `suspend` of an object read at `generation`, recording who and, when given, why, bound to
 /// this suspension (the generation the write makes, and who). A suspend without a reason
 /// clears a reason left from before.
-pub fn suspend_patch(kind: &Kind, generation: i64, by: &str, reason: Option<&str>) -> Value {
+pub fn suspend_patch(
+    kind: &Kind,
+    generation: i64,
+    by: &str,
+    reason: Option<&str>,
+    until: Option<&Until>,
+) -> Value {
     // Setting `spec.suspend` is a change of the spec: the write makes the next generation.
     let made = match kind.suspend {
         Suspend::Spec => generation + 1,
@@ -63,6 +72,7 @@ pub fn suspend_patch(kind: &Kind, generation: i64, by: &str, reason: Option<&str
             SUSPENDED_BY: by, SUSPENDED_REASON: reason, SUSPENDED_REASON_OF: of,
         } }
     });
+    set_until(&mut patch, until);
     match kind.suspend {
         Suspend::Spec => patch["spec"] = json!({ "suspend": true }),
         Suspend::Annotation(key) => patch["metadata"]["annotations"][key] = json!("disabled"),
@@ -79,12 +89,27 @@ pub fn resume_patch(kind: &Kind, now: &str) -> Value {
             REQUESTED_AT: now,
         } }
     });
+    set_until(&mut patch, None);
     match kind.suspend {
         Suspend::Spec => patch["spec"] = json!({ "suspend": null }),
         Suspend::Annotation(key) => patch["metadata"]["annotations"][key] = json!("enabled"),
         Suspend::No => {}
     }
     patch
+}
+
+/// A suspension's new end, nothing else.
+pub fn extend_patch(until: &Until) -> Value {
+    let mut patch = json!({});
+    set_until(&mut patch, Some(until));
+    patch
+}
+
+/// Writes (or, with `None`, removes) the end of a suspension: the annotation people read and
+/// the label the resumer selects on.
+fn set_until(patch: &mut Value, until: Option<&Until>) {
+    patch["metadata"]["annotations"][SUSPENDED_UNTIL] = json!(until.map(|u| u.rfc3339.clone()));
+    patch["metadata"]["labels"][EXPIRES_LABEL] = json!(until.map(|u| u.seconds.to_string()));
 }
 
 /// The server-side apply body of a rollout restart: only the field flux-web owns.
@@ -178,25 +203,26 @@ mod tests {
     fn suspend_uses_the_spec_field_or_the_kinds_annotation() {
         let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
         assert_eq!(
-            suspend_patch(ks, 6, "Alice", Some("incident 42")),
+            suspend_patch(ks, 6, "Alice", Some("incident 42"), None),
             json!({
                 "spec": {"suspend": true},
                 "metadata": {"annotations": {
                     SUSPENDED_BY: "Alice", SUSPENDED_REASON: "incident 42", SUSPENDED_REASON_OF: "7:Alice",
-                }},
+                    SUSPENDED_UNTIL: null,
+                }, "labels": {EXPIRES_LABEL: null}},
             })
         );
         let rset = kind("fluxcd.controlplane.io", "rset");
         assert_eq!(
-            suspend_patch(rset, 3, "Alice", None),
+            suspend_patch(rset, 3, "Alice", None, None),
             json!({"metadata": {"annotations": {
                 SUSPENDED_BY: "Alice", SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null,
-                "fluxcd.controlplane.io/reconcile": "disabled",
-            }}})
+                SUSPENDED_UNTIL: null, "fluxcd.controlplane.io/reconcile": "disabled",
+            }, "labels": {EXPIRES_LABEL: null}}})
         );
         let ag = kind("source.extensions.fluxcd.io", "ag");
         assert_eq!(
-            suspend_patch(ag, 1, "a", None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
+            suspend_patch(ag, 1, "a", None, None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
             "disabled"
         );
     }
@@ -210,7 +236,8 @@ mod tests {
                 "spec": {"suspend": null},
                 "metadata": {"annotations": {
                     SUSPENDED_BY: null, SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null, REQUESTED_AT: NOW,
-                }},
+                    SUSPENDED_UNTIL: null,
+                }, "labels": {EXPIRES_LABEL: null}},
             })
         );
         let fi = kind("fluxcd.controlplane.io", "fluxinstances");

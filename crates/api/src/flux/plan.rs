@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::kinds::{Artifacts, Kind, Workload};
 use super::patch;
+use super::until::{self, Until};
 use super::view::{Artifact, ObjectRef, View};
 /// How the write of an action is made once the custom verb is allowed (spec 4.3); the
 /// config's `userActions.access`.
@@ -175,6 +176,8 @@ pub struct Input<'a> {
     pub grace_period_seconds: Option<u32>,
     /// `?artifact=` of an ArtifactGenerator's download.
     pub artifact: Option<&'a str>,
+    /// When a suspend ends by itself, resolved and checked.
+    pub until: Option<&'a Until>,
 }
 
 fn refuse(why: Why, code: Code, message: impl Into<String>) -> Refusal {
@@ -275,18 +278,44 @@ pub fn plan(
             plan.message = format!("{what} asked to reconcile");
         }
         Action::Suspend if target.suspended => {
-            return Err(refuse(
-                Why::State,
-                Code::Suspended,
-                format!("{what} is already suspended{}", by(target)),
-            ));
+            // A later end extends a suspension that ends; nothing else changes one in force.
+            let current = target.suspended_until.as_deref().and_then(until::written);
+            match (input.until, current) {
+                (Some(until), Some(current)) if until.seconds > current.as_second() => {
+                    patch(
+                        &mut plan,
+                        action.verb(),
+                        &target.object,
+                        patch::extend_patch(until),
+                    );
+                    plan.message = format!(
+                        "{what} stays suspended{}, now until {}",
+                        by(target),
+                        until.rfc3339
+                    );
+                }
+                (_, current) => {
+                    let hint = match current {
+                        Some(current) => format!(" until {current}: a later until extends it"),
+                        None => String::new(),
+                    };
+                    return Err(refuse(
+                        Why::State,
+                        Code::Suspended,
+                        format!("{what} is already suspended{}{hint}", by(target)),
+                    ));
+                }
+            }
         }
         Action::Suspend => {
             let reason = input.reason.filter(|r| !r.trim().is_empty());
             let generation = target.generation.unwrap_or_default();
-            let body = patch::suspend_patch(kind, generation, input.by, reason);
+            let body = patch::suspend_patch(kind, generation, input.by, reason, input.until);
             patch(&mut plan, action.verb(), &target.object, body);
-            plan.message = format!("{what} suspended");
+            plan.message = match input.until {
+                Some(until) => format!("{what} suspended until {}", until.rfc3339),
+                None => format!("{what} suspended"),
+            };
         }
         Action::Resume if !target.suspended => {
             return Err(refuse(

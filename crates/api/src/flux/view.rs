@@ -17,6 +17,12 @@ pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
 /// that wrote the reason left them. Another tool's resume and suspend leave our reason behind;
 /// this tells it from the reason of the suspension in force.
 pub const SUSPENDED_REASON_OF: &str = "fluxcd.controlplane.io/suspendedReasonOf";
+/// Ours: when a suspension ends by itself (RFC 3339, UTC); flux-web's resumer lifts it then.
+/// The Flux controllers ignore it.
+pub const SUSPENDED_UNTIL: &str = "web.fluxcd.controlplane.io/suspendedUntil";
+/// Ours: the same end as Unix seconds, a label, so that the resumer lists only suspensions
+/// that end (a label can be selected, an annotation cannot).
+pub const EXPIRES_LABEL: &str = "web.fluxcd.controlplane.io/suspended-until";
 
 const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
 
@@ -114,6 +120,8 @@ pub struct View {
     pub suspended_by: Option<String>,
     /// Our reason, when it belongs to the suspension in force (see [`SUSPENDED_REASON_OF`]).
     pub suspended_reason: Option<String>,
+    /// When the suspension in force ends by itself ([`SUSPENDED_UNTIL`]).
+    pub suspended_until: Option<String>,
     /// A record of a suspension that is over is left (our reason or its binding, or a
     /// `suspendedBy` on an object that is not suspended, which `flux resume` leaves): the next
     /// write of ours removes it.
@@ -186,6 +194,7 @@ impl View {
             url: spec["url"].as_str().map(str::to_owned),
             uid: found.metadata.uid.clone(),
             suspended_reason: reason.filter(|_| belongs),
+            suspended_until: annotation(SUSPENDED_UNTIL).filter(|_| suspended),
             stale_suspension,
             generation: found.metadata.generation,
             // Who suspended it, only while it is.

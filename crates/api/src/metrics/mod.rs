@@ -77,6 +77,7 @@ pub struct Metrics {
     pub kubernetes_calls: Histograms<CallLabels>,
     pub sse_subscribers: Gauge,
     pub audit_events: Family<AuditLabels, Counter>,
+    pub resumer_leader: Gauge,
 }
 
 impl Metrics {
@@ -118,7 +119,14 @@ impl Metrics {
             "Audit Events by what became of them",
             audit_events.clone(),
         );
+        let resumer_leader = Gauge::default();
+        registry.register(
+            "resumer_leader",
+            "1 while this replica holds the resumer's Lease and resumes suspensions that end",
+            resumer_leader.clone(),
+        );
         Self {
+            resumer_leader,
             registry,
             actions,
             requests,

@@ -28,6 +28,7 @@ pub fn summarize(view: &View) -> StatusSummary {
         changed_at: ready.and_then(|c| c.last_transition_time.clone()),
         suspended_by: view.suspended_by.clone(),
         suspended_reason: view.suspended_reason.clone(),
+        suspended_until: view.suspended_until.clone(),
     }
 }
 

@@ -76,6 +76,7 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
     }
     let suspending = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
     let buttons = listing
         .actions
         .iter()
@@ -117,12 +118,15 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let text = reason.get_untracked();
+            let end = until.get_untracked();
             let request = ActionRequest {
                 reason: (!text.trim().is_empty()).then(|| text.trim().to_owned()),
+                until: (!end.trim().is_empty()).then(|| end.trim().to_owned()),
                 ..Default::default()
             };
             suspending.set(false);
             reason.set(String::new());
+            until.set(String::new());
             run(path.clone(), Action::Suspend, request, busy, done);
         }
     };
@@ -136,6 +140,14 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
                     prop:value=move || reason.get()
                     on:input=move |ev| reason.set(event_target_value(&ev))
                 ></textarea>
+                <label for="suspend-until">"Until (optional): a duration such as 2h or 30m, or a time such as 2026-12-24T18:00:00Z"</label>
+                <input
+                    id="suspend-until"
+                    type="text"
+                    autocomplete="off"
+                    prop:value=move || until.get()
+                    on:input=move |ev| until.set(event_target_value(&ev))
+                />
                 <div class="dialog-buttons">
                     <button type="button" on:click=move |_| suspending.set(false)>"Cancel"</button>
                     <button type="submit" class="primary">"Suspend"</button>

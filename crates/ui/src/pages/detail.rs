@@ -100,7 +100,11 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
             .clone()
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
-        view! { <p class="suspended">{format!("Suspended by {by}{reason}")}</p> }
+        let until = summary.suspended_until.clone().map(|until| {
+            let left = crate::format::countdown(until.clone());
+            view! { " until " <time datetime=until.clone()>{until.clone()}</time> " (" {left} ")" }
+        });
+        view! { <p class="suspended">{format!("Suspended by {by}{reason}")}{until}</p> }
     });
     let delete_pods = detail.actions.delete_pods.clone();
     let conditions = detail.conditions.clone();

@@ -1,7 +1,9 @@
 //! Table tests of `plan`: every kind × action × state × access mode, without a cluster.
 
+use std::time::Duration;
+
 use kube::api::DynamicObject;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 use crate::flux::kinds::{KINDS, find};
@@ -244,6 +246,91 @@ fn suspend_records_who_and_why_and_does_not_wait() {
     );
     assert_eq!(patch["spec"]["suspend"], true);
     assert!(plan.wait_for.is_empty() && plan.requested_at.is_none());
+}
+
+/// The patch of a plan's first write.
+fn first_patch(plan: &Plan) -> &Value {
+    let Op::MergePatch { patch, .. } = &plan.writes[0].op else {
+        panic!("{:?}", plan.writes)
+    };
+    patch
+}
+
+#[test]
+fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let end =
+        |text| until::resolve(text, NOW.parse().unwrap(), Duration::from_secs(30 * 86400)).unwrap();
+    let (two, four) = (end("2h"), end("4h"));
+    let mut input = input();
+    input.until = Some(&two);
+    let suspend = plan(
+        Action::Suspend,
+        &view(ks, false),
+        &[],
+        &input,
+        Mode::FineGrained,
+    )
+    .unwrap();
+    let patch = first_patch(&suspend);
+    assert_eq!(
+        patch["metadata"]["annotations"][patch::SUSPENDED_UNTIL],
+        "2026-12-01T12:00:00Z"
+    );
+    assert_eq!(
+        patch["metadata"]["labels"][patch::EXPIRES_LABEL],
+        two.seconds.to_string()
+    );
+    assert!(
+        suspend
+            .message
+            .ends_with("suspended until 2026-12-01T12:00:00Z"),
+        "{}",
+        suspend.message
+    );
+
+    // Suspended until 12:00: 14:00 extends it and changes nothing else; 12:00 again does not.
+    let mut suspended = view(ks, true);
+    suspended.suspended_until = Some(two.rfc3339.clone());
+    input.until = Some(&four);
+    let extended = plan(Action::Suspend, &suspended, &[], &input, Mode::FineGrained).unwrap();
+    assert_eq!(
+        first_patch(&extended),
+        &json!({"metadata": {
+            "annotations": {patch::SUSPENDED_UNTIL: "2026-12-01T14:00:00Z"},
+            "labels": {patch::EXPIRES_LABEL: four.seconds.to_string()},
+        }})
+    );
+    assert_eq!(checks(&extended), ["suspend kustomizations/apps/web"]);
+    input.until = Some(&two);
+    let same = plan(Action::Suspend, &suspended, &[], &input, Mode::FineGrained).unwrap_err();
+    assert_eq!(same.code, Code::Suspended);
+    assert!(
+        same.message.contains("a later until extends it"),
+        "{}",
+        same.message
+    );
+    // A suspension without an end keeps it: an until does not shorten it.
+    let forever = plan(
+        Action::Suspend,
+        &view(ks, true),
+        &[],
+        &input,
+        Mode::FineGrained,
+    )
+    .unwrap_err();
+    assert_eq!(forever.code, Code::Suspended);
+
+    let resumed = plan(Action::Resume, &suspended, &[], &input, Mode::FineGrained).unwrap();
+    let patch = first_patch(&resumed);
+    assert_eq!(
+        patch["metadata"]["annotations"][patch::SUSPENDED_UNTIL],
+        Value::Null
+    );
+    assert_eq!(
+        patch["metadata"]["labels"][patch::EXPIRES_LABEL],
+        Value::Null
+    );
 }
 
 #[test]

@@ -1,0 +1,193 @@
+//! The resumer: a background task that lifts every suspension whose end (`until`) has come,
+//! with the same plan as a user's resume, as the server, audited as a resume on behalf of
+//! who suspended. With several replicas, the one that holds the Lease ([`lease`]) acts; the
+//! others wait, and one of them takes over within the Lease's duration when it lapses. Ends
+//! that came while no replica ran are resumed at the first look.
+//!
+//! It finds the objects by the label [`EXPIRES_LABEL`] the suspend wrote beside the
+//! annotation, so a look lists only suspensions that end, never every Flux object; and a
+//! resume is written at the resourceVersion the look read, so a suspension extended meanwhile
+//! is not lifted.
+//!
+//! - [`lease`] — which replica acts.
+
+pub mod lease;
+
+use jiff::Timestamp;
+use kube::api::DynamicObject;
+use kube::core::ApiResource;
+
+use crate::access::Permit;
+use crate::audit::{Entry, Involved, Scheduled};
+use crate::clock::rfc3339;
+use crate::cluster::{ClusterError, Reader};
+use crate::config::Resumer as Settings;
+use crate::flux::kinds::{KINDS, Kind, Suspend};
+use crate::flux::plan::{self, Action, Input, Mode, Op};
+use crate::flux::until;
+use crate::flux::view::{EXPIRES_LABEL, View};
+use crate::identity::Identity;
+use crate::metrics::METRICS;
+use crate::state::AppState;
+
+/// Whom the resumer's writes and Events name.
+pub const USERNAME: &str = "flux-web:resumer";
+
+/// Starts the resumer for as long as the process runs; `me` names this replica in the Lease.
+pub fn start(state: AppState, me: String) {
+    tokio::spawn(async move {
+        let settings = state.config.resumer.clone();
+        tracing::info!(replica = me, lease = %format!("{}/{}", settings.lease_namespace, lease::NAME), "resumer started");
+        let mut ticks = tokio::time::interval(settings.period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut leading = false;
+        loop {
+            ticks.tick().await;
+            let now = state.clock.now();
+            let holds = match hold(&state, &settings, &me, now).await {
+                Ok(holds) => holds,
+                Err(e) => {
+                    tracing::warn!("resumer: the Lease could not be read or written: {e}");
+                    false
+                }
+            };
+            if holds != leading {
+                tracing::info!(replica = me, leading = holds, "resumer leadership changed");
+                leading = holds;
+            }
+            METRICS.resumer_leader.set(i64::from(holds));
+            if holds {
+                resume_due(&state, now).await;
+            }
+        }
+    });
+}
+
+/// Creates, renews or takes over the Lease when it may; answers whether this replica holds it.
+async fn hold(
+    state: &AppState,
+    settings: &Settings,
+    me: &str,
+    now: Timestamp,
+) -> Result<bool, ClusterError> {
+    let found = state
+        .cluster
+        .lease(&settings.lease_namespace, lease::NAME)
+        .await?;
+    let step = lease::decide(found.as_ref().and_then(|l| l.spec.as_ref()), me, now);
+    if step == lease::Step::Wait {
+        return Ok(false);
+    }
+    let next = lease::next(
+        found,
+        &settings.lease_namespace,
+        step,
+        me,
+        settings.lease_duration,
+        now,
+    );
+    match state
+        .cluster
+        .write_lease(&settings.lease_namespace, &next)
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Another replica wrote it first: it holds it.
+        Err(ClusterError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Resumes every suspension of every kind whose end has come.
+async fn resume_due(state: &AppState, now: Timestamp) {
+    for kind in KINDS.iter().filter(|k| k.suspend != Suspend::No) {
+        let resource = match state.cluster.resource(kind).await {
+            Ok(resource) => resource,
+            // A kind not installed has nothing to resume.
+            Err(ClusterError::NotFound(_)) => continue,
+            Err(e) => {
+                tracing::warn!(kind = kind.kind, "resumer: {e}");
+                continue;
+            }
+        };
+        let ending: Vec<DynamicObject> = match state
+            .cluster
+            .list(Reader::Server, &resource, None, Some(EXPIRES_LABEL))
+            .await
+        {
+            Ok(objects) => objects,
+            Err(e) => {
+                tracing::warn!(kind = kind.kind, "resumer: cannot list: {e}");
+                continue;
+            }
+        };
+        for found in ending {
+            let view = View::parse(kind, &found);
+            let due = view
+                .suspended_until
+                .as_deref()
+                .and_then(until::written)
+                .is_some_and(|end| end <= now);
+            if view.suspended && due {
+                let what = view.object.describe();
+                match resume(state, kind, &resource, &found, &view, now).await {
+                    Ok(()) => tracing::info!("resumer: {what} resumed, its suspension ended"),
+                    Err(e) => tracing::warn!("resumer: {what} not resumed: {e}"),
+                }
+            }
+        }
+    }
+}
+
+/// One scheduled resume: the resume plan, written as the server at the version read, then
+/// audited on behalf of who suspended.
+async fn resume(
+    state: &AppState,
+    kind: &'static Kind,
+    resource: &ApiResource,
+    found: &DynamicObject,
+    view: &View,
+    now: Timestamp,
+) -> Result<(), String> {
+    let identity = Identity {
+        username: USERNAME.to_owned(),
+        groups: Vec::new(),
+        display_name: USERNAME.to_owned(),
+    };
+    let at = rfc3339(now);
+    let input = Input {
+        now: &at,
+        by: &identity.display_name,
+        ..Input::default()
+    };
+    let plan = plan::plan(Action::Resume, view, &[], &input, Mode::FineGrained)
+        .map_err(|refusal| refusal.message)?;
+    for write in &plan.writes {
+        let Op::MergePatch { patch, .. } = &write.op else {
+            return Err("a resume is one patch".to_owned());
+        };
+        let mut patch = patch.clone();
+        // Extended or changed since the look: leave it to the next look.
+        patch["metadata"]["resourceVersion"] = found.metadata.resource_version.clone().into();
+        let permit = Permit::scheduled(&identity, &plan.checks[write.permit]);
+        let written = state
+            .cluster
+            .merge_patch(&permit, resource, &patch, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        METRICS.action(Action::Resume.name(), kind.kind, "scheduled");
+        let entry = Entry {
+            identity: &identity,
+            verb: Action::Resume.verb(),
+            involved: Involved::of(resource, &written),
+            subject: None,
+            run: None,
+            scheduled: Some(Scheduled {
+                by: view.suspended_by.as_deref().unwrap_or("someone"),
+                until: view.suspended_until.as_deref().unwrap_or_default(),
+            }),
+        };
+        state.audit.record(entry, now).await?;
+    }
+    Ok(())
+}
