@@ -154,10 +154,14 @@ check('suspend until: the end and its countdown on the page, then the resumer li
   await suspended.waitFor();
   assert.match(await suspended.innerText(), /until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((in \d+s|now)\)$/);
   // The resumer (period 1 s here) resumes it; the page follows over SSE, without a reload.
-  await page.getByRole('button', { name: 'Suspend' }).waitFor({ timeout: 20000 });
-  const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
-  assert.equal(body.spec.suspend, undefined, 'resumed in the cluster');
-  assert.equal(body.metadata.annotations?.['web.fluxcd.controlplane.io/suspendedUntil'], undefined);
+  const resumed = await until('the resumer\'s resume', async () => {
+    const { body } = await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps');
+    return body.spec.suspend === undefined && body;
+  }, 20000);
+  assert.equal(resumed.metadata.annotations?.['web.fluxcd.controlplane.io/suspendedUntil'], undefined);
+  await suspended.waitFor({ state: 'detached', timeout: 10000 });
+  await page.reload();
+  assert.ok(await page.getByRole('button', { name: 'Suspend' }).isEnabled(), 'suspend offered again');
 });
 
 check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {
