@@ -39,6 +39,7 @@ pub fn forget_stale_suspension(patch: &mut Value) {
     annotations[SUSPENDED_BY] = Value::Null;
     annotations[SUSPENDED_REASON] = Value::Null;
     annotations[SUSPENDED_REASON_OF] = Value::Null;
+    set_until(patch, None);
 }
 
 /// `reconcile`: ask the controller to run now; HelmRelease and ResourceSetInputProvider
@@ -66,7 +67,9 @@ pub fn suspend_patch(
         Suspend::Spec => generation + 1,
         Suspend::Annotation(_) | Suspend::No => generation,
     };
-    let of = reason.map(|_| format!("{made}:{by}"));
+    // The reason and the end belong to this suspension only: another tool's suspend later
+    // must not inherit them (a stale end would lift its suspension).
+    let of = (reason.is_some() || until.is_some()).then(|| format!("{made}:{by}"));
     let mut patch = json!({
         "metadata": { "annotations": {
             SUSPENDED_BY: by, SUSPENDED_REASON: reason, SUSPENDED_REASON_OF: of,

@@ -120,7 +120,8 @@ pub struct View {
     pub suspended_by: Option<String>,
     /// Our reason, when it belongs to the suspension in force (see [`SUSPENDED_REASON_OF`]).
     pub suspended_reason: Option<String>,
-    /// When the suspension in force ends by itself ([`SUSPENDED_UNTIL`]).
+    /// When the suspension in force ends by itself ([`SUSPENDED_UNTIL`]), when the end
+    /// belongs to it as a reason does: a stale end never lifts another tool's suspension.
     pub suspended_until: Option<String>,
     /// A record of a suspension that is over is left (our reason or its binding, or a
     /// `suspendedBy` on an object that is not suspended, which `flux resume` leaves): the next
@@ -172,7 +173,8 @@ impl View {
                 suspended_by.as_deref(),
                 found.metadata.generation,
             );
-        let stale_suspension = ((reason.is_some() || of.is_some()) && !belongs)
+        let until = annotation(SUSPENDED_UNTIL);
+        let stale_suspension = ((reason.is_some() || of.is_some() || until.is_some()) && !belongs)
             || (!suspended && suspended_by.is_some());
         Self {
             sources: sources(kind, spec, status, &namespace, &name),
@@ -194,7 +196,7 @@ impl View {
             url: spec["url"].as_str().map(str::to_owned),
             uid: found.metadata.uid.clone(),
             suspended_reason: reason.filter(|_| belongs),
-            suspended_until: annotation(SUSPENDED_UNTIL).filter(|_| suspended),
+            suspended_until: until.filter(|_| belongs),
             stale_suspension,
             generation: found.metadata.generation,
             // Who suspended it, only while it is.
@@ -448,6 +450,30 @@ mod tests {
             parse(2, true, "ada: ops", "2:ada: ops").0.as_deref(),
             Some("INC-1")
         );
+    }
+
+    #[test]
+    fn an_end_counts_only_for_the_suspension_it_was_written_with() {
+        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let parse = |generation: i64, suspend: bool, by: &str| {
+            let object: DynamicObject = serde_json::from_value(json!({
+                "metadata": {"name": "web", "namespace": "apps", "generation": generation,
+                    "annotations": {SUSPENDED_BY: by, SUSPENDED_REASON_OF: "2:ada",
+                        SUSPENDED_UNTIL: "2026-12-02T14:00:00Z"}},
+                "spec": {"suspend": suspend},
+            }))
+            .unwrap();
+            let view = View::parse(ks, &object);
+            (view.suspended_until, view.stale_suspension)
+        };
+        assert_eq!(
+            parse(2, true, "ada"),
+            (Some("2026-12-02T14:00:00Z".to_owned()), false)
+        );
+        // `flux resume` left it, `flux suspend` suspended again: the old end must not lift
+        // that suspension.
+        assert_eq!(parse(4, true, "bob"), (None, true));
+        assert_eq!(parse(3, false, "ada"), (None, true));
     }
 
     #[test]
