@@ -78,7 +78,7 @@ const consoleErrors = [];
 // cannot reach here); a 401 before logging in is how the API asks for a login.
 const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
-const provoked = [[/\/nope(\/events)?$/, 404], [/\/actions\/reconcile$/, 403]];
+const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile$/, 403]];
 page.on('console', (m) => {
   const url = m.location().url || '';
   const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));
@@ -162,6 +162,20 @@ check('suspend until: the end and its countdown on the page, then the resumer li
   await suspended.waitFor({ state: 'detached', timeout: 10000 });
   await page.reload();
   assert.ok(await page.getByRole('button', { name: 'Suspend' }).isEnabled(), 'suspend offered again');
+});
+
+check('timeline: the resumer\'s resume and the admin\'s suspend in order, filtered to people', async () => {
+  await page.goto(`${ADMIN}${KS}`);
+  const rows = page.locator('section[aria-labelledby="timeline-title"] tbody tr');
+  await rows.first().waitFor();
+  await page.getByRole('button', { name: 'People' }).click();
+  assert.equal(await page.getByRole('button', { name: 'People' }).getAttribute('aria-pressed'), 'true');
+  const people = await rows.allInnerTexts();
+  assert.ok(people.length >= 2, people.join('\n'));
+  assert.match(people[0], /flux-web:resumer: resume.*on behalf of 'admin'/s, 'newest first: the scheduled resume');
+  assert.match(people[1], /admin: suspend/);
+  await page.getByRole('button', { name: 'Controller' }).click();
+  for (const row of await rows.allInnerTexts()) assert.doesNotMatch(row, /\baction\b/);
 });
 
 check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {

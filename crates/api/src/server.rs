@@ -99,6 +99,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::handlers::kind_list))
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
+        .routes(routes!(read::handlers::timeline))
         .routes(routes!(logs::handlers::logs))
         .routes(routes!(watch::handlers::watch))
         .routes(routes!(auth::handlers::userinfo))

@@ -535,3 +535,122 @@ async fn inventory_leads_to_workloads_and_workloads_to_pods_jobs_and_their_manag
     assert_eq!(job["createdBy"], "alice");
     assert_eq!(job["pods"][0]["createdBy"], "alice");
 }
+
+#[tokio::test]
+async fn the_timeline_merges_history_controller_events_and_actions_newest_first_as_the_caller_may_read()
+ {
+    use k8s_openapi::api::core::v1::Event;
+    use kube::api::PostParams;
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("timeline").await;
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+    )
+    .await;
+    set_status(&bed, &ns, &ks, "apps", json!({"history": [{
+        "digest": "sha256:1", "firstReconciled": "2026-11-30T09:00:00Z", "lastReconciled": "2026-11-30T10:00:00Z",
+        "lastReconciledDuration": "1.5s", "lastReconciledStatus": "ReconciliationSucceeded",
+        "metadata": {"revision": "main@sha1:0123"}, "totalReconciliations": 2,
+    }]}))
+    .await;
+    // The controller's Event, an hour later.
+    let event: Event = serde_json::from_value(json!({
+        "metadata": {"name": "apps.controller", "annotations": {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:4567"}},
+        "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps", "namespace": ns},
+        "reason": "ReconciliationSucceeded", "type": "Normal", "message": "Reconciliation finished",
+        "lastTimestamp": "2026-11-30T11:00:00Z", "firstTimestamp": "2026-11-30T11:00:00Z",
+        "source": {"component": "kustomize-controller"},
+    }))
+    .unwrap();
+    kube::Api::<Event>::namespaced(bed.client(support::User::Admin).await, &ns)
+        .create(&PostParams::default(), &event)
+        .await
+        .unwrap();
+    bed.grant_rules(
+        &ns,
+        "devs-flux",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"],
+        "verbs": ["get", "list", "patch", "reconcile"]}]),
+        ("Group", "devs"),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    until_allowed(&alice, &listing(&ks, &ns, "apps")).await;
+    let (status, _) = call(&alice, "POST", &path(&ks, &ns, "apps", "reconcile"), None).await;
+    assert_eq!(status, 200);
+    let timeline = format!("{}/timeline", object_path(&ks, &ns, "apps"));
+
+    // alice may read the object but not its Events: its history alone.
+    let (status, page) = call(&alice, "GET", &timeline, None).await;
+    assert_eq!(status, 200, "{page}");
+    let kinds = |page: &serde_json::Value| {
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(&page), ["reconcile"], "{page}");
+    assert_eq!(page["entries"][0]["revision"], "main@sha1:0123");
+
+    // With the Events hers to read: her action first, then the controller's Event, then history.
+    bed.grant(
+        &ns,
+        "devs-events",
+        "",
+        "events",
+        &["list"],
+        ("Group", "devs"),
+    )
+    .await;
+    let page = eventually(
+        "the Events in the timeline",
+        Duration::from_secs(10),
+        || async {
+            let (_, page) = call(&alice, "GET", &timeline, None).await;
+            (kinds(&page).len() == 3).then_some(page)
+        },
+    )
+    .await;
+    assert_eq!(kinds(&page), ["action", "reconcile", "reconcile"], "{page}");
+    assert_eq!(page["entries"][0]["who"], "alice");
+    assert_eq!(page["entries"][0]["action"], "reconcile");
+    assert_eq!(page["entries"][1]["revision"], "main@sha1:4567");
+    // A page of one, then the next.
+    let (_, first) = call(&alice, "GET", &format!("{timeline}?limit=1"), None).await;
+    assert_eq!(kinds(&first), ["action"]);
+    let next = first["next"].as_str().unwrap();
+    let (_, second) = call(
+        &alice,
+        "GET",
+        &format!("{timeline}?limit=1&before={next}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        second["entries"][0]["revision"], "main@sha1:4567",
+        "{second}"
+    );
+    // Bad queries are 400s; who may not read the object is refused as for the object itself.
+    for bad in ["?limit=0", "?limit=201", "?before=yesterday", "?kind=x"] {
+        let (status, problem) = call(&alice, "GET", &format!("{timeline}{bad}"), None).await;
+        assert_eq!(status, 400, "{bad}: {problem}");
+    }
+    let bob = flux_web(&bed, Settings::user("bob", &["ops"])).await;
+    let (status, problem) = call(&bob, "GET", &timeline, None).await;
+    let (object_status, _) = call(&bob, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!((status, object_status), (403, 403), "{problem}");
+    assert!(problem.get("entries").is_none());
+}

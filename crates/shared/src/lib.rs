@@ -9,6 +9,7 @@
 //! - [`objects`] — what the read API answers about objects.
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
+//! - [`timeline`] — one object's history: the controller's work and people's actions.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`watch`] — the live changes streamed to pages.
 //! - [`user`] — who the caller is taken to be.
@@ -23,5 +24,6 @@ pub mod logs;
 pub mod names;
 pub mod objects;
 pub mod problem;
+pub mod timeline;
 pub mod user;
 pub mod watch;

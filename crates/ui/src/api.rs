@@ -4,8 +4,9 @@
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
 use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
 use flux_web_shared::logs::{LogEvent, Logs};
-use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
+use flux_web_shared::objects::{ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
+use flux_web_shared::timeline::Timeline;
 use flux_web_shared::user::UserInfo;
 use flux_web_shared::watch::Change;
 use futures::StreamExt;
@@ -96,8 +97,8 @@ pub async fn detail(path: &str) -> Result<ObjectDetail, ApiError> {
     get(&format!("/api/v1/{path}")).await
 }
 
-pub async fn events(path: &str) -> Result<Vec<EventSummary>, ApiError> {
-    get(&format!("/api/v1/{path}/events")).await
+pub async fn timeline(path: &str) -> Result<Timeline, ApiError> {
+    get(&format!("/api/v1/{path}/timeline")).await
 }
 
 pub async fn act(

@@ -1,7 +1,7 @@
 //! HTTP handlers of the read API.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
@@ -57,6 +57,36 @@ pub async fn events(
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
         super::events(&state.context(), &caller, &target).await?,
+    ))
+}
+
+/// What happened to the object, newest first: its controller's reconciles (`status.history`,
+/// Events) and people's actions and refusals (audit Events), as the caller may read them.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/timeline",
+    operation_id = "getTimeline",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(ObjectPath, super::timeline::TimelineQuery),
+    responses(
+        (status = 200, description = "A page, newest first; `next` is the `before` of the next page", body = flux_web_shared::timeline::Timeline),
+        (status = "4XX", description = "Invalid address or query, or the object is not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn timeline(
+    State(state): State<AppState>,
+    target: Target,
+    Caller(caller): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<flux_web_shared::timeline::Timeline>, ApiError> {
+    let query: super::timeline::TimelineQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).map_err(|e| {
+            ApiError::bad_request(Code::InvalidQuery, format!("{e}; known: limit, before"))
+        })?;
+    Ok(Json(
+        super::timeline::timeline(&state.context(), &caller, &target, &query).await?,
     ))
 }
 

@@ -9,6 +9,7 @@
 pub mod handlers;
 pub mod resources;
 pub mod summary;
+pub mod timeline;
 pub mod workloads;
 
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};

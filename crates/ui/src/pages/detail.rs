@@ -4,7 +4,8 @@
 //! their logs.
 
 use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
-use flux_web_shared::objects::{EventSummary, ObjectDetail, PodSummary, WorkloadDetail};
+use flux_web_shared::objects::{ObjectDetail, PodSummary, WorkloadDetail};
+use flux_web_shared::timeline::{EntryKind, TimelineEntry};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -33,7 +34,7 @@ pub fn DetailPage() -> impl IntoView {
     });
     let events = LocalResource::new(move || {
         let path = path();
-        async move { api::events(&path).await }
+        async move { api::timeline(&path).await }
     });
     let refresh = Callback::new(move |()| {
         detail.refetch();
@@ -69,11 +70,11 @@ pub fn DetailPage() -> impl IntoView {
                     set_title(&format!("{} {}/{}", t.kind, t.namespace, t.name));
                     view! {
                         <Object detail=detail path=path() refresh=refresh/>
-                        <section aria-labelledby="events-title">
-                            <h2 id="events-title">"Events"</h2>
+                        <section aria-labelledby="timeline-title">
+                            <h2 id="timeline-title">"Timeline"</h2>
                             {move || events.get().map(|answer| match answer {
-                                Ok(events) => view! { <Events events=events/> }.into_any(),
-                                Err(e) => view! { <p class="notice">{format!("The events could not be read: {}", e.detail())}</p> }.into_any(),
+                                Ok(timeline) => view! { <TimelineView entries=timeline.entries/> }.into_any(),
+                                Err(e) => view! { <p class="notice">{format!("The timeline could not be read: {}", e.detail())}</p> }.into_any(),
                             })}
                         </section>
                     }
@@ -275,20 +276,76 @@ fn Pods(
     .into_any()
 }
 
-#[component]
-fn Events(events: Vec<EventSummary>) -> impl IntoView {
-    if events.is_empty() {
-        return view! { <p class="notice">"No events."</p> }.into_any();
+/// Which entries of the timeline show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Show {
+    All,
+    People,
+    Controller,
+    Failures,
+}
+
+impl Show {
+    fn keeps(self, kind: EntryKind) -> bool {
+        match self {
+            Show::All => true,
+            Show::People => matches!(kind, EntryKind::Action | EntryKind::Refusal),
+            Show::Controller => matches!(kind, EntryKind::Reconcile | EntryKind::Warning),
+            Show::Failures => matches!(kind, EntryKind::Refusal | EntryKind::Warning),
+        }
     }
+}
+
+/// The controller's work and people's actions, newest first, with filters.
+#[component]
+fn TimelineView(entries: Vec<TimelineEntry>) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="notice">"Nothing recorded yet."</p> }.into_any();
+    }
+    let show = RwSignal::new(Show::All);
+    let filters = [
+        (Show::All, "All"),
+        (Show::People, "People"),
+        (Show::Controller, "Controller"),
+        (Show::Failures, "Failures"),
+    ]
+    .map(|(which, label)| {
+        view! {
+            <button type="button" class="filter" aria-pressed=move || (show.get() == which).to_string()
+                on:click=move |_| show.set(which)>{label}</button>
+        }
+    });
+    let rows = move || {
+        entries
+            .iter()
+            .filter(|e| show.get().keeps(e.kind))
+            .map(|e| {
+                let (word, class) = match e.kind {
+                    EntryKind::Reconcile => ("reconcile", ""),
+                    EntryKind::Action => ("action", "person"),
+                    EntryKind::Refusal => ("refused", "warning"),
+                    EntryKind::Warning => ("warning", "warning"),
+                };
+                let who = match (&e.who, &e.action) {
+                    (Some(who), Some(action)) => format!("{who}: {action}"),
+                    (Some(who), None) => who.clone(),
+                    _ => String::new(),
+                };
+                view! {
+                    <tr class=class>
+                        <td><time datetime=e.time.clone()>{ago(Some(e.time.clone()))}</time></td>
+                        <td>{word}</td><td>{who}</td><td class="message">{e.message.clone()}</td>
+                        <td class="mono">{e.revision.clone().unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
     view! {
+        <div class="filters" role="group" aria-label="Show">{filters}</div>
         <div class="table-scroll"><table>
-            <thead><tr><th scope="col">"Type"</th><th scope="col">"Reason"</th><th scope="col">"Message"</th><th scope="col">"By"</th><th scope="col">"When"</th></tr></thead>
-            <tbody>{events.into_iter().map(|e| view! {
-                <tr class=if e.kind == "Warning" { "warning" } else { "" }>
-                    <td>{e.kind.clone()}</td><td>{e.reason.clone()}</td><td class="message">{e.message.clone()}</td>
-                    <td>{e.username.clone().unwrap_or_default()}</td><td>{ago(e.time.clone())}</td>
-                </tr>
-            }).collect_view()}</tbody>
+            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th><th scope="col">"Message"</th><th scope="col">"Revision"</th></tr></thead>
+            <tbody>{rows}</tbody>
         </table></div>
     }
     .into_any()

@@ -1,0 +1,273 @@
+//! One object's timeline: its `status.history` (Kustomizations and HelmReleases keep one)
+//! and its Events, flux-web's audit Events among them, as entries merged newest first and
+//! cut into pages. Read as the caller: who may not read the object is refused as for the
+//! object itself, before anything else, and who may read it but not its Events gets its
+//! history alone.
+
+use flux_web_shared::problem::Code;
+use flux_web_shared::timeline::{DEFAULT_LIMIT, EntryKind, MAX_LIMIT, Timeline, TimelineEntry};
+use jiff::Timestamp;
+use k8s_openapi::api::core::v1::Event;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::audit::{REASON, REASON_REFUSED};
+use crate::clock::rfc3339;
+use crate::cluster::ClusterError;
+use crate::context::{Context, reader};
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::target::Target;
+
+/// `?limit=&before=` of a timeline request.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    /// Entries in the page, 1 to 200 (50 without it).
+    pub limit: Option<usize>,
+    /// Only entries older than this time (RFC 3339): the `next` of the page before.
+    pub before: Option<String>,
+}
+
+pub async fn timeline(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    query: &TimelineQuery,
+) -> Result<Timeline, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            Code::InvalidQuery,
+            format!("limit: from 1 to {MAX_LIMIT}"),
+        ));
+    }
+    let before = query
+        .before
+        .as_deref()
+        .map(|b| {
+            b.parse::<Timestamp>().map_err(|_| {
+                ApiError::bad_request(Code::InvalidQuery, "before: not an RFC 3339 time")
+            })
+        })
+        .transpose()?;
+    let read = ctx.read_target(caller, target).await?;
+    let selector = format!(
+        "involvedObject.name={},involvedObject.kind={}",
+        target.name, target.kind.kind
+    );
+    let events = match ctx
+        .cluster
+        .events(reader(caller), &target.namespace, &selector)
+        .await
+    {
+        Ok(events) => events,
+        // The object is theirs to read, its Events are not: the history alone.
+        Err(ClusterError::Forbidden(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let mut entries = history(&read.found.data["status"]["history"]);
+    entries.extend(events.into_iter().filter_map(from_event));
+    Ok(page(entries, before, limit))
+}
+
+/// Newest first, older than `before`, at most `limit`; `next` when more are left.
+pub fn page(
+    mut entries: Vec<(Timestamp, TimelineEntry)>,
+    before: Option<Timestamp>,
+    limit: usize,
+) -> Timeline {
+    entries.retain(|(at, _)| before.is_none_or(|b| *at < b));
+    entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let more = entries.len() > limit;
+    entries.truncate(limit);
+    Timeline {
+        next: more
+            .then(|| entries.last().map(|(at, _)| rfc3339(*at)))
+            .flatten(),
+        entries: entries.into_iter().map(|(_, entry)| entry).collect(),
+    }
+}
+
+fn entry(at: Timestamp, kind: EntryKind, message: String) -> (Timestamp, TimelineEntry) {
+    (
+        at,
+        TimelineEntry {
+            time: rfc3339(at),
+            kind,
+            message,
+            who: None,
+            action: None,
+            revision: None,
+            result: None,
+            duration: None,
+            run: None,
+        },
+    )
+}
+
+/// The snapshots of `status.history`: a Kustomization's (revision in its metadata) or a
+/// HelmRelease's (a chart version deployed).
+pub fn history(history: &Value) -> Vec<(Timestamp, TimelineEntry)> {
+    let text = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
+    history
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|snapshot| {
+            let at = text(snapshot, "lastReconciled")
+                .or_else(|| text(snapshot, "lastDeployed"))?
+                .parse()
+                .ok()?;
+            let revision = text(&snapshot["metadata"], "revision").or_else(|| {
+                let chart = text(snapshot, "chartName")?;
+                Some(format!("{chart}@{}", text(snapshot, "chartVersion")?))
+            });
+            let result =
+                text(snapshot, "lastReconciledStatus").or_else(|| text(snapshot, "status"));
+            let total = snapshot["totalReconciliations"].as_i64();
+            let message = match (&revision, total) {
+                (Some(revision), Some(n)) => format!("{revision} reconciled ({n} times)"),
+                (Some(revision), None) => format!("{revision} reconciled"),
+                (None, _) => "reconciled".to_owned(),
+            };
+            let (at, mut entry) = entry(at, EntryKind::Reconcile, message);
+            entry.revision = revision;
+            entry.result = result;
+            entry.duration = text(snapshot, "lastReconciledDuration");
+            Some((at, entry))
+        })
+        .collect()
+}
+
+/// An Event as an entry: flux-web's audit Events are people's actions or refusals, the
+/// controller's are its work or its warnings.
+pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
+    let at = event
+        .last_timestamp
+        .map(|t| t.0)
+        .or_else(|| event.event_time.map(|t| t.0))
+        .or_else(|| event.first_timestamp.map(|t| t.0))
+        .or_else(|| event.metadata.creation_timestamp.map(|t| t.0))?;
+    let annotations = event.metadata.annotations.unwrap_or_default();
+    let reason = event.reason.unwrap_or_default();
+    let kind = match (reason.as_str(), event.type_.as_deref()) {
+        (REASON, _) => EntryKind::Action,
+        (REASON_REFUSED, _) => EntryKind::Refusal,
+        (_, Some("Warning")) => EntryKind::Warning,
+        _ => EntryKind::Reconcile,
+    };
+    let (at, mut entry) = entry(at, kind, event.message.unwrap_or_default());
+    let get = |key: &str| annotations.get(key).cloned();
+    if matches!(kind, EntryKind::Action | EntryKind::Refusal) {
+        entry.who = get("event.toolkit.fluxcd.io/username");
+        entry.action = get("event.toolkit.fluxcd.io/action");
+        entry.run = get(flux_web_shared::bulk::RUN_ANNOTATION);
+    } else {
+        entry.revision = annotations
+            .iter()
+            .find(|(key, _)| key.ends_with("/revision"))
+            .map(|(_, value)| value.clone());
+        entry.result = Some(reason);
+    }
+    Some((at, entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+    use serde_json::json;
+
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap_or_default()
+    }
+
+    fn event(reason: &str, type_: &str, time: &str, annotations: &[(&str, &str)]) -> Event {
+        Event {
+            metadata: ObjectMeta {
+                annotations: Some(
+                    annotations
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect::<BTreeMap<_, _>>(),
+                ),
+                ..ObjectMeta::default()
+            },
+            reason: Some(reason.to_owned()),
+            type_: Some(type_.to_owned()),
+            message: Some(format!("{reason} at {time}")),
+            last_timestamp: Some(Time(at(time))),
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn history_events_and_actions_merge_newest_first_in_pages() {
+        let history = history(&json!([
+            {"digest": "sha256:1", "firstReconciled": "2026-12-01T09:00:00Z", "lastReconciled": "2026-12-01T10:00:00Z",
+             "lastReconciledDuration": "1.2s", "lastReconciledStatus": "ReconciliationSucceeded",
+             "metadata": {"revision": "main@sha1:abc"}, "totalReconciliations": 3},
+            {"chartName": "podinfo", "chartVersion": "6.5.0", "lastDeployed": "2026-12-01T08:00:00Z", "status": "deployed"},
+        ]));
+        assert_eq!(history[0].1.revision.as_deref(), Some("main@sha1:abc"));
+        assert_eq!(history[0].1.message, "main@sha1:abc reconciled (3 times)");
+        assert_eq!(history[1].1.revision.as_deref(), Some("podinfo@6.5.0"));
+        let mut entries = history;
+        entries.extend(
+            [
+                event(
+                    "ReconciliationSucceeded",
+                    "Normal",
+                    "2026-12-01T11:00:00Z",
+                    &[("kustomize.toolkit.fluxcd.io/revision", "main@sha1:def")],
+                ),
+                event(
+                    REASON,
+                    "Normal",
+                    "2026-12-01T12:00:00Z",
+                    &[
+                        ("event.toolkit.fluxcd.io/username", "alice"),
+                        ("event.toolkit.fluxcd.io/action", "suspend"),
+                        (flux_web_shared::bulk::RUN_ANNOTATION, "run-1"),
+                    ],
+                ),
+                event(
+                    REASON_REFUSED,
+                    "Warning",
+                    "2026-12-01T12:30:00Z",
+                    &[("event.toolkit.fluxcd.io/username", "mallory")],
+                ),
+                event("HealthCheckFailed", "Warning", "2026-12-01T09:30:00Z", &[]),
+            ]
+            .into_iter()
+            .filter_map(from_event),
+        );
+        let first = page(entries.clone(), None, 3);
+        let kinds: Vec<_> = first.entries.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [EntryKind::Refusal, EntryKind::Action, EntryKind::Reconcile]
+        );
+        assert_eq!(first.entries[1].who.as_deref(), Some("alice"));
+        assert_eq!(first.entries[1].run.as_deref(), Some("run-1"));
+        assert_eq!(first.entries[2].revision.as_deref(), Some("main@sha1:def"));
+        assert_eq!(first.next.as_deref(), Some("2026-12-01T11:00:00Z"));
+        let second = page(entries, first.next.as_deref().map(at), 3);
+        let times: Vec<_> = second.entries.iter().map(|e| e.time.as_str()).collect();
+        assert_eq!(
+            times,
+            [
+                "2026-12-01T10:00:00Z",
+                "2026-12-01T09:30:00Z",
+                "2026-12-01T08:00:00Z"
+            ]
+        );
+        assert_eq!(second.entries[1].kind, EntryKind::Warning);
+        assert!(second.next.is_none());
+    }
+}

@@ -1,0 +1,64 @@
+//! One object's timeline (`GET .../{name}/timeline`): what its controller did (its
+//! `status.history` and its Events) and what people did (flux-web's audit Events, refusals
+//! included), merged, newest first, a page at a time.
+
+use serde::{Deserialize, Serialize};
+
+/// Entries a page holds when the query names no `limit`.
+pub const DEFAULT_LIMIT: usize = 50;
+/// The most entries a page may hold.
+pub const MAX_LIMIT: usize = 200;
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// The controller reconciled: a revision applied or an Event of its work.
+    Reconcile,
+    /// Someone acted through flux-web (an audit Event).
+    Action,
+    /// An action flux-web refused or that failed (recorded with `auditDenied`).
+    Refusal,
+    /// A Warning of the controller.
+    Warning,
+}
+
+/// One thing that happened to the object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    /// When (RFC 3339).
+    pub time: String,
+    pub kind: EntryKind,
+    pub message: String,
+    /// Who acted (actions and refusals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    /// The action's verb (actions and refusals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The revision reconciled, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The reconcile's result (`ReconciliationSucceeded`, `deployed`, ...) or the Event's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// How long the reconcile took, as the controller wrote it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// The bulk run the action belonged to: its correlation id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+}
+
+/// A page of the timeline, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+    /// The `before` of the next, older page; none on the last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
