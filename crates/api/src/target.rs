@@ -192,6 +192,15 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonBody<
     }
 }
 
+/// A request's query string as `T`; a 400 that names the parameters known otherwise.
+pub fn query<T: serde::de::DeserializeOwned>(
+    raw: Option<&str>,
+    known: &str,
+) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(raw.unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(Code::InvalidQuery, format!("{e}; known: {known}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

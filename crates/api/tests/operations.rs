@@ -14,9 +14,11 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 use support::app::{Settings, config_yaml, grant_server_actions};
-use support::objects::{create_object, dynamic, grant_alice_everything, path, version, web_events};
+use support::objects::{
+    add_kustomization, dynamic, grant_alice_everything, path, version, web_events,
+};
 use support::process::{Server, free_port, write_temp};
-use support::{Testbed, User, eventually, kustomization, kustomizations};
+use support::{Testbed, User, eventually, kustomizations};
 
 /// POSTs an action to the server; answers the status.
 async fn act(server: &Server, ns: &str, name: &str, action: &str) -> u16 {
@@ -50,14 +52,18 @@ async fn world(bed: &Testbed, prefix: &str) -> String {
     grant_server_actions(bed).await;
     let ns = bed.namespace(prefix).await;
     grant_alice_everything(bed, &ns).await;
-    create_object(
-        bed,
-        &ns,
-        &kustomizations(),
-        serde_json::to_value(kustomization("apps")).unwrap(),
-    )
-    .await;
+    add_kustomization(bed, &ns, "apps").await;
     ns
+}
+
+/// flux-web as the bed's server identity, configured by the Secret `at`.
+fn from_secret(bed: &Testbed, at: &str) -> Server {
+    Server::start(&[
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config-secret",
+        at,
+    ])
 }
 
 async fn put_config(secrets: &Api<Secret>, yaml: &str) {
@@ -92,12 +98,7 @@ async fn a_changed_config_secret_applies_without_a_restart_and_an_invalid_one_ke
     let secrets = Api::<Secret>::namespaced(bed.client(User::Admin).await, &ns);
     put_config(&secrets, &config_yaml(Settings::default())).await;
     let at = format!("{ns}/flux-web-config");
-    let mut server = Server::start(&[
-        "--kubeconfig",
-        bed.kubeconfig(User::Server),
-        "--config-secret",
-        &at,
-    ]);
+    let mut server = from_secret(&bed, &at);
     server
         .wait_for("/readyz", 200, Duration::from_secs(30))
         .await;
@@ -153,12 +154,7 @@ async fn a_config_secret_the_server_may_not_read_stops_start_up_with_a_clear_err
     let bed = testbed!();
     let ns = bed.namespace("config-secret-denied").await;
     let at = format!("{ns}/flux-web-config");
-    let mut server = Server::start(&[
-        "--kubeconfig",
-        bed.kubeconfig(User::Server),
-        "--config-secret",
-        &at,
-    ]);
+    let mut server = from_secret(&bed, &at);
     let status = server.wait(Duration::from_secs(30));
     assert!(!status.success());
     let log = server.log();
@@ -188,13 +184,7 @@ async fn metrics_count_actions_allowed_and_refused_and_audit_forwards_to_a_recei
         ("Group", "devs"),
     )
     .await;
-    create_object(
-        &bed,
-        &other,
-        &kustomizations(),
-        serde_json::to_value(kustomization("apps")).unwrap(),
-    )
-    .await;
+    add_kustomization(&bed, &other, "apps").await;
     let down = format!("http://127.0.0.1:{}/", free_port());
     let config = write_temp(
         "config.yaml",
@@ -353,13 +343,7 @@ async fn scheduled_resumes(bed: &Testbed, ns: &str, name: &str) -> usize {
 async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_takes_over() {
     let bed = testbed!();
     let ns = world(&bed, "resumer").await;
-    create_object(
-        &bed,
-        &ns,
-        &kustomizations(),
-        serde_json::to_value(kustomization("web")).unwrap(),
-    )
-    .await;
+    add_kustomization(&bed, &ns, "web").await;
     // What deploy/ grants the server for its Lease, here in the test's namespace.
     bed.grant_rules(
         &ns,

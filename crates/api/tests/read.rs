@@ -549,15 +549,7 @@ async fn the_timeline_merges_history_controller_events_and_actions_newest_first_
         "Kustomization",
         "kustomizations",
     );
-    create(
-        &bed,
-        &ns,
-        &ks,
-        "apps",
-        json!({"interval": "10m", "prune": true,
-        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
-    )
-    .await;
+    support::objects::add_kustomization(&bed, &ns, "apps").await;
     set_status(&bed, &ns, &ks, "apps", json!({"history": [{
         "digest": "sha256:1", "firstReconciled": "2026-11-30T09:00:00Z", "lastReconciled": "2026-11-30T10:00:00Z",
         "lastReconciledDuration": "1.5s", "lastReconciledStatus": "ReconciliationSucceeded",

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use flux_web_shared::bulk::NDJSON;
 use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
-use flux_web_shared::problem::{Code, Problem};
+use flux_web_shared::problem::Problem;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -38,13 +38,10 @@ pub async fn logs(
     Caller(caller): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let query: LogQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or_default())
-        .map_err(|e| {
-            ApiError::bad_request(
-                Code::InvalidQuery,
-                format!("{e}; known: container, tailLines, sinceSeconds, previous, follow"),
-            )
-        })?;
+    let query: LogQuery = crate::target::query(
+        query.as_deref(),
+        "container, tailLines, sinceSeconds, previous, follow",
+    )?;
     let answer = crate::logs::answer(&state.context(), &caller, &target, &query).await?;
     Ok(match answer {
         Answer::Follow(body) => ([(header::CONTENT_TYPE, NDJSON)], body).into_response(),

@@ -82,9 +82,7 @@ pub async fn timeline(
     RawQuery(query): RawQuery,
 ) -> Result<Json<flux_web_shared::timeline::Timeline>, ApiError> {
     let query: super::timeline::TimelineQuery =
-        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).map_err(|e| {
-            ApiError::bad_request(Code::InvalidQuery, format!("{e}; known: limit, before"))
-        })?;
+        crate::target::query(query.as_deref(), "limit, before")?;
     Ok(Json(
         super::timeline::timeline(&state.context(), &caller, &target, &query).await?,
     ))

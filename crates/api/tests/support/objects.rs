@@ -206,3 +206,9 @@ pub async fn grant_alice_everything(bed: &Testbed, ns: &str) {
     )
     .await;
 }
+
+/// Creates the inert Kustomization `name` of [`super::kustomization`] in `ns`.
+pub async fn add_kustomization(bed: &Testbed, ns: &str, name: &str) -> DynamicObject {
+    let object = serde_json::to_value(super::kustomization(name)).unwrap();
+    create_object(bed, ns, &super::kustomizations(), object).await
+}
