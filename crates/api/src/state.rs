@@ -39,6 +39,8 @@ pub struct AppState {
     pub metrics_elsewhere: bool,
     /// Names this replica in audit Events.
     instance: Arc<str>,
+    /// Whether a replica resumes suspensions at their end, as the resumer last saw.
+    pub resumer: crate::resumer::Status,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
         Self {
             ui: self.ui.clone(),
             metrics_elsewhere: self.metrics_elsewhere,
+            resumer: self.resumer.clone(),
             ..Self::assemble(
                 config,
                 self.cluster.clone(),
@@ -123,6 +126,7 @@ impl AppState {
             ui: Assets::None,
             metrics_elsewhere: false,
             instance,
+            resumer: crate::resumer::Status::default(),
         }
     }
 

@@ -370,6 +370,19 @@ async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_
             .await;
     }
     let objects = dynamic(&bed, &ns, &kustomizations()).await;
+    // Both replicas tell the UI that a resumer runs, once one holds the Lease.
+    for replica in &replicas {
+        eventually("a resumer in userinfo", Duration::from_secs(10), || async {
+            let me: Value = reqwest::get(format!("{}/api/v1/userinfo", replica.base))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            (me["resumer"] == true).then_some(())
+        })
+        .await;
+    }
 
     // Refused, and nothing changes: an end beyond the maximum, an end in the past.
     let before = version(&objects.get("apps").await.unwrap());

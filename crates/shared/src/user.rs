@@ -44,4 +44,9 @@ pub struct UserInfo {
     /// When a browser session ends (RFC 3339); absent for bearer tokens and Anonymous.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_expires_at: Option<String>,
+    /// Whether a replica of flux-web lifts suspensions when their end comes (one holds the
+    /// resumer's Lease and renews it); without one, a suspension with an end stays until
+    /// someone resumes it.
+    #[serde(default)]
+    pub resumer: bool,
 }

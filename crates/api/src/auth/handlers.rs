@@ -178,6 +178,7 @@ pub async fn userinfo(
     resolved: Option<Extension<Resolved>>,
 ) -> Result<Json<UserInfo>, ApiError> {
     let provider = state.auth.provider();
+    let resumer = state.resumer.running(state.clock.now());
     match resolved.map(|Extension(Resolved(r))| r) {
         Some(Ok(caught)) => Ok(Json(UserInfo {
             provider,
@@ -188,6 +189,7 @@ pub async fn userinfo(
                 .session_expires
                 .and_then(|s| jiff::Timestamp::from_second(s).ok())
                 .map(crate::clock::rfc3339),
+            resumer,
         })),
         Some(Err(ApiError::ActionsDisabled)) => Ok(Json(UserInfo {
             provider,
@@ -195,6 +197,7 @@ pub async fn userinfo(
             username: None,
             groups: Vec::new(),
             session_expires_at: None,
+            resumer,
         })),
         Some(Err(e)) => Err(e),
         None => Err(ApiError::NotLoggedIn),

@@ -33,15 +33,27 @@ pub fn decide(lease: Option<&LeaseSpec>, me: &str, now: Timestamp) -> Step {
     if holder == me {
         return Step::Renew;
     }
-    let lasts = SignedDuration::from_secs(i64::from(spec.lease_duration_seconds.unwrap_or(0)));
-    let held_until = spec
-        .renew_time
-        .as_ref()
-        .and_then(|renewed| renewed.0.checked_add(lasts).ok());
-    match held_until {
+    match until(spec) {
         Some(until) if !holder.is_empty() && until > now => Step::Wait,
         _ => Step::TakeOver,
     }
+}
+
+/// Until when a Lease is held: its last renewal and its duration.
+fn until(spec: &LeaseSpec) -> Option<Timestamp> {
+    let lasts = SignedDuration::from_secs(i64::from(spec.lease_duration_seconds.unwrap_or(0)));
+    spec.renew_time
+        .as_ref()
+        .and_then(|renewed| renewed.0.checked_add(lasts).ok())
+}
+
+/// Until when `lease` is held by someone; none when nobody holds it.
+pub fn held_until(lease: &Lease) -> Option<Timestamp> {
+    let spec = lease.spec.as_ref()?;
+    spec.holder_identity
+        .as_deref()
+        .filter(|h| !h.is_empty())
+        .and_then(|_| until(spec))
 }
 
 /// The Lease `me` writes for `step` (not `Wait`), from the one read (`found`, which carries
@@ -144,5 +156,12 @@ mod tests {
         assert_eq!(taken.holder_identity.as_deref(), Some("b"));
         assert_eq!(taken.lease_transitions, Some(1));
         assert_eq!(taken.acquire_time, Some(MicroTime(later)));
+        let held = next(None, "ns", Step::Create, "a", lasts, now);
+        assert_eq!(held_until(&held), Some(at("2026-12-02T12:00:25Z")));
+        let mut given_up = held;
+        if let Some(spec) = given_up.spec.as_mut() {
+            spec.holder_identity = None;
+        }
+        assert_eq!(held_until(&given_up), None, "nobody holds it");
     }
 }

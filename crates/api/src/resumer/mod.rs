@@ -13,6 +13,8 @@
 
 pub mod lease;
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use jiff::Timestamp;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
@@ -29,6 +31,24 @@ use crate::flux::view::{EXPIRES_LABEL, View};
 use crate::identity::Identity;
 use crate::metrics::METRICS;
 use crate::state::AppState;
+
+/// Whether some replica resumes: until when the Lease, as last read or written here, is held.
+#[derive(Clone, Debug, Default)]
+pub struct Status(Arc<Mutex<Option<Timestamp>>>);
+
+impl Status {
+    fn held_until(&self, until: Option<Timestamp>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = until;
+    }
+
+    /// A replica holds the Lease and renewed it in time.
+    pub fn running(&self, now: Timestamp) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|until| until > now)
+    }
+}
 
 /// Whom the resumer's writes and Events name.
 pub const USERNAME: &str = "flux-web:resumer";
@@ -76,6 +96,9 @@ async fn hold(
         .await?;
     let step = lease::decide(found.as_ref().and_then(|l| l.spec.as_ref()), me, now);
     if step == lease::Step::Wait {
+        state
+            .resumer
+            .held_until(found.as_ref().and_then(lease::held_until));
         return Ok(false);
     }
     let next = lease::next(
@@ -91,7 +114,10 @@ async fn hold(
         .write_lease(&settings.lease_namespace, &next)
         .await
     {
-        Ok(_) => Ok(true),
+        Ok(written) => {
+            state.resumer.held_until(lease::held_until(&written));
+            Ok(true)
+        }
         // Another replica wrote it first: it holds it.
         Err(ClusterError::Conflict(_)) => Ok(false),
         Err(e) => Err(e),

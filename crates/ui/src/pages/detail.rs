@@ -6,6 +6,7 @@
 use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
 use flux_web_shared::objects::{ObjectDetail, PodSummary, WorkloadDetail};
 use flux_web_shared::timeline::{EntryKind, TimelineEntry};
+use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -103,7 +104,13 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
             .unwrap_or_default();
         let until = summary.suspended_until.clone().map(|until| {
             let left = crate::format::countdown(until.clone());
-            view! { " until " <time datetime=until.clone()>{until.clone()}</time> " (" {left} ")" }
+            // Said plainly when no replica would lift it: then it is up to a person.
+            let user = use_context::<LocalResource<Result<UserInfo, api::ApiError>>>();
+            let alone = move || {
+                let resumer = user.and_then(|u| u.get()).and_then(Result::ok).is_some_and(|u| u.resumer);
+                (!resumer).then_some(" No resumer is running now: resume it yourself when the time comes.")
+            };
+            view! { " until " <time datetime=until.clone()>{until.clone()}</time> " (" {left} ")." {alone} }
         });
         view! { <p class="suspended">{format!("Suspended by {by}{reason}")}{until}</p> }
     });
