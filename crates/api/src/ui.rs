@@ -86,32 +86,51 @@ pub async fn serve(assets: Assets, request: Request) -> Response {
         return ApiError::NoUi.into_response();
     }
     let name = path.trim_start_matches('/');
-    let hashed = is_hashed(path);
-    let (name, policy) = if is_file_name(name) && assets.get(name).await.is_some() {
-        (name, if hashed { IMMUTABLE } else { REVALIDATE })
-    } else if hashed {
-        return ApiError::NoRoute(path.to_owned()).into_response();
-    } else {
-        ("index.html", REVALIDATE)
-    };
     let accepted = accepted_encodings(request.headers());
-    for (encoding, suffix) in [("br", ".br"), ("gzip", ".gz"), ("", "")] {
-        if !encoding.is_empty() && !accepted.contains(&encoding) {
+    let file = match is_file_name(name) {
+        true => variant(&assets, name, &accepted).await,
+        false => None,
+    };
+    let (name, policy, found) = match file {
+        Some(found) if is_hashed(path) => (name, IMMUTABLE, Some(found)),
+        Some(found) => (name, REVALIDATE, Some(found)),
+        None if is_hashed(path) => return ApiError::NoRoute(path.to_owned()).into_response(),
+        None => (
+            "index.html",
+            REVALIDATE,
+            variant(&assets, "index.html", &accepted).await,
+        ),
+    };
+    let Some((bytes, encoding)) = found else {
+        return ApiError::NoRoute(path.to_owned()).into_response();
+    };
+    let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, content_type(name));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
+}
+
+/// The best variant of `name` the client takes: brotli, then gzip, then the file itself,
+/// with its coding; one read each until one is there.
+async fn variant(
+    assets: &Assets,
+    name: &str,
+    accepted: &[&'static str],
+) -> Option<(Cow<'static, [u8]>, Option<&'static str>)> {
+    for (coding, suffix) in [(Some("br"), ".br"), (Some("gzip"), ".gz"), (None, "")] {
+        if coding.is_some_and(|c| !accepted.contains(&c)) {
             continue;
         }
         if let Some(bytes) = assets.get(&format!("{name}{suffix}")).await {
-            let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, content_type(name));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-            if !encoding.is_empty() {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-            }
-            return response;
+            return Some((bytes, coding));
         }
     }
-    ApiError::NoRoute(path.to_owned()).into_response()
+    None
 }
 
 /// A name the UI build can have written: one path segment, no dot files, no traversal.

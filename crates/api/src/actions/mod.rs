@@ -54,12 +54,13 @@ async fn act(
             ),
         });
     }
-    let now = rfc3339(ctx.clock.now());
+    let at = ctx.clock.now();
+    let now = rfc3339(at);
     let until = request
         .until
         .as_deref()
         .filter(|_| action == Action::Suspend)
-        .map(|text| until::resolve(text, ctx.clock.now(), ctx.max_suspension))
+        .map(|text| until::resolve(text, at, ctx.max_suspension))
         .transpose()
         .map_err(|e| ApiError::bad_request(Code::InvalidBody, e))?;
     let input = Input {

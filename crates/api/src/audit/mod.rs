@@ -37,6 +37,8 @@ use crate::metrics::METRICS;
 pub const REASON: &str = "WebAction";
 /// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
 pub const REASON_REFUSED: &str = "WebActionRefused";
+/// Who acted, on an audit Event.
+pub const USERNAME_ANNOTATION: &str = "event.toolkit.fluxcd.io/username";
 pub const COMPONENT: &str = "flux-web";
 /// Attempts of an Event that failed on the request path, made in the background.
 const RETRIES: u32 = 5;
@@ -285,7 +287,7 @@ pub fn event(
             entry.verb.to_owned(),
         ),
         (
-            "event.toolkit.fluxcd.io/username".to_owned(),
+            USERNAME_ANNOTATION.to_owned(),
             entry.identity.username.clone(),
         ),
         (

@@ -16,6 +16,8 @@ use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, Sour
 use k8s_openapi::api::core::v1::Event;
 
 use crate::access::listing;
+use crate::audit::USERNAME_ANNOTATION;
+use crate::cluster::ClusterError;
 use crate::context::{Context, reader, wire_target};
 use crate::error::ApiError;
 use crate::flux::kinds::{Readiness, Workload};
@@ -92,32 +94,47 @@ pub async fn events(
 ) -> Result<Vec<EventSummary>, ApiError> {
     // Reading the object first: who may not see it may not see its events either.
     ctx.read_target(caller, target).await?;
-    let selector = format!(
-        "involvedObject.name={},involvedObject.kind={}",
-        target.name, target.kind.kind
-    );
-    let events = ctx
-        .cluster
-        .events(reader(caller), &target.namespace, &selector)
-        .await?;
+    let events = object_events(ctx, caller, target).await?;
     let mut summaries: Vec<_> = events.into_iter().map(event_summary).collect();
     summaries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
 }
 
+/// The Events whose involved object is `target`, read as the caller; the caller's right to
+/// the object itself is checked by who calls this.
+pub async fn object_events(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+) -> Result<Vec<Event>, ClusterError> {
+    let selector = format!(
+        "involvedObject.name={},involvedObject.kind={}",
+        target.name, target.kind.kind
+    );
+    ctx.cluster
+        .events(reader(caller), &target.namespace, &selector)
+        .await
+}
+
+/// When an Event last happened, from the newest of its times that is set.
+pub fn event_time(event: &Event) -> Option<jiff::Timestamp> {
+    event
+        .last_timestamp
+        .as_ref()
+        .map(|t| t.0)
+        .or_else(|| event.event_time.as_ref().map(|t| t.0))
+        .or_else(|| event.first_timestamp.as_ref().map(|t| t.0))
+        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))
+}
+
 /// An event and the time it sorts by.
 fn event_summary(event: Event) -> (Option<jiff::Timestamp>, EventSummary) {
-    let at = event
-        .last_timestamp
-        .map(|t| t.0)
-        .or_else(|| event.event_time.map(|t| t.0))
-        .or_else(|| event.first_timestamp.map(|t| t.0))
-        .or_else(|| event.metadata.creation_timestamp.map(|t| t.0));
+    let at = event_time(&event);
     let username = event
         .metadata
         .annotations
         .as_ref()
-        .and_then(|a| a.get("event.toolkit.fluxcd.io/username"))
+        .and_then(|a| a.get(USERNAME_ANNOTATION))
         .cloned();
     let summary = EventSummary {
         kind: event.type_.unwrap_or_default(),

@@ -11,10 +11,10 @@ use k8s_openapi::api::core::v1::Event;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::audit::{REASON, REASON_REFUSED};
+use crate::audit::{REASON, REASON_REFUSED, USERNAME_ANNOTATION};
 use crate::clock::rfc3339;
 use crate::cluster::ClusterError;
-use crate::context::{Context, reader};
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::target::Target;
@@ -53,15 +53,7 @@ pub async fn timeline(
         })
         .transpose()?;
     let read = ctx.read_target(caller, target).await?;
-    let selector = format!(
-        "involvedObject.name={},involvedObject.kind={}",
-        target.name, target.kind.kind
-    );
-    let events = match ctx
-        .cluster
-        .events(reader(caller), &target.namespace, &selector)
-        .await
-    {
+    let events = match super::object_events(ctx, caller, target).await {
         Ok(events) => events,
         // The object is theirs to read, its Events are not: the history alone.
         Err(ClusterError::Forbidden(_)) => Vec::new(),
@@ -144,12 +136,7 @@ pub fn history(history: &Value) -> Vec<(Timestamp, TimelineEntry)> {
 /// An Event as an entry: flux-web's audit Events are people's actions or refusals, the
 /// controller's are its work or its warnings.
 pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
-    let at = event
-        .last_timestamp
-        .map(|t| t.0)
-        .or_else(|| event.event_time.map(|t| t.0))
-        .or_else(|| event.first_timestamp.map(|t| t.0))
-        .or_else(|| event.metadata.creation_timestamp.map(|t| t.0))?;
+    let at = super::event_time(&event)?;
     let annotations = event.metadata.annotations.unwrap_or_default();
     let reason = event.reason.unwrap_or_default();
     let kind = match (reason.as_str(), event.type_.as_deref()) {
@@ -161,7 +148,7 @@ pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
     let (at, mut entry) = entry(at, kind, event.message.unwrap_or_default());
     let get = |key: &str| annotations.get(key).cloned();
     if matches!(kind, EntryKind::Action | EntryKind::Refusal) {
-        entry.who = get("event.toolkit.fluxcd.io/username");
+        entry.who = get(USERNAME_ANNOTATION);
         entry.action = get("event.toolkit.fluxcd.io/action");
         entry.run = get(flux_web_shared::bulk::RUN_ANNOTATION);
     } else {
