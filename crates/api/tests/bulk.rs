@@ -578,3 +578,80 @@ async fn a_rule_naming_one_object_allows_that_object_and_no_other_alone_or_in_bu
         .collect();
     assert_eq!(fates, ["will_change", "refused"], "{preflight}");
 }
+
+#[tokio::test]
+async fn a_bulk_suspend_until_gives_every_target_one_end_and_one_too_far_changes_nothing() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("bulk-until").await;
+    let (ks, spec) = kinds().remove(0);
+    bed.grant_rules(
+        &ns,
+        "bulk-until",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch", "patch", "suspend"]}]),
+        ("Group", "bulk-until"),
+    )
+    .await;
+    for name in ["one", "two"] {
+        create(&bed, &ns, &ks, name, spec.clone()).await;
+    }
+    let app = flux_web(&bed, Settings::user("uma", &["bulk-until"])).await;
+    support::objects::until_allowed(&app, &support::objects::listing(&ks, &ns, "one")).await;
+    let targets: Vec<String> = ["one", "two"]
+        .iter()
+        .map(|name| format!("{}/{}/{ns}/{name}", ks.group, ks.plural))
+        .collect();
+    let versions = || async {
+        let mut versions = Vec::new();
+        for name in ["one", "two"] {
+            let object = support::objects::read(&bed, &ns, &ks, name).await;
+            versions.push(object.metadata.resource_version.unwrap());
+        }
+        versions
+    };
+    let before = versions().await;
+
+    for too_far in ["1000h", "2020-01-01T00:00:00Z", "soon"] {
+        let (status, body) = stream(
+            &app,
+            "/api/v1/actions/suspend",
+            json!({"targets": targets, "until": too_far}),
+        )
+        .await;
+        assert_eq!(status, 400, "{too_far}: {body:?}");
+        assert_eq!(body[0]["code"], "invalid_body", "{body:?}");
+    }
+    let (_, body) = preflight(
+        &app,
+        "suspend",
+        json!({"targets": targets, "until": "1000h"}),
+    )
+    .await;
+    assert!(body["detail"].as_str().unwrap().contains("720h"), "{body}");
+    assert_eq!(
+        versions().await,
+        before,
+        "a refused bulk suspend wrote something"
+    );
+
+    let (status, lines) = stream(
+        &app,
+        "/api/v1/actions/suspend",
+        json!({"targets": targets, "until": "2h", "reason": "freeze"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{lines:?}");
+    let ends: Vec<String> = {
+        let mut ends = Vec::new();
+        for name in ["one", "two"] {
+            let object = support::objects::read(&bed, &ns, &ks, name).await;
+            let annotations = object.metadata.annotations.unwrap_or_default();
+            ends.push(annotations["web.fluxcd.controlplane.io/suspendedUntil"].clone());
+        }
+        ends
+    };
+    assert_eq!(ends[0], ends[1], "one run, one end");
+    let end: jiff::Timestamp = ends[0].parse().unwrap();
+    let ahead = end.duration_since(jiff::Timestamp::now()).as_secs();
+    assert!((7100..=7201).contains(&ahead), "ends in {ahead} s, not 2 h");
+}

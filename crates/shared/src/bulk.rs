@@ -32,6 +32,10 @@ pub struct BulkRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub reason: Option<String>,
+    /// `suspend`: when the suspensions end by themselves, as for one object: an RFC 3339
+    /// time or a duration from now (`2h`), at most the configured maximum ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// The `token` of a pre-flight: the run then acts only on the objects that pre-flight
     /// said it would change, and refuses any other with `not_approved`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

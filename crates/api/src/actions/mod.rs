@@ -56,13 +56,7 @@ async fn act(
     }
     let at = ctx.clock.now();
     let now = rfc3339(at);
-    let until = request
-        .until
-        .as_deref()
-        .filter(|_| action == Action::Suspend)
-        .map(|text| until::resolve(text, at, ctx.max_suspension))
-        .transpose()
-        .map_err(|e| ApiError::bad_request(Code::InvalidBody, e))?;
+    let until = until_of(ctx, action, request.until.as_deref(), at)?;
     let input = Input {
         now: &now,
         by: &identity.display_name,
@@ -73,6 +67,20 @@ async fn act(
     };
     let prepared = prepare(ctx, identity, target, action, &input).await?;
     carry_out(ctx, identity, prepared, options).await
+}
+
+/// The end a suspend asks for (`until`), resolved against `at` and checked against the
+/// configured maximum; none for the other actions.
+pub fn until_of(
+    ctx: &Context<'_>,
+    action: Action,
+    text: Option<&str>,
+    at: jiff::Timestamp,
+) -> Result<Option<until::Until>, ApiError> {
+    text.filter(|_| action == Action::Suspend)
+        .map(|text| until::resolve(text, at, ctx.max_suspension))
+        .transpose()
+        .map_err(|e| ApiError::bad_request(Code::InvalidBody, e))
 }
 
 /// An action planned, with the permits its checks granted: what is left is to carry it out.

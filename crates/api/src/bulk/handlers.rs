@@ -59,9 +59,14 @@ pub async fn post(
     }
     let identity = caller?;
     let limits = state.config.user_actions.bulk;
-    let targets = crate::bulk::targets(&state.context(), &identity, &request, limits).await?;
+    let ctx = state.context();
+    let targets = crate::bulk::targets(&ctx, &identity, &request, limits).await?;
+    // Resolved once, so that every target of the run gets the same end.
+    let until =
+        crate::actions::until_of(&ctx, action, request.until.as_deref(), state.clock.now())?;
     if options.dry_run {
-        let preflight = crate::bulk::preflight(&state, &identity, action, &request, &targets).await;
+        let asked = (&request, until.as_ref());
+        let preflight = crate::bulk::preflight(&state, &identity, action, asked, &targets).await;
         return Ok(Json(preflight).into_response());
     }
     let approved = match &request.token {
@@ -74,6 +79,6 @@ pub async fn post(
         )?),
         None => None,
     };
-    let body = crate::bulk::run(state, identity, action, request, targets, approved);
+    let body = crate::bulk::run(state, identity, action, (request, until), targets, approved);
     Ok(([(header::CONTENT_TYPE, NDJSON)], body).into_response())
 }

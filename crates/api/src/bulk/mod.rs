@@ -30,6 +30,7 @@ use crate::config::Bulk;
 use crate::context::{Context, wire_target};
 use crate::error::ApiError;
 use crate::flux::plan::Input;
+use crate::flux::until::Until;
 use crate::identity::Identity;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
 use crate::state::AppState;
@@ -135,7 +136,7 @@ pub async fn preflight(
     state: &AppState,
     identity: &Identity,
     action: Action,
-    request: &BulkRequest,
+    (request, until): (&BulkRequest, Option<&Until>),
     targets: &[Target],
 ) -> Preflight {
     let ctx = state.context();
@@ -144,7 +145,8 @@ pub async fn preflight(
     let mut fates: Vec<(usize, Item)> = stream::iter(0..targets.len())
         .map(|index| async move {
             let target = &targets[index];
-            let item = fate(ctx, identity, target, action, request, Step::Preflight).await;
+            let asked = (request, until);
+            let item = fate(ctx, identity, target, action, asked, Step::Preflight).await;
             (index, item)
         })
         .buffer_unordered(concurrency)
@@ -184,7 +186,7 @@ pub fn run(
     state: AppState,
     identity: Identity,
     action: Action,
-    request: BulkRequest,
+    (request, until): (BulkRequest, Option<Until>),
     targets: Vec<Target>,
     approved: Option<Approved>,
 ) -> Body {
@@ -206,10 +208,11 @@ pub fn run(
             })
             .await;
         let step = Step::Run(approved.as_ref());
-        let (ctx, identity, request, targets) = (&ctx, &identity, &request, &targets);
+        let (ctx, identity, targets) = (&ctx, &identity, &targets);
+        let asked = (&request, until.as_ref());
         let mut results = stream::iter(0..total)
             .map(|index| async move {
-                let item = fate(ctx, identity, &targets[index], action, request, step).await;
+                let item = fate(ctx, identity, &targets[index], action, asked, step).await;
                 (index, item)
             })
             .buffer_unordered(state.config.user_actions.bulk.concurrency);
@@ -256,7 +259,7 @@ async fn fate(
     identity: &Identity,
     target: &Target,
     action: Action,
-    request: &BulkRequest,
+    (request, until): (&BulkRequest, Option<&Until>),
     step: Step<'_>,
 ) -> Item {
     let now = rfc3339(ctx.clock.now());
@@ -264,6 +267,7 @@ async fn fate(
         now: &now,
         by: &identity.display_name,
         reason: request.reason.as_deref(),
+        until,
         ..Input::default()
     };
     let outcome = match actions::prepare(ctx, identity, target, action, &input).await {
