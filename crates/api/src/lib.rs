@@ -15,6 +15,7 @@
 //! - [`download`] — artifacts streamed from source storage, checked.
 //! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
+//! - [`events`] — the events page: Events across the namespaces the caller may read, live.
 //! - [`logs`] — container logs of a Pod or a workload, read and merged, or followed.
 //! - [`ndjson`] — answers streamed one JSON document a line (bulk runs, followed logs).
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
@@ -50,6 +51,7 @@ pub mod config;
 pub mod context;
 pub mod download;
 pub mod error;
+pub mod events;
 pub mod flux;
 pub mod health;
 pub mod identity;

@@ -27,6 +27,7 @@ use crate::auth;
 use crate::browser;
 use crate::bulk;
 use crate::error::ApiError;
+use crate::events;
 use crate::health;
 use crate::logs;
 use crate::metrics;
@@ -44,8 +45,8 @@ use crate::watch;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     modifiers(&SecuritySchemes),
-    // What a watch event's data holds; the stream's schema names only the envelope.
-    components(schemas(flux_web_shared::watch::Change)),
+    // What a watch event's data holds; the streams' schemas name only the envelope.
+    components(schemas(flux_web_shared::watch::Change, flux_web_shared::events::ClusterEvent)),
     tags(
         (name = "objects", description = "Flux objects and workloads as the caller may see them"),
         (name = "actions", description = "Actions on Flux objects and workloads"),
@@ -100,6 +101,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::handlers::detail))
         .routes(routes!(read::handlers::events))
         .routes(routes!(read::handlers::timeline))
+        .routes(routes!(events::handlers::list))
+        .routes(routes!(events::handlers::watch))
         .routes(routes!(logs::handlers::logs))
         .routes(routes!(watch::handlers::watch))
         .routes(routes!(auth::handlers::userinfo))

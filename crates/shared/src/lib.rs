@@ -10,6 +10,7 @@
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
 //! - [`timeline`] — one object's history: the controller's work and people's actions.
+//! - [`events`] — the cluster's Events across namespaces, for the events page.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`watch`] — the live changes streamed to pages.
 //! - [`user`] — who the caller is taken to be.
@@ -19,6 +20,7 @@
 pub mod actions;
 pub mod bulk;
 pub mod duration;
+pub mod events;
 pub mod health;
 pub mod logs;
 pub mod names;

@@ -297,18 +297,20 @@ impl Cluster {
         })
     }
 
-    /// The resource a check or a write is on: a kind at its served version, or Jobs.
+    /// The resource a check or a write is on: a kind at its served version, Jobs or Events.
     pub async fn resource_on(&self, on: On) -> Result<ApiResource, ClusterError> {
-        match on {
-            On::Kind(kind) => self.resource(kind).await,
-            On::Jobs => Ok(ApiResource {
-                group: "batch".into(),
-                version: "v1".into(),
-                api_version: "batch/v1".into(),
-                kind: "Job".into(),
-                plural: "jobs".into(),
-            }),
-        }
+        let (version, api_version) = match on {
+            On::Kind(kind) => return self.resource(kind).await,
+            On::Jobs => ("v1", "batch/v1"),
+            On::Events => ("v1", "v1"),
+        };
+        Ok(ApiResource {
+            group: on.group().into(),
+            version: version.into(),
+            api_version: api_version.into(),
+            kind: on.kind().into(),
+            plural: on.plural().into(),
+        })
     }
 
     pub async fn get(
@@ -326,8 +328,7 @@ impl Cluster {
 
     /// Every object of `resource` in `namespace` (or in all) that matches `labels`, a label
     /// selector (or all), read as `T`: a `DynamicObject`, or a type with only the fields the
-    /// caller needs, so that large lists are not held whole. Read in pages of [`LIST_PAGE`]
-    /// from one consistent snapshot, so a page's JSON is all that is ever in memory at once.
+    /// caller needs, so that large lists are not held whole.
     pub async fn list<T: serde::de::DeserializeOwned>(
         &self,
         reader: Reader<'_>,
@@ -335,20 +336,34 @@ impl Cluster {
         namespace: Option<&str>,
         labels: Option<&str>,
     ) -> Result<Vec<T>, ClusterError> {
+        let mut params = kube::api::ListParams::default();
+        if let Some(labels) = labels {
+            params = params.labels(labels);
+        }
+        let path = DynamicObject::url_path(resource, namespace);
+        self.pages(reader, &path, params, &resource.plural).await
+    }
+
+    /// A list read in pages of [`LIST_PAGE`] from one consistent snapshot, so a page's JSON
+    /// is all that is ever in memory at once.
+    async fn pages<T: serde::de::DeserializeOwned>(
+        &self,
+        reader: Reader<'_>,
+        path: &str,
+        params: kube::api::ListParams,
+        what: &str,
+    ) -> Result<Vec<T>, ClusterError> {
         #[derive(serde::Deserialize)]
         struct Page<T> {
             items: Vec<T>,
             #[serde(default)]
             metadata: kube::core::ListMeta,
         }
-        let mut params = kube::api::ListParams::default().limit(LIST_PAGE);
-        if let Some(labels) = labels {
-            params = params.labels(labels);
-        }
+        let mut params = params.limit(LIST_PAGE);
         let who = Who::from(reader);
         let mut items = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
-            let mut request = Request::new(DynamicObject::url_path(resource, namespace))
+            let mut request = Request::new(path)
                 .list(&params)
                 .map_err(|e| ClusterError::Invalid(e.to_string()))?;
             impersonate(who, &mut request)?;
@@ -363,9 +378,8 @@ impl Cluster {
             }
         }
         Err(ClusterError::Unavailable(format!(
-            "more than {} {} to list",
+            "more than {} {what} to list",
             LIST_PAGE * MAX_LIST_PAGES,
-            resource.plural
         )))
     }
 
@@ -570,24 +584,25 @@ impl Cluster {
         })
     }
 
-    /// The Events of a namespace that match a field selector.
+    /// The Events of `namespace` (or of all) that match a field selector.
     pub async fn events(
         &self,
         reader: Reader<'_>,
-        namespace: &str,
+        namespace: Option<&str>,
         fields: &str,
     ) -> Result<Vec<Event>, ClusterError> {
-        let who = Who::from(reader);
         let params = kube::api::ListParams::default().fields(fields);
-        let mut request = Request::new(Event::url_path(&(), Some(namespace)))
-            .list(&params)
-            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        impersonate(who, &mut request)?;
-        let list: k8s_openapi::List<Event> = self
-            .bounded(false, self.client.request(request))
+        self.pages(reader, &Event::url_path(&(), namespace), params, "events")
             .await
-            .map_err(|e| who.blame(e))?;
-        Ok(list.items)
+    }
+
+    /// Every Event written or updated in any namespace, as the server sees them; re-lists
+    /// and backs off by itself when the watch breaks.
+    pub fn watch_events(
+        &self,
+    ) -> impl Stream<Item = Result<watcher::Event<Event>, watcher::Error>> + Send + use<> {
+        let api = Api::<Event>::all(self.client.clone());
+        watcher::watcher(api, watcher::Config::default()).default_backoff()
     }
 
     /// The log of one container of a Pod, read as `reader` through `pods/log`.

@@ -24,11 +24,13 @@ pub enum Mode {
     FineGrained,
 }
 
-/// What a check or a write is about: a kind flux-web addresses, or the Jobs it creates.
+/// What a check or a write is about: a kind flux-web addresses, the Jobs it creates, or
+/// the Events it reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum On {
     Kind(&'static Kind),
     Jobs,
+    Events,
 }
 
 impl On {
@@ -36,6 +38,7 @@ impl On {
         match self {
             On::Kind(kind) => kind.group,
             On::Jobs => "batch",
+            On::Events => "",
         }
     }
 
@@ -43,6 +46,7 @@ impl On {
         match self {
             On::Kind(kind) => kind.plural,
             On::Jobs => "jobs",
+            On::Events => "events",
         }
     }
 
@@ -50,6 +54,7 @@ impl On {
         match self {
             On::Kind(kind) => kind.kind,
             On::Jobs => "Job",
+            On::Events => "Event",
         }
     }
 }

@@ -112,7 +112,7 @@ pub async fn object_events(
         target.name, target.kind.kind
     );
     ctx.cluster
-        .events(reader(caller), &target.namespace, &selector)
+        .events(reader(caller), Some(&target.namespace), &selector)
         .await
 }
 

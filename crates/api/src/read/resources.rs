@@ -194,7 +194,7 @@ async fn somewhere_else(
     ) else {
         return Ok(Vec::new());
     };
-    listable_namespaces(ctx, identity, ks).await
+    listable_namespaces(ctx, identity, On::Kind(ks)).await
 }
 
 /// The objects of one kind the caller may list, and whether they may list it anywhere they
@@ -217,7 +217,7 @@ async fn objects_of(
             Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
                 // No cluster-wide list: the namespaces where a review says the caller may list.
                 (Ok(identity), None) => {
-                    let namespaces = listable_namespaces(ctx, identity, kind).await?;
+                    let namespaces = listable_namespaces(ctx, identity, On::Kind(kind)).await?;
                     let mut objects = Vec::new();
                     for ns in &namespaces {
                         objects.extend(
@@ -300,17 +300,18 @@ impl Listed {
     }
 }
 
-async fn listable_namespaces(
+/// The namespaces where a review says `identity` may list `on`.
+pub async fn listable_namespaces(
     ctx: &Context<'_>,
     identity: &Identity,
-    kind: &'static Kind,
+    on: On,
 ) -> Result<Vec<String>, ApiError> {
     let namespaces = ctx.cluster.namespaces().await?;
     let checks: Vec<_> = namespaces
         .iter()
         .map(|ns| Check {
             verb: "list",
-            on: On::Kind(kind),
+            on,
             namespace: ns.clone(),
             name: String::new(),
         })

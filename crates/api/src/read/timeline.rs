@@ -36,22 +36,11 @@ pub async fn timeline(
     target: &Target,
     query: &TimelineQuery,
 ) -> Result<Timeline, ApiError> {
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            Code::InvalidQuery,
-            format!("limit: from 1 to {MAX_LIMIT}"),
-        ));
-    }
-    let before = query
-        .before
-        .as_deref()
-        .map(|b| {
-            b.parse::<Timestamp>().map_err(|_| {
-                ApiError::bad_request(Code::InvalidQuery, "before: not an RFC 3339 time")
-            })
-        })
-        .transpose()?;
+    let (limit, before) = paging(
+        query.limit,
+        query.before.as_deref(),
+        (DEFAULT_LIMIT, MAX_LIMIT),
+    )?;
     let read = ctx.read_target(caller, target).await?;
     let events = match super::object_events(ctx, caller, target).await {
         Ok(events) => events,
@@ -61,25 +50,48 @@ pub async fn timeline(
     };
     let mut entries = history(&read.found.data["status"]["history"]);
     entries.extend(events.into_iter().filter_map(from_event));
-    Ok(page(entries, before, limit))
+    let (entries, next) = page(entries, before, limit);
+    Ok(Timeline { entries, next })
 }
 
-/// Newest first, older than `before`, at most `limit`; `next` when more are left.
-pub fn page(
-    mut entries: Vec<(Timestamp, TimelineEntry)>,
+/// The `limit` (`default` without one, at most `max`) and `before` of a page, checked.
+pub fn paging(
+    limit: Option<usize>,
+    before: Option<&str>,
+    (default, max): (usize, usize),
+) -> Result<(usize, Option<Timestamp>), ApiError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ApiError::bad_request(
+            Code::InvalidQuery,
+            format!("limit: from 1 to {max}"),
+        ));
+    }
+    let before = before
+        .map(|b| {
+            b.parse::<Timestamp>().map_err(|_| {
+                ApiError::bad_request(Code::InvalidQuery, "before: not an RFC 3339 time")
+            })
+        })
+        .transpose()?;
+    Ok((limit, before))
+}
+
+/// Newest first, older than `before`, at most `limit`; with the `before` of the next page
+/// when more are left.
+pub fn page<T>(
+    mut entries: Vec<(Timestamp, T)>,
     before: Option<Timestamp>,
     limit: usize,
-) -> Timeline {
+) -> (Vec<T>, Option<String>) {
     entries.retain(|(at, _)| before.is_none_or(|b| *at < b));
     entries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let more = entries.len() > limit;
     entries.truncate(limit);
-    Timeline {
-        next: more
-            .then(|| entries.last().map(|(at, _)| rfc3339(*at)))
-            .flatten(),
-        entries: entries.into_iter().map(|(_, entry)| entry).collect(),
-    }
+    let next = more
+        .then(|| entries.last().map(|(at, _)| rfc3339(*at)))
+        .flatten();
+    (entries.into_iter().map(|(_, entry)| entry).collect(), next)
 }
 
 fn entry(at: Timestamp, kind: EntryKind, message: String) -> (Timestamp, TimelineEntry) {
@@ -234,6 +246,10 @@ mod tests {
             .into_iter()
             .filter_map(from_event),
         );
+        let page = |entries, before, limit| {
+            let (entries, next) = page(entries, before, limit);
+            Timeline { entries, next }
+        };
         let first = page(entries.clone(), None, 3);
         let kinds: Vec<_> = first.entries.iter().map(|e| e.kind).collect();
         assert_eq!(

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// Proxies and load balancers close connections that stay silent; a comment line keeps the
 /// stream open without waking the page.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The query of `watch`, as the OpenAPI document describes it; `WatchQuery` parses it.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

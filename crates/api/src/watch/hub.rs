@@ -1,6 +1,7 @@
 //! One watch per kind for the whole server, started when the first page asks for that kind
-//! and kept while the server runs. Each change is summarised once and broadcast to every
-//! subscriber; what a subscriber may see is decided on its side (see [`super::visible`]).
+//! and kept while the server runs, and one of Events in every namespace for the events
+//! page. Each change is summarised once and broadcast to every subscriber; what a subscriber
+//! may see is decided on its side (see [`super::visible`] and `events::live`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use flux_web_shared::watch::Change;
 use futures::StreamExt;
+use k8s_openapi::api::core::v1::Event;
 use kube::ResourceExt;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
@@ -59,10 +61,16 @@ struct Channel {
     listed: Arc<AtomicBool>,
 }
 
+/// An Event written or updated, or (`None`) the end of a (re-)list of Events: what happened
+/// while the watch was broken is unknown, so pages read again.
+pub type Fresh = Option<Arc<Event>>;
+
 #[derive(Clone)]
 pub struct Hub {
     cluster: Cluster,
     channels: Arc<Mutex<HashMap<(&'static str, &'static str), Channel>>>,
+    /// The watch of Events, started by its first subscriber.
+    events: Arc<Mutex<Option<broadcast::Sender<Fresh>>>>,
 }
 
 impl Hub {
@@ -70,7 +78,20 @@ impl Hub {
         Self {
             cluster,
             channels: Arc::default(),
+            events: Arc::default(),
         }
+    }
+
+    /// A receiver of every Event written or updated in any namespace from now on.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<Fresh> {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        events
+            .get_or_insert_with(|| {
+                let (sender, _) = broadcast::channel(BACKLOG);
+                tokio::spawn(run_events(self.cluster.clone(), sender.clone()));
+                sender
+            })
+            .subscribe()
     }
 
     /// A receiver of the changes of `kind`, and whether its watch has already listed.
@@ -135,6 +156,24 @@ async fn run(
         };
         // Nobody listening is not an error: the watch stays warm for the next page.
         let _ = sender.send(update);
+    }
+}
+
+/// Watches Events for as long as the server runs. The Events a list returns are not news;
+/// nor is a deleted one (Events expire), which changes no page.
+async fn run_events(cluster: Cluster, sender: broadcast::Sender<Fresh>) {
+    let mut events = std::pin::pin!(cluster.watch_events());
+    while let Some(event) = events.next().await {
+        let fresh = match event {
+            Ok(WatchEvent::Apply(event)) => Some(Arc::new(event)),
+            Ok(WatchEvent::InitDone) => None,
+            Ok(WatchEvent::Init | WatchEvent::InitApply(_) | WatchEvent::Delete(_)) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "watch of Events failed; retrying");
+                continue;
+            }
+        };
+        let _ = sender.send(fresh);
     }
 }
 
