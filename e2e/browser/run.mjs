@@ -179,6 +179,39 @@ check('timeline: the resumer\'s resume and the admin\'s suspend in order, filter
   for (const row of await rows.allInnerTexts()) assert.doesNotMatch(row, /\baction\b/);
 });
 
+check('events page: the audit trail across namespaces filtered by the URL; a new Event arrives live', async () => {
+  await page.goto(`${ADMIN}/events?reason=WebAction`);
+  const rows = page.locator('table.events tbody tr');
+  await rows.first().waitFor();
+  const texts = await rows.allInnerTexts();
+  for (const row of texts) assert.match(row, /WebAction/);
+  assert.match(texts.join('\n'), /User 'admin' performed action 'resume'/);
+  await page.getByLabel('Severity').selectOption('Warning');
+  await page.waitForURL(/severity=Warning/);
+  assert.match(page.url(), /reason=WebAction/, 'the other filters stay in the URL');
+  // Live: an action writes its audit Event, which the page shows at its top without a reload.
+  await page.goto(`${ADMIN}/events?namespace=flux-system&reason=WebAction`);
+  await rows.first().waitFor();
+  const top = () => rows.first().getAttribute('data-id');
+  const before = await top();
+  const act = (action) => page.evaluate(async ([path, action]) => {
+    const r = await fetch(`/api/v1${path}/actions/${action}`, { method: 'POST' });
+    if (!r.ok) throw new Error(await r.text());
+  }, [KS, action]);
+  await act('suspend');
+  await until('the suspend at the top, live', async () => (await top()) !== before
+    && /action 'suspend'/.test(await rows.first().innerText()));
+  await act('resume');
+  await until('the resume at the top, live', async () => /action 'resume'/.test(await rows.first().innerText()));
+  assert.match(await rows.first().innerText(), /Kustomization flux-system\/apps/);
+  mkdirSync(SHOTS, { recursive: true });
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SHOTS, `events-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: null });
+});
+
 check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {
   // A namespace of its own with one failing and one ready Kustomization: what the demo world's
   // are by now depends on the checks and runs before.
@@ -248,7 +281,7 @@ check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report
 });
 
 let suspendedByAdmin;
-check('bulk: select all matching the filters, suspend 55 with a reason, watch them complete', async () => {
+check('bulk: select all matching the filters, suspend 55 with a reason until 1h, watch them complete', async () => {
   const ns = `bulk-ui-${Date.now().toString(36)}`;
   suspendedByAdmin = ns;
   await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
@@ -269,12 +302,17 @@ check('bulk: select all matching the filters, suspend 55 with a reason, watch th
   const dialog = page.getByRole('dialog');
   await dialog.getByText('Suspend — 55 will change').waitFor();
   await dialog.getByLabel(/Reason/).fill('INC-123 freeze');
+  await dialog.getByLabel(/Until/).fill('1h');
   await dialog.getByRole('button', { name: 'Suspend 55 objects' }).click();
   await dialog.getByText('done: 55 changed').waitFor({ timeout: 30000 });
   const { body } = await kube(`${ks}/namespaces/${ns}/kustomizations`);
   const suspended = body.items.filter((k) => k.spec.suspend
     && k.metadata.annotations?.['fluxcd.controlplane.io/suspendedReason'] === 'INC-123 freeze');
   assert.equal(suspended.length, 55);
+  const ends = new Set(suspended.map((k) => k.metadata.annotations['web.fluxcd.controlplane.io/suspendedUntil']));
+  assert.equal(ends.size, 1, `one end for the run: ${[...ends]}`);
+  const ahead = (Date.parse([...ends][0]) - Date.now()) / 1000;
+  assert.ok(ahead > 3500 && ahead <= 3601, `ends in ${ahead} s, not 1 h`);
   await dialog.getByRole('button', { name: 'Close' }).click();
 });
 
@@ -514,7 +552,7 @@ check('focus and titles: back on the button after an action, on the heading afte
 
 check('works at 360 px wide without the page scrolling sideways', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const path of ['/resources', WEB]) {
+  for (const path of ['/resources', WEB, '/events']) {
     await page.goto(`${ADMIN}${path}`);
     await page.locator('h1').first().waitFor();
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -74,6 +74,10 @@ pub const FLUX_KINDS: [&str; 18] = [
     "ResourceSetInputProvider",
 ];
 
+/// The workload kinds flux-web shows and acts on, in the order the UI offers them; the
+/// server's registry holds the same (a test says so).
+pub const WORKLOAD_KINDS: [&str; 5] = ["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Pod"];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -3,6 +3,7 @@
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Target};
 use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
+use flux_web_shared::events::{ClusterEvent, EventPage};
 use flux_web_shared::logs::{LogEvent, Logs};
 use flux_web_shared::objects::{ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
@@ -13,6 +14,8 @@ use futures::StreamExt;
 use gloo_net::eventsource::futures::EventSource;
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
+
+use crate::format::encode;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
@@ -97,8 +100,23 @@ pub async fn detail(path: &str) -> Result<ObjectDetail, ApiError> {
     get(&format!("/api/v1/{path}")).await
 }
 
-pub async fn timeline(path: &str) -> Result<Timeline, ApiError> {
-    get(&format!("/api/v1/{path}/timeline")).await
+/// A page of the timeline of `path`: the newest, or the one older than `before`.
+pub async fn timeline(path: &str, before: Option<&str>) -> Result<Timeline, ApiError> {
+    match before {
+        Some(before) => {
+            get(&format!(
+                "/api/v1/{path}/timeline?before={}",
+                encode(before)
+            ))
+            .await
+        }
+        None => get(&format!("/api/v1/{path}/timeline")).await,
+    }
+}
+
+/// A page of the events page: `query` holds its filters (and `before` for an older page).
+pub async fn events(query: &str) -> Result<EventPage, ApiError> {
+    get(&format!("/api/v1/events?{query}")).await
 }
 
 pub async fn act(
@@ -228,21 +246,49 @@ pub fn download_url(path: &str, artifact: Option<&str>) -> String {
 /// Calls `on_change` for every change of the live stream `query` selects, until the page
 /// that owns the returned handle goes away (dropping it closes the stream).
 pub fn watch(query: &str, on_change: impl Fn(Change) + 'static) -> Option<EventSource> {
-    let mut source = EventSource::new(&format!("/api/v1/watch?{query}")).ok()?;
-    let streams: Vec<_> = ["resync", "changed", "deleted"]
+    let url = format!("/api/v1/watch?{query}");
+    listen(&url, &["resync", "changed", "deleted"], move |_, data| {
+        if let Ok(change) = serde_json::from_str::<Change>(&data) {
+            on_change(change);
+        }
+    })
+}
+
+/// Calls `on_event` with each new Event the filters in `query` keep, and with `None` when
+/// some may have been missed (read the first page again), until the handle is dropped.
+pub fn watch_events(
+    query: &str,
+    on_event: impl Fn(Option<ClusterEvent>) + 'static,
+) -> Option<EventSource> {
+    let url = format!("/api/v1/events/watch?{query}");
+    listen(&url, &["event", "resync"], move |name, data| {
+        match name.as_str() {
+            "event" => {
+                if let Ok(event) = serde_json::from_str(&data) {
+                    on_event(Some(event));
+                }
+            }
+            _ => on_event(None),
+        }
+    })
+}
+
+/// Opens the Server-Sent Events at `url` and calls `on_message` with the name and data of
+/// each event of the `names` given, for as long as the returned handle lives.
+fn listen(
+    url: &str,
+    names: &[&str],
+    on_message: impl Fn(String, String) + 'static,
+) -> Option<EventSource> {
+    let mut source = EventSource::new(url).ok()?;
+    let streams: Vec<_> = names
         .iter()
         .filter_map(|name| source.subscribe(*name).ok())
         .collect();
     let mut all = futures::stream::select_all(streams);
     leptos::task::spawn_local(async move {
-        while let Some(Ok((_, message))) = all.next().await {
-            let change = message
-                .data()
-                .as_string()
-                .and_then(|text| serde_json::from_str::<Change>(&text).ok());
-            if let Some(change) = change {
-                on_change(change);
-            }
+        while let Some(Ok((name, message))) = all.next().await {
+            on_message(name, message.data().as_string().unwrap_or_default());
         }
     });
     Some(source)

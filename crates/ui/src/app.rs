@@ -13,6 +13,7 @@ use crate::components::palette::{Commands, Palette};
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
 use crate::pages::detail::DetailPage;
+use crate::pages::events::EventsPage;
 use crate::pages::login::LoginPage;
 use crate::pages::resources::ResourcesPage;
 
@@ -33,6 +34,10 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main" on:click=|ev| { ev.prevent_default(); focus("main"); }>"Skip to content"</a>
             <header class="top">
                 <A href="/resources" attr:class="brand">"flux-web"</A>
+                <nav class="pages" aria-label="Pages">
+                    <A href="/resources">"Resources"</A>
+                    <A href="/events">"Events"</A>
+                </nav>
                 <Palette/>
                 <Transition fallback=|| ()>
                     {move || user.get().map(|answer| view! { <UserMenu answer=answer/> })}
@@ -42,6 +47,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="notice">"No such page."</p> }>
                     <Route path=path!("/") view=|| view! { <Redirect path="/resources"/> }/>
                     <Route path=path!("/resources") view=ResourcesPage/>
+                    <Route path=path!("/events") view=EventsPage/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/:group/:kind/:namespace/:name") view=DetailPage/>
                 </Routes>

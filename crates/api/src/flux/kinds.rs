@@ -451,13 +451,19 @@ mod tests {
     }
 
     #[test]
-    fn the_flux_kinds_are_the_ones_the_ui_offers() {
+    fn the_flux_and_workload_kinds_are_the_ones_the_ui_offers() {
         let kinds: Vec<_> = flux_kinds().map(|k| k.kind).collect();
         let mut offered = flux_web_shared::objects::FLUX_KINDS.to_vec();
         let mut registered = kinds.clone();
         offered.sort();
         registered.sort();
         assert_eq!(registered, offered);
+        let workloads: Vec<_> = KINDS
+            .iter()
+            .filter(|k| k.workload.is_some())
+            .map(|k| k.kind)
+            .collect();
+        assert_eq!(workloads, flux_web_shared::objects::WORKLOAD_KINDS);
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
     let phase = RwSignal::new(Phase::Checking);
     let rows = RwSignal::new(Vec::<Row>::new());
     let reason = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
     let open = Signal::derive(move || ask.with(Option::is_some));
     let running = Signal::derive(move || matches!(phase.get(), Phase::Running { .. }));
     // Each ask is a generation: a run still reporting after its dialog moved on to another
@@ -69,6 +70,7 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
     let close = Callback::new(move |()| {
         ask.set(None);
         reason.set(String::new());
+        until.set(String::new());
     });
     let title = move || {
         ask.with(|a| {
@@ -82,13 +84,16 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
         else {
             return;
         };
-        let text = reason.get_untracked();
+        let said = Said {
+            reason: reason.get_untracked().trim().to_owned(),
+            until: until.get_untracked().trim().to_owned(),
+        };
         let view = View {
             phase,
             rows,
             generation,
         };
-        run(asked, preflight, text.trim().to_owned(), view, done);
+        run(asked, preflight, said, view, done);
     };
     let retry = move |_| {
         let Some(asked) = ask.get_untracked() else {
@@ -117,6 +122,9 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
                     <label for="bulk-reason">"Reason (optional, shown to others)"</label>
                     <textarea id="bulk-reason" prop:value=move || reason.get()
                         on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+                    <label for="bulk-until">"Until (optional): a duration such as 2h, or a time such as 2026-12-24T18:00:00Z"</label>
+                    <input id="bulk-until" type="text" autocomplete="off" prop:value=move || until.get()
+                        on:input=move |ev| until.set(event_target_value(&ev))/>
                 })}
                 {move || match phase.get() {
                     Phase::Refused(why) => view! { <p class="notice error" role="alert">{why}</p> }.into_any(),
@@ -252,8 +260,14 @@ struct View {
     generation: StoredValue<u64>,
 }
 
+/// What the user wrote for a suspend: why, and until when (empty: not said).
+struct Said {
+    reason: String,
+    until: String,
+}
+
 /// Runs the approved targets with the pre-flight's token; each result updates its row.
-fn run(asked: Ask, preflight: Preflight, reason: String, view: View, done: Callback<()>) {
+fn run(asked: Ask, preflight: Preflight, said: Said, view: View, done: Callback<()>) {
     let View {
         phase,
         rows,
@@ -270,9 +284,11 @@ fn run(asked: Ask, preflight: Preflight, reason: String, view: View, done: Callb
             }
         }
     });
+    let suspend = asked.action == Action::Suspend;
     let request = BulkRequest {
         targets: Some(targets),
-        reason: (!reason.is_empty() && asked.action == Action::Suspend).then_some(reason),
+        reason: (!said.reason.is_empty() && suspend).then_some(said.reason),
+        until: (!said.until.is_empty() && suspend).then_some(said.until),
         token: Some(preflight.token),
         ..BulkRequest::default()
     };

@@ -5,7 +5,7 @@
 
 use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
 use flux_web_shared::objects::{ObjectDetail, PodSummary, WorkloadDetail};
-use flux_web_shared::timeline::{EntryKind, TimelineEntry};
+use flux_web_shared::timeline::{EntryKind, Timeline};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -35,7 +35,7 @@ pub fn DetailPage() -> impl IntoView {
     });
     let events = LocalResource::new(move || {
         let path = path();
-        async move { api::timeline(&path).await }
+        async move { api::timeline(&path, None).await }
     });
     let refresh = Callback::new(move |()| {
         detail.refetch();
@@ -69,12 +69,13 @@ pub fn DetailPage() -> impl IntoView {
                 Ok(detail) => {
                     let t = &detail.target;
                     set_title(&format!("{} {}/{}", t.kind, t.namespace, t.name));
+                    let git = git_url(&detail);
                     view! {
                         <Object detail=detail path=path() refresh=refresh/>
                         <section aria-labelledby="timeline-title">
                             <h2 id="timeline-title">"Timeline"</h2>
                             {move || events.get().map(|answer| match answer {
-                                Ok(timeline) => view! { <TimelineView entries=timeline.entries/> }.into_any(),
+                                Ok(timeline) => view! { <TimelineView first=timeline path=path() git=git.clone()/> }.into_any(),
                                 Err(e) => view! { <p class="notice">{format!("The timeline could not be read: {}", e.detail())}</p> }.into_any(),
                             })}
                         </section>
@@ -86,6 +87,31 @@ pub fn DetailPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The URL of the Git repository the object's revisions come from: its own (a
+/// GitRepository) or its source's.
+fn git_url(detail: &ObjectDetail) -> Option<String> {
+    match &detail.source {
+        Some(source) if source.kind == "GitRepository" => source.url.clone(),
+        Some(_) => None,
+        None if detail.target.kind == "GitRepository" => {
+            detail.spec["url"].as_str().map(str::to_owned)
+        }
+        None => None,
+    }
+}
+
+/// Where a Git host shows the commit of `revision` (`main@sha1:<hash>`): `<url>/commit/<hash>`,
+/// as GitHub, GitLab, Gitea and Forgejo serve it; none for other revisions or non-web URLs.
+fn commit_url(git: &str, revision: &str) -> Option<String> {
+    let hash = revision.rsplit_once("sha1:")?.1;
+    let web = git.starts_with("https://") || git.starts_with("http://");
+    let hex = !hash.is_empty() && hash.chars().all(|c| c.is_ascii_hexdigit());
+    (web && hex).then(|| {
+        let base = git.trim_end_matches('/').trim_end_matches(".git");
+        format!("{base}/commit/{hash}")
+    })
 }
 
 fn link(target: &Target) -> impl IntoView + use<> {
@@ -303,12 +329,33 @@ impl Show {
     }
 }
 
-/// The controller's work and people's actions, newest first, with filters.
+/// The controller's work and people's actions, newest first, with filters; older pages on
+/// demand, and revisions linked to their commits when the Git host is known.
 #[component]
-fn TimelineView(entries: Vec<TimelineEntry>) -> impl IntoView {
-    if entries.is_empty() {
+fn TimelineView(first: Timeline, path: String, git: Option<String>) -> impl IntoView {
+    if first.entries.is_empty() {
         return view! { <p class="notice">"Nothing recorded yet."</p> }.into_any();
     }
+    let entries = RwSignal::new(first.entries);
+    let next = RwSignal::new(first.next);
+    let loading = RwSignal::new(false);
+    let older = move |_| {
+        let Some(before) = next.get_untracked() else {
+            return;
+        };
+        let path = path.clone();
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            match api::timeline(&path, Some(&before)).await {
+                Ok(page) => {
+                    entries.update(|e| e.extend(page.entries));
+                    next.set(page.next);
+                }
+                Err(e) => crate::components::toast::toasts().failed(e.detail()),
+            }
+            loading.set(false);
+        });
+    };
     let show = RwSignal::new(Show::All);
     let filters = [
         (Show::All, "All"),
@@ -324,7 +371,8 @@ fn TimelineView(entries: Vec<TimelineEntry>) -> impl IntoView {
     });
     let rows = move || {
         entries
-            .iter()
+            .get()
+            .into_iter()
             .filter(|e| show.get().keeps(e.kind))
             .map(|e| {
                 let (word, class) = match e.kind {
@@ -338,11 +386,20 @@ fn TimelineView(entries: Vec<TimelineEntry>) -> impl IntoView {
                     (Some(who), None) => who.clone(),
                     _ => String::new(),
                 };
+                let revision = e.revision.clone().map(|revision| {
+                    match git.as_deref().and_then(|g| commit_url(g, &revision)) {
+                        Some(href) => {
+                            view! { <a href=href rel="noreferrer" target="_blank">{revision}</a> }
+                                .into_any()
+                        }
+                        None => revision.into_any(),
+                    }
+                });
                 view! {
                     <tr class=class>
                         <td><time datetime=e.time.clone()>{ago(Some(e.time.clone()))}</time></td>
                         <td>{word}</td><td>{who}</td><td class="message">{e.message.clone()}</td>
-                        <td class="mono">{e.revision.clone().unwrap_or_default()}</td>
+                        <td class="mono">{revision}</td>
                     </tr>
                 }
             })
@@ -354,6 +411,40 @@ fn TimelineView(entries: Vec<TimelineEntry>) -> impl IntoView {
             <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th><th scope="col">"Message"</th><th scope="col">"Revision"</th></tr></thead>
             <tbody>{rows}</tbody>
         </table></div>
+        {move || next.get().is_some().then(|| view! {
+            <div class="pager">
+                <button type="button" disabled=move || loading.get() on:click=older.clone()>"Older"</button>
+            </div>
+        })}
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::commit_url;
+
+    #[test]
+    fn a_git_revision_links_to_its_commit_on_a_web_host_only() {
+        assert_eq!(
+            commit_url("https://github.com/org/app.git", "main@sha1:0a1b2c").as_deref(),
+            Some("https://github.com/org/app/commit/0a1b2c")
+        );
+        assert_eq!(
+            commit_url("https://git.example.com/org/app/", "v1.2.0@sha1:ff").as_deref(),
+            Some("https://git.example.com/org/app/commit/ff")
+        );
+        assert_eq!(
+            commit_url("ssh://git@github.com/org/app", "main@sha1:0a1b"),
+            None
+        );
+        assert_eq!(
+            commit_url("https://github.com/org/app", "latest@sha256:0a1b"),
+            None
+        );
+        assert_eq!(
+            commit_url("https://github.com/org/app", "main@sha1:<script>"),
+            None
+        );
+    }
 }

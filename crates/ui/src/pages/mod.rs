@@ -2,9 +2,11 @@
 //!
 //! - [`resources`] — `/resources`: Flux objects, filtered by the query string.
 //! - [`detail`] — `/{group}/{kind}/{namespace}/{name}`: an object or a workload.
+//! - [`events`] — `/events`: the cluster's Events, filtered by the query string, live.
 //! - [`login`] — `/login`: the way in when the server asks for a login.
 
 pub mod detail;
+pub mod events;
 pub mod login;
 pub mod resources;
 
