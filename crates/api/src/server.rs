@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::OriginalUri;
-use axum::http::Method;
 use axum::http::header;
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
@@ -16,6 +16,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -194,6 +196,11 @@ pub fn router(state: AppState) -> Router {
             state.config.base_url.clone(),
             browser::own_host_only,
         ))
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
+                .compress_when(SizeAbove::new(COMPRESS_ABOVE).and(json_only)),
+        )
         .layer(frames)
         .layer(sniffing)
         .layer(referrer)
@@ -203,6 +210,25 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(telemetry::request_id))
         .with_state(state)
+}
+
+/// Answers smaller than this go as they are: compressing them saves less than it costs.
+const COMPRESS_ABOVE: u64 = 1024;
+/// gzip and brotli at level 4: most of the saving for little CPU, since every JSON answer is
+/// compressed as it is sent.
+const COMPRESSION_QUALITY: i32 = 4;
+
+/// Only JSON answers are compressed (by the client's `Accept-Encoding`). Streams (SSE, NDJSON)
+/// must reach the client line by line as written; an artifact is an archive already, and a
+/// download's framing is how a client tells a cut one (see `download`); the UI's files come
+/// precompressed.
+fn json_only(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|kind| {
+            kind.starts_with("application/json") || kind.starts_with("application/problem+json")
+        })
 }
 
 /// A mistyped API path is a problem, never the SPA's index page with 200.

@@ -4,8 +4,9 @@
 //! cached by browsers for a year (`immutable`); everything else, `index.html` above all, is
 //! revalidated each time, so a new release shows at the next load. A path that is no file is
 //! a page of the SPA and gets `index.html` (API and login routes are matched before this
-//! fallback); a hashed name that is no file (an asset of an older release) is a 404, never
-//! an `index.html` cached for a year. Each file is sent brotli- or gzip-compressed when the
+//! fallback); a hashed name that is no file (an asset of an older release), or any other
+//! file name with an extension (`/favicon.ico`, `/robots.txt`), is a 404, never an
+//! `index.html` cached for a year or taken for an icon. Each file is sent brotli- or gzip-compressed when the
 //! build wrote that variant and the client accepts it.
 
 use std::borrow::Cow;
@@ -94,7 +95,9 @@ pub async fn serve(assets: Assets, request: Request) -> Response {
     let (name, policy, found) = match file {
         Some(found) if is_hashed(path) => (name, IMMUTABLE, Some(found)),
         Some(found) => (name, REVALIDATE, Some(found)),
-        None if is_hashed(path) => return ApiError::NoRoute(path.to_owned()).into_response(),
+        None if is_hashed(path) || asks_for_a_file(name) => {
+            return ApiError::NoRoute(path.to_owned()).into_response();
+        }
         None => (
             "index.html",
             REVALIDATE,
@@ -177,6 +180,11 @@ fn content_type(name: &str) -> HeaderValue {
     })
 }
 
+/// Whether a one-segment path names a file (it has an extension): no page of the SPA does.
+fn asks_for_a_file(name: &str) -> bool {
+    is_file_name(name) && name.contains('.')
+}
+
 /// Whether a path names a file with a content hash (`/ui-0123456789ab.wasm`), as the UI
 /// build writes them.
 pub fn is_hashed(path: &str) -> bool {
@@ -199,6 +207,15 @@ mod tests {
         assert!(!is_hashed(
             "/kustomize.toolkit.fluxcd.io/Kustomization/apps/web"
         ));
+    }
+
+    #[test]
+    fn a_name_with_an_extension_asks_for_a_file_and_pages_have_none() {
+        assert!(asks_for_a_file("favicon.ico"));
+        assert!(asks_for_a_file("robots.txt"));
+        for page in ["resources", "events", "login", "", ".env"] {
+            assert!(!asks_for_a_file(page), "{page}");
+        }
     }
 
     #[test]

@@ -412,3 +412,83 @@ async fn the_docs_page_and_its_assets_are_served_by_the_binary_itself() {
         assert!(got.contains(content_type), "{path}: {got}");
     }
 }
+
+/// The answer to a GET of `path` that accepts `encoding`: its headers and raw body.
+async fn get_encoded(app: Router, path: &str, encoding: &str) -> (header::HeaderMap, Vec<u8>) {
+    let request = Request::get(path)
+        .header(header::ACCEPT_ENCODING, encoding)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (headers, body.to_vec())
+}
+
+#[tokio::test]
+async fn json_is_compressed_for_who_accepts_it_and_small_answers_and_streams_are_not() {
+    use std::io::Read;
+    let (_tx, app) = app(Ok(()));
+    let (plain, text) = get_encoded(app.clone(), "/api/v1/openapi.json", "identity").await;
+    assert!(plain.get(header::CONTENT_ENCODING).is_none());
+    let (gzip, body) = get_encoded(app.clone(), "/api/v1/openapi.json", "gzip").await;
+    assert_eq!(gzip[header::CONTENT_ENCODING], "gzip");
+    assert!(
+        gzip[header::VARY]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding")
+    );
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(body.as_slice())
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, text, "the same document");
+    assert!(
+        body.len() * 4 < text.len(),
+        "{} of {} bytes",
+        body.len(),
+        text.len()
+    );
+    let (br, _) = get_encoded(app.clone(), "/api/v1/openapi.json", "gzip, br").await;
+    assert_eq!(br[header::CONTENT_ENCODING], "br");
+    // A problem of a few hundred bytes goes as it is.
+    let (small, _) = get_encoded(app.clone(), "/api/v1/nope", "gzip").await;
+    assert!(small.get(header::CONTENT_ENCODING).is_none());
+    // A stream is never compressed: the layer would hold its events back.
+    let request = Request::get("/api/v1/watch")
+        .header(header::ACCEPT_ENCODING, "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
+#[test]
+fn only_json_answers_are_chosen_for_compression() {
+    let with = |kind: &'static str| {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static(kind));
+        json_only(
+            StatusCode::OK,
+            Version::HTTP_11,
+            &headers,
+            &Extensions::new(),
+        )
+    };
+    assert!(with("application/json"));
+    assert!(with("application/problem+json"));
+    for kind in [
+        "application/x-ndjson",
+        "text/event-stream",
+        "application/gzip",
+        "application/octet-stream",
+        "text/html; charset=utf-8",
+    ] {
+        assert!(!with(kind), "{kind}");
+    }
+}
