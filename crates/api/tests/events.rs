@@ -44,7 +44,7 @@ fn messages(page: &Value) -> Vec<String> {
         .as_array()
         .unwrap_or_else(|| panic!("no events in {page}"))
         .iter()
-        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .map(|e| e["entry"]["message"].as_str().unwrap().to_owned())
         .collect()
 }
 
@@ -151,7 +151,7 @@ async fn the_events_page_lists_filters_and_pages_only_what_the_caller_may_list()
     assert_eq!(first["object"]["group"], "kustomize.toolkit.fluxcd.io");
     assert_eq!(first["object"]["namespace"], mine.as_str());
     assert_eq!(
-        (first["severity"].as_str(), first["kind"].as_str()),
+        (first["severity"].as_str(), first["entry"]["kind"].as_str()),
         (Some("Warning"), Some("warning"))
     );
 
@@ -301,12 +301,12 @@ async fn the_live_stream_passes_new_events_the_caller_may_list_and_the_filter_ke
         .until(LIVE, |name, _| name == "event")
         .await
         .expect("erin saw no Event within 5 s");
-    assert_eq!(first["message"], "mine, live", "{first}");
+    assert_eq!(first["entry"]["message"], "mine, live", "{first}");
     assert_eq!(first["object"]["name"], "apps");
     assert!(!first["id"].as_str().unwrap().is_empty());
     let (_, warning) = warnings
         .until(LIVE, |name, _| name == "event")
         .await
         .expect("the Warning did not arrive");
-    assert_eq!(warning["message"], "mine, failing", "{warning}");
+    assert_eq!(warning["entry"]["message"], "mine, failing", "{warning}");
 }
