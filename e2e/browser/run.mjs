@@ -106,6 +106,32 @@ check('the resources page lists the Kustomization, filtered by the query string'
   assert.equal(await page.locator('select').first().inputValue(), 'Kustomization');
 });
 
+check('a first load reads the list once, its icon is ours, and its JSON comes compressed', async () => {
+  const lists = [];
+  const icons = [];
+  const seen = (request) => {
+    if (request.url().includes('/api/v1/resources')) lists.push(request.url());
+    if (/favicon/.test(request.url())) icons.push(request.url());
+  };
+  page.on('request', seen);
+  try {
+    await page.goto(`${ADMIN}/resources?namespace=flux-system`);
+    await page.locator('tbody tr').first().waitFor();
+    await page.waitForTimeout(2000); // longer than the stream's wait and a settle
+    assert.equal(lists.length, 1, lists.join('\n'));
+    const answer = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/resources?limit=500');
+      return { ok: r.ok, encoding: r.headers.get('content-encoding') };
+    });
+    assert.ok(answer.ok && ['br', 'gzip'].includes(answer.encoding), JSON.stringify(answer));
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    assert.match(icon, /^\/favicon-[0-9a-f]{12}\.svg$/);
+  } finally {
+    page.off('request', seen);
+  }
+  assert.ok(icons.every((url) => !url.endsWith('/favicon.ico')), icons.join('\n'));
+});
+
 check('reconcile: the annotation appears in the cluster and kustomize-controller answers it', async () => {
   await page.goto(`${ADMIN}${KS}`);
   await page.getByRole('button', { name: 'Reconcile' }).click();
@@ -143,6 +169,9 @@ check('suspend with a reason, shown after a reload; Escape closes the dialog; re
 });
 
 check('suspend until: the end and its countdown on the page, then the resumer lifts it by itself', async () => {
+  // Event times have whole seconds: a suspend in the second after the last check's resume
+  // sorts after it in the timeline check below.
+  await page.waitForTimeout(1100);
   await page.goto(`${ADMIN}${KS}`);
   await page.getByRole('button', { name: 'Suspend' }).click();
   await page.getByLabel(/Reason/).fill('maintenance window');

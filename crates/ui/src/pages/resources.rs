@@ -24,6 +24,8 @@ use crate::format::{ago, encode, latest};
 const PAGE: usize = 50;
 /// Changes come in bursts (a reconcile touches status several times): one refetch a burst.
 const SETTLE_MS: u64 = 400;
+/// How long the list waits for the live stream's first event before it is read anyway.
+const STREAM_WAIT_MS: u64 = 1500;
 
 const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
 
@@ -46,10 +48,24 @@ pub fn ResourcesPage() -> impl IntoView {
             &[("continue", &offset), ("limit", &PAGE.to_string())],
         )
     };
+    // The list is read once the live stream says a read can miss no change (its first event,
+    // a resync), so that the stream's start costs no second read; or after a moment without
+    // one, should the stream not come up. Until then it is `None`: not read yet.
+    let ready = RwSignal::new(false);
     let list = LocalResource::new(move || {
-        let q = api_query();
-        async move { api::resources(&q).await }
+        let (q, go) = (api_query(), ready.get());
+        async move {
+            match go {
+                true => Some(api::resources(&q).await),
+                false => None,
+            }
+        }
     });
+    let ready_anyway = move || {
+        if !ready.get_untracked() {
+            ready.set(true);
+        }
+    };
     // Live: any change to what could be on this page refetches it, once a burst settles.
     let pending = StoredValue::new(false);
     let watch_query = move || {
@@ -66,8 +82,16 @@ pub fn ResourcesPage() -> impl IntoView {
     Effect::new(
         move |previous: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
             drop(previous);
-            api::watch(&watch_query(), move |_| {
-                if !pending.get_value() {
+            let query = watch_query();
+            ready.set(false);
+            set_timeout(
+                ready_anyway,
+                std::time::Duration::from_millis(STREAM_WAIT_MS),
+            );
+            api::watch(&query, move |_| {
+                if !ready.get_untracked() {
+                    ready.set(true);
+                } else if !pending.get_value() {
                     pending.set_value(true);
                     set_timeout(
                         move || {
@@ -213,7 +237,7 @@ pub fn ResourcesPage() -> impl IntoView {
         </div>
         {move || (!selection.is_empty()).then(|| view! {
             <div class="bulk-bar" role="toolbar" aria-label="Bulk actions">
-                <span class="bulk-count">{move || selection.describe(list.get().and_then(Result::ok).map_or(0, |l| l.total))}</span>
+                <span class="bulk-count">{move || selection.describe(list.get().flatten().and_then(Result::ok).map_or(0, |l| l.total))}</span>
                 {BULK_ACTIONS.iter().map(|action| {
                     let action = *action;
                     view! {
@@ -228,11 +252,12 @@ pub fn ResourcesPage() -> impl IntoView {
         })}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || list.get().map(|answer| match answer {
-                Ok(list) if list.items.is_empty() => view! {
+                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                Some(Ok(list)) if list.items.is_empty() => view! {
                     <Nothing list=list namespace=param("namespace") filtered=!filters.get().is_empty()/>
                 }.into_any(),
-                Ok(list) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to selection=selection/> }.into_any(),
-                Err(e) => view! { <Failure error=e/> }.into_any(),
+                Some(Ok(list)) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to selection=selection/> }.into_any(),
+                Some(Err(e)) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
         <BulkDialog ask=ask done=done/>
