@@ -83,7 +83,14 @@ pub async fn run(args: Args) -> Result<(), StartError> {
             state.instance(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        resumer::start(state.clone(), me);
+        let parts = resumer::Parts {
+            settings: state.config.resumer.clone(),
+            clock: state.clock.clone(),
+            cluster: state.cluster.clone(),
+            audit: state.audit.clone(),
+            status: state.resumer.clone(),
+        };
+        resumer::start(parts, me);
     }
     if let Some(addr) = args.metrics_listen {
         state.metrics_elsewhere = true;

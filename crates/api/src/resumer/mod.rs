@@ -20,9 +20,10 @@ use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
 use crate::access::Permit;
+use crate::audit::Auditor;
 use crate::audit::{Entry, Involved, Scheduled};
-use crate::clock::rfc3339;
-use crate::cluster::{ClusterError, Reader};
+use crate::clock::{Clock, rfc3339};
+use crate::cluster::{Cluster, ClusterError, Reader};
 use crate::config::Resumer as Settings;
 use crate::flux::kinds::{KINDS, Kind, Suspend};
 use crate::flux::plan::{self, Action, Input, Mode, Op};
@@ -30,7 +31,6 @@ use crate::flux::until;
 use crate::flux::view::{EXPIRES_LABEL, View};
 use crate::identity::Identity;
 use crate::metrics::METRICS;
-use crate::state::AppState;
 
 /// Whether some replica resumes: until when the Lease, as last read or written here, is held.
 #[derive(Clone, Debug, Default)]
@@ -50,21 +50,32 @@ impl Status {
     }
 }
 
+/// What the resumer works with, handed over at start-up: it needs no request's state.
+#[derive(Clone)]
+pub struct Parts {
+    pub settings: Settings,
+    pub clock: Arc<dyn Clock>,
+    pub cluster: Cluster,
+    pub audit: Arc<Auditor>,
+    /// Where it says whether it holds the Lease, for `/api/v1/userinfo`.
+    pub status: Status,
+}
+
 /// Whom the resumer's writes and Events name.
 pub const USERNAME: &str = "flux-web:resumer";
 
 /// Starts the resumer for as long as the process runs; `me` names this replica in the Lease.
-pub fn start(state: AppState, me: String) {
+pub fn start(parts: Parts, me: String) {
     tokio::spawn(async move {
-        let settings = state.config.resumer.clone();
+        let settings = parts.settings.clone();
         tracing::info!(replica = me, lease = %format!("{}/{}", settings.lease_namespace, lease::NAME), "resumer started");
         let mut ticks = tokio::time::interval(settings.period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut leading = false;
         loop {
             ticks.tick().await;
-            let now = state.clock.now();
-            let holds = match hold(&state, &settings, &me, now).await {
+            let now = parts.clock.now();
+            let holds = match hold(&parts, &settings, &me, now).await {
                 Ok(holds) => holds,
                 Err(e) => {
                     tracing::warn!("resumer: the Lease could not be read or written: {e}");
@@ -77,7 +88,7 @@ pub fn start(state: AppState, me: String) {
             }
             METRICS.resumer_leader.set(i64::from(holds));
             if holds {
-                resume_due(&state, now).await;
+                resume_due(&parts, now).await;
             }
         }
     });
@@ -85,19 +96,19 @@ pub fn start(state: AppState, me: String) {
 
 /// Creates, renews or takes over the Lease when it may; answers whether this replica holds it.
 async fn hold(
-    state: &AppState,
+    parts: &Parts,
     settings: &Settings,
     me: &str,
     now: Timestamp,
 ) -> Result<bool, ClusterError> {
-    let found = state
+    let found = parts
         .cluster
         .lease(&settings.lease_namespace, lease::NAME)
         .await?;
     let step = lease::decide(found.as_ref().and_then(|l| l.spec.as_ref()), me, now);
     if step == lease::Step::Wait {
-        state
-            .resumer
+        parts
+            .status
             .held_until(found.as_ref().and_then(lease::held_until));
         return Ok(false);
     }
@@ -109,13 +120,13 @@ async fn hold(
         settings.lease_duration,
         now,
     );
-    match state
+    match parts
         .cluster
         .write_lease(&settings.lease_namespace, &next)
         .await
     {
         Ok(written) => {
-            state.resumer.held_until(lease::held_until(&written));
+            parts.status.held_until(lease::held_until(&written));
             Ok(true)
         }
         // Another replica wrote it first: it holds it.
@@ -125,9 +136,9 @@ async fn hold(
 }
 
 /// Resumes every suspension of every kind whose end has come.
-async fn resume_due(state: &AppState, now: Timestamp) {
+async fn resume_due(parts: &Parts, now: Timestamp) {
     for kind in KINDS.iter().filter(|k| k.suspend != Suspend::No) {
-        let resource = match state.cluster.resource(kind).await {
+        let resource = match parts.cluster.resource(kind).await {
             Ok(resource) => resource,
             // A kind not installed has nothing to resume.
             Err(ClusterError::NotFound(_)) => continue,
@@ -136,7 +147,7 @@ async fn resume_due(state: &AppState, now: Timestamp) {
                 continue;
             }
         };
-        let ending: Vec<DynamicObject> = match state
+        let ending: Vec<DynamicObject> = match parts
             .cluster
             .list(Reader::Server, &resource, None, Some(EXPIRES_LABEL))
             .await
@@ -156,7 +167,7 @@ async fn resume_due(state: &AppState, now: Timestamp) {
                 .is_some_and(|end| end <= now);
             if view.suspended && due {
                 let what = view.object.describe();
-                match resume(state, kind, &resource, &found, &view, now).await {
+                match resume(parts, kind, &resource, &found, &view, now).await {
                     Ok(()) => tracing::info!("resumer: {what} resumed, its suspension ended"),
                     Err(e) => tracing::warn!("resumer: {what} not resumed: {e}"),
                 }
@@ -168,7 +179,7 @@ async fn resume_due(state: &AppState, now: Timestamp) {
 /// One scheduled resume: the resume plan, written as the server at the version read, then
 /// audited on behalf of who suspended.
 async fn resume(
-    state: &AppState,
+    parts: &Parts,
     kind: &'static Kind,
     resource: &ApiResource,
     found: &DynamicObject,
@@ -196,7 +207,7 @@ async fn resume(
         // Extended or changed since the look: leave it to the next look.
         patch["metadata"]["resourceVersion"] = found.metadata.resource_version.clone().into();
         let permit = Permit::scheduled(&identity, &plan.checks[write.permit]);
-        let written = state
+        let written = parts
             .cluster
             .merge_patch(&permit, resource, &patch, false)
             .await
@@ -213,7 +224,7 @@ async fn resume(
                 until: view.suspended_until.as_deref().unwrap_or_default(),
             }),
         };
-        state.audit.record(entry, now).await?;
+        parts.audit.record(entry, now).await?;
     }
     Ok(())
 }
