@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
 use crate::components::action_bar::Refocus;
+use crate::components::focus::focus;
 use crate::components::palette::{Commands, Palette};
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
@@ -63,14 +64,6 @@ fn log_out() {
         let next = api::logout().await.unwrap_or_else(|_| "/".into());
         let _ = window().location().set_href(&next);
     });
-}
-
-/// Focuses the first element `selector` finds, if any.
-pub fn focus(selector: &str) {
-    let found = document().query_selector(selector).ok().flatten();
-    if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = element.focus();
-    }
 }
 
 /// How long after a navigation the new page's heading may take to appear (its data loads

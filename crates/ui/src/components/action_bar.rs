@@ -70,7 +70,7 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
             if let Some((action, when)) = last.get()
                 && js_sys::Date::now() - when < REFOCUS_MS
             {
-                crate::app::focus(&format!("[data-action=\"{}\"]", action.name()));
+                super::focus::focus(&format!("[data-action=\"{}\"]", action.name()));
             }
         });
     }

@@ -1,6 +1,7 @@
 //! Pieces the pages share.
 //!
 //! - [`badge`] — an object's state in one word.
+//! - [`focus`] — moving the keyboard focus.
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
 //! - [`palette`] — the command palette (Ctrl+K): the named commands of the page in view.
@@ -12,6 +13,7 @@ pub mod action_bar;
 pub mod badge;
 pub mod bulk;
 pub mod dialog;
+pub mod focus;
 pub mod logs;
 pub mod palette;
 pub mod toast;
