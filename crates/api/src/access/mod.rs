@@ -123,6 +123,22 @@ impl Access {
         Ok(permits)
     }
 
+    /// Whether a live stream may pass `viewer` what `check` guards: the cached review's
+    /// answer, and no when the review fails (the item is withheld, and logged). Without a
+    /// viewer (read-only mode) reads are the server's, and everything passes.
+    pub async fn lets_see(&self, viewer: Option<&Identity>, check: &Check) -> bool {
+        let Some(identity) = viewer else {
+            return true;
+        };
+        match self.check(identity, check).await {
+            Ok(decision) => decision == Decision::Allowed,
+            Err(e) => {
+                tracing::warn!(error = %e, "access review for a live stream failed; item withheld");
+                false
+            }
+        }
+    }
+
     /// Asks (or remembers) whether `identity` passes `check`. A check of one object asks
     /// first whether the verb is allowed on every object of its kind in the namespace: that
     /// answer covers every name, so a bulk action on 300 objects of one namespace costs one

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Event;
 use tokio::sync::broadcast;
 
 use super::{Filter, cluster_event};
-use crate::access::{Access, Decision};
+use crate::access::Access;
 use crate::flux::plan::{Check, On};
 use crate::identity::Identity;
 use crate::watch::Hub;
@@ -58,20 +58,11 @@ pub fn stream(
 
 /// May `viewer` list Events in `namespace`? Asked of the access-review cache.
 async fn visible(access: &Access, viewer: Option<&Identity>, namespace: String) -> bool {
-    let Some(identity) = viewer else {
-        return true; // read-only mode: reads are the server's
-    };
     let check = Check {
         verb: "list",
         on: On::Events,
         namespace,
         name: String::new(),
     };
-    match access.check(identity, &check).await {
-        Ok(decision) => decision == Decision::Allowed,
-        Err(e) => {
-            tracing::warn!(error = %e, "access review for an Event failed; Event withheld");
-            false
-        }
-    }
+    access.lets_see(viewer, &check).await
 }

@@ -23,7 +23,7 @@ use flux_web_shared::watch::Change;
 use futures::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast;
 
-use crate::access::{Access, Decision};
+use crate::access::Access;
 use crate::error::ApiError;
 use crate::flux::kinds::{KINDS, Kind, flux_kinds};
 use crate::flux::plan::{Check, On};
@@ -165,8 +165,8 @@ async fn visible(
     query: &WatchQuery,
     update: &Update,
 ) -> bool {
-    let (Some(identity), Some(kind)) = (viewer, update.kind) else {
-        return true; // a resync, or read-only mode where reads are the server's
+    let Some(kind) = update.kind else {
+        return true; // a resync
     };
     let (verb, name) = match query.name {
         Some(_) => ("get", update.name.clone()),
@@ -178,13 +178,7 @@ async fn visible(
         namespace: update.namespace.clone(),
         name,
     };
-    match access.check(identity, &check).await {
-        Ok(decision) => decision == Decision::Allowed,
-        Err(e) => {
-            tracing::warn!(error = %e, "access review for a watch failed; change withheld");
-            false
-        }
-    }
+    access.lets_see(viewer, &check).await
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::Failure;
+use super::{Failure, filter_query};
 use crate::api::{self, ApiError};
 use crate::format::{ago, encode};
 
@@ -49,15 +49,7 @@ pub fn EventsPage() -> impl IntoView {
     super::set_title("Events");
     let url_query = use_query_map();
     let param = move |key: &'static str| url_query.with(|q| q.get(key)).unwrap_or_default();
-    let filters = Memo::new(move |_| {
-        FILTERS
-            .iter()
-            .map(|k| (*k, param(k)))
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    });
+    let filters = Memo::new(move |_| filter_query(&FILTERS, &param, None, &[]));
     let shown = RwSignal::new(None::<Result<Shown, ApiError>>);
     let loading_older = RwSignal::new(false);
     // Each read of the first page is a generation: an answer for older filters is dropped.
@@ -122,16 +114,8 @@ pub fn EventsPage() -> impl IntoView {
 
     let navigate = use_navigate();
     let set = move |key: &'static str, value: String| {
-        let to: Vec<String> = FILTERS
-            .iter()
-            .map(|k| (*k, if *k == key { value.clone() } else { param(k) }))
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(&v)))
-            .collect();
-        navigate(
-            &format!("/events?{}", to.join("&")),
-            NavigateOptions::default(),
-        );
+        let to = filter_query(&FILTERS, &param, Some(key), &[(key, &value)]);
+        navigate(&format!("/events?{to}"), NavigateOptions::default());
     };
     let (set_kind, set_ns, set_severity, set_reason, set_q) =
         (set.clone(), set.clone(), set.clone(), set.clone(), set);

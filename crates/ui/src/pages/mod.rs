@@ -21,6 +21,29 @@ pub fn set_title(what: &str) {
     document().set_title(&format!("{what} · flux-web"));
 }
 
+/// A page's filters `keys`, read by `param`, as a query string, but for `skip`, followed by
+/// `extra`; empty values are left out. Pages keep their filters in the URL with it.
+pub fn filter_query(
+    keys: &[&'static str],
+    param: &impl Fn(&'static str) -> String,
+    skip: Option<&str>,
+    extra: &[(&str, &str)],
+) -> String {
+    let filters: Vec<(&str, String)> = keys
+        .iter()
+        .filter(|k| Some(**k) != skip)
+        .map(|k| (*k, param(k)))
+        .collect();
+    filters
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .chain(extra.iter().copied())
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::format::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// What a page shows instead of its content when the API said no: a heading that says what
 /// happened, the server's sentence once, and the way on. Not logged in: the login page, which
 /// brings the user back here.

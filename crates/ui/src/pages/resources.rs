@@ -264,26 +264,13 @@ pub fn ResourcesPage() -> impl IntoView {
     }
 }
 
-/// The filters of the page as a query string, but for `skip`, followed by `extra`; empty
-/// values are left out.
+/// The filters of the page as a query string, but for `skip`, followed by `extra`.
 fn query(
     param: &impl Fn(&'static str) -> String,
     skip: Option<&str>,
     extra: &[(&str, &str)],
 ) -> String {
-    let filters: Vec<(&str, String)> = FILTERS
-        .iter()
-        .filter(|k| Some(**k) != skip)
-        .map(|k| (*k, param(k)))
-        .collect();
-    filters
-        .iter()
-        .map(|(k, v)| (*k, v.as_str()))
-        .chain(extra.iter().copied())
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    super::filter_query(&FILTERS, param, skip, extra)
 }
 
 /// What the user selected on the page: object paths, or all that the filters match.
