@@ -72,10 +72,15 @@ integration: ui image ## Integration, client, contract, attack, image, browser a
 test: tools lint unit integration ## Everything CI runs: lint, unit tests, test bed, integration tests
 
 .PHONY: bench
-bench: ## Read latency and memory at 1,000 and 10,000 objects beside kube-apiserver; bulk reconcile of 300 beside 300 single calls (own test bed)
+bench: ui ## flux-web beside the Flux Operator web server under one load driver (writes docs/benchmarks.md); bulk reconcile of 300 beside 300 single calls (own test bed)
+	cargo build --release -p flux-web -p flux-web-load
+	e2e/bench/peer
+	e2e/bench/bulk
+
+.PHONY: bench-read
+bench-read: ## Read latency and memory at 1,000 and 10,000 objects beside kube-apiserver (own test bed)
 	cargo build --release -p flux-web
 	e2e/bench/read
-	e2e/bench/bulk
 
 .PHONY: fmt
 fmt: ## Format the code
