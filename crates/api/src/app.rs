@@ -8,6 +8,7 @@ use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::audit::journal::Journal;
 use crate::auth::Auth;
 use crate::auth::oidc::REFRESH_EVERY;
 use crate::cli::Args;
@@ -37,9 +38,17 @@ pub enum StartError {
         at: SecretRef,
         source: crate::cluster::ClusterError,
     },
+    #[error("cannot open the audit journal {}: {source}", path.display())]
+    Journal {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
 }
+
+/// How long a stopping server waits for its audit journal to empty into Kubernetes.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn run(args: Args) -> Result<(), StartError> {
     let file = args.config.as_deref().map(Config::load).transpose()?;
@@ -71,6 +80,15 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let instance = std::env::var("HOSTNAME").unwrap_or_else(|_| "flux-web".to_owned());
     let real = (Arc::new(SystemClock) as _, Arc::new(RandomIds) as _);
     let mut state = AppState::new(config, cluster, readiness, real, instance);
+    if let Some(path) = &args.audit_journal {
+        let journal =
+            Journal::open(path, state.cluster.clone()).map_err(|source| StartError::Journal {
+                path: path.clone(),
+                source,
+            })?;
+        state = state.with_journal(journal);
+    }
+    let journal = state.journal.clone();
     state.ui = Assets::choose(args.ui.as_deref());
     if matches!(state.ui, Assets::None) {
         tracing::warn!("no UI: {}", ui::embedded_summary());
@@ -116,6 +134,16 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     server::serve(listener, app, shutdown_signal())
         .await
         .map_err(StartError::Serve)?;
+    if let Some(journal) = journal {
+        // What is left is written by the next start, if the journal's volume outlives us.
+        journal.drain(DRAIN).await;
+        if journal.pending() > 0 {
+            tracing::warn!(
+                events = journal.pending(),
+                "stopping with audit Events in the journal"
+            );
+        }
+    }
     tracing::info!("flux-web stopped");
     Ok(())
 }

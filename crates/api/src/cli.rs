@@ -51,6 +51,13 @@ pub struct Args {
     #[arg(long, env = "FLUX_WEB_UI")]
     pub ui: Option<PathBuf>,
 
+    /// Keep audit Events in this file until Kubernetes has them, and answer actions once an
+    /// Event is on disk rather than in Kubernetes (`audit: pending`): actions are quicker and
+    /// an Event survives a crash of the server. Put it on a volume that outlives the process
+    /// (deploy/ uses an emptyDir); without it, each Event is written before the answer.
+    #[arg(long, env = "FLUX_WEB_AUDIT_JOURNAL")]
+    pub audit_journal: Option<PathBuf>,
+
     /// Serve `/metrics` (Prometheus) on this address only, instead of on the main port.
     #[arg(long, env = "FLUX_WEB_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,

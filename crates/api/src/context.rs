@@ -1,28 +1,32 @@
 //! What a request needs of the server while it is handled: the adapter, access reviews, the
-//! audit trail, the download policy and the clock; and the one way objects are read into the
-//! core's views.
+//! audit trail, the watches, the download policy and the clock; and the one way objects are
+//! read into the core's views.
 
-use flux_web_shared::actions::Target as WireTarget;
+use std::sync::Arc;
+
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
-use crate::access::Access;
+use crate::access::{Access, Decision};
 use crate::audit::Auditor;
 use crate::clock::Clock;
 use crate::cluster::{Cluster, Reader};
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
 use crate::flux::kinds::Kind;
-use crate::flux::plan::{self, Action, Input, Plan};
+use crate::flux::plan::{self, Action, Check, Input, Plan};
 use crate::flux::view::{ObjectRef, View};
 use crate::identity::Identity;
 use crate::target::Target;
+use crate::watch::Hub;
 
 pub struct Context<'a> {
     pub cluster: &'a Cluster,
     pub download: &'a DownloadPolicy,
     pub access: &'a Access,
     pub audit: &'a Auditor,
+    /// The server's watches, whose objects a reconcile decides on.
+    pub watches: &'a Hub,
     pub clock: &'a dyn Clock,
     /// The bulk run this request's actions belong to, named in their audit Events.
     pub run: Option<&'a str>,
@@ -93,10 +97,41 @@ impl Context<'_> {
         input: &Input<'_>,
     ) -> Result<(Read, Plan), ApiError> {
         plan::applicable(target.kind, action)?;
-        let read = self.read(Reader::User(identity), &target.object()).await?;
+        let read = self.read_to_act(identity, target, action).await?;
         let sources = self.sources(identity, action, &read.view).await?;
         let plan = plan::plan(action, &read.view, &sources, input, self.access.mode())?;
         Ok((read, plan))
+    }
+
+    /// Reads the object `action` decides on, with the user's rights. A reconcile decides only
+    /// whether the object is there and suspended, and a lag of the watch's delivery changes
+    /// nothing that matters about it (docs/decisions.md): when the server's watch of the kind
+    /// is fresh and the user may `get` the object (a cached review), the watch's copy answers
+    /// without a call to Kubernetes. Every other action, and a reconcile the cache cannot
+    /// answer, reads the object as it is now, as the user.
+    async fn read_to_act(
+        &self,
+        identity: &Identity,
+        target: &Target,
+        action: Action,
+    ) -> Result<Read, ApiError> {
+        let object = target.object();
+        if action == Action::Reconcile
+            && let Some(found) = self
+                .watches
+                .cached(object.kind, &object.namespace, &object.name)
+            && let Ok(Decision::Allowed) = self
+                .access
+                .check(identity, &Check::of("get", &object))
+                .await
+        {
+            return Ok(Read {
+                resource: self.resource(object.kind).await?,
+                view: View::parse(object.kind, &found),
+                found: Arc::unwrap_or_clone(found),
+            });
+        }
+        self.read(Reader::User(identity), &object).await
     }
 
     /// Reads the object a request is aimed at as the caller, or as the server when there is
@@ -120,16 +155,5 @@ impl Context<'_> {
             views.push(self.read(reader, object).await?.view);
         }
         Ok(views)
-    }
-}
-
-/// An object as answers name it, with the version it was read at.
-pub fn wire_target(resource: &ApiResource, namespace: &str, name: &str) -> WireTarget {
-    WireTarget {
-        group: resource.group.clone(),
-        version: resource.version.clone(),
-        kind: resource.kind.clone(),
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
     }
 }

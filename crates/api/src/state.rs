@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 
 use crate::access::Access;
 use crate::audit::Auditor;
+use crate::audit::journal::Journal;
 use crate::auth::Auth;
 use crate::auth::session::{Sealer, random};
 use crate::clock::{Clock, Ids};
@@ -41,6 +42,8 @@ pub struct AppState {
     instance: Arc<str>,
     /// Whether a replica resumes suspensions at their end, as the resumer last saw.
     pub resumer: crate::resumer::Status,
+    /// Where audit Events wait for Kubernetes, when the server has one.
+    pub journal: Option<Journal>,
 }
 
 impl AppState {
@@ -60,7 +63,15 @@ impl AppState {
             (clock, ids),
             Arc::from(instance),
             watches,
+            None,
         )
+    }
+
+    /// The same server with an audit journal: its audit Events are answered `pending` and
+    /// written off the request path.
+    pub fn with_journal(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self.reload((*self.config).clone())
     }
 
     /// The same server with a new configuration (a changed config Secret): what depends on
@@ -78,6 +89,7 @@ impl AppState {
                 (self.clock.clone(), self.ids.clone()),
                 self.instance.clone(),
                 self.watches.clone(),
+                self.journal.clone(),
             )
         }
     }
@@ -89,6 +101,7 @@ impl AppState {
         (clock, ids): (Arc<dyn Clock>, Arc<dyn Ids>),
         instance: Arc<str>,
         watches: watch::Hub,
+        journal: Option<Journal>,
     ) -> Self {
         crate::tls::init();
         let cluster = cluster.with_timeout(config.kubernetes_timeout);
@@ -97,8 +110,8 @@ impl AppState {
             cluster.clone(),
             config.user_actions.clone(),
             config.notification_controller.clone(),
-            instance.to_string(),
-            ids.clone(),
+            (instance.to_string(), ids.clone()),
+            journal.clone(),
         );
         let auth = Arc::new(Auth::new(
             &config.authentication,
@@ -127,6 +140,7 @@ impl AppState {
             metrics_elsewhere: false,
             instance,
             resumer: crate::resumer::Status::default(),
+            journal,
         }
     }
 
@@ -141,6 +155,7 @@ impl AppState {
             download: &self.config.download,
             access: &self.access,
             audit: &self.audit,
+            watches: &self.watches,
             clock: self.clock.as_ref(),
             run: None,
             max_suspension: self.config.user_actions.max_suspension,

@@ -6,8 +6,10 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts};
+use flux_web_shared::actions::Target as WireTarget;
 use flux_web_shared::names;
 use flux_web_shared::problem::Code;
+use kube::core::ApiResource;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -199,6 +201,17 @@ pub fn query<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ApiError> {
     serde_urlencoded::from_str(raw.unwrap_or_default())
         .map_err(|e| ApiError::bad_request(Code::InvalidQuery, format!("{e}; known: {known}")))
+}
+
+/// An object as answers name it, with the version it was read at.
+pub fn wire_target(resource: &ApiResource, namespace: &str, name: &str) -> WireTarget {
+    WireTarget {
+        group: resource.group.clone(),
+        version: resource.version.clone(),
+        kind: resource.kind.clone(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    }
 }
 
 #[cfg(test)]

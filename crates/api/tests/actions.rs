@@ -360,6 +360,49 @@ async fn suspend_records_who_and_why_and_resume_clears_both() {
 /// `suspendedBy` and left our reason, which the next suspension by another tool then showed
 /// as its own. The other tools' writes are made here as they were observed (the Flux
 /// Operator: `spec.suspend` and `suspendedBy`; `flux suspend`: `spec.suspend` alone).
+/// A reconcile decides on the server's watch of the kind once it has listed, but never on a
+/// copy older than what flux-web itself just wrote: a reconcile right after a suspend is
+/// refused every time, and right after a resume is done, with nothing in between.
+#[tokio::test]
+async fn a_reconcile_right_after_a_suspend_or_resume_sees_it_though_the_kind_is_cached() {
+    let bed = testbed!();
+    let (ns, resource, name, app) = alices_kustomization(&bed, "cached").await;
+    // The first reconcile starts the server's watch of Kustomizations; a second later it has
+    // listed, and reconciles decide on it.
+    let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let mut requested = body["requestedAt"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for round in 0..10 {
+        // Each call follows the answer of the one before at once, as a script's would.
+        let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "suspend"), None).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        let (status, body) =
+            call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("suspended")),
+            "round {round}: {body}"
+        );
+        let (status, body) = call(&app, "POST", &path(&resource, &ns, name, "resume"), None).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        let (status, body) =
+            call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+        assert_eq!(status, 200, "round {round}: {body}");
+        // The refused reconcile wrote nothing: the request is the last one done.
+        let after = read(&bed, &ns, &resource, name).await;
+        let previous = std::mem::replace(
+            &mut requested,
+            body["requestedAt"].as_str().unwrap().to_owned(),
+        );
+        assert_ne!(previous, requested, "round {round}");
+        assert_eq!(
+            annotation(&after, "reconcile.fluxcd.io/requestedAt"),
+            Some(requested.as_str())
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_reason_never_outlives_its_suspension_whatever_tool_resumes_and_suspends_again() {
     let bed = testbed!();

@@ -6,8 +6,12 @@ mod support;
 
 use std::time::Duration;
 
-use support::User;
+use k8s_openapi::api::core::v1::Event;
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::json;
 use support::process::{Server, free_port, write_temp};
+use support::{User, eventually, kustomization, kustomizations};
 
 /// A kubeconfig for an API server that is not there.
 fn unreachable_kubeconfig() -> String {
@@ -239,4 +243,170 @@ async fn a_body_announced_and_never_sent_is_a_408_within_the_body_timeout() {
         "{:?}",
         started.elapsed()
     );
+}
+
+fn admission(kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("admissionregistration.k8s.io", "v1", kind),
+        plural,
+    )
+}
+
+/// Whether Kubernetes takes an Event in `namespace` now (a probe, not an audit Event).
+async fn takes_events(events: &Api<Event>, namespace: &str) -> bool {
+    let probe: Event = serde_json::from_value(json!({
+        "metadata": {"generateName": "probe."},
+        "involvedObject": {"kind": "ConfigMap", "apiVersion": "v1", "namespace": namespace, "name": "probe"},
+        "reason": "Probe", "message": "does Kubernetes take Events here?", "type": "Normal",
+    }))
+    .unwrap();
+    events.create(&PostParams::default(), &probe).await.is_ok()
+}
+
+async fn audit_events(events: &Api<Event>) -> Vec<Event> {
+    let listed = events
+        .list(&ListParams::default().fields("reason=WebAction"))
+        .await
+        .unwrap();
+    listed.items
+}
+
+/// An action answered is audited even when the server dies before Kubernetes takes its
+/// Event: with Events refused in the namespace (an admission policy), a reconcile answers
+/// `audit: pending`; the server is killed (SIGKILL) with the Event in its journal; once
+/// Events are let in again, the next server on the same journal writes it, once.
+#[tokio::test]
+async fn an_audit_event_in_the_journal_outlives_a_killed_server() {
+    let bed = testbed!();
+    let admin = bed.client(User::Admin).await;
+    let ns = bed.namespace("journal").await;
+    Api::<DynamicObject>::namespaced_with(admin.clone(), &ns, &kustomizations())
+        .create(&PostParams::default(), &kustomization("app"))
+        .await
+        .unwrap();
+    let events = Api::<Event>::namespaced(admin.clone(), &ns);
+    let (policies, bindings) = (
+        Api::<DynamicObject>::all_with(
+            admin.clone(),
+            &admission("ValidatingAdmissionPolicy", "validatingadmissionpolicies"),
+        ),
+        Api::<DynamicObject>::all_with(
+            admin.clone(),
+            &admission(
+                "ValidatingAdmissionPolicyBinding",
+                "validatingadmissionpolicybindings",
+            ),
+        ),
+    );
+    let policy = format!("flux-web-test-{ns}");
+    bed.apply(
+        &admission("ValidatingAdmissionPolicy", "validatingadmissionpolicies"),
+        None,
+        json!({
+            "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": policy},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["events"]}],
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}},
+                },
+                "validations": [{"expression": "false", "message": "no Events here for now (a test)"}],
+            },
+        }),
+    )
+    .await;
+    bed.apply(
+        &admission(
+            "ValidatingAdmissionPolicyBinding",
+            "validatingadmissionpolicybindings",
+        ),
+        None,
+        json!({
+            "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": policy},
+            "spec": {"policyName": policy, "validationActions": ["Deny"]},
+        }),
+    )
+    .await;
+    eventually(
+        "Events refused in the namespace",
+        Duration::from_secs(20),
+        || async { (!takes_events(&events, &ns).await).then_some(()) },
+    )
+    .await;
+
+    let config = write_temp(
+        "config.yaml",
+        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  authentication: {type: Anonymous, anonymous: {username: jo, groups: ['system:masters']}}\n  userActions: {audit: ['*']}\n",
+    );
+    let journal = write_temp("audit.journal", "");
+    let args = [
+        "--config",
+        &config,
+        "--kubeconfig",
+        bed.kubeconfig(User::Admin),
+        "--audit-journal",
+        &journal,
+    ];
+    let mut first = Server::start(&args);
+    first
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/kustomize.toolkit.fluxcd.io/kustomizations/{ns}/app/actions/reconcile",
+            first.base
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["audit"], "pending", "{answer}");
+    assert!(answer.get("auditError").is_none(), "{answer}");
+    first.kill();
+    let kept = std::fs::read_to_string(&journal).unwrap();
+    assert!(
+        kept.contains("User 'jo' performed action 'reconcile'"),
+        "{kept}"
+    );
+    assert!(audit_events(&events).await.is_empty());
+
+    let gone = DeleteParams::default();
+    bindings.delete(&policy, &gone).await.unwrap();
+    policies.delete(&policy, &gone).await.unwrap();
+    eventually("Events taken again", Duration::from_secs(20), || async {
+        takes_events(&events, &ns).await.then_some(())
+    })
+    .await;
+    let mut second = Server::start(&args);
+    second
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let written = eventually(
+        "the Event written by the next server",
+        Duration::from_secs(20),
+        || async { Some(audit_events(&events).await).filter(|e| !e.is_empty()) },
+    )
+    .await;
+    assert_eq!(written.len(), 1, "{written:?}");
+    let message = written[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("User 'jo' performed action 'reconcile'"),
+        "{message}"
+    );
+    eventually("the journal emptied", Duration::from_secs(10), || async {
+        std::fs::read_to_string(&journal)
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    // Nothing more comes: the Event is not written twice.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(audit_events(&events).await.len(), 1);
+    assert!(second.terminate().success(), "{}", second.log());
 }

@@ -124,10 +124,29 @@ pub struct ActionResponse {
     /// With `?wait=`: the object's Ready condition when the wait ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<Condition>,
+    /// What became of the action's audit Event by the time of this answer.
+    #[serde(default)]
+    pub audit: AuditState,
     /// Present when the action was done but its audit Event could not be written: why. The
     /// Event is retried in the background.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_error: Option<String>,
+}
+
+/// What became of an action's audit Event by the time of its answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum AuditState {
+    /// Written to Kubernetes.
+    Recorded,
+    /// On the server's disk (its audit journal), written to Kubernetes moments later; a
+    /// server that stops first writes it when it starts again. Also an Event that failed and
+    /// is retried (see `auditError`).
+    Pending,
+    /// No Event: the action's verb is not audited, or nothing was done (a dry run).
+    #[default]
+    None,
 }
 
 /// A status condition as Flux reports it.

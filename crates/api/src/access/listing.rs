@@ -9,13 +9,13 @@ use flux_web_shared::problem::Code;
 use futures::future::join_all;
 
 use super::Decision;
-use crate::context::{Context, Read, wire_target};
+use crate::context::{Context, Read};
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Artifacts, Workload};
 use crate::flux::plan::{self, Check, Input, On};
 use crate::flux::view::View;
 use crate::identity::Identity;
-use crate::target::Target;
+use crate::target::{Target, wire_target};
 
 pub async fn list(
     ctx: &Context<'_>,
@@ -33,15 +33,31 @@ pub async fn for_object(
     target: &Target,
     read: &Read,
 ) -> Result<ActionListing, ApiError> {
+    Ok(with_sources(ctx, caller, target, read).await?.0)
+}
+
+/// [`for_object`], and the sources a pull's plan read (none when it read none), so that a
+/// page showing them need not read them again.
+pub async fn with_sources(
+    ctx: &Context<'_>,
+    caller: &Result<Identity, ApiError>,
+    target: &Target,
+    read: &Read,
+) -> Result<(ActionListing, Vec<View>), ApiError> {
     let checks = target
         .kind
         .actions()
         .into_iter()
         .map(|action| permission(ctx, caller, &read.view, action));
-    let actions = join_all(checks)
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let mut sources = Vec::new();
+    let mut actions = Vec::new();
+    for result in join_all(checks).await {
+        let (permission, read) = result?;
+        actions.push(permission);
+        if !read.is_empty() {
+            sources = read;
+        }
+    }
     let artifacts = match target.kind.artifacts {
         Artifacts::Inventory => read.view.inventory.clone(),
         _ => Vec::new(),
@@ -52,12 +68,13 @@ pub async fn for_object(
         }
         _ => None,
     };
-    Ok(ActionListing {
+    let listing = ActionListing {
         target: wire_target(&read.resource, &target.namespace, &target.name),
         actions,
         artifacts,
         delete_pods,
-    })
+    };
+    Ok((listing, sources))
 }
 
 fn refuse(action: Action, reason: Code, message: String) -> ActionPermission {
@@ -80,16 +97,17 @@ fn allowed(action: Action) -> ActionPermission {
     }
 }
 
-/// The plan of `action` and its checks, as the POST would make them, stopped before writing.
+/// The plan of `action` and its checks, as the POST would make them, stopped before writing;
+/// with the sources the plan read.
 async fn permission(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     view: &View,
     action: Action,
-) -> Result<ActionPermission, ApiError> {
+) -> Result<(ActionPermission, Vec<View>), ApiError> {
     let identity = match caller {
         Ok(identity) => identity,
-        Err(e) => return Ok(refuse(action, e.code(), e.to_string())),
+        Err(e) => return Ok((refuse(action, e.code(), e.to_string()), Vec::new())),
     };
     // The first artifact an ArtifactGenerator offers stands for the others.
     let artifact = view.inventory.first().map(|a| a.name.as_str());
@@ -102,20 +120,20 @@ async fn permission(
     let sources = match ctx.sources(identity, action, view).await {
         Ok(views) => views,
         Err(e @ (ApiError::Forbidden(_) | ApiError::NotFound(_))) => {
-            return Ok(refuse(action, e.code(), e.to_string()));
+            return Ok((refuse(action, e.code(), e.to_string()), Vec::new()));
         }
         Err(e) => return Err(e),
     };
     let plan = match plan::plan(action, view, &sources, &input, ctx.access.mode()) {
         Ok(plan) => plan,
-        Err(refusal) => return Ok(refuse(action, refusal.code, refusal.message)),
+        Err(refusal) => return Ok((refuse(action, refusal.code, refusal.message), sources)),
     };
     for check in &plan.checks {
         if let Decision::Denied(rule) = ctx.access.check(identity, check).await? {
-            return Ok(refuse(action, Code::Forbidden, rule));
+            return Ok((refuse(action, Code::Forbidden, rule), sources));
         }
     }
-    Ok(allowed(action))
+    Ok((allowed(action), sources))
 }
 
 /// The workload page offers to delete its Pods: may the caller, in this namespace?

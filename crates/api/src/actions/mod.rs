@@ -11,7 +11,7 @@ pub mod handlers;
 
 use std::time::Duration;
 
-use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, Condition};
+use flux_web_shared::actions::{Action, ActionRequest, ActionResponse, AuditState, Condition};
 use flux_web_shared::problem::Code;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
@@ -20,14 +20,14 @@ use crate::access::Permit;
 use crate::audit::{Entry, Involved, manager};
 use crate::clock::rfc3339;
 use crate::cluster::{Grant, Reader};
-use crate::context::{Context, Read, wire_target};
+use crate::context::{Context, Read};
 use crate::error::ApiError;
 use crate::flux::plan::{AuditOn, Input, Op, Plan};
 use crate::flux::until;
 use crate::flux::view::ObjectRef;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
-use crate::target::{ActionOptions, Target};
+use crate::target::{ActionOptions, Target, wire_target};
 
 /// How often `?wait=` looks at the object.
 const WAIT_POLL: Duration = Duration::from_millis(250);
@@ -132,6 +132,7 @@ pub async fn carry_out(
         job: None,
         handled: None,
         ready: None,
+        audit: AuditState::None,
         audit_error: None,
     };
     let mut written = Vec::with_capacity(plan.writes.len());
@@ -144,6 +145,9 @@ pub async fn carry_out(
                     ctx.access.forget(identity);
                 }
             })?;
+        if let Some(object) = object.as_ref().filter(|_| !options.dry_run) {
+            ctx.watches.wrote(&resource, object);
+        }
         if let Op::CreateJob { namespace, .. } = &write.op {
             let job = object
                 .as_ref()
@@ -162,7 +166,7 @@ pub async fn carry_out(
         response.message = format!("dry run: {}", response.message);
         return Ok(response);
     }
-    response.audit_error = audit(ctx, identity, &plan, &read, &written).await;
+    (response.audit, response.audit_error) = audit(ctx, identity, &plan, &read, &written).await;
     if let (Some(wait), Some(requested_at)) = (options.wait, &plan.requested_at)
         && !plan.wait_for.is_empty()
     {
@@ -206,15 +210,16 @@ async fn execute(
     Ok((resource, object))
 }
 
-/// Records the plan's audit Events; answers why one could not be written, if so.
+/// Records the plan's audit Events; answers where they are (pending when one is) and why one
+/// could not be written, if so.
 async fn audit(
     ctx: &Context<'_>,
     identity: &Identity,
     plan: &Plan,
     read: &Read,
     written: &[(ApiResource, Option<DynamicObject>)],
-) -> Option<String> {
-    let mut failed = None;
+) -> (AuditState, Option<String>) {
+    let (mut state, mut failed) = (AuditState::None, None);
     for (i, audit) in plan.audits.iter().enumerate() {
         let (involved, subject) = match &audit.on {
             AuditOn::Object(object) => {
@@ -238,11 +243,14 @@ async fn audit(
             run: ctx.run,
             scheduled: None,
         };
-        if let Err(e) = ctx.audit.record(entry, ctx.clock.now()).await {
-            failed = Some(e);
+        let recorded = ctx.audit.record(entry, ctx.clock.now()).await;
+        let this = recorded.as_ref().map_or(AuditState::Pending, |s| *s);
+        if this == AuditState::Pending || state == AuditState::None {
+            state = this;
         }
+        failed = recorded.err().or(failed);
     }
-    failed
+    (state, failed)
 }
 
 /// Runs [`act`] and leaves a trace of a refusal: a log line with the identity always, and a

@@ -2,15 +2,19 @@
 //! Kubernetes Event of its own on the Flux object, and the same event is forwarded to Flux's
 //! notification-controller so that Alerts can send it on.
 //!
-//! The Event is written after the write succeeded (an Event for a write that failed would be
-//! false) and before the answer, so the trail is there when the client looks. When it cannot
-//! be written, the action is not reported as audited: its answer carries `auditError`, the
-//! Event is retried off the request path, and if it never lands the whole Event is logged at
-//! error level as the record of last resort. A download, which changes nothing, is refused
-//! instead when its Event cannot be written. Forwarding never fails anything: it happens off
-//! the request path through a bounded queue with retries.
+//! The Event is made after the write succeeded (an Event for a write that failed would be
+//! false) and before the answer. With an audit journal ([`journal`], `--audit-journal`) it
+//! is on disk before the answer and in Kubernetes moments later (the answer says `pending`);
+//! without one it is written to Kubernetes before the answer (`recorded`), so the trail is
+//! there when the client looks. When it cannot be written, the action is not reported as
+//! audited: its answer carries `auditError`, the Event is retried off the request path, and
+//! if it never lands the whole Event is logged at error level as the record of last resort.
+//! A download, which changes nothing, is refused instead when its Event cannot be written.
+//! Forwarding never fails anything: it happens off the request path through a bounded queue
+//! with retries.
 
 mod forward;
+pub mod journal;
 pub mod manager;
 
 use std::collections::BTreeMap;
@@ -24,6 +28,7 @@ use kube::core::ApiResource;
 use serde_json::{Value, json};
 use url::Url;
 
+use flux_web_shared::actions::AuditState;
 use flux_web_shared::bulk::RUN_ANNOTATION;
 
 use crate::clock::Ids;
@@ -120,6 +125,7 @@ pub struct Auditor {
     instance: String,
     /// The tokens that name each Event.
     ids: Arc<dyn Ids>,
+    journal: Option<journal::Journal>,
 }
 
 impl Auditor {
@@ -128,8 +134,8 @@ impl Auditor {
         cluster: Cluster,
         settings: UserActions,
         notification_controller: Option<Url>,
-        instance: String,
-        ids: Arc<dyn Ids>,
+        (instance, ids): (String, Arc<dyn Ids>),
+        journal: Option<journal::Journal>,
     ) -> Self {
         Self {
             cluster,
@@ -137,20 +143,34 @@ impl Auditor {
             forward: notification_controller.map(forward::Forwarder::start),
             instance,
             ids,
+            journal,
         }
     }
 
-    /// Records a done action. `Err` says why its Event is not written yet: it is retried in
-    /// the background, and the caller's answer must say so.
-    pub async fn record(&self, entry: Entry<'_>, now: Timestamp) -> Result<(), String> {
+    /// Records a done action: its Event written, or in the journal. `Err` says why its Event
+    /// is not written yet: it is retried in the background, and the caller's answer must say
+    /// so.
+    pub async fn record(&self, entry: Entry<'_>, now: Timestamp) -> Result<AuditState, String> {
         if !self.settings.audits(entry.verb) {
-            return Ok(());
+            return Ok(AuditState::None);
         }
-        let (event, written) = self.write(&entry, Outcome::Done, now).await;
-        written.map_err(|e| {
-            self.retry(event);
-            format!("the audit event could not be written ({e}); it is retried in the background")
-        })
+        let event = self.compose(&entry, Outcome::Done, now);
+        if let Some(journal) = &self.journal {
+            match journal.append(event.clone()).await {
+                Ok(()) => return Ok(AuditState::Pending),
+                // Written here instead, as without a journal.
+                Err(e) => tracing::warn!("audit event not journaled: {e}"),
+            }
+        }
+        match self.create(&entry, &event).await {
+            Ok(()) => Ok(AuditState::Recorded),
+            Err(e) => {
+                self.retry(event);
+                Err(format!(
+                    "the audit event could not be written ({e}); it is retried in the background"
+                ))
+            }
+        }
     }
 
     /// Records an action that has not happened yet and must not happen unaudited (a
@@ -204,30 +224,40 @@ impl Auditor {
         }
     }
 
-    /// Creates the Event and forwards it; answers the Event and whether it was written.
+    /// Makes the Event, creates it and forwards it; answers the Event and whether it was
+    /// written.
     async fn write(
         &self,
         entry: &Entry<'_>,
         outcome: Outcome<'_>,
         now: Timestamp,
     ) -> (Event, Result<(), ClusterError>) {
+        let event = self.compose(entry, outcome, now);
+        let written = self.create(entry, &event).await;
+        (event, written)
+    }
+
+    /// The Event of `entry`, forwarded to notification-controller.
+    fn compose(&self, entry: &Entry<'_>, outcome: Outcome<'_>, now: Timestamp) -> Event {
         let token = self.ids.next();
         let event = event(entry, outcome, now, &token, &self.instance);
-        let written = self.cluster.create_event(&event).await;
-        if written.is_ok() {
-            METRICS.audit("written");
-        }
-        if let Err(e) = &written {
-            tracing::error!(
-                user = entry.identity.username,
-                verb = entry.verb,
-                "audit event not written: {e}"
-            );
-        }
         if let Some(forward) = &self.forward {
             forward.send(flux_event(&event));
         }
-        (event, written)
+        event
+    }
+
+    async fn create(&self, entry: &Entry<'_>, event: &Event) -> Result<(), ClusterError> {
+        let written = self.cluster.create_event(event).await;
+        match &written {
+            Ok(()) => METRICS.audit("written"),
+            Err(e) => tracing::error!(
+                user = entry.identity.username,
+                verb = entry.verb,
+                "audit event not written: {e}"
+            ),
+        }
+        written
     }
 }
 

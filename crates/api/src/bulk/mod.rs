@@ -27,14 +27,14 @@ use futures::stream;
 use crate::actions::{self, Prepared};
 use crate::clock::rfc3339;
 use crate::config::Bulk;
-use crate::context::{Context, wire_target};
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::flux::plan::Input;
 use crate::flux::until::Until;
 use crate::identity::Identity;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
 use crate::state::AppState;
-use crate::target::{ActionOptions, Target};
+use crate::target::{ActionOptions, Target, wire_target};
 use approval::Approved;
 
 /// The targets a request names, each once, in the order named (a selector's in the order

@@ -70,7 +70,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn of(verb: &'static str, object: &ObjectRef) -> Self {
+    pub fn of(verb: &'static str, object: &ObjectRef) -> Self {
         Self {
             verb,
             on: On::Kind(object.kind),

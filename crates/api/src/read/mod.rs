@@ -18,12 +18,12 @@ use k8s_openapi::api::core::v1::Event;
 use crate::access::listing;
 use crate::audit::USERNAME_ANNOTATION;
 use crate::cluster::ClusterError;
-use crate::context::{Context, reader, wire_target};
+use crate::context::{Context, reader};
 use crate::error::ApiError;
 use crate::flux::kinds::{Readiness, Workload};
 use crate::flux::view::View;
 use crate::identity::Identity;
-use crate::target::Target;
+use crate::target::{Target, wire_target};
 
 pub async fn detail(
     ctx: &Context<'_>,
@@ -31,7 +31,7 @@ pub async fn detail(
     target: &Target,
 ) -> Result<ObjectDetail, ApiError> {
     let read = ctx.read_target(caller, target).await?;
-    let actions = listing::for_object(ctx, caller, target, &read).await?;
+    let (actions, sources) = listing::with_sources(ctx, caller, target, &read).await?;
     let workload = match target.kind.workload {
         Some(Workload::Restart | Workload::RunJob) => {
             Some(workloads::detail(ctx, caller, target, &read.found).await?)
@@ -48,18 +48,20 @@ pub async fn detail(
         target: wire_target(&read.resource, &target.namespace, &target.name),
         summary,
         conditions: read.view.conditions.clone(),
-        source: source(ctx, caller, &read.view).await,
+        source: source(ctx, caller, &read.view, sources.last()).await,
         artifact: artifact(&read.view),
         actions,
         spec: crate::flux::view::spec(&read.found),
     })
 }
 
-/// The source of a Kustomization or HelmRelease, with its state when the caller may read it.
+/// The source of a Kustomization or HelmRelease, with its state when the caller may read it:
+/// `read` when the listing's plan of a pull read it already, as the caller.
 async fn source(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     view: &View,
+    read: Option<&View>,
 ) -> Option<SourceSummary> {
     let reference = view.sources.clone().ok()?.pop()?;
     let mut summary = SourceSummary {
@@ -69,9 +71,17 @@ async fn source(
         url: None,
         status: None,
     };
-    if let Ok(source) = ctx.read(reader(caller), &reference).await {
-        summary.url = source.view.url.clone();
-        summary.status = Some(summary::summarize(&source.view));
+    let read = match read.filter(|r| r.object == reference) {
+        Some(read) => Some(read.clone()),
+        None => ctx
+            .read(reader(caller), &reference)
+            .await
+            .ok()
+            .map(|r| r.view),
+    };
+    if let Some(source) = read {
+        summary.url = source.url.clone();
+        summary.status = Some(summary::summarize(&source));
     }
     Some(summary)
 }

@@ -15,12 +15,13 @@ use std::collections::BTreeMap;
 use super::summary;
 use crate::access::Decision;
 use crate::cluster::ClusterError;
-use crate::context::{Context, wire_target};
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::flux::kinds::{Kind, flux_kinds};
 use crate::flux::plan::{Check, On};
 use crate::flux::view::View;
 use crate::identity::Identity;
+use crate::target::wire_target;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;

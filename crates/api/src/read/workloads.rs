@@ -9,7 +9,7 @@ use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
 use crate::cluster::Reader;
-use crate::context::{Context, wire_target};
+use crate::context::Context;
 use crate::error::ApiError;
 use crate::flux::kinds::{self, Workload};
 use crate::flux::plan::On;
@@ -18,7 +18,7 @@ use crate::flux::workloads::{
     inventory, job_summary, match_labels, pod_summary, readiness, restarted_at,
 };
 use crate::identity::Identity;
-use crate::target::Target;
+use crate::target::{Target, wire_target};
 
 /// The inventory's workloads with their readiness; one the caller may not read shows no count.
 pub async fn summaries(

@@ -1,11 +1,13 @@
-//! One watch per kind for the whole server, started when the first page asks for that kind
-//! and kept while the server runs, and one of Events in every namespace for the events
-//! page. Each change is summarised once and broadcast to every subscriber; what a subscriber
-//! may see is decided on its side (see [`super::visible`] and `events::live`).
+//! One watch per kind for the whole server, started when the first page (or reconcile) asks
+//! for that kind and kept while the server runs, and one of Events in every namespace for the
+//! events page. Each change is summarised once and broadcast to every subscriber; what a
+//! subscriber may see is decided on its side (see [`super::visible`] and `events::live`).
+//! Each watch also keeps the objects it has seen ([`Hub::cached`]), without their
+//! `managedFields`, so that a reconcile can decide without reading the object again.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use flux_web_shared::watch::Change;
@@ -14,14 +16,15 @@ use k8s_openapi::api::core::v1::Event;
 use kube::ResourceExt;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
+use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::Event as WatchEvent;
 use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::context::wire_target;
 use crate::flux::kinds::Kind;
 use crate::flux::view::View;
 use crate::read::summary;
+use crate::target::wire_target;
 
 /// Changes a slow subscriber may fall behind by before it is told to resync.
 const BACKLOG: usize = 1024;
@@ -59,6 +62,58 @@ struct Channel {
     sender: broadcast::Sender<Arc<Update>>,
     /// True once the watch has listed every object: from then on no change is missed.
     listed: Arc<AtomicBool>,
+    cache: Arc<Cache>,
+}
+
+/// The objects of one kind as the watch last saw them.
+#[derive(Default)]
+struct Cache {
+    /// Set once the kind's resource is known.
+    store: OnceLock<(Store<DynamicObject>, ApiResource)>,
+    /// True from the end of a list, or the first change after a broken watch, until the
+    /// watch breaks or lists again: while it is, the store lags Kubernetes by no more than
+    /// the watch's delivery.
+    fresh: AtomicBool,
+    /// Objects this server wrote whose new version the watch has not delivered yet, with
+    /// that version: until it has, the store is behind on them, so it does not answer for
+    /// them (a reconcile right after a suspend through flux-web sees the suspend).
+    written: Mutex<HashMap<(String, String), String>>,
+}
+
+impl Cache {
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<DynamicObject>> {
+        if !self.fresh.load(Ordering::Acquire) {
+            return None;
+        }
+        let key = (namespace.to_owned(), name.to_owned());
+        if self.written().contains_key(&key) {
+            return None;
+        }
+        let (store, resource) = self.store.get()?;
+        store.get(&reflector::ObjectRef::new_with(name, resource.clone()).within(namespace))
+    }
+
+    fn written(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
+        self.written.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The watch delivered `event`: what it brings up to date is no longer behind.
+    fn caught_up(&self, event: &WatchEvent<DynamicObject>) {
+        match event {
+            WatchEvent::Apply(object) | WatchEvent::Delete(object) => {
+                let key = (object.namespace().unwrap_or_default(), object.name_any());
+                let mut written = self.written();
+                if written.get(&key) == object.metadata.resource_version.as_ref()
+                    || matches!(event, WatchEvent::Delete(_))
+                {
+                    written.remove(&key);
+                }
+            }
+            // A list is the state of everything as of its end.
+            WatchEvent::InitDone => self.written().clear(),
+            WatchEvent::Init | WatchEvent::InitApply(_) => {}
+        }
+    }
 }
 
 /// An Event written or updated, or (`None`) the end of a (re-)list of Events: what happened
@@ -97,22 +152,63 @@ impl Hub {
     /// A receiver of the changes of `kind`, and whether its watch has already listed.
     /// Subscribing before reading the flag means no change falls between the two.
     pub fn subscribe(&self, kind: &'static Kind) -> (broadcast::Receiver<Arc<Update>>, bool) {
+        self.channel(kind, |channel| {
+            let receiver = channel.sender.subscribe();
+            (receiver, channel.listed.load(Ordering::Acquire))
+        })
+    }
+
+    /// The object `namespace/name` of `kind` as the server's watch last saw it, when the
+    /// watch is fresh; none when it is not (or not yet: the first ask starts the watch) or
+    /// has not seen the object. Read as the server: the caller checks the reader's rights.
+    pub fn cached(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>> {
+        self.channel(kind, |channel| channel.cache.clone())
+            .get(namespace, name)
+    }
+
+    /// Notes that this server wrote `object` of `resource`: the cache answers for it again
+    /// once the watch has delivered that version.
+    pub fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(channel) = channels.get(&(resource.group.as_str(), resource.plural.as_str()))
+        else {
+            return; // not watched: nothing cached to be behind
+        };
+        if let Some(version) = &object.metadata.resource_version {
+            channel.cache.written().insert(
+                (object.namespace().unwrap_or_default(), object.name_any()),
+                version.clone(),
+            );
+        }
+    }
+
+    /// `f` of the channel of `kind`, whose watch starts with the first call.
+    fn channel<T>(&self, kind: &'static Kind, f: impl FnOnce(&Channel) -> T) -> T {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         let channel = channels
             .entry((kind.group, kind.plural))
             .or_insert_with(|| {
                 let (sender, _) = broadcast::channel(BACKLOG);
-                let listed = Arc::new(AtomicBool::new(false));
+                let channel = Channel {
+                    sender,
+                    listed: Arc::default(),
+                    cache: Arc::default(),
+                };
                 tokio::spawn(run(
                     self.cluster.clone(),
                     kind,
-                    sender.clone(),
-                    listed.clone(),
+                    channel.sender.clone(),
+                    channel.listed.clone(),
+                    channel.cache.clone(),
                 ));
-                Channel { sender, listed }
+                channel
             });
-        let receiver = channel.sender.subscribe();
-        (receiver, channel.listed.load(Ordering::Acquire))
+        f(channel)
     }
 }
 
@@ -122,6 +218,7 @@ async fn run(
     kind: &'static Kind,
     sender: broadcast::Sender<Arc<Update>>,
     listed: Arc<AtomicBool>,
+    cache: Arc<Cache>,
 ) {
     let resource = loop {
         match cluster.resource(kind).await {
@@ -137,8 +234,22 @@ async fn run(
             }
         }
     };
+    let mut writer = Writer::new((*resource).clone());
+    let _ = cache.store.set((writer.as_reader(), (*resource).clone()));
     let mut events = std::pin::pin!(cluster.watch(&resource));
     while let Some(event) = events.next().await {
+        let event = event.map(|e| e.modify(|object| object.metadata.managed_fields = None));
+        if let Ok(e) = &event {
+            writer.apply_watcher_event(e);
+            cache.caught_up(e);
+        }
+        // A (re-)list in progress or a broken watch: the store may be behind until the
+        // list ends or a change arrives on the watch resumed.
+        let fresh = matches!(
+            event,
+            Ok(WatchEvent::Apply(_) | WatchEvent::Delete(_) | WatchEvent::InitDone)
+        );
+        cache.fresh.store(fresh, Ordering::Release);
         let update = match event {
             Ok(WatchEvent::Apply(object)) => changed(kind, &resource, &object),
             Ok(WatchEvent::Delete(object)) => deleted(kind, &resource, &object),

@@ -99,6 +99,12 @@ impl Server {
         self.wait(Duration::from_secs(10))
     }
 
+    /// Kills the process outright (SIGKILL), as a crash or an OOM kill would.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
     pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
         let deadline = std::time::Instant::now() + timeout;
         loop {

@@ -1,0 +1,357 @@
+//! The audit journal (`--audit-journal`): takes an action's audit Event off the request path
+//! without risking it. The Event is appended to a file and flushed to disk before the action
+//! is answered; it is then created in Kubernetes in the background, retried until it is; a
+//! server that dies first finds it in the file when it starts again and creates it then.
+//! Each Event's name is unique to its action, so one created twice (the server died between
+//! creating it and noting so) is refused the second time as already there, and the trail
+//! holds it once.
+//!
+//! One thread owns the file: appends that arrive together share one write and one flush,
+//! so concurrent actions wait for one disk flush, not one each. The file holds a line per
+//! Event and a line per Event created; it is emptied whenever nothing is pending and
+//! rewritten with only what is pending when it grows large.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Event;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::cluster::{Cluster, ClusterError};
+use crate::metrics::METRICS;
+
+/// Events on disk but not yet in Kubernetes beyond which an action's Event is written on
+/// its request path instead: the journal stays bounded, and a Kubernetes that does not take
+/// Events slows actions down rather than letting the file grow without end.
+const MAX_PENDING: usize = 10_000;
+/// Appends written and flushed together at most.
+const BATCH: usize = 512;
+/// Size beyond which the file is rewritten with only what is pending.
+const COMPACT_AT: u64 = 8 << 20;
+/// Events created at once.
+const CONCURRENCY: usize = 8;
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const LAST_RETRY: Duration = Duration::from_secs(60);
+
+/// One line of the file.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum Line {
+    /// An Event to create.
+    Event(Box<Event>),
+    /// The Event of this name is created.
+    Done(String),
+}
+
+enum Command {
+    Append(Box<Event>, oneshot::Sender<Result<(), String>>),
+    Done(String),
+}
+
+#[derive(Clone)]
+pub struct Journal {
+    commands: mpsc::Sender<Command>,
+    /// Events on disk not yet created.
+    pending: Arc<AtomicUsize>,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`, and creates in the background, as the
+    /// server, the Events a server before this one left pending.
+    pub fn open(path: &Path, cluster: Cluster) -> std::io::Result<Self> {
+        let left = read(path)?;
+        let file = rewrite(path, left.values())?;
+        let pending = Arc::new(AtomicUsize::new(left.len()));
+        if !left.is_empty() {
+            tracing::info!(
+                events = left.len(),
+                "audit journal: creating the Events a previous run left pending"
+            );
+        }
+        let (commands, received) = mpsc::channel();
+        let (deliveries, to_deliver) = tokio::sync::mpsc::unbounded_channel();
+        for line in left.values() {
+            if let Ok(Line::Event(event)) = serde_json::from_str(line) {
+                let _ = deliveries.send(event);
+            }
+        }
+        let journal = Self { commands, pending };
+        let writer = Writer {
+            path: path.to_owned(),
+            file,
+            lines: left,
+            pending: journal.pending.clone(),
+            deliveries,
+        };
+        std::thread::Builder::new()
+            .name("audit-journal".into())
+            .spawn(move || writer.run(&received))?;
+        tokio::spawn(deliver(cluster, journal.clone(), to_deliver));
+        Ok(journal)
+    }
+
+    /// Appends `event` and flushes it to disk: once this answers `Ok`, the Event will be
+    /// created even if the server dies. `Err` when the journal cannot take it (full, or the
+    /// disk failed): the caller writes it itself.
+    pub async fn append(&self, event: Event) -> Result<(), String> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::Append(Box::new(event), reply))
+            .map_err(|_| "the audit journal has stopped".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the audit journal has stopped".to_owned())?
+    }
+
+    /// Events on disk not yet created in Kubernetes.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::Acquire)
+    }
+
+    /// Waits until nothing is pending, or `deadline` passes: what is left is created by
+    /// the next start.
+    pub async fn drain(&self, deadline: Duration) {
+        let until = tokio::time::Instant::now() + deadline;
+        while self.pending() > 0 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn done(&self, name: String) {
+        let _ = self.commands.send(Command::Done(name));
+    }
+}
+
+/// The Events a file holds that were not created, by name, as their lines. A line cut short
+/// by a crash mid-write was never acknowledged, and is skipped.
+fn read(path: &Path) -> std::io::Result<HashMap<String, String>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) => return Err(e),
+    };
+    let mut left = HashMap::new();
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        match serde_json::from_str::<Line>(&line) {
+            Ok(Line::Event(event)) => {
+                left.insert(event.metadata.name.clone().unwrap_or_default(), line);
+            }
+            Ok(Line::Done(name)) => {
+                left.remove(&name);
+            }
+            Err(e) => tracing::warn!("audit journal: a line cut short is skipped: {e}"),
+        }
+    }
+    Ok(left)
+}
+
+/// Writes `lines` to a new file that replaces the one at `path`, and opens it to append.
+fn rewrite<'a>(path: &Path, lines: impl Iterator<Item = &'a String>) -> std::io::Result<File> {
+    let fresh = path.with_extension("new");
+    // It names users and groups: for the server's eyes only.
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&fresh)?;
+    for line in lines {
+        writeln!(file, "{line}")?;
+    }
+    file.sync_all()?;
+    std::fs::rename(&fresh, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        File::open(dir)?.sync_all()?;
+    }
+    OpenOptions::new().append(true).open(path)
+}
+
+struct Writer {
+    path: PathBuf,
+    file: File,
+    /// The lines of the Events pending, by name.
+    lines: HashMap<String, String>,
+    pending: Arc<AtomicUsize>,
+    deliveries: tokio::sync::mpsc::UnboundedSender<Box<Event>>,
+}
+
+impl Writer {
+    fn run(mut self, commands: &mpsc::Receiver<Command>) {
+        while let Ok(first) = commands.recv() {
+            let mut batch = vec![first];
+            batch.extend(commands.try_iter().take(BATCH));
+            self.write(batch);
+        }
+    }
+
+    fn write(&mut self, batch: Vec<Command>) {
+        let mut text = String::new();
+        let mut appended = Vec::new();
+        for command in batch {
+            match command {
+                Command::Append(event, reply) => {
+                    if self.lines.len() >= MAX_PENDING {
+                        let _ = reply.send(Err("the audit journal is full".into()));
+                        continue;
+                    }
+                    let name = event.metadata.name.clone().unwrap_or_default();
+                    let line = match serde_json::to_string(&Line::Event(event.clone())) {
+                        Ok(line) => line,
+                        Err(e) => {
+                            let _ = reply.send(Err(e.to_string()));
+                            continue;
+                        }
+                    };
+                    text.push_str(&line);
+                    text.push('\n');
+                    self.lines.insert(name.clone(), line);
+                    appended.push((name, event, reply));
+                }
+                Command::Done(name) => {
+                    if self.lines.remove(&name).is_some()
+                        && let Ok(line) = serde_json::to_string(&Line::Done(name))
+                    {
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
+                }
+            }
+        }
+        // Only appends need the flush: a "done" lost in a crash makes a retry that Kubernetes
+        // refuses as already there.
+        let written = self.file.write_all(text.as_bytes()).and_then(|()| {
+            if appended.is_empty() {
+                Ok(())
+            } else {
+                self.file.sync_data()
+            }
+        });
+        for (name, event, reply) in appended {
+            match &written {
+                Ok(()) => {
+                    let _ = self.deliveries.send(event);
+                    let _ = reply.send(Ok(()));
+                }
+                Err(e) => {
+                    self.lines.remove(&name);
+                    let _ = reply.send(Err(format!("the audit journal cannot write: {e}")));
+                }
+            }
+        }
+        self.pending.store(self.lines.len(), Ordering::Release);
+        if let Err(e) = self.compact() {
+            tracing::error!("audit journal: cannot compact {}: {e}", self.path.display());
+        }
+    }
+
+    /// Empties the file when nothing is pending; rewrites it with what is when it is large.
+    fn compact(&mut self) -> std::io::Result<()> {
+        let size = self.file.metadata()?.len();
+        if self.lines.is_empty() && size > 0 {
+            // Appending, the next line goes to the new end.
+            self.file.set_len(0)?;
+        } else if size > COMPACT_AT {
+            self.file = rewrite(&self.path, self.lines.values())?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates the journal's Events as they come, a few at a time, each retried until
+/// Kubernetes has it; then notes it done.
+async fn deliver(
+    cluster: Cluster,
+    journal: Journal,
+    mut events: tokio::sync::mpsc::UnboundedReceiver<Box<Event>>,
+) {
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    while let Some(event) = events.recv().await {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (cluster, journal) = (cluster.clone(), journal.clone());
+        tokio::spawn(async move {
+            create(&cluster, &event).await;
+            journal.done(event.metadata.name.clone().unwrap_or_default());
+            drop(slot);
+        });
+    }
+}
+
+async fn create(cluster: &Cluster, event: &Event) {
+    let mut wait = FIRST_RETRY;
+    loop {
+        match cluster.create_event(event).await {
+            // Already there: created before the server stopped, without its "done".
+            Ok(()) | Err(ClusterError::Conflict(_)) => {
+                METRICS.audit("written");
+                return;
+            }
+            Err(e) => {
+                METRICS.audit("retried");
+                tracing::warn!(
+                    event = event.metadata.name.as_deref().unwrap_or_default(),
+                    "audit event not written yet, retried in {wait:?}: {e}"
+                );
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(LAST_RETRY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str) -> Event {
+        Event {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("apps".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    fn line(l: &Line) -> String {
+        serde_json::to_string(l).unwrap()
+    }
+
+    #[test]
+    fn a_file_read_again_holds_the_events_not_done_and_skips_a_line_cut_short() {
+        let dir = std::env::temp_dir().join(format!("flux-web-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.journal");
+        let text = [
+            line(&Line::Event(Box::new(event("a.1")))),
+            line(&Line::Event(Box::new(event("b.2")))),
+            line(&Line::Done("a.1".into())),
+            line(&Line::Event(Box::new(event("c.3")))),
+        ]
+        .join("\n");
+        // The last append was cut short by a crash.
+        std::fs::write(&path, format!("{text}\n{{\"event\":{{\"metad")).unwrap();
+        let left = read(&path).unwrap();
+        let mut names: Vec<_> = left.keys().cloned().collect();
+        names.sort();
+        assert_eq!(names, ["b.2", "c.3"]);
+
+        // Rewritten, the file holds just those two, and appends after them.
+        let mut file = rewrite(&path, left.values()).unwrap();
+        writeln!(file, "{}", line(&Line::Done("b.2".into()))).unwrap();
+        let again = read(&path).unwrap();
+        assert_eq!(again.keys().collect::<Vec<_>>(), ["c.3"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
