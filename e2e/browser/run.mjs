@@ -466,12 +466,24 @@ check('delete a pod after a confirmation that names it', async () => {
   });
 });
 
-check('a user without the verb sees the action disabled with the missing rule', async () => {
+check('a user without the verb reaches the refused action by keyboard and reads the missing rule', async () => {
   await page.goto(`${VIEWER}${KS}`);
   const reconcile = page.getByRole('button', { name: 'Reconcile' });
   await reconcile.waitFor();
-  assert.ok(await reconcile.isDisabled());
-  assert.match(await reconcile.getAttribute('title'), /missing RBAC rule: verb 'reconcile' on 'kustomizations'/);
+  // Marked, not disabled: it takes the focus, and what describes it is the reason, on the page.
+  assert.equal(await reconcile.getAttribute('aria-disabled'), 'true');
+  assert.equal(await reconcile.evaluate((b) => b.disabled), false, 'focusable: not the disabled attribute');
+  await reconcile.focus();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'reconcile');
+  const why = page.locator(`#${await reconcile.getAttribute('aria-describedby')}`);
+  assert.ok(await why.isVisible());
+  assert.match(await why.innerText(), /missing RBAC rule: verb 'reconcile' on 'kustomizations'/);
+  // Pressed anyway, it does nothing: no request, no toast.
+  const version = (await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps')).body.metadata.resourceVersion;
+  await page.keyboard.press('Enter');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.locator('.toast').count(), 0);
+  assert.equal((await kube('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps')).body.metadata.resourceVersion, version);
   await page.getByRole('button', { name: 'vic' }).click();
   assert.equal((await page.getByTestId('impersonated-user').innerText()).trim(), 'vic');
   await page.keyboard.press('Escape');
@@ -533,7 +545,7 @@ check('a missing object: one heading, one message, a way back', async () => {
   await page.waitForURL(`${ADMIN}/resources`);
 });
 
-check('a permission revoked while the page is open: after the 403 the button is disabled, no reload', async () => {
+check('a permission revoked while the page is open: after the 403 the button is marked refused, no reload', async () => {
   const binding = '/apis/rbac.authorization.k8s.io/v1/namespaces/flux-system/rolebindings';
   await kubeCreate(binding, {
     metadata: { name: 'vic-for-a-while' },
@@ -545,13 +557,13 @@ check('a permission revoked while the page is open: after the 403 the button is 
   await until('vic may reconcile', async () => {
     await page.reload();
     await reconcile.waitFor();
-    return !(await reconcile.isDisabled());
+    return (await reconcile.getAttribute('aria-disabled')) === 'false';
   });
   await kubeDelete(`${binding}/vic-for-a-while`);
   await new Promise((r) => setTimeout(r, 1000));
   await reconcile.click();
   await toast('Reconcile failed');
-  await until('the button disabled', async () => reconcile.isDisabled());
+  await until('the button marked refused', async () => (await reconcile.getAttribute('aria-disabled')) === 'true');
 });
 
 check('focus and titles: back on the button after an action, on the heading after navigation; skip link; menu', async () => {

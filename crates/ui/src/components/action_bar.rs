@@ -1,6 +1,8 @@
-//! The actions of an object, from its listing: allowed ones as buttons, the others disabled
-//! with the reason (the missing RBAC rule) as their tooltip. A running action shows a
-//! spinner and cannot be started twice; its outcome becomes a toast.
+//! The actions of an object, from its listing: allowed ones as buttons; the others as buttons
+//! marked `aria-disabled`, which stay focusable and are described by the reason (the missing
+//! RBAC rule, or the state that forbids it), shown in words under the bar, so keyboard and
+//! screen reader users reach it too. A running action shows a spinner and cannot be started
+//! twice; its outcome becomes a toast.
 
 use flux_web_shared::actions::{Action, ActionListing, ActionPermission, ActionRequest};
 use leptos::prelude::*;
@@ -86,10 +88,12 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
                 return view! { <Download permission=permission.clone() path=path artifacts=listing.artifacts.iter().map(|a| a.name.clone()).collect()/> }.into_any();
             }
             let action = permission.action;
-            let title = permission.message.clone().unwrap_or_default();
             let allowed = permission.allowed;
             let running = move || busy.get() == Some(action);
             let click = move |_| {
+                if !allowed {
+                    return; // its reason is what it says
+                }
                 if action == Action::Suspend {
                     suspending.set(true);
                 } else {
@@ -100,9 +104,9 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
                 <button
                     class="action"
                     data-action=action.name()
-                    disabled=move || !allowed || busy.get().is_some()
+                    disabled=move || allowed && busy.get().is_some()
                     aria-disabled=(!allowed).to_string()
-                    title=title
+                    aria-describedby=(!allowed).then(|| why_id(action))
                     aria-busy=move || running().to_string()
                     on:click=click
                 >
@@ -130,8 +134,22 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
             run(path.clone(), Action::Suspend, request, busy, done);
         }
     };
+    let refusals = listing
+        .actions
+        .iter()
+        .filter(|p| !p.allowed)
+        .map(|p| {
+            view! {
+                <li id=why_id(p.action)>
+                    <strong>{p.action.label()}</strong>": "{p.message.clone().unwrap_or_default()}
+                </li>
+            }
+        })
+        .collect::<Vec<_>>();
+    let refusals = (!refusals.is_empty()).then(|| view! { <ul class="refusals">{refusals}</ul> });
     view! {
         <div class="action-bar" role="toolbar" aria-label="Actions">{buttons}</div>
+        {refusals}
         <Dialog open=suspending on_close=Callback::new(move |()| suspending.set(false)) title="Suspend".to_owned()>
             <form method="dialog" on:submit=submit_suspend>
                 <label for="suspend-reason">"Reason (optional, shown to others)"</label>
@@ -157,13 +175,18 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
     }
 }
 
+/// The id of the words that say why `action` is not allowed.
+fn why_id(action: Action) -> String {
+    format!("why-{}", action.name())
+}
+
 /// Download of the artifact: a link, so the browser streams it to disk under the server's
 /// filename with its own progress; an ArtifactGenerator offers its ExternalArtifacts.
 #[component]
 fn Download(permission: ActionPermission, path: String, artifacts: Vec<String>) -> impl IntoView {
     if !permission.allowed {
         return view! {
-            <button class="action" data-action="download" disabled=true aria-disabled="true" title=permission.message.unwrap_or_default()>
+            <button class="action" data-action="download" aria-disabled="true" aria-describedby=why_id(Action::Download)>
                 "Download"
             </button>
         }
