@@ -145,7 +145,14 @@ pub async fn carry_out(
                     ctx.access.forget(identity);
                 }
             })?;
-        if let Some(object) = object.as_ref().filter(|_| !options.dry_run) {
+        // The watch's copy must not be older than what we wrote for the next decision; a
+        // reconcile's own write changes nothing a reconcile decides on (there, suspended),
+        // so it leaves the copy answering: one object reconciled again and again stays a
+        // PATCH each.
+        if let Some(object) = object
+            .as_ref()
+            .filter(|_| !options.dry_run && plan.action != Action::Reconcile)
+        {
             ctx.watches.wrote(&resource, object);
         }
         if let Op::CreateJob { namespace, .. } = &write.op {
