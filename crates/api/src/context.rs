@@ -18,7 +18,6 @@ use crate::flux::plan::{self, Action, Check, Input, Plan};
 use crate::flux::view::{ObjectRef, View};
 use crate::identity::Identity;
 use crate::target::Target;
-use crate::watch::Hub;
 
 pub struct Context<'a> {
     pub cluster: &'a Cluster,
@@ -26,12 +25,29 @@ pub struct Context<'a> {
     pub access: &'a Access,
     pub audit: &'a Auditor,
     /// The server's watches, whose objects a reconcile decides on.
-    pub watches: &'a Hub,
+    pub watches: &'a dyn Watched,
     pub clock: &'a dyn Clock,
     /// The bulk run this request's actions belong to, named in their audit Events.
     pub run: Option<&'a str>,
     /// The longest a suspend's `until` may reach.
     pub max_suspension: std::time::Duration,
+}
+
+/// What the server's watches know (`watch::Hub`), as a request needs it: the watch of a kind
+/// is above the requests that use it, so they see it through this.
+pub trait Watched: Send + Sync {
+    /// The object as the server's watch of its kind last saw it, when that watch is fresh
+    /// and has no older copy than what this server wrote; the first ask starts the watch.
+    /// Read as the server: the caller checks the reader's rights.
+    fn cached(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>>;
+
+    /// This server wrote `object` of `resource`: no copy older than that answers for it.
+    fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
 }
 
 /// An object as read, and its view.

@@ -2,8 +2,9 @@
 //! for that kind and kept while the server runs, and one of Events in every namespace for the
 //! events page. Each change is summarised once and broadcast to every subscriber; what a
 //! subscriber may see is decided on its side (see [`super::visible`] and `events::live`).
-//! Each watch also keeps the objects it has seen ([`Hub::cached`]), without their
-//! `managedFields`, so that a reconcile can decide without reading the object again.
+//! Each watch also keeps the objects it has seen, without their `managedFields`, so that a
+//! reconcile can decide without reading the object again: requests see them through
+//! [`crate::context::Watched`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,7 @@ use kube::runtime::watcher::Event as WatchEvent;
 use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
+use crate::context::Watched;
 use crate::flux::kinds::Kind;
 use crate::flux::view::View;
 use crate::read::summary;
@@ -158,35 +160,6 @@ impl Hub {
         })
     }
 
-    /// The object `namespace/name` of `kind` as the server's watch last saw it, when the
-    /// watch is fresh; none when it is not (or not yet: the first ask starts the watch) or
-    /// has not seen the object. Read as the server: the caller checks the reader's rights.
-    pub fn cached(
-        &self,
-        kind: &'static Kind,
-        namespace: &str,
-        name: &str,
-    ) -> Option<Arc<DynamicObject>> {
-        self.channel(kind, |channel| channel.cache.clone())
-            .get(namespace, name)
-    }
-
-    /// Notes that this server wrote `object` of `resource`: the cache answers for it again
-    /// once the watch has delivered that version.
-    pub fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
-        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(channel) = channels.get(&(resource.group.as_str(), resource.plural.as_str()))
-        else {
-            return; // not watched: nothing cached to be behind
-        };
-        if let Some(version) = &object.metadata.resource_version {
-            channel.cache.written().insert(
-                (object.namespace().unwrap_or_default(), object.name_any()),
-                version.clone(),
-            );
-        }
-    }
-
     /// `f` of the channel of `kind`, whose watch starts with the first call.
     fn channel<T>(&self, kind: &'static Kind, f: impl FnOnce(&Channel) -> T) -> T {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
@@ -209,6 +182,32 @@ impl Hub {
                 channel
             });
         f(channel)
+    }
+}
+
+impl Watched for Hub {
+    fn cached(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Arc<DynamicObject>> {
+        self.channel(kind, |channel| channel.cache.clone())
+            .get(namespace, name)
+    }
+
+    fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(channel) = channels.get(&(resource.group.as_str(), resource.plural.as_str()))
+        else {
+            return; // not watched: nothing cached to be behind
+        };
+        if let Some(version) = &object.metadata.resource_version {
+            channel.cache.written().insert(
+                (object.namespace().unwrap_or_default(), object.name_any()),
+                version.clone(),
+            );
+        }
     }
 }
 
