@@ -5,6 +5,7 @@
 //! go only to the object it was granted for, as whom the permit says.
 
 mod discovery;
+mod lanes;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct Cluster {
     versions: Arc<discovery::Versions>,
     /// Every call gets this long: a frozen API server never holds a request forever.
     timeout: Duration,
+    /// Writes of one object go one at a time.
+    lanes: Arc<lanes::Lanes>,
 }
 
 /// Whose permissions a read uses.
@@ -207,6 +210,7 @@ impl Cluster {
             url,
             versions: Arc::default(),
             timeout: DEFAULT_TIMEOUT,
+            lanes: Arc::default(),
         })
     }
 
@@ -481,7 +485,32 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .patch(name, &params, &Patch::Merge(patch))
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        let _turn = self.turn(resource, namespace, name, dry_run).await?;
         self.send(Who::of(permit), request).await
+    }
+
+    /// The turn of a write of `namespace/name` of `resource` (see [`lanes`]), waited for no
+    /// longer than a call may take; a dry run changes nothing and waits for none.
+    async fn turn(
+        &self,
+        resource: &ApiResource,
+        namespace: &str,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<Option<lanes::Turn>, ClusterError> {
+        if dry_run {
+            return Ok(None);
+        }
+        let key = format!("{}/{}/{namespace}/{name}", resource.group, resource.plural);
+        tokio::time::timeout(self.timeout, self.lanes.enter(key))
+            .await
+            .map(Some)
+            .map_err(|_| {
+                ClusterError::Timeout(format!(
+                    "other writes of {namespace}/{name} held it for longer than {:?}; nothing was written",
+                    self.timeout
+                ))
+            })
     }
 
     /// A server-side apply of `body` to the permit's object, owned by field manager
@@ -500,6 +529,7 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
             .patch(name, &params, &Patch::Apply(body))
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        let _turn = self.turn(resource, namespace, name, dry_run).await?;
         self.send(Who::of(permit), request).await
     }
 
