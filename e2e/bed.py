@@ -121,15 +121,24 @@ class FluxWeb:
         testbed.wait_until(f"flux-web as {username}", lambda: testbed.http_ok(f"{self.url}/readyz"), self.process)
 
     def rss_kib(self):
-        """Resident memory now and at its peak, in KiB, from /proc."""
-        fields = dict(
-            line.split(":", 1) for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines() if ":" in line
-        )
-        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+        return rss_kib(self.process)
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop(self.process)
+
+
+def rss_kib(process):
+    """A process's resident memory now and at its peak, in KiB, from /proc."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{process.pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def stop(process):
+    """Stops a server the scripts started: SIGTERM, then SIGKILL after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

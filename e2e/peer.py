@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bed import testbed
+from bed import stop, testbed
 
 PEER = ("github.com/controlplaneio-fluxcd/flux-operator", "v0.59.0")
 # v0.59.0 says `go 1.27.0`: the Go module proxy serves that toolchain as a module.
@@ -137,8 +137,4 @@ class Peer:
             return {"success": False, "message": f"{e.code} {e.read().decode()}"}
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop(self.process)
