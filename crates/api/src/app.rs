@@ -43,6 +43,8 @@ pub enum StartError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot listen for SIGTERM and SIGINT: {0}")]
+    Signal(std::io::Error),
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -51,6 +53,7 @@ pub enum StartError {
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn run(args: Args) -> Result<(), StartError> {
+    let stop = shutdown_signal().map_err(StartError::Signal)?;
     let file = args.config.as_deref().map(Config::load).transpose()?;
     let cluster = Cluster::connect(args.kubeconfig.as_deref()).await?;
     let (config, version) = match (file, &args.config_secret) {
@@ -131,7 +134,7 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         }
         None => server::router(state),
     };
-    server::serve(listener, app, shutdown_signal())
+    server::serve(listener, app, stop)
         .await
         .map_err(StartError::Serve)?;
     if let Some(journal) = journal {
@@ -218,27 +221,18 @@ fn keep_provider_fresh(state: &AppState) {
     });
 }
 
-/// Completes at the first SIGTERM (what Kubernetes sends) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!("cannot listen for Ctrl-C: {e}");
-            std::future::pending::<()>().await;
+/// Listens for SIGTERM (what Kubernetes sends) and SIGINT (Ctrl-C) from the moment it is
+/// called, not from the first poll of the future it returns: a signal that arrives while the
+/// server is starting, or before its accept loop first waits, stops it gracefully instead of
+/// killing it with the default action (seen in CI: a SIGTERM right after the first answer).
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: shutting down"),
+            _ = interrupt.recv() => tracing::info!("Ctrl-C: shutting down"),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::error!("cannot listen for SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
-        () = terminate => tracing::info!("SIGTERM: shutting down"),
-    }
+    })
 }

@@ -168,6 +168,30 @@ async fn against_the_test_bed_the_server_becomes_ready_and_stops_gracefully_on_s
     assert!(!log.contains('\u{1b}'), "colours only on a terminal: {log}");
 }
 
+/// Found in CI: a SIGTERM that came before the accept loop first waited for one killed the
+/// server with the default action. Here it comes the moment the server says it listens.
+#[tokio::test]
+async fn a_sigterm_the_moment_the_server_listens_still_stops_it_gracefully() {
+    let bed = testbed!();
+    let mut server = Server::start(&["--kubeconfig", bed.kubeconfig(User::Server)]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.log().contains("flux-web serving") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not listening within 30 s:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let status = server.terminate();
+    assert!(status.success(), "exit {status}:\n{}", server.log());
+    assert!(
+        server.log().contains("flux-web stopped"),
+        "{}",
+        server.log()
+    );
+}
+
 /// Sends `head` on a fresh connection and trickles one more header byte a second; answers
 /// how long the server kept the connection open (at most `limit`).
 async fn held_open(base: &str, head: &str, limit: Duration) -> (Duration, Vec<u8>) {
