@@ -361,6 +361,133 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
     );
 }
 
+/// What the overview and the list's status chips are made of: counts of each kind in each
+/// state among what the caller may list (an attacker's hidden namespace counts nothing), the
+/// status filter aside; and every column's order, reversed by a `-`.
+#[tokio::test]
+async fn the_list_counts_each_kind_by_state_as_the_caller_may_see_and_sorts_by_each_column() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ks = resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    );
+    let hr = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("helm.toolkit.fluxcd.io", "v2", "HelmRelease"),
+        "helmreleases",
+    );
+    let (seen, hidden) = (
+        bed.namespace("sort").await,
+        bed.namespace("sort-hidden").await,
+    );
+    let tag = seen.trim_start_matches("sort-").to_owned();
+    let ready = |at: &str| {
+        json!({"conditions": [{"type": "Ready", "status": "True", "reason": "Succeeded",
+        "message": "ok", "lastTransitionTime": at}]})
+    };
+    let failed = |at: &str| {
+        json!({"conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
+        "message": "broken", "lastTransitionTime": at}]})
+    };
+    let spec = json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}});
+    for (name, status) in [
+        (format!("b-{tag}"), failed("2026-12-01T10:00:00Z")),
+        (format!("c-{tag}"), ready("2026-12-01T12:00:00Z")),
+        (format!("a-{tag}"), ready("2026-12-01T11:00:00Z")),
+    ] {
+        create(&bed, &seen, &ks, &name, spec.clone()).await;
+        set_status(&bed, &seen, &ks, &name, status).await;
+    }
+    create(&bed, &seen, &hr, &format!("d-{tag}"), json!({"interval": "10m", "chart": {"spec": {"chart": "x", "sourceRef": {"kind": "HelmRepository", "name": "r"}}}})).await;
+    set_status(
+        &bed,
+        &seen,
+        &hr,
+        &format!("d-{tag}"),
+        ready("2026-12-01T09:00:00Z"),
+    )
+    .await;
+    create(&bed, &hidden, &ks, &format!("e-{tag}"), spec).await;
+    set_status(
+        &bed,
+        &hidden,
+        &ks,
+        &format!("e-{tag}"),
+        failed("2026-12-01T13:00:00Z"),
+    )
+    .await;
+    bed.grant_rules(
+        &seen,
+        "sorters",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]}]),
+        ("Group", "sorters"),
+    )
+    .await;
+    let app = flux_web(&bed, Settings::user("sid", &["sorters"])).await;
+    let query = format!("q={tag}");
+    let page = eventually("sid's grant to count", Duration::from_secs(10), || async {
+        let page = list_page(&app, &query).await;
+        (page["total"] == 4).then_some(page)
+    })
+    .await;
+    let counts = json!([
+        {"kind": "HelmRelease", "state": "ready", "count": 1},
+        {"kind": "Kustomization", "state": "failed", "count": 1},
+        {"kind": "Kustomization", "state": "ready", "count": 2},
+    ]);
+    assert_eq!(
+        page["counts"], counts,
+        "the hidden namespace's failure is not counted"
+    );
+    // The status filter narrows the items, not the counts.
+    let only_failed = list_page(&app, &format!("{query}&status=failed")).await;
+    assert_eq!(names(&only_failed), [format!("{seen}/b-{tag}")]);
+    assert_eq!(only_failed["counts"], counts);
+    let order = |page: &serde_json::Value| {
+        names(page)
+            .iter()
+            .map(|n| n.rsplit('/').next().unwrap()[..1].to_owned())
+            .collect::<String>()
+    };
+    for (sort, expected) in [
+        ("", "dabc"),
+        ("name", "abcd"),
+        ("-name", "dcba"),
+        ("kind", "dabc"),
+        ("status", "bdac"),
+        ("updated", "dbac"),
+        ("-updated", "cabd"),
+    ] {
+        let sorted = match sort {
+            "" => query.clone(),
+            sort => format!("{query}&sort={sort}"),
+        };
+        let page = list_page(&app, &sorted).await;
+        assert_eq!(order(&page), expected, "sort={sort}");
+    }
+    // Pages follow the order: the second of two is what comes after the first.
+    let first = list_page(&app, &format!("{query}&sort=-name&limit=2")).await;
+    let second = list_page(&app, &format!("{query}&sort=-name&limit=2&continue=2")).await;
+    assert_eq!(
+        (order(&first), order(&second)),
+        ("dc".to_owned(), "ba".to_owned())
+    );
+    let (status, problem) = call(&app, "GET", "/api/v1/resources?sort=size", None).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (400, Some("invalid_query")),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sort: one of namespace, kind, name, status, updated"),
+        "{problem}"
+    );
+}
+
 #[tokio::test]
 async fn two_thousand_kustomizations_in_twenty_namespaces_come_back_in_pages() {
     use futures::StreamExt;

@@ -49,6 +49,90 @@ impl State {
     pub fn parse(name: &str) -> Option<State> {
         State::ALL.into_iter().find(|s| s.name() == name)
     }
+
+    /// Worst first, the order a list sorted by status shows: what needs a look on top.
+    pub fn urgency(self) -> u8 {
+        match self {
+            State::Failed => 0,
+            State::Progressing => 1,
+            State::Suspended => 2,
+            State::Unknown => 3,
+            State::Ready => 4,
+        }
+    }
+}
+
+/// A column a resource list can be sorted by (`?sort=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Namespace, then kind, then name: the order without `?sort=`.
+    #[default]
+    Namespace,
+    Kind,
+    Name,
+    /// Worst first: failed, progressing, suspended, no status, ready.
+    Status,
+    /// When the object last moved (its Ready condition changed or a reconcile was handled),
+    /// oldest first.
+    Updated,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Namespace,
+        SortKey::Kind,
+        SortKey::Name,
+        SortKey::Status,
+        SortKey::Updated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Namespace => "namespace",
+            SortKey::Kind => "kind",
+            SortKey::Name => "name",
+            SortKey::Status => "status",
+            SortKey::Updated => "updated",
+        }
+    }
+}
+
+/// The order of a resource list: a key, and `-` before it for the reverse (`?sort=-updated`,
+/// the objects that moved last on top). Ties go by namespace, kind and name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// Words the `sort` parameter takes, for a 400's detail.
+    pub const KNOWN: &str =
+        "namespace, kind, name, status, updated, each with - before it for the reverse";
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        let (descending, name) = match text.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, text),
+        };
+        let key = SortKey::ALL.into_iter().find(|k| k.name() == name)?;
+        Some(Sort { key, descending })
+    }
+
+    /// The parameter's value: `-updated`.
+    pub fn param(self) -> String {
+        let sign = if self.descending { "-" } else { "" };
+        format!("{sign}{}", self.key.name())
+    }
+
+    /// The order after a click on `key`'s column: that key ascending, or reversed when it is
+    /// the key already.
+    pub fn toggled(self, key: SortKey) -> Sort {
+        Sort {
+            key,
+            descending: self.key == key && !self.descending,
+        }
+    }
 }
 
 /// The Flux kinds flux-web lists, in the order the UI offers them. The server's kind
@@ -100,6 +184,18 @@ pub struct StatusSummary {
     /// When the suspension ends by itself (RFC 3339), when it was given an end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_until: Option<String>,
+}
+
+impl StatusSummary {
+    /// When the object last moved: the later of its Ready condition's change and the last
+    /// reconcile its controller handled (RFC 3339 times of one form compare as text).
+    pub fn updated(&self) -> Option<&str> {
+        [&self.changed_at, &self.last_handled_reconcile_at]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .max()
+    }
 }
 
 /// `status.artifact` of a source.
@@ -195,6 +291,20 @@ pub struct ResourceList {
     /// a namespace the caller may not list (or that does not exist).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty: Option<Empty>,
+    /// How many objects of each kind are in each state, among those the kind, namespace and
+    /// `q` filters match (the status filter aside): what each status would show. Only counts
+    /// above zero.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counts: Vec<Tally>,
+}
+
+/// How many objects of one kind are in one state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tally {
+    pub kind: String,
+    pub state: State,
+    pub count: usize,
 }
 
 /// Why a list is empty.
@@ -281,4 +391,51 @@ pub struct WorkloadDetail {
     /// The pod template's `kubectl.kubernetes.io/restartedAt`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restarted_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sort_reads_and_writes_its_parameter_and_a_second_click_reverses_it() {
+        for key in SortKey::ALL {
+            for descending in [false, true] {
+                let sort = Sort { key, descending };
+                assert_eq!(Sort::parse(&sort.param()), Some(sort));
+            }
+        }
+        assert_eq!(Sort::parse("size"), None);
+        assert_eq!(Sort::parse("--name"), None);
+        assert_eq!(Sort::parse(""), None);
+        let by_name = Sort::default().toggled(SortKey::Name);
+        assert_eq!(by_name.param(), "name");
+        assert_eq!(by_name.toggled(SortKey::Name).param(), "-name");
+        assert_eq!(
+            by_name
+                .toggled(SortKey::Name)
+                .toggled(SortKey::Updated)
+                .param(),
+            "updated"
+        );
+    }
+
+    #[test]
+    fn updated_is_the_later_of_the_change_and_the_handled_reconcile() {
+        let mut summary = StatusSummary {
+            state: State::Ready,
+            message: String::new(),
+            last_handled_reconcile_at: None,
+            changed_at: None,
+            suspended_by: None,
+            suspended_reason: None,
+            suspended_until: None,
+        };
+        assert_eq!(summary.updated(), None);
+        summary.changed_at = Some("2026-12-03T01:00:00Z".into());
+        summary.last_handled_reconcile_at = Some("2026-12-03T02:00:00Z".into());
+        assert_eq!(summary.updated(), Some("2026-12-03T02:00:00Z"));
+        summary.changed_at = Some("2026-12-03T03:00:00Z".into());
+        assert_eq!(summary.updated(), Some("2026-12-03T03:00:00Z"));
+    }
 }

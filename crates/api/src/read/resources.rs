@@ -4,7 +4,9 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use flux_web_shared::objects::{Empty, EmptyReason, ResourceList, ResourceSummary, State};
+use flux_web_shared::objects::{
+    Empty, EmptyReason, ResourceList, ResourceSummary, Sort, SortKey, State, Tally,
+};
 use flux_web_shared::problem::Code;
 use futures::future::join_all;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -26,13 +28,14 @@ use crate::target::wire_target;
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;
 
-/// `?kind=&namespace=&status=&q=&limit=&continue=`
+/// `?kind=&namespace=&status=&q=&sort=&limit=&continue=`
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceQuery {
     pub kinds: Vec<&'static Kind>,
     pub namespace: Option<String>,
     pub state: Option<State>,
     pub q: Option<String>,
+    pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
 }
@@ -51,6 +54,9 @@ pub struct ResourcesParams {
     pub status: Option<State>,
     /// Only objects whose name contains this (case-insensitive).
     pub q: Option<String>,
+    /// The order: `namespace` (without it), `kind`, `name`, `status` (worst first) or
+    /// `updated` (when the object last moved), each with `-` before it for the reverse.
+    pub sort: Option<String>,
     /// Objects per page, 1 to 500 (100 without it).
     pub limit: Option<u32>,
     /// The `continue` of the previous page.
@@ -65,7 +71,7 @@ impl ResourceQuery {
                 Code::InvalidQuery,
                 format!(
                     "{e}; known: kind, namespace, status (ready, failed, progressing, \
-                     suspended, unknown), q, limit, continue"
+                     suspended, unknown), q, sort, limit, continue"
                 ),
             )
         })?;
@@ -98,6 +104,12 @@ impl ResourceQuery {
                 .filter(|l| (1..=MAX_LIMIT).contains(l))
                 .ok_or_else(|| invalid(format!("limit: a number from 1 to {MAX_LIMIT}")))?,
         };
+        let sort = match raw.sort.as_deref() {
+            None => Sort::default(),
+            Some(text) => {
+                Sort::parse(text).ok_or_else(|| invalid(format!("sort: one of {}", Sort::KNOWN)))?
+            }
+        };
         let offset = match raw.continue_token.as_deref() {
             None => 0,
             Some(token) => token
@@ -109,6 +121,7 @@ impl ResourceQuery {
             namespace: raw.namespace,
             state: raw.status,
             q,
+            sort,
             limit,
             offset,
         })
@@ -143,19 +156,14 @@ pub async fn list(
         listable |= allowed;
     }
     items.retain(|item| {
-        query.state.is_none_or(|state| item.summary.state == state)
-            && query
-                .q
-                .as_ref()
-                .is_none_or(|q| item.target.name.contains(q.as_str()))
+        query
+            .q
+            .as_ref()
+            .is_none_or(|q| item.target.name.contains(q.as_str()))
     });
-    items.sort_by(|a, b| {
-        (&a.target.namespace, &a.target.kind, &a.target.name).cmp(&(
-            &b.target.namespace,
-            &b.target.kind,
-            &b.target.name,
-        ))
-    });
+    let counts = tally(&items);
+    items.retain(|item| query.state.is_none_or(|state| item.summary.state == state));
+    sort(&mut items, query.sort);
     let total = items.len();
     let page: Vec<_> = items
         .into_iter()
@@ -179,7 +187,49 @@ pub async fn list(
         total,
         continue_token: (next < total).then(|| next.to_string()),
         empty,
+        counts,
     })
+}
+
+/// How many of `items` each kind has in each state, in the order kinds are listed.
+fn tally(items: &[ResourceSummary]) -> Vec<Tally> {
+    let mut counts: BTreeMap<(&str, u8), Tally> = BTreeMap::new();
+    for item in items {
+        let state = item.summary.state;
+        counts
+            .entry((item.target.kind.as_str(), state.urgency()))
+            .or_insert_with(|| Tally {
+                kind: item.target.kind.clone(),
+                state,
+                count: 0,
+            })
+            .count += 1;
+    }
+    counts.into_values().collect()
+}
+
+fn place(item: &ResourceSummary) -> (&str, &str, &str) {
+    let t = &item.target;
+    (&t.namespace, &t.kind, &t.name)
+}
+
+/// Puts `items` in `order`; ties (and the default order) by namespace, kind and name.
+fn sort(items: &mut [ResourceSummary], order: Sort) {
+    items.sort_by(|a, b| {
+        let by_key = match order.key {
+            SortKey::Namespace => std::cmp::Ordering::Equal,
+            SortKey::Kind => a.target.kind.cmp(&b.target.kind),
+            SortKey::Name => a.target.name.cmp(&b.target.name),
+            SortKey::Status => a.summary.state.urgency().cmp(&b.summary.state.urgency()),
+            SortKey::Updated => a.summary.updated().cmp(&b.summary.updated()),
+        };
+        let by_key = by_key.then_with(|| place(a).cmp(&place(b)));
+        if order.descending {
+            by_key.reverse()
+        } else {
+            by_key
+        }
+    });
 }
 
 /// Where a caller who may list nothing in the namespace asked for may list Kustomizations.
@@ -381,7 +431,8 @@ mod tests {
             "limit=0",
             "limit=501",
             "continue=x",
-            "sort=name",
+            "sort=size",
+            "sort=--name",
         ] {
             assert_eq!(
                 ResourceQuery::parse(bad).unwrap_err().code(),
@@ -389,5 +440,97 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn item(namespace: &str, kind: &str, name: &str, state: State, at: &str) -> ResourceSummary {
+        ResourceSummary {
+            target: flux_web_shared::actions::Target {
+                group: "g".into(),
+                version: "v1".into(),
+                kind: kind.into(),
+                namespace: namespace.into(),
+                name: name.into(),
+            },
+            summary: flux_web_shared::objects::StatusSummary {
+                state,
+                message: String::new(),
+                last_handled_reconcile_at: None,
+                changed_at: Some(at.into()).filter(|a: &String| !a.is_empty()),
+                suspended_by: None,
+                suspended_reason: None,
+                suspended_until: None,
+            },
+        }
+    }
+
+    #[test]
+    fn each_sort_orders_by_its_column_then_by_place_and_the_minus_reverses_it() {
+        let mut items = vec![
+            item(
+                "b",
+                "Kustomization",
+                "web",
+                State::Ready,
+                "2026-12-03T01:00:00Z",
+            ),
+            item(
+                "a",
+                "HelmRelease",
+                "db",
+                State::Failed,
+                "2026-12-03T03:00:00Z",
+            ),
+            item("a", "Kustomization", "apps", State::Suspended, ""),
+            item(
+                "b",
+                "Kustomization",
+                "api",
+                State::Failed,
+                "2026-12-03T02:00:00Z",
+            ),
+        ];
+        let names = |items: &[ResourceSummary]| {
+            items
+                .iter()
+                .map(|i| i.target.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (order, expected) in [
+            ("namespace", "db apps api web"),
+            ("-namespace", "web api apps db"),
+            ("kind", "db apps api web"),
+            ("name", "api apps db web"),
+            ("-name", "web db apps api"),
+            ("status", "db api apps web"),
+            ("updated", "apps web api db"),
+            ("-updated", "db api web apps"),
+        ] {
+            sort(&mut items, Sort::parse(order).unwrap());
+            assert_eq!(names(&items), expected, "sort={order}");
+        }
+    }
+
+    #[test]
+    fn the_tally_counts_each_kind_in_each_state() {
+        let items = [
+            item("a", "Kustomization", "x", State::Failed, ""),
+            item("b", "Kustomization", "y", State::Failed, ""),
+            item("a", "Kustomization", "z", State::Ready, ""),
+            item("a", "HelmRelease", "w", State::Ready, ""),
+        ];
+        let counts: Vec<_> = tally(&items)
+            .into_iter()
+            .map(|t| format!("{} {} {}", t.kind, t.state.name(), t.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                "HelmRelease ready 1",
+                "Kustomization failed 2",
+                "Kustomization ready 1"
+            ]
+        );
+        assert!(tally(&[]).is_empty());
     }
 }
