@@ -78,7 +78,8 @@ const consoleErrors = [];
 // cannot reach here); a 401 before logging in is how the API asks for a login.
 const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
-const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile$/, 403]];
+const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile(\?wait=\d+s)?$/, 403],
+  [/\/resources\?sort=size$/, 400]];
 page.on('console', (m) => {
   const url = m.location().url || '';
   const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));
@@ -87,6 +88,13 @@ page.on('console', (m) => {
   }
 });
 page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+/** Saves a screenshot of the page under docs/screenshots/. Times are masked: a screenshot
+ * changes when the page does, not because an age moved on. */
+async function shot(name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, name), mask: [page.locator('time')], maskColor: '#888' });
+}
 
 async function toast(text) {
   const found = page.locator('.toast', { hasText: text }).first();
@@ -233,10 +241,9 @@ check('events page: the audit trail across namespaces filtered by the URL; a new
   await act('resume');
   await until('the resume at the top, live', async () => /action 'resume'/.test(await rows.first().innerText()));
   assert.match(await rows.first().innerText(), /Kustomization flux-system\/apps/);
-  mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(SHOTS, `events-${scheme}.png`) });
+    await shot(`events-${scheme}.png`);
   }
   await page.emulateMedia({ colorScheme: null });
 });
@@ -264,8 +271,7 @@ check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through 
   await input.waitFor();
   await input.fill('rec fail');
   assert.equal(await page.getByRole('listbox', { name: 'Commands' }).getByRole('option').count(), 1);
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, 'palette-light.png') });
+  await shot('palette-light.png');
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Bulk action' });
   await dialog.getByText('Reconcile — 1 will change').waitFor();
@@ -294,11 +300,10 @@ check('bulk: shift-click a range, pre-flight, confirm, rows complete, the report
   await dialog.getByText('Copy as curl or flux commands').click();
   assert.match(await page.getByTestId('copy-flux').innerText(), /flux reconcile kustomization apps -n flux-system/);
   assert.match(await page.getByTestId('copy-curl').innerText(), /\/api\/v1\/actions\/reconcile/);
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, 'bulk-preflight-light.png') });
+  await shot('bulk-preflight-light.png');
   await dialog.getByRole('button', { name: 'Reconcile 2 objects' }).click();
   await dialog.getByText('done: 2 changed').waitFor({ timeout: 15000 });
-  await page.screenshot({ path: join(SHOTS, 'bulk-report-light.png') });
+  await shot('bulk-report-light.png');
   assert.equal(await dialog.locator('tr[data-fate="changed"]').count(), 2);
   const { body } = await kube('/api/v1/namespaces/flux-system/events');
   const run = body.items.filter((e) => e.reason === 'WebAction' && e.involvedObject.name === 'infra')
@@ -446,7 +451,7 @@ check('logs after the restart: every Pod in its colour, filtered as you type, fo
   await logs.getByRole('searchbox', { name: 'Filter log lines' }).fill('');
   await logs.getByRole('checkbox', { name: 'Follow' }).check();
   await until('followed lines', async () => (await lines.count()) > 0);
-  await page.screenshot({ path: join(SHOTS, 'logs-light.png') });
+  await shot('logs-light.png');
   await logs.getByRole('checkbox', { name: 'Follow' }).uncheck();
 });
 
@@ -591,34 +596,160 @@ check('focus and titles: back on the button after an action, on the heading afte
   assert.equal(await page.locator('[role="menu"], [role="menuitem"]').count(), 0, 'no menu roles on a disclosure');
 });
 
+check('overview: a card a kind with its states, the newest failures, recent actions, the stream live', async () => {
+  await page.goto(`${ADMIN}/`);
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+  assert.equal(await page.title(), 'Overview · flux-web');
+  const card = page.locator('.card', { has: page.locator('.card-title', { hasText: /\bKustomization$/ }) });
+  await card.waitFor();
+  // Its count is what the resource list says it holds.
+  const count = Number(await card.locator('.card-count').innerText());
+  const listed = await page.evaluate(async () => (await (await fetch('/api/v1/resources?kind=Kustomization&limit=1')).json()).total);
+  assert.equal(count, listed);
+  await page.locator('.recent li').first().waitFor();
+  assert.match(await page.locator('.recent li').first().innerText(), /\b(reconcile|suspend|resume|pull|restart|run-job|delete)\b/);
+  await until('the live stream connected', async () => (await page.locator('.live').innerText()).includes('Live'));
+  await card.locator('.card-title').click();
+  await page.waitForURL(`${ADMIN}/resources?kind=Kustomization`);
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`${ADMIN}/`);
+    await page.locator('.card').first().waitFor();
+    await page.locator('.recent li').first().waitFor();
+    await shot(`overview-${scheme}.png`);
+  }
+  await page.emulateMedia({ colorScheme: null });
+});
+
+check('resources: columns sort by a click and reverse by a second, in the URL; chips count and filter; arrows walk the rows', async () => {
+  await page.goto(`${ADMIN}/resources?namespace=flux-system`);
+  await page.locator('tbody tr').nth(2).waitFor();
+  const names = async () => page.locator('tbody tr td:nth-child(4)').allInnerTexts();
+  await page.getByRole('link', { name: 'Name', exact: true }).click();
+  await page.waitForURL(/sort=name/);
+  await page.locator('th[aria-sort="ascending"]', { hasText: 'Name' }).waitFor();
+  await until('names ascending', async () => { const n = await names(); return n.join() === [...n].sort().join(); });
+  await page.getByRole('link', { name: 'Name', exact: true }).click();
+  await page.waitForURL(/sort=-name/);
+  await page.locator('th[aria-sort="descending"]', { hasText: 'Name' }).waitFor();
+  await until('names descending', async () => { const n = await names(); return n.join() === [...n].sort().reverse().join(); });
+  // The URL alone reproduces the view.
+  await page.goto(page.url());
+  await page.locator('th[aria-sort="descending"]', { hasText: 'Name' }).waitFor();
+  // Chips: "all" counts what the filters match; one chip filters by its status.
+  const all = page.locator('.chips a', { hasText: 'all' });
+  const total = Number(await all.locator('.chip-count').innerText());
+  assert.match(await page.locator('.pager').innerText(), new RegExp(`of ${total}$`));
+  const ready = page.locator('.chips a.badge-ready');
+  const readyCount = Number(await ready.locator('.chip-count').innerText());
+  await ready.click();
+  await page.waitForURL(/status=ready/);
+  await until('only ready rows', async () => (await page.locator('tbody .badge').allInnerTexts()).every((t) => t === 'ready'));
+  assert.match(await page.locator('.pager').innerText(), new RegExp(`of ${readyCount}$`));
+  assert.match(await page.locator('.chips a[aria-current="true"]').innerText(), new RegExp(`^${readyCount}\\s+ready$`));
+  // Keyboard: down and up from a row's link to the next row's.
+  await page.locator('tbody tr').first().locator('a').focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr').rowIndex), 2);
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr').rowIndex), 1);
+  // A sort the API does not know is a 400 that names the ones it does.
+  const refused = await page.evaluate(async () => { const r = await fetch('/api/v1/resources?sort=size'); return [r.status, (await r.json()).detail]; });
+  assert.equal(refused[0], 400);
+  assert.match(refused[1], /sort: one of namespace, kind, name, status, updated/);
+});
+
+check('keyboard: / searches with kind: and ns:, ? lists every shortcut, g o / g r / g e go, f stars', async () => {
+  await page.goto(`${ADMIN}/events`);
+  await page.getByRole('heading', { level: 1, name: 'Events' }).waitFor();
+  await page.keyboard.press('/');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'quick-search');
+  await page.keyboard.type('kind:kustomizations ns:flux-system app');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${ADMIN}/resources?kind=Kustomization&namespace=flux-system&q=app`);
+  await page.locator('tbody tr', { hasText: 'apps' }).waitFor();
+  assert.equal(await page.locator('select').first().inputValue(), 'Kustomization');
+  // A key typed into a field is the field's.
+  await page.locator('#quick-search').focus();
+  await page.keyboard.type('g');
+  await page.keyboard.type('o');
+  assert.match(page.url(), /\/resources\?/);
+  await page.locator('#quick-search').fill('');
+  await page.locator('main h1').click();
+  await page.keyboard.press('?');
+  const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await sheet.waitFor();
+  assert.equal(await sheet.locator('dt').count(), 10);
+  await shot('shortcuts-light.png');
+  await page.keyboard.press('Escape');
+  await sheet.waitFor({ state: 'hidden' });
+  for (const [key, path] of [['e', '/events'], ['o', '/'], ['r', '/resources']]) {
+    await page.keyboard.press('g');
+    await page.keyboard.press(key);
+    await page.waitForURL(`${ADMIN}${path}`);
+  }
+  // Favourites: f on an object's page stars it; the overview lists it; f again takes it off.
+  await page.goto(`${ADMIN}${KS}`);
+  const star = page.getByRole('button', { name: 'Favourite' });
+  await star.waitFor();
+  assert.equal(await star.getAttribute('aria-pressed'), 'false');
+  await page.locator('main h1').click();
+  await page.keyboard.press('f');
+  await until('starred', async () => (await star.getAttribute('aria-pressed')) === 'true');
+  await page.goto(`${ADMIN}/`);
+  await page.locator('.starred a', { hasText: 'Kustomization flux-system/apps' }).click();
+  await page.waitForURL(`${ADMIN}${KS}`);
+  await star.click();
+  await until('unstarred', async () => (await star.getAttribute('aria-pressed')) === 'false');
+});
+
+check('an object\'s page: the pipeline from source to workloads; the palette runs its action and waits for the controller', async () => {
+  await page.goto(`${ADMIN}${KS}`);
+  const pipeline = page.getByRole('list', { name: 'Pipeline' });
+  await pipeline.waitFor();
+  const steps = await pipeline.locator(':scope > li').allInnerTexts();
+  assert.match(steps[0], /^Source\s+GitRepository\s+flux-system\/flux-system\s+ready$/i);
+  assert.match(steps[1], /^This\s+Kustomization\s+apps\s+ready$/i);
+  assert.match(steps[2], /^Workloads\s+\d+ workloads\s+\d+ healthy$/i);
+  await pipeline.getByRole('link', { name: 'flux-system/flux-system' }).click();
+  await page.waitForURL(`${ADMIN}${REPO}`);
+  await page.goto(`${ADMIN}${KS}`);
+  await pipeline.waitFor();
+  await page.keyboard.press('Control+k');
+  await page.getByRole('combobox', { name: 'Command' }).fill('reconcile kustomization');
+  await page.keyboard.press('Enter');
+  await page.locator('.progress', { hasText: 'waiting for the controller' }).waitFor();
+  assert.match(await toast('The controller handled it'), /Ready: True/);
+});
+
 check('works at 360 px wide without the page scrolling sideways', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
-  for (const path of ['/resources', WEB, '/events']) {
+  for (const path of ['/', '/resources', KS, WEB, '/events']) {
     await page.goto(`${ADMIN}${path}`);
     await page.locator('h1').first().waitFor();
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 360, `${path} is ${wide} px wide`);
   }
-  mkdirSync(SHOTS, { recursive: true });
   await page.goto(`${ADMIN}/resources?namespace=flux-system`);
   await page.locator('tbody tr').first().waitFor();
-  await page.screenshot({ path: join(SHOTS, 'resources-360-light.png') });
+  await shot('resources-360-light.png');
   await page.setViewportSize({ width: 1280, height: 860 });
 });
 
 check('screenshots of the resource and workload pages, light and dark', async () => {
-  mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(`${ADMIN}/resources?namespace=flux-system`);
     await page.locator('tbody tr').first().waitFor();
-    await page.screenshot({ path: join(SHOTS, `resources-${scheme}.png`) });
+    await shot(`resources-${scheme}.png`);
     await page.goto(`${ADMIN}${KS}`);
     await page.locator('h2', { hasText: 'Workloads' }).waitFor();
-    await page.screenshot({ path: join(SHOTS, `kustomization-${scheme}.png`) });
+    await shot(`kustomization-${scheme}.png`);
     await page.goto(`${ADMIN}${WEB}`);
     await page.locator('h2', { hasText: 'Workload' }).first().waitFor();
-    await page.screenshot({ path: join(SHOTS, `workload-${scheme}.png`) });
+    await shot(`workload-${scheme}.png`);
   }
   await page.emulateMedia({ colorScheme: null });
 });
@@ -641,13 +772,71 @@ check('the Updated column fills, and its ages move on without a reload', async (
   }
 });
 
+// axe-core runs inside the page through the DevTools protocol, which the page's content
+// security policy (no inline script) does not govern.
+const AXE = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+/** What axe-core finds wrong on the page as it is now, one line a rule and node. */
+async function axeViolations(on) {
+  await on.evaluate(AXE);
+  return on.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`));
+  });
+}
+
+check('axe-core finds nothing on any page, light and dark, with its dialogs open', async () => {
+  const found = [];
+  const scan = async (what) => {
+    for (const v of await axeViolations(page)) found.push(`${what}: ${v}`);
+  };
+  const pages = [
+    ['overview', `${ADMIN}/`, 'main h1:visible'],
+    ['resources', `${ADMIN}/resources?namespace=flux-system`, 'tbody tr'],
+    ['events', `${ADMIN}/events`, 'main h1:visible'],
+    ['kustomization', `${ADMIN}${KS}`, 'main h2:visible'],
+    ['git repository', `${ADMIN}${REPO}`, 'main h2:visible'],
+    ['deployment', `${ADMIN}${WEB}`, 'main h2:visible'],
+    ['cron job', `${ADMIN}${REPORT}`, 'main h2:visible'],
+    ['missing object', `${ADMIN}/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/nope`, 'main h1:visible'],
+    ['refused actions', `${VIEWER}${KS}`, '.refusals'],
+    ['no rbac', `${NOBODY}/resources`, 'main h1:visible'],
+    ['login', `${process.env.FLUX_WEB_OIDC_URL}/login`, 'main h1:visible'],
+  ];
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [what, url, ready] of pages) {
+      await page.goto(url);
+      await page.locator(ready).first().waitFor();
+      await scan(`${what} (${scheme})`);
+    }
+    await page.goto(`${ADMIN}${KS}`);
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('dialog').waitFor();
+    await scan(`suspend dialog (${scheme})`);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+k');
+    await page.getByRole('combobox').first().waitFor();
+    await scan(`palette (${scheme})`);
+    await page.keyboard.press('Escape');
+  }
+  await page.emulateMedia({ colorScheme: null });
+  console.log(`     axe-core: ${found.length} violations on ${pages.length * 2 + 4} views`);
+  for (const line of found) console.log(`     ${line}`);
+  assert.equal(found.length, 0, found.join('\n'));
+});
+
 check('no console errors on the way', async () => {
   assert.equal(consoleErrors.length, 0, consoleErrors.join('\n'));
 });
 
 let passed = 0;
 let failed = 0;
+// ONLY=<words> runs the checks whose name holds them, to work on one; CI sets no ONLY.
+const only = process.env.ONLY;
+if (only) console.log(`ONLY=${only}: ${checks.filter(([name]) => !name.includes(only)).length} checks not run`);
 for (const [name, fn] of checks) {
+  if (only && !name.includes(only)) continue;
   try {
     await fn();
     passed += 1;

@@ -13,6 +13,7 @@ use flux_web_shared::watch::Change;
 use futures::StreamExt;
 use gloo_net::eventsource::futures::EventSource;
 use gloo_net::http::{Request, Response};
+use leptos::prelude::{GetUntracked, RwSignal, Set, use_context};
 use serde::de::DeserializeOwned;
 
 use crate::format::encode;
@@ -119,12 +120,16 @@ pub async fn events(query: &str) -> Result<EventPage, ApiError> {
     get(&format!("/api/v1/events?{query}")).await
 }
 
+/// Takes `action` on `path`; with `wait` (seconds) the answer comes once the controller has
+/// handled it, or when the wait is over, with the Ready condition it left.
 pub async fn act(
     path: &str,
     action: Action,
     request: &ActionRequest,
+    wait: Option<u32>,
 ) -> Result<ActionResponse, ApiError> {
-    let request = Request::post(&format!("/api/v1/{path}/actions/{action}"))
+    let wait = wait.map(|s| format!("?wait={s}s")).unwrap_or_default();
+    let request = Request::post(&format!("/api/v1/{path}/actions/{action}{wait}"))
         .json(request)
         .map_err(|e| ApiError::Network(e.to_string()))?;
     answer(request.send().await).await
@@ -273,6 +278,21 @@ pub fn watch_events(
     })
 }
 
+/// Whether the live streams are flowing, as the app shows it: each stream says so as its
+/// events arrive, and when its connection breaks (the browser then reconnects by itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Live {
+    /// No stream has answered yet.
+    Connecting,
+    Connected,
+    /// A stream broke off; the browser is trying again.
+    Reconnecting,
+}
+
+/// The app's [`Live`] state, given to every component by context.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveState(pub RwSignal<Live>);
+
 /// Opens the Server-Sent Events at `url` and calls `on_message` with the name and data of
 /// each event of the `names` given, for as long as the returned handle lives.
 fn listen(
@@ -286,9 +306,25 @@ fn listen(
         .filter_map(|name| source.subscribe(*name).ok())
         .collect();
     let mut all = futures::stream::select_all(streams);
+    let live = use_context::<LiveState>();
+    let report = move |state: Live| {
+        if let Some(LiveState(live)) = live
+            && live.get_untracked() != state
+        {
+            live.set(state);
+        }
+    };
     leptos::task::spawn_local(async move {
-        while let Some(Ok((name, message))) = all.next().await {
-            on_message(name, message.data().as_string().unwrap_or_default());
+        // An error is a broken connection the browser retries, not the stream's end: the
+        // stream ends when the handle is dropped.
+        while let Some(item) = all.next().await {
+            match item {
+                Ok((name, message)) => {
+                    report(Live::Connected);
+                    on_message(name, message.data().as_string().unwrap_or_default());
+                }
+                Err(_) => report(Live::Reconnecting),
+            }
         }
     });
     Some(source)

@@ -2,20 +2,25 @@
 
 use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, ApiError};
+use crate::api::{self, ApiError, Live, LiveState};
 use crate::components::action_bar::Refocus;
+use crate::components::favourites::Favourites;
 use crate::components::focus::focus;
+use crate::components::keys::Keys;
+use crate::components::live::LiveIndicator;
 use crate::components::palette::{Commands, Palette};
+use crate::components::search::QuickSearch;
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
 use crate::pages::detail::DetailPage;
 use crate::pages::events::EventsPage;
 use crate::pages::login::LoginPage;
+use crate::pages::overview::OverviewPage;
 use crate::pages::resources::ResourcesPage;
 
 #[component]
@@ -23,7 +28,9 @@ pub fn App() -> impl IntoView {
     provide_context(Toasts::new());
     provide_context(Commands::new());
     provide_context(Now::ticking());
-    provide_context(Refocus::new());
+    provide_context(Refocus::following());
+    provide_context(LiveState(RwSignal::new(Live::Connecting)));
+    provide_context(Favourites::load());
     let user = LocalResource::new(api::userinfo);
     // Who the user is: for the menu, and for what pages offer (the "suspended by me" shortcut,
     // the bearer token of a copied curl).
@@ -34,19 +41,23 @@ pub fn App() -> impl IntoView {
             // The router would take "#main" for a route: the link moves focus itself.
             <a class="skip" href="#main" on:click=|ev| { ev.prevent_default(); focus("main"); }>"Skip to content"</a>
             <header class="top">
-                <A href="/resources" attr:class="brand">"flux-web"</A>
+                <A href="/" attr:class="brand">"flux-web"</A>
                 <nav class="pages" aria-label="Pages">
+                    <A href="/" exact=true>"Overview"</A>
                     <A href="/resources">"Resources"</A>
                     <A href="/events">"Events"</A>
                 </nav>
+                <QuickSearch/>
+                <LiveIndicator/>
                 <Palette/>
+                <Keys/>
                 <Transition fallback=|| ()>
                     {move || user.get().map(|answer| view! { <UserMenu answer=answer/> })}
                 </Transition>
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <p class="notice">"No such page."</p> }>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/resources"/> }/>
+                    <Route path=path!("/") view=OverviewPage/>
                     <Route path=path!("/resources") view=ResourcesPage/>
                     <Route path=path!("/events") view=EventsPage/>
                     <Route path=path!("/login") view=LoginPage/>
@@ -77,21 +88,42 @@ const HEADING_POLL_MS: u64 = 100;
 #[component]
 fn FocusOnNavigation() -> impl IntoView {
     let location = use_location();
+    // Which navigation the user has moved the focus since, if any: from then on it is theirs,
+    // even when what they focused goes away (a button disabled while its action runs).
+    let navigation = StoredValue::new(0u64);
+    let moved = StoredValue::new(None::<u64>);
+    let listener = window_event_listener(leptos::ev::focusin, move |ev| {
+        use wasm_bindgen::JsCast;
+        let ours = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.id() == "main" || e.tag_name() == "H1");
+        if !ours {
+            moved.set_value(Some(navigation.get_value()));
+        }
+    });
+    on_cleanup(move || listener.remove());
     Effect::watch(
         move || location.pathname.get(),
-        |_, _, _| {
+        move |_, _, _| {
+            navigation.update_value(|n| *n += 1);
+            let this = navigation.get_value();
             // The page left may still be drawn: its heading is not the one to wait for.
             let old = document().query_selector("main h1").ok().flatten();
             focus("main");
-            focus_heading(old, HEADING_WAIT_MS / HEADING_POLL_MS);
+            let theirs = move || moved.get_value() == Some(this);
+            focus_heading(old, HEADING_WAIT_MS / HEADING_POLL_MS, theirs);
         },
         false,
     );
 }
 
 /// Gives the new page's heading the focus, and gives it back while the page is still being
-/// drawn (its first live update redraws the heading), for as long as nobody moved it.
-fn focus_heading(old: Option<web_sys::Element>, tries: u64) {
+/// drawn (its first live update redraws the heading), until the user moves it (`theirs`).
+fn focus_heading(old: Option<web_sys::Element>, tries: u64, theirs: impl Fn() -> bool + 'static) {
+    if theirs() {
+        return;
+    }
     let heading = document()
         .query_selector("main h1")
         .ok()
@@ -110,7 +142,7 @@ fn focus_heading(old: Option<web_sys::Element>, tries: u64) {
     }
     if tries > 0 {
         set_timeout(
-            move || focus_heading(old, tries - 1),
+            move || focus_heading(old, tries - 1, theirs),
             std::time::Duration::from_millis(HEADING_POLL_MS),
         );
     }

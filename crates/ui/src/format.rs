@@ -61,11 +61,6 @@ fn age_at(time: Option<&str>, now: f64) -> String {
     since((now - then) / 1000.0)
 }
 
-/// The later of two RFC 3339 times of the same form.
-pub fn latest(a: Option<String>, b: Option<String>) -> Option<String> {
-    a.into_iter().chain(b).max()
-}
-
 /// "3m", "2h", "5d" for an age in seconds; a time in the future is "0s".
 pub fn since(seconds: f64) -> String {
     let seconds = seconds.max(0.0) as u64;

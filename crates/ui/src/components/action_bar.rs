@@ -4,24 +4,77 @@
 //! screen reader users reach it too. A running action shows a spinner and cannot be started
 //! twice; its outcome becomes a toast.
 
-use flux_web_shared::actions::{Action, ActionListing, ActionPermission, ActionRequest};
+use flux_web_shared::actions::{
+    Action, ActionListing, ActionPermission, ActionRequest, ActionResponse,
+};
 use leptos::prelude::*;
 
 use super::dialog::Dialog;
+use super::palette::{Command, Commands};
 use super::toast::toasts;
 use crate::api;
 
-/// How long after an action its button takes the focus back once the page redraws.
-const REFOCUS_MS: f64 = 3000.0;
+/// How long the page waits for a controller to handle a reconcile, pull or resume before it
+/// says it has not yet.
+const WAIT_S: u32 = 30;
 
-/// The action that last ended and when: the bar drawn after it gives its button the focus
-/// back, so a keyboard user stays where they were.
+/// The actions a Flux controller answers: the page waits for its answer, and shows it.
+fn waits(action: Action) -> bool {
+    matches!(action, Action::Reconcile | Action::Pull | Action::Resume)
+}
+
+/// What the toast says of an answer: what was done and, after a wait, what the controller
+/// made of it.
+fn outcome(response: &ActionResponse) -> String {
+    let ready = response.ready.as_ref().map(|c| {
+        let message = Some(c.message.as_str()).filter(|m| !m.is_empty());
+        format!(
+            " Ready: {}{}",
+            c.status,
+            message.map(|m| format!(", {m}")).unwrap_or_default()
+        )
+    });
+    match response.handled {
+        Some(true) => format!(
+            "{} The controller handled it.{}",
+            response.message,
+            ready.unwrap_or_default()
+        ),
+        Some(false) => format!(
+            "{} The controller has not handled it yet ({WAIT_S} s).",
+            response.message
+        ),
+        None => response.message.clone(),
+    }
+}
+
+/// The action button that holds the keyboard focus, as far as the user is concerned: a live
+/// update draws the bar anew (and a running action disables its button), which drops the
+/// focus on the page's body; the bar drawn next, or the end of the action, gives it back. The
+/// user focusing anything else ends it.
 #[derive(Debug, Clone, Copy)]
-pub struct Refocus(RwSignal<Option<(Action, f64)>>);
+pub struct Refocus(RwSignal<Option<Action>>);
 
 impl Refocus {
-    pub fn new() -> Self {
-        Self(RwSignal::new(None))
+    /// Follows the focus for the life of the app.
+    pub fn following() -> Self {
+        let held = RwSignal::new(None);
+        let follow = move |target: Option<web_sys::EventTarget>| {
+            use wasm_bindgen::JsCast;
+            let action = target
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("[data-action]").ok().flatten())
+                .and_then(|e| e.get_attribute("data-action"))
+                .and_then(|name| Action::parse(&name));
+            if held.get_untracked() != action {
+                held.set(action);
+            }
+        };
+        // The app lives as long as the page: its listeners need no handle to stop them. A
+        // click on text moves no focus, but says the user is elsewhere.
+        let _ = window_event_listener(leptos::ev::focusin, move |ev| follow(ev.target()));
+        let _ = window_event_listener(leptos::ev::pointerdown, move |ev| follow(ev.target()));
+        Self(held)
     }
 }
 
@@ -45,10 +98,11 @@ pub fn run(
     // Taken here: the task below runs outside the component that called.
     let refocus = refocus();
     leptos::task::spawn_local(async move {
-        match api::act(&path, action, &request).await {
+        let wait = waits(action).then_some(WAIT_S);
+        match api::act(&path, action, &request, wait).await {
             Ok(response) => {
                 // The answer's message names what was done (the Job a run-job created).
-                toasts.ok(response.message);
+                toasts.ok(outcome(&response));
                 // Done but not yet in the audit trail: the user must know.
                 if let Some(why) = response.audit_error {
                     toasts.failed(format!("{} done, not audited yet: {why}", action.label()));
@@ -56,21 +110,27 @@ pub fn run(
             }
             Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
         }
-        busy.set(None);
-        if let Some(Refocus(last)) = refocus {
-            last.set(Some((action, js_sys::Date::now())));
+        // The bar that started it may have been drawn anew meanwhile (a live update), or the
+        // user may have left the page: then only what still exists is told.
+        let _ = busy.try_set(None);
+        // Its button is enabled again: the focus may go back to it.
+        if let Some(Refocus(held)) = refocus {
+            held.update(|_| {});
         }
-        done.run(());
+        let _ = done.try_run(());
     });
 }
 
 #[component]
 pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> impl IntoView {
     let busy = RwSignal::new(None::<Action>);
-    if let Some(Refocus(last)) = refocus() {
+    if let Some(Refocus(held)) = refocus() {
         Effect::new(move |_| {
-            if let Some((action, when)) = last.get()
-                && js_sys::Date::now() - when < REFOCUS_MS
+            let lost = document()
+                .active_element()
+                .is_none_or(|e| e.tag_name() == "BODY");
+            if let Some(action) = held.get()
+                && lost
             {
                 super::focus::focus(&format!("[data-action=\"{}\"]", action.name()));
             }
@@ -79,6 +139,40 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
     let suspending = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
+    // What a button does, for the palette too.
+    let start = {
+        let path = path.clone();
+        move |action: Action| {
+            if action == Action::Suspend {
+                suspending.set(true);
+            } else {
+                run(path.clone(), action, ActionRequest::default(), busy, done);
+            }
+        }
+    };
+    // The palette offers the allowed actions by name: "Reconcile Kustomization flux-system/apps".
+    let object = path
+        .split_once('/')
+        .map_or_else(|| path.clone(), |(_, rest)| rest.replacen('/', " ", 1));
+    let offered: Vec<Action> = listing
+        .actions
+        .iter()
+        .filter(|p| p.allowed && p.action != Action::Download)
+        .map(|p| p.action)
+        .collect();
+    let offer = start.clone();
+    Commands::offer(move || {
+        offered
+            .iter()
+            .map(|action| {
+                let (action, offer) = (*action, offer.clone());
+                Command {
+                    label: format!("{} {object}", action.label()),
+                    run: Callback::new(move |()| offer(action)),
+                }
+            })
+            .collect()
+    });
     let buttons = listing
         .actions
         .iter()
@@ -90,14 +184,11 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
             let action = permission.action;
             let allowed = permission.allowed;
             let running = move || busy.get() == Some(action);
+            let start = start.clone();
             let click = move |_| {
-                if !allowed {
-                    return; // its reason is what it says
-                }
-                if action == Action::Suspend {
-                    suspending.set(true);
-                } else {
-                    run(path.clone(), action, ActionRequest::default(), busy, done);
+                // A refused action does nothing: its reason is what it says.
+                if allowed {
+                    start(action);
                 }
             };
             view! {
@@ -149,6 +240,9 @@ pub fn ActionBar(listing: ActionListing, path: String, done: Callback<()>) -> im
     let refusals = (!refusals.is_empty()).then(|| view! { <ul class="refusals">{refusals}</ul> });
     view! {
         <div class="action-bar" role="toolbar" aria-label="Actions">{buttons}</div>
+        <p class="progress" role="status">
+            {move || busy.get().filter(|a| waits(*a)).map(|a| format!("{}: waiting for the controller to handle it…", a.label()))}
+        </p>
         {refusals}
         <Dialog open=suspending on_close=Callback::new(move |()| suspending.set(false)) title="Suspend".to_owned()>
             <form method="dialog" on:submit=submit_suspend>

@@ -274,7 +274,8 @@ fn run(asked: Ask, preflight: Preflight, said: Said, view: View, done: Callback<
         generation,
     } = view;
     let mine = generation.get_value();
-    let current = move || generation.get_value() == mine;
+    // False too once the dialog's page is gone.
+    let current = move || generation.try_get_value() == Some(mine);
     let mut targets = Vec::new();
     rows.update(|rows| {
         for row in rows.iter_mut() {

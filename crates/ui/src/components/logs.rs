@@ -149,7 +149,7 @@ pub fn LogViewer(
             {move || sources.get().into_iter().filter_map(|s| s.error.map(|e| view! {
                 <p class="notice">{format!("{}/{}: {e}", s.pod, s.container)}</p>
             })).collect_view()}
-            <pre class="log" class:wrap=wrap tabindex="0" aria-label="Log lines" node_ref=log>{move || shown.get().into_iter().map(|line| view! {
+            <pre class="log" class:wrap=wrap tabindex="0" role="region" aria-label="Log lines" node_ref=log>{move || shown.get().into_iter().map(|line| view! {
                 <span class=format!("log-line {}", colour(&line.pod))>
                     <span class="log-pod">{format!("{}/{}", line.pod, line.container)}</span>
                     " "<time>{line.time.as_deref().map(clock).unwrap_or_default()}</time>

@@ -60,13 +60,33 @@ pub fn Palette() -> impl IntoView {
         }
     });
     on_cleanup(move || handle.remove());
+    // Every page offers the way to the others, after its own commands.
+    let navigate = leptos_router::hooks::use_navigate();
+    let pages: Vec<Command> = [
+        ("Go to the overview", "/"),
+        ("Go to the resources", "/resources"),
+        ("Go to the events", "/events"),
+    ]
+    .into_iter()
+    .map(|(label, to)| {
+        let navigate = navigate.clone();
+        Command {
+            label: label.to_owned(),
+            run: Callback::new(move |()| navigate(to, Default::default())),
+        }
+    })
+    .collect();
+    let pages = StoredValue::new(pages);
     let found = move || {
         let query = query.get();
         commands.with(|all| {
-            all.iter()
-                .filter(|c| fits(&c.label, &query))
-                .cloned()
-                .collect::<Vec<_>>()
+            pages.with_value(|pages| {
+                all.iter()
+                    .chain(pages)
+                    .filter(|c| fits(&c.label, &query))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
         })
     };
     let choose = move |index: usize| {
@@ -92,7 +112,7 @@ pub fn Palette() -> impl IntoView {
         <Dialog open=open on_close=Callback::new(move |()| open.set(false)) title="Commands".to_owned()>
             <input type="text" class="palette-input" role="combobox" aria-label="Command"
                 aria-expanded="true" aria-controls="palette-list" aria-autocomplete="list"
-                aria-activedescendant=move || format!("palette-{}", active.get())
+                aria-activedescendant=move || (!found().is_empty()).then(|| format!("palette-{}", active.get()))
                 placeholder="Type to find a command" autocomplete="off"
                 prop:value=move || query.get()
                 on:input=move |ev| { query.set(event_target_value(&ev)); active.set(0); }
@@ -107,7 +127,7 @@ pub fn Palette() -> impl IntoView {
                 }).collect_view()}
             </ul>
             {move || found().is_empty().then(|| view! {
-                <p class="palette-empty">{if commands.with(Vec::is_empty) { "This page offers no commands." } else { "No command matches." }}</p>
+                <p class="palette-empty">"No command matches."</p>
             })}
         </Dialog>
     }

@@ -16,6 +16,7 @@ use crate::api;
 use crate::components::action_bar::{ActionBar, run};
 use crate::components::badge::Badge;
 use crate::components::dialog::Dialog;
+use crate::components::favourites::Favourites;
 use crate::components::logs::LogViewer;
 use crate::format::{age, ago, size};
 
@@ -143,12 +144,21 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
     let delete_pods = detail.actions.delete_pods.clone();
     let conditions = detail.conditions.clone();
     let workloads = detail.workloads.clone();
+    let handled = summary.last_handled_reconcile_at.clone().map(|at| {
+        let datetime = at.clone();
+        view! { <p class="handled">"Last reconcile request handled " <time datetime=datetime>{ago(Some(at))}</time>" ago"</p> }
+    });
     view! {
         <header class="object-header">
             <p class="kind">{format!("{} in {}", detail.target.kind, detail.target.namespace)}</p>
-            <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
+            <div class="title-row">
+                <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
+                <Star path=path.clone()/>
+            </div>
             {(!summary.message.is_empty()).then(|| view! { <p class="message">{summary.message.clone()}</p> })}
             {suspended}
+            {handled}
+            <Pipeline detail=detail.clone()/>
             <ActionBar listing=detail.actions.clone() path=path.clone() done=refresh/>
         </header>
         {(!conditions.is_empty()).then(move || view! {
@@ -203,6 +213,101 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
             <LogViewer path=path.clone()/>
         })}
     }
+}
+
+/// Stars the object in this browser, or unstars it; `f` does the same.
+#[component]
+fn Star(path: String) -> impl IntoView {
+    let Some(favourites) = use_context::<Favourites>() else {
+        return ().into_any();
+    };
+    let on = Signal::derive({
+        let path = path.clone();
+        move || favourites.has(&path)
+    });
+    let toggle = StoredValue::new(move || favourites.toggle(&path));
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "f" && !crate::components::keys::typing(&ev) {
+            ev.prevent_default();
+            toggle.with_value(|t| t());
+        }
+    });
+    on_cleanup(move || keys.remove());
+    view! {
+        <button type="button" class="star" aria-keyshortcuts="f" aria-pressed=move || on.get().to_string()
+            on:click=move |_| toggle.with_value(|t| t())>
+            <span aria-hidden="true">{move || if on.get() { "★" } else { "☆" }}</span>" Favourite"
+        </button>
+    }
+    .into_any()
+}
+
+/// Where the object sits between what feeds it and what it runs: its source, itself, its
+/// workloads (a Flux object); or the Flux object that applied it, itself, its Pods (a
+/// workload). Each step says its state in words and leads to it.
+#[component]
+fn Pipeline(detail: ObjectDetail) -> impl IntoView {
+    let mut steps: Vec<AnyView> = Vec::new();
+    let step = |role: &'static str, body: AnyView| {
+        view! { <li><span class="step-role">{role}</span>{body}</li> }.into_any()
+    };
+    if let Some(source) = &detail.source {
+        let target = Target {
+            group: "source.toolkit.fluxcd.io".into(),
+            version: String::new(),
+            kind: source.kind.clone(),
+            namespace: source.namespace.clone(),
+            name: source.name.clone(),
+        };
+        let state = source
+            .status
+            .as_ref()
+            .map(|s| view! { " " <Badge state=s.state/> });
+        steps.push(step(
+            "Source",
+            view! { {source.kind.clone()} " " {link(&target)} {state} }.into_any(),
+        ));
+    }
+    if let Some(owner) = detail.workload.as_ref().and_then(|w| w.managed_by.clone()) {
+        steps.push(step(
+            "Applied by",
+            view! { {owner.kind.clone()} " " {link(&owner)} }.into_any(),
+        ));
+    }
+    let me = &detail.target;
+    steps.push(
+        view! {
+            <li aria-current="page"><span class="step-role">"This"</span>{me.kind.clone()} " " {me.name.clone()} " " <Badge state=detail.summary.state/></li>
+        }
+        .into_any(),
+    );
+    if !detail.workloads.is_empty() {
+        let all = detail.workloads.len();
+        let healthy = detail.workloads.iter().filter(|w| w.healthy).count();
+        let class = if healthy == all {
+            "badge badge-ready"
+        } else {
+            "badge badge-failed"
+        };
+        steps.push(step(
+            "Workloads",
+            view! { <a href="#workloads-title">{format!("{all} workloads")}</a> " " <span class=class>{format!("{healthy} healthy")}</span> }.into_any(),
+        ));
+    }
+    if let Some(workload) = &detail.workload {
+        let pods = workload.pods.len() + workload.jobs.iter().map(|j| j.pods.len()).sum::<usize>();
+        let running = workload
+            .pods
+            .iter()
+            .chain(workload.jobs.iter().flat_map(|j| j.pods.iter()))
+            .filter(|p| p.phase == "Running" || p.phase == "Succeeded")
+            .count();
+        steps.push(step(
+            "Pods",
+            view! { <a href="#workload-title">{format!("{pods} pods")}</a> " " <span class="badge">{format!("{running} running or done")}</span> }.into_any(),
+        ));
+    }
+    view! { <ol class="pipeline" aria-label="Pipeline">{steps}</ol> }
 }
 
 #[component]

@@ -64,7 +64,8 @@ pub fn EventsPage() -> impl IntoView {
                 next: page.next,
                 namespaces: page.namespaces,
             });
-            if generation.get_value() == mine {
+            // A page left meanwhile has no generation any more: its answer goes nowhere.
+            if generation.try_get_value() == Some(mine) {
                 shown.set(Some(answer));
             }
         });
@@ -81,10 +82,10 @@ pub fn EventsPage() -> impl IntoView {
         loading_older.set(true);
         leptos::task::spawn_local(async move {
             let answer = api::events(&query).await;
-            loading_older.set(false);
-            if generation.get_value() != mine {
+            if generation.try_get_value() != Some(mine) {
                 return;
             }
+            loading_older.set(false);
             match answer {
                 Ok(page) => shown.update(|s| {
                     if let Some(Ok(s)) = s {
@@ -121,7 +122,7 @@ pub fn EventsPage() -> impl IntoView {
         (set.clone(), set.clone(), set.clone(), set.clone(), set);
     view! {
         <h1>"Events"</h1>
-        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+        <form class="filters" role="search" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 "Kind"
                 <select on:change=move |ev| set_kind("kind", event_target_value(&ev)) prop:value=move || param("kind")>

@@ -1,5 +1,6 @@
 //! The pages, one a route.
 //!
+//! - [`overview`] — `/`: counts by kind and state, failures, favourites, recent actions.
 //! - [`resources`] — `/resources`: Flux objects, filtered by the query string.
 //! - [`detail`] — `/{group}/{kind}/{namespace}/{name}`: an object or a workload.
 //! - [`events`] — `/events`: the cluster's Events, filtered by the query string, live.
@@ -8,6 +9,7 @@
 pub mod detail;
 pub mod events;
 pub mod login;
+pub mod overview;
 pub mod resources;
 
 use leptos::prelude::*;
@@ -15,6 +17,32 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::ApiError;
+
+/// How long a burst of live changes must be quiet before the page reads again.
+const SETTLE_MS: u64 = 400;
+
+/// Changes come in bursts (a reconcile touches status several times): the function answered
+/// runs `read` once a burst settles, and never once the page that made it is gone (a timer
+/// may outlive the page).
+pub fn on_settled(read: impl Fn() + Copy + 'static) -> impl Fn() + Copy + 'static {
+    let pending = StoredValue::new(false);
+    move || {
+        // None: the page is gone; true: a read is coming already.
+        if pending.try_get_value() != Some(false) {
+            return;
+        }
+        pending.set_value(true);
+        set_timeout(
+            move || {
+                if pending.try_get_value().is_some() {
+                    pending.set_value(false);
+                    read();
+                }
+            },
+            std::time::Duration::from_millis(SETTLE_MS),
+        );
+    }
+}
 
 /// Names the page in the browser's title bar, tab and history: "`what` · flux-web".
 pub fn set_title(what: &str) {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use flux_web_shared::actions::Action;
 use flux_web_shared::bulk::{BulkRequest, Selector};
-use flux_web_shared::objects::{EmptyReason, FLUX_KINDS, ResourceList, State};
+use flux_web_shared::objects::{EmptyReason, FLUX_KINDS, ResourceList, Sort, SortKey, State};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
@@ -19,15 +19,13 @@ use crate::components::badge::Badge;
 use crate::components::bulk::{Ask, BULK_ACTIONS, BulkDialog};
 use crate::components::palette::{Command, Commands};
 use crate::components::toast::toasts;
-use crate::format::{ago, encode, latest};
+use crate::format::{ago, encode};
 
 const PAGE: usize = 50;
-/// Changes come in bursts (a reconcile touches status several times): one refetch a burst.
-const SETTLE_MS: u64 = 400;
 /// How long the list waits for the live stream's first event before it is read anyway.
 const STREAM_WAIT_MS: u64 = 1500;
 
-const FILTERS: [&str; 4] = ["kind", "namespace", "status", "q"];
+const FILTERS: [&str; 5] = ["kind", "namespace", "status", "q", "sort"];
 
 /// The shortcuts' names, on their buttons and in the palette.
 const RECONCILE_FAILED: &str = "Reconcile all failed in view";
@@ -61,13 +59,14 @@ pub fn ResourcesPage() -> impl IntoView {
             }
         }
     });
+    // A timer that fires after the page is gone finds no signal, and does nothing.
     let ready_anyway = move || {
-        if !ready.get_untracked() {
+        if ready.try_get_untracked() == Some(false) {
             ready.set(true);
         }
     };
     // Live: any change to what could be on this page refetches it, once a burst settles.
-    let pending = StoredValue::new(false);
+    let refetch = super::on_settled(move || list.refetch());
     let watch_query = move || {
         let mut parts = Vec::new();
         let (kind, ns) = (param("kind"), param("namespace"));
@@ -88,19 +87,10 @@ pub fn ResourcesPage() -> impl IntoView {
                 ready_anyway,
                 std::time::Duration::from_millis(STREAM_WAIT_MS),
             );
-            api::watch(&query, move |_| {
-                if !ready.get_untracked() {
-                    ready.set(true);
-                } else if !pending.get_value() {
-                    pending.set_value(true);
-                    set_timeout(
-                        move || {
-                            pending.set_value(false);
-                            list.refetch();
-                        },
-                        std::time::Duration::from_millis(SETTLE_MS),
-                    );
-                }
+            api::watch(&query, move |_| match ready.try_get_untracked() {
+                Some(false) => ready.set(true),
+                Some(true) => refetch(),
+                None => {}
             })
         },
     );
@@ -203,9 +193,25 @@ pub fn ResourcesPage() -> impl IntoView {
             query(&param, None, &[("continue", &offset)])
         )
     };
+    // A column's link sorts by it (again: the reverse), from the first page (the page's
+    // offset is not a filter: links built by `query` leave it out).
+    let sort_to = move |key: SortKey| {
+        let next = Sort::parse(&param("sort")).unwrap_or_default().toggled(key);
+        format!(
+            "/resources?{}",
+            query(&param, Some("sort"), &[("sort", &next.param())])
+        )
+    };
+    let status_to = move |state: Option<State>| {
+        let state = state.map(State::name).unwrap_or_default();
+        format!(
+            "/resources?{}",
+            query(&param, Some("status"), &[("status", state)])
+        )
+    };
     view! {
         <h1>"Resources"</h1>
-        <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+        <form class="filters" role="search" aria-label="Filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 "Kind"
                 <select on:change=move |ev| set_kind("kind", event_target_value(&ev)) prop:value=move || param("kind")>
@@ -256,7 +262,11 @@ pub fn ResourcesPage() -> impl IntoView {
                 Some(Ok(list)) if list.items.is_empty() => view! {
                     <Nothing list=list namespace=param("namespace") filtered=!filters.get().is_empty()/>
                 }.into_any(),
-                Some(Ok(list)) => view! { <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to selection=selection/> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <Counts list=list.clone() status=param("status") status_to=status_to/>
+                    <Table list=list.clone() offset=param("continue").parse().unwrap_or(0) page_to=page_to
+                        sort=Sort::parse(&param("sort")).unwrap_or_default() sort_to=sort_to selection=selection/>
+                }.into_any(),
                 Some(Err(e)) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
@@ -447,6 +457,8 @@ fn Table(
     list: ResourceList,
     offset: usize,
     page_to: impl Fn(usize) -> String + Copy + Send + Sync + 'static,
+    sort: Sort,
+    sort_to: impl Fn(SortKey) -> String + Copy + Send + Sync + 'static,
     selection: Selection,
 ) -> impl IntoView {
     let shown = list.items.len();
@@ -484,7 +496,7 @@ fn Table(
                     <td><A href=href>{item.target.name.clone()}</A></td>
                     <td><Badge state=item.summary.state/></td>
                     <td class="message">{item.summary.message.clone()}</td>
-                    <td>{ago(latest(item.summary.changed_at.clone(), item.summary.last_handled_reconcile_at.clone()))}</td>
+                    <td>{item.summary.updated().map(|at| view! { <time datetime=at.to_owned()>{ago(Some(at.to_owned()))}</time> })}</td>
                 </tr>
             }
         })
@@ -505,7 +517,7 @@ fn Table(
             </p>
         })}
         <div class="table-scroll">
-            <table>
+            <table class="objects">
                 <caption class="visually-hidden">"Flux objects"</caption>
                 <thead><tr>
                     <th scope="col" class="select">
@@ -513,19 +525,110 @@ fn Table(
                             prop:checked=whole_page
                             on:click=move |_| page.with_value(|p| selection.toggle_page(p))/>
                     </th>
-                    <th scope="col">"Kind"</th><th scope="col">"Namespace"</th><th scope="col">"Name"</th>
-                    <th scope="col">"Status"</th><th scope="col">"Message"</th><th scope="col">"Updated"</th>
+                    <Column label="Kind" key=SortKey::Kind sort=sort sort_to=sort_to/>
+                    <Column label="Namespace" key=SortKey::Namespace sort=sort sort_to=sort_to/>
+                    <Column label="Name" key=SortKey::Name sort=sort sort_to=sort_to/>
+                    <Column label="Status" key=SortKey::Status sort=sort sort_to=sort_to/>
+                    <th scope="col" class="message">"Message"</th>
+                    <Column label="Updated" key=SortKey::Updated sort=sort sort_to=sort_to/>
                 </tr></thead>
-                <tbody>{rows}</tbody>
+                <tbody on:keydown=rows_by_keyboard>{rows}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
+        <nav class="pager" aria-label="Pages of the list">
             <span>{format!("{}–{} of {}", offset + 1, offset + shown, list.total)}</span>
             {(offset > 0).then(|| view! { <A href=page_to(offset.saturating_sub(PAGE))>"Previous"</A> })}
             {list.continue_token.and_then(|c| c.parse::<usize>().ok()).map(|next| view! { <A href=page_to(next)>"Next"</A> })}
         </nav>
     }
     .into_any()
+}
+
+/// A column's header: a link that sorts by it, `aria-sort` on the column sorted by.
+#[component]
+fn Column(
+    label: &'static str,
+    key: SortKey,
+    sort: Sort,
+    sort_to: impl Fn(SortKey) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let sorted = (sort.key == key).then_some(if sort.descending {
+        "descending"
+    } else {
+        "ascending"
+    });
+    let arrow = match sorted {
+        Some("descending") => "↓",
+        Some(_) => "↑",
+        None => "",
+    };
+    view! {
+        <th scope="col" aria-sort=sorted>
+            <A href=sort_to(key) attr:class="sort">{label}<span aria-hidden="true" class="arrow">{arrow}</span></A>
+        </th>
+    }
+}
+
+/// Up and down arrows (and `j`, `k`) move from a row's link to the next row's.
+fn rows_by_keyboard(ev: leptos::ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    let down = match ev.key().as_str() {
+        "ArrowDown" | "j" => true,
+        "ArrowUp" | "k" => false,
+        _ => return,
+    };
+    let row = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|e| e.closest("tr").ok().flatten());
+    let next = row.and_then(|row| match down {
+        true => row.next_element_sibling(),
+        false => row.previous_element_sibling(),
+    });
+    let link = next.and_then(|row| row.query_selector("a").ok().flatten());
+    if let Some(link) = link.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+        ev.prevent_default();
+        let _ = link.focus();
+    }
+}
+
+/// How many objects the filters match in each state (the status filter aside), each a link
+/// that filters by it: what needs a look is counted before it is searched for.
+#[component]
+fn Counts(
+    list: ResourceList,
+    status: String,
+    status_to: impl Fn(Option<State>) -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let count = |state: State| {
+        list.counts
+            .iter()
+            .filter(|t| t.state == state)
+            .map(|t| t.count)
+            .sum::<usize>()
+    };
+    let all: usize = list.counts.iter().map(|t| t.count).sum();
+    let mut states: Vec<(State, usize)> = State::ALL.iter().map(|s| (*s, count(*s))).collect();
+    states.sort_by_key(|(s, _)| s.urgency());
+    let current = State::parse(&status);
+    let chip = move |state: Option<State>, n: usize| {
+        let (label, class) = match state {
+            Some(s) => (s.label(), format!("chip badge-{}", s.name())),
+            None => ("all", "chip".to_owned()),
+        };
+        let here = (current == state).then_some("true");
+        view! {
+            <li><A href=status_to(state) attr:class=class attr:aria-current=here>
+                <span class="chip-count">{n}</span>" "{label}
+            </A></li>
+        }
+    };
+    view! {
+        <ul class="chips" aria-label="Objects by status">
+            {chip(None, all)}
+            {states.into_iter().filter(|(_, n)| *n > 0).map(|(s, n)| chip(Some(s), n)).collect_view()}
+        </ul>
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,21 @@
+//! The header's word on the live streams: whether what the page shows still moves by itself.
+
+use leptos::prelude::*;
+
+use crate::api::{Live, LiveState};
+
+#[component]
+pub fn LiveIndicator() -> impl IntoView {
+    let live = use_context::<LiveState>().map(|LiveState(live)| live);
+    let state = move || live.map_or(Live::Connecting, |l| l.get());
+    let shown = move || match state() {
+        Live::Connecting => ("Connecting…", "live live-connecting"),
+        Live::Connected => ("Live", "live live-connected"),
+        Live::Reconnecting => ("Reconnecting…", "live live-reconnecting"),
+    };
+    view! {
+        <span class=move || shown().1 role="status" title="Live updates from the cluster">
+            <span class="live-dot" aria-hidden="true"></span>{move || shown().0}
+        </span>
+    }
+}

@@ -1,0 +1,208 @@
+//! `/`: the landing page. How many objects of each kind are in each state, what is failing
+//! (the newest failures first), the objects the user starred, and the latest actions taken
+//! through flux-web (its audit trail); all of it follows the live streams.
+
+use flux_web_shared::events::EventPage;
+use flux_web_shared::objects::{ResourceList, State, Tally};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use super::{Failure, set_title};
+use crate::api::{self, ApiError};
+use crate::components::badge::Badge;
+use crate::components::favourites::Favourites;
+use crate::format::{ago, encode};
+
+/// Failing objects shown; the rest are one link away.
+const FAILING: usize = 10;
+const ACTIONS: usize = 8;
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    set_title("Overview");
+    let list = LocalResource::new(|| async {
+        api::resources(&format!("status=failed&sort=-updated&limit={FAILING}")).await
+    });
+    let actions = LocalResource::new(|| async {
+        api::events(&format!("reason=WebAction&limit={ACTIONS}")).await
+    });
+    let again = super::on_settled(move || list.refetch());
+    let more = super::on_settled(move || actions.refetch());
+    // Each stream's handle lives as long as the effect that opened it: the page.
+    Effect::new(
+        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
+            api::watch("", move |_| again())
+        },
+    );
+    Effect::new(
+        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
+            api::watch_events("reason=WebAction", move |_| more())
+        },
+    );
+    view! {
+        <h1>"Overview"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || list.get().map(|answer| match answer {
+                Ok(list) => view! { <Kinds counts=list.counts.clone()/><Failing list=list/> }.into_any(),
+                Err(e) => view! { <Failure error=e/> }.into_any(),
+            })}
+        </Transition>
+        <div class="columns">
+            <Starred/>
+            <section class="panel" aria-labelledby="actions-title">
+                <h2 id="actions-title">"Recent actions"</h2>
+                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || actions.get().map(|answer| view! { <Actions answer=answer/> })}
+                </Transition>
+                <p><A href="/events?reason=WebAction">"The whole audit trail"</A></p>
+            </section>
+        </div>
+    }
+}
+
+/// A card a kind: its objects in all, and how many are in each state, worst first.
+#[component]
+fn Kinds(counts: Vec<Tally>) -> impl IntoView {
+    let mut kinds: Vec<(String, Vec<(State, usize)>)> = Vec::new();
+    for tally in counts {
+        match kinds.iter_mut().find(|(k, _)| *k == tally.kind) {
+            Some((_, states)) => states.push((tally.state, tally.count)),
+            None => kinds.push((tally.kind.clone(), vec![(tally.state, tally.count)])),
+        }
+    }
+    // The kinds with trouble first, then the busiest.
+    let worst = |states: &[(State, usize)]| states.iter().map(|(s, _)| s.urgency()).min();
+    kinds.sort_by_key(|(kind, states)| {
+        let all: usize = states.iter().map(|(_, n)| n).sum();
+        (worst(states), std::cmp::Reverse(all), kind.clone())
+    });
+    if kinds.is_empty() {
+        return view! { <p class="notice">"There are no Flux objects you may see yet."</p> }
+            .into_any();
+    }
+    view! {
+        <ul class="cards" aria-label="Objects by kind">
+            {kinds.into_iter().map(|(kind, mut states)| {
+                states.sort_by_key(|(s, _)| s.urgency());
+                let all: usize = states.iter().map(|(_, n)| n).sum();
+                let href = format!("/resources?kind={}", encode(&kind));
+                let title = kind.clone();
+                view! {
+                    <li class="card">
+                        <A href=href attr:class="card-title">
+                            <span class="card-count">{all}</span>" "{title}
+                        </A>
+                        <ul class="card-states">
+                            {states.into_iter().map(|(state, n)| {
+                                let href = format!("/resources?kind={}&status={}", encode(&kind), state.name());
+                                view! { <li><A href=href attr:class=format!("badge badge-{}", state.name())>{format!("{n} {}", state.label())}</A></li> }
+                            }).collect_view()}
+                        </ul>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The newest failures, each with its message.
+#[component]
+fn Failing(list: ResourceList) -> impl IntoView {
+    let total = list.total;
+    view! {
+        <section class="panel" aria-labelledby="failing-title">
+            <h2 id="failing-title">"Failing"</h2>
+            {if list.items.is_empty() {
+                view! { <p class="all-well">"Nothing you may see is failing."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="failing">
+                        {list.items.into_iter().map(|item| {
+                            let t = &item.target;
+                            let href = format!("/{}", api::object_path(t));
+                            let when = item.summary.updated().map(str::to_owned);
+                            let datetime = when.clone().unwrap_or_default();
+                            view! {
+                                <li>
+                                    <Badge state=item.summary.state/>" "
+                                    <span class="kind">{t.kind.clone()}</span>" "
+                                    <A href=href>{format!("{}/{}", t.namespace, t.name)}</A>
+                                    " "<time datetime=datetime>{ago(when)}</time>
+                                    <p class="message">{item.summary.message.clone()}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    {(total > FAILING).then(|| view! {
+                        <p><A href="/resources?status=failed&sort=-updated">{format!("All {total} failing")}</A></p>
+                    })}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The objects the user starred in this browser.
+#[component]
+fn Starred() -> impl IntoView {
+    let favourites = use_context::<Favourites>().map(|Favourites(f)| f);
+    let all = move || favourites.map(|f| f.get()).unwrap_or_default();
+    view! {
+        <section class="panel" aria-labelledby="starred-title">
+            <h2 id="starred-title">"Favourites"</h2>
+            {move || {
+                let all = all();
+                if all.is_empty() {
+                    view! { <p class="hint">"Star an object on its page (or press f there) to keep it here."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="starred">
+                            {all.into_iter().map(|path| {
+                                // `group/Kind/namespace/name` reads "Kind namespace/name".
+                                let label = path
+                                    .split_once('/')
+                                    .map_or_else(|| path.clone(), |(_, rest)| rest.replacen('/', " ", 1));
+                                view! { <li><A href=format!("/{path}")>{label}</A></li> }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Who did what to which object, and when: the newest `WebAction` Events.
+#[component]
+fn Actions(answer: Result<EventPage, ApiError>) -> impl IntoView {
+    let page = match answer {
+        Ok(page) => page,
+        Err(e) => {
+            return view! { <p class="hint">{format!("The audit trail could not be read: {}", e.detail())}</p> }
+                .into_any();
+        }
+    };
+    if page.events.is_empty() {
+        return view! { <p class="hint">"No action was taken through flux-web yet, or none you may see."</p> }
+            .into_any();
+    }
+    view! {
+        <ul class="recent">
+            {page.events.into_iter().map(|e| {
+                let href = format!("/{}", api::object_path(&e.object));
+                let who = e.entry.who.clone().unwrap_or_else(|| "someone".to_owned());
+                let what = e.entry.action.clone().unwrap_or_else(|| e.reason.clone());
+                view! {
+                    <li>
+                        <strong>{who}</strong>" "{what}" "
+                        <span class="kind">{e.object.kind.clone()}</span>" "
+                        <A href=href>{format!("{}/{}", e.object.namespace, e.object.name)}</A>
+                        " "<time datetime=e.entry.time.clone()>{ago(Some(e.entry.time.clone()))}</time>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
