@@ -16,6 +16,14 @@ fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
 }
 
+fn kustomizations() -> ApiResource {
+    resource(
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        "kustomizations",
+    )
+}
+
 fn object_path(resource: &ApiResource, ns: &str, name: &str) -> String {
     listing(resource, ns, name)
         .trim_end_matches("/actions")
@@ -24,11 +32,7 @@ fn object_path(resource: &ApiResource, ns: &str, name: &str) -> String {
 
 /// A GitRepository with an artifact and a failing Kustomization that reads from it.
 async fn world(bed: &Testbed, ns: &str) -> (ApiResource, ApiResource) {
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     let repo = resource(
         "source.toolkit.fluxcd.io",
         "GitRepository",
@@ -298,11 +302,7 @@ fn names(page: &serde_json::Value) -> Vec<String> {
 async fn each_caller_lists_only_what_their_rbac_shows() {
     let bed = testbed!();
     grant_server_actions(&bed).await;
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     let (mine, theirs) = (bed.namespace("list-a").await, bed.namespace("list-b").await);
     let tag = mine.trim_start_matches("list-a-").to_owned();
     for ns in [&mine, &theirs] {
@@ -368,11 +368,7 @@ async fn each_caller_lists_only_what_their_rbac_shows() {
 async fn the_list_counts_each_kind_by_state_as_the_caller_may_see_and_sorts_by_each_column() {
     let bed = testbed!();
     grant_server_actions(&bed).await;
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     let hr = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("helm.toolkit.fluxcd.io", "v2", "HelmRelease"),
         "helmreleases",
@@ -496,11 +492,7 @@ async fn two_thousand_kustomizations_in_twenty_namespaces_come_back_in_pages() {
     bed.apply_deploy("base/user-roles.yaml").await;
     bed.bind_cluster_role("testbed-auditors", "flux-web-user", ("Group", "auditors"))
         .await;
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     let mut namespaces = Vec::new();
     for _ in 0..20 {
         namespaces.push(bed.namespace("bulk").await);
@@ -561,11 +553,7 @@ async fn inventory_leads_to_workloads_and_workloads_to_pods_jobs_and_their_manag
         {"apiGroups": ["batch"], "resources": ["jobs"], "verbs": ["get", "list", "create"]},
         {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
     ]), ("Group", "devs")).await;
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     let deployments = resource("apps", "Deployment", "deployments");
     let cronjobs = resource("batch", "CronJob", "cronjobs");
     create(&bed, &ns, &ks, "apps", json!({"interval": "10m", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "repo"}})).await;
@@ -671,11 +659,7 @@ async fn the_timeline_merges_history_controller_events_and_actions_newest_first_
     let bed = testbed!();
     grant_server_actions(&bed).await;
     let ns = bed.namespace("timeline").await;
-    let ks = resource(
-        "kustomize.toolkit.fluxcd.io",
-        "Kustomization",
-        "kustomizations",
-    );
+    let ks = kustomizations();
     support::objects::add_kustomization(&bed, &ns, "apps").await;
     set_status(&bed, &ns, &ks, "apps", json!({"history": [{
         "digest": "sha256:1", "firstReconciled": "2026-11-30T09:00:00Z", "lastReconciled": "2026-11-30T10:00:00Z",

@@ -117,7 +117,7 @@ pub struct Logs {
 /// One document of a followed log (NDJSON): the sources first, then lines as they come.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(tag = "type", rename_all = "camelCase", try_from = "LogEventLine")]
 pub enum LogEvent {
     Sources {
         sources: Vec<LogSource>,
@@ -130,4 +130,101 @@ pub enum LogEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+}
+
+/// A followed log's document as read: every field of every kind, `type` saying which (one
+/// plain struct reads straight through, where a tagged enum's derived reader buffers first).
+#[derive(Deserialize)]
+struct LogEventLine {
+    #[serde(rename = "type")]
+    kind: String,
+    sources: Option<Vec<LogSource>>,
+    pod: Option<String>,
+    container: Option<String>,
+    time: Option<String>,
+    text: Option<String>,
+    #[serde(default)]
+    cut: bool,
+    error: Option<String>,
+}
+
+impl TryFrom<LogEventLine> for LogEvent {
+    type Error = String;
+
+    fn try_from(line: LogEventLine) -> Result<Self, String> {
+        let missing = |field: &str| format!("a {} document without {field}", line.kind);
+        let pod = line.pod.clone().ok_or_else(|| missing("pod"));
+        let container = line.container.clone().ok_or_else(|| missing("container"));
+        Ok(match line.kind.as_str() {
+            "sources" => LogEvent::Sources {
+                sources: line.sources.ok_or_else(|| missing("sources"))?,
+            },
+            "line" => LogEvent::Line(LogLine {
+                pod: pod?,
+                container: container?,
+                time: line.time,
+                text: line.text.clone().ok_or_else(|| missing("text"))?,
+                cut: line.cut,
+            }),
+            "ended" => LogEvent::Ended {
+                pod: pod?,
+                container: container?,
+                error: line.error,
+            },
+            other => return Err(format!("unknown log document type {other:?}")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_followed_document_reads_back_as_written() {
+        let line = LogLine {
+            pod: "web-1".into(),
+            container: "app".into(),
+            time: Some("2026-12-03T08:00:00Z".into()),
+            text: "ready".into(),
+            cut: true,
+        };
+        for event in [
+            LogEvent::Sources { sources: vec![] },
+            LogEvent::Line(line.clone()),
+            LogEvent::Line(LogLine {
+                time: None,
+                cut: false,
+                ..line
+            }),
+            LogEvent::Ended {
+                pod: "web-1".into(),
+                container: "app".into(),
+                error: Some("gone".into()),
+            },
+        ] {
+            let text = serde_json::to_string(&event).unwrap();
+            assert_eq!(
+                serde_json::from_str::<LogEvent>(&text).unwrap(),
+                event,
+                "{text}"
+            );
+        }
+        let wire = serde_json::to_value(LogEvent::Sources { sources: vec![] }).unwrap();
+        assert_eq!(wire["type"], "sources");
+        let broken = serde_json::from_str::<LogEvent>(r#"{"type":"line","pod":"p"}"#);
+        assert!(
+            broken
+                .unwrap_err()
+                .to_string()
+                .contains("a line document without container")
+        );
+        let unknown = serde_json::from_str::<LogEvent>(r#"{"type":"gap"}"#);
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("unknown log document type")
+        );
+    }
 }

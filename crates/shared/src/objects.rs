@@ -186,6 +186,22 @@ pub struct StatusSummary {
     pub suspended_until: Option<String>,
 }
 
+#[cfg(test)]
+impl StatusSummary {
+    /// Ready, and nothing else known: what tests start from.
+    pub(crate) fn ready() -> Self {
+        StatusSummary {
+            state: State::Ready,
+            message: String::new(),
+            last_handled_reconcile_at: None,
+            changed_at: None,
+            suspended_by: None,
+            suspended_reason: None,
+            suspended_until: None,
+        }
+    }
+}
+
 impl StatusSummary {
     /// When the object last moved: the later of its Ready condition's change and the last
     /// reconcile its controller handled (RFC 3339 times of one form compare as text).
@@ -422,15 +438,7 @@ mod tests {
 
     #[test]
     fn updated_is_the_later_of_the_change_and_the_handled_reconcile() {
-        let mut summary = StatusSummary {
-            state: State::Ready,
-            message: String::new(),
-            last_handled_reconcile_at: None,
-            changed_at: None,
-            suspended_by: None,
-            suspended_reason: None,
-            suspended_until: None,
-        };
+        let mut summary = StatusSummary::ready();
         assert_eq!(summary.updated(), None);
         summary.changed_at = Some("2026-12-03T01:00:00Z".into());
         summary.last_handled_reconcile_at = Some("2026-12-03T02:00:00Z".into());

@@ -23,16 +23,35 @@ pub struct Problem {
     pub code: Code,
 }
 
+// Written by hand rather than derived: the derived reader matches every name twice (as text
+// and as bytes), the largest decoder in the UI's WASM; one look-up in `ALL` does the same.
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Ok(Code::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == name)
+            .unwrap_or(Code::Unknown))
+    }
+}
+
 macro_rules! codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
-        /// Every problem code, and every reason a listing gives for a refused action.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        /// Every problem code, and every reason a listing gives for a refused action. On the
+        /// wire, its name in snake case; a name this side does not know reads as `Unknown`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", schema(rename_all = "snake_case"))]
         pub enum Code {
             $($(#[$doc])* $variant,)*
             /// A code this client does not know (a newer server's).
-            #[serde(other)]
             Unknown,
         }
 

@@ -36,7 +36,6 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::State;
 
     #[test]
     fn a_change_is_tagged_by_its_type_and_named_the_same() {
@@ -49,15 +48,7 @@ mod tests {
         };
         let changed = Change::Changed {
             target: target.clone(),
-            summary: StatusSummary {
-                state: State::Ready,
-                message: String::new(),
-                last_handled_reconcile_at: None,
-                changed_at: None,
-                suspended_by: None,
-                suspended_reason: None,
-                suspended_until: None,
-            },
+            summary: StatusSummary::ready(),
         };
         let json = serde_json::to_value(&changed).unwrap();
         assert_eq!(json["type"], "changed");
