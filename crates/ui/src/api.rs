@@ -9,7 +9,6 @@ use flux_web_shared::objects::{ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::timeline::Timeline;
 use flux_web_shared::user::UserInfo;
-use flux_web_shared::watch::Change;
 use futures::StreamExt;
 use gloo_net::eventsource::futures::EventSource;
 use gloo_net::http::{Request, Response};
@@ -88,6 +87,20 @@ pub fn object_path(target: &Target) -> String {
     )
 }
 
+/// The target a `group/kind/namespace/name` path names (its version unknown: empty).
+pub fn target_of(path: &str) -> Option<Target> {
+    let mut parts = path.splitn(4, '/');
+    let (group, kind, namespace, name) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    Some(Target {
+        group: if group == "core" { "" } else { group }.to_owned(),
+        version: String::new(),
+        kind: kind.to_owned(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    })
+}
+
 pub async fn userinfo() -> Result<UserInfo, ApiError> {
     get("/api/v1/userinfo").await
 }
@@ -129,7 +142,30 @@ pub async fn act(
     wait: Option<u32>,
 ) -> Result<ActionResponse, ApiError> {
     let wait = wait.map(|s| format!("?wait={s}s")).unwrap_or_default();
-    let request = Request::post(&format!("/api/v1/{path}/actions/{action}{wait}"))
+    post_action(&format!("{}{wait}", action_url(path, action)), request).await
+}
+
+/// What `action` on `path` would do: the server's checks and the write sent as a dry run,
+/// nothing written, nothing audited.
+pub async fn dry_run(
+    path: &str,
+    action: Action,
+    request: &ActionRequest,
+) -> Result<ActionResponse, ApiError> {
+    post_action(
+        &format!("{}?dryRun=true", action_url(path, action)),
+        request,
+    )
+    .await
+}
+
+/// The endpoint of `action` on `path`.
+pub fn action_url(path: &str, action: Action) -> String {
+    format!("/api/v1/{path}/actions/{action}")
+}
+
+async fn post_action(url: &str, request: &ActionRequest) -> Result<ActionResponse, ApiError> {
+    let request = Request::post(url)
         .json(request)
         .map_err(|e| ApiError::Network(e.to_string()))?;
     answer(request.send().await).await
@@ -249,13 +285,12 @@ pub fn download_url(path: &str, artifact: Option<&str>) -> String {
 }
 
 /// Calls `on_change` for every change of the live stream `query` selects, until the page
-/// that owns the returned handle goes away (dropping it closes the stream).
-pub fn watch(query: &str, on_change: impl Fn(Change) + 'static) -> Option<EventSource> {
+/// that owns the returned handle goes away (dropping it closes the stream). The pages read
+/// what changed again, so the change itself is not decoded: its reader would be weight.
+pub fn watch(query: &str, on_change: impl Fn() + 'static) -> Option<EventSource> {
     let url = format!("/api/v1/watch?{query}");
-    listen(&url, &["resync", "changed", "deleted"], move |_, data| {
-        if let Ok(change) = serde_json::from_str::<Change>(&data) {
-            on_change(change);
-        }
+    listen(&url, &["resync", "changed", "deleted"], move |_, _| {
+        on_change()
     })
 }
 
@@ -350,5 +385,18 @@ mod tests {
         assert!(matches!(second.as_slice(), [Progress::End { tally, .. }] if tally.changed == 1));
         assert!(buffer.is_empty());
         assert!(complete_lines::<Progress>(&mut buffer).is_empty());
+    }
+
+    #[test]
+    fn a_page_path_names_its_target_and_back() {
+        for path in [
+            "core/Pod/demo-apps/web-1",
+            "kustomize.toolkit.fluxcd.io/Kustomization/flux-system/apps",
+        ] {
+            let target = target_of(path).unwrap();
+            assert_eq!(object_path(&target), path);
+        }
+        assert_eq!(target_of("core/Pod/demo-apps/web-1").unwrap().group, "");
+        assert_eq!(target_of("core/Pod/demo-apps"), None);
     }
 }

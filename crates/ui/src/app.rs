@@ -8,7 +8,7 @@ use leptos_router::path;
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError, Live, LiveState};
-use crate::components::action_bar::Refocus;
+use crate::components::act::Refocus;
 use crate::components::favourites::Favourites;
 use crate::components::focus::focus;
 use crate::components::keys::Keys;

@@ -1,13 +1,14 @@
 //! The command lines that do what a page is about to do: the `curl` of the API call, and the
-//! `flux` (or `kubectl`) commands of each object, for a runbook or a terminal.
+//! `flux` and `kubectl` commands of each object, for a runbook or a terminal.
 
 use flux_web_shared::actions::{Action, Target};
-use flux_web_shared::bulk::BulkRequest;
+use serde::Serialize;
 
-/// The `curl` of a bulk action at `origin`. With `bearer`, it sends `$ID_TOKEN`, an ID token
-/// of the identity provider (the server's login is for browsers).
-pub fn curl(origin: &str, action: Action, request: &BulkRequest, bearer: bool) -> String {
-    let body = serde_json::to_string_pretty(request).unwrap_or_default();
+/// The `curl` that POSTs `body` to `endpoint` (a path and query) at `origin`. With `bearer`,
+/// it sends `$ID_TOKEN`, an ID token of the identity provider (the server's login is for
+/// browsers).
+pub fn curl(origin: &str, endpoint: &str, body: &impl Serialize, bearer: bool) -> String {
+    let body = serde_json::to_string_pretty(body).unwrap_or_default();
     let auth = if bearer {
         " \\\n  -H \"Authorization: Bearer $ID_TOKEN\""
     } else {
@@ -15,39 +16,32 @@ pub fn curl(origin: &str, action: Action, request: &BulkRequest, bearer: bool) -
     };
     // A quoted here-document: nothing in the body (a reason's quotes, `$`) reaches the shell.
     format!(
-        "curl -sS -N -X POST '{origin}/api/v1/actions/{action}'{auth} \\\n  \
+        "curl -sS -N -X POST '{origin}{endpoint}'{auth} \\\n  \
          -H 'Content-Type: application/json' --data-binary @- <<'EOF'\n{body}\nEOF"
     )
 }
 
 /// The `flux` command of `action` on `target`, or `kubectl` where flux has none.
 pub fn cli(action: Action, target: &Target) -> String {
+    flux(action, target).unwrap_or_else(|| kubectl(action, target))
+}
+
+/// The `flux` command of `action` on `target`, where the flux CLI has one.
+pub fn flux(action: Action, target: &Target) -> Option<String> {
     let (ns, name) = (&target.namespace, &target.name);
     let verb = match action {
         Action::Reconcile | Action::Pull => "reconcile",
         Action::Suspend => "suspend",
         Action::Resume => "resume",
         Action::Download => "pull artifact",
-        Action::Restart => {
-            return format!(
-                "kubectl -n {ns} rollout restart {}/{name}",
-                target.kind.to_lowercase()
-            );
-        }
-        Action::RunJob => {
-            return format!("kubectl -n {ns} create job --from=cronjob/{name} {name}-manual");
-        }
-        Action::Delete => return format!("kubectl -n {ns} delete pod {name}"),
+        Action::Restart | Action::RunJob | Action::Delete => return None,
     };
     let with_source = if action == Action::Pull {
         " --with-source"
     } else {
         ""
     };
-    match flux_noun(&target.kind) {
-        Some(noun) => format!("flux {verb} {noun} {name} -n {ns}{with_source}"),
-        None => kubectl(action, target),
-    }
+    flux_noun(&target.kind).map(|noun| format!("flux {verb} {noun} {name} -n {ns}{with_source}"))
 }
 
 /// What the flux CLI calls a kind, for the kinds it knows.
@@ -69,10 +63,14 @@ fn flux_noun(kind: &str) -> Option<&'static str> {
     })
 }
 
-/// The same change with kubectl: what the flux CLI would write, written by hand.
-fn kubectl(action: Action, target: &Target) -> String {
+/// The same change with kubectl: for Flux objects, what the flux CLI would write, written by
+/// hand.
+pub fn kubectl(action: Action, target: &Target) -> String {
     let (ns, name, kind) = (&target.namespace, &target.name, target.kind.to_lowercase());
     match action {
+        Action::Restart => format!("kubectl -n {ns} rollout restart {kind}/{name}"),
+        Action::RunJob => format!("kubectl -n {ns} create job --from=cronjob/{name} {name}-manual"),
+        Action::Delete => format!("kubectl -n {ns} delete pod {name}"),
         Action::Suspend | Action::Resume => format!(
             "kubectl -n {ns} patch {kind} {name} --type merge -p '{{\"spec\":{{\"suspend\":{}}}}}'",
             action == Action::Suspend
@@ -86,7 +84,7 @@ fn kubectl(action: Action, target: &Target) -> String {
 
 #[cfg(test)]
 mod tests {
-    use flux_web_shared::bulk::Selector;
+    use flux_web_shared::bulk::{BulkRequest, Selector};
 
     use super::*;
 
@@ -146,6 +144,24 @@ mod tests {
     }
 
     #[test]
+    fn a_flux_change_has_its_kubectl_form_too() {
+        let apps = target("Kustomization", "web");
+        assert_eq!(
+            kubectl(Action::Resume, &apps),
+            "kubectl -n apps patch kustomization web --type merge -p '{\"spec\":{\"suspend\":false}}'"
+        );
+        assert_eq!(
+            kubectl(Action::Reconcile, &apps),
+            "kubectl -n apps annotate --overwrite kustomization web reconcile.fluxcd.io/requestedAt=\"$(date +%s)\""
+        );
+        assert_eq!(flux(Action::Restart, &target("Deployment", "web")), None);
+        assert_eq!(
+            kubectl(Action::RunJob, &target("CronJob", "report")),
+            "kubectl -n apps create job --from=cronjob/report report-manual"
+        );
+    }
+
+    #[test]
     fn the_curl_sends_the_body_untouched_by_the_shell() {
         let request = BulkRequest {
             selector: Some(Selector {
@@ -155,7 +171,12 @@ mod tests {
             reason: Some("it's $HOME".into()),
             ..BulkRequest::default()
         };
-        let text = curl("https://flux.example.com", Action::Suspend, &request, true);
+        let text = curl(
+            "https://flux.example.com",
+            "/api/v1/actions/suspend",
+            &request,
+            true,
+        );
         assert!(
             text.starts_with(
                 "curl -sS -N -X POST 'https://flux.example.com/api/v1/actions/suspend'"
@@ -165,6 +186,8 @@ mod tests {
         let body = text.split_once("<<'EOF'\n").unwrap().1;
         let sent: BulkRequest = serde_json::from_str(body.strip_suffix("\nEOF").unwrap()).unwrap();
         assert_eq!(sent, request);
-        assert!(!curl("http://x", Action::Resume, &request, false).contains("Authorization"));
+        assert!(
+            !curl("http://x", "/api/v1/actions/resume", &request, false).contains("Authorization")
+        );
     }
 }

@@ -4,11 +4,12 @@
 
 use flux_web_shared::actions::Action;
 use flux_web_shared::bulk::{BulkRequest, Fate, Item, Preflight, Progress, Tally};
-use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
 
+use super::confirm::{SuspendFields, written};
+use super::copy_as::{CopyAs, bearer};
 use super::dialog::Dialog;
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::command;
 
 /// The actions offered on a selection of Flux objects.
@@ -85,8 +86,8 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
             return;
         };
         let said = Said {
-            reason: reason.get_untracked().trim().to_owned(),
-            until: until.get_untracked().trim().to_owned(),
+            reason: written(reason),
+            until: written(until),
         };
         let view = View {
             phase,
@@ -119,19 +120,14 @@ pub fn BulkDialog(ask: RwSignal<Option<Ask>>, done: Callback<()>) -> impl IntoVi
                 <p class="bulk-title">{move || format!("{} — {}", title(), summary(&phase.get(), &rows.get()))}</p>
                 {move || (ask.with(|a| a.as_ref().map(|a| a.action)) == Some(Action::Suspend)
                     && matches!(phase.get(), Phase::Checked(_))).then(|| view! {
-                    <label for="bulk-reason">"Reason (optional, shown to others)"</label>
-                    <textarea id="bulk-reason" prop:value=move || reason.get()
-                        on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-                    <label for="bulk-until">"Until (optional): a duration such as 2h, or a time such as 2026-12-24T18:00:00Z"</label>
-                    <input id="bulk-until" type="text" autocomplete="off" prop:value=move || until.get()
-                        on:input=move |ev| until.set(event_target_value(&ev))/>
+                    <SuspendFields id="bulk" reason=reason until=until/>
                 })}
                 {move || match phase.get() {
                     Phase::Refused(why) => view! { <p class="notice error" role="alert">{why}</p> }.into_any(),
                     Phase::Checking => view! { <p class="loading">"Checking each object…"</p> }.into_any(),
                     _ => view! { <Rows rows=rows/> }.into_any(),
                 }}
-                <CopyAs ask=ask rows=rows/>
+                <CopyCommands ask=ask rows=rows/>
                 <div class="dialog-buttons">
                     <button type="button" on:click=move |_| close.run(()) disabled=running>
                         {move || if matches!(phase.get(), Phase::Done { .. }) { "Close" } else { "Cancel" }}
@@ -260,10 +256,10 @@ struct View {
     generation: StoredValue<u64>,
 }
 
-/// What the user wrote for a suspend: why, and until when (empty: not said).
+/// What the user wrote for a suspend: why, and until when.
 struct Said {
-    reason: String,
-    until: String,
+    reason: Option<String>,
+    until: Option<String>,
 }
 
 /// Runs the approved targets with the pre-flight's token; each result updates its row.
@@ -288,8 +284,8 @@ fn run(asked: Ask, preflight: Preflight, said: Said, view: View, done: Callback<
     let suspend = asked.action == Action::Suspend;
     let request = BulkRequest {
         targets: Some(targets),
-        reason: (!said.reason.is_empty() && suspend).then_some(said.reason),
-        until: (!said.until.is_empty() && suspend).then_some(said.until),
+        reason: said.reason.filter(|_| suspend),
+        until: said.until.filter(|_| suspend),
         token: Some(preflight.token),
         ..BulkRequest::default()
     };
@@ -318,20 +314,18 @@ fn run(asked: Ask, preflight: Preflight, said: Said, view: View, done: Callback<
     });
 }
 
-/// The same action as commands: the curl of the API, and a flux command per object that
-/// will change.
+/// The same action as commands: the curl of the API, and a flux (or kubectl) command per
+/// object that will change.
 #[component]
-fn CopyAs(ask: RwSignal<Option<Ask>>, rows: RwSignal<Vec<Row>>) -> impl IntoView {
-    let user = use_context::<LocalResource<Result<UserInfo, ApiError>>>();
-    let bearer = move || {
-        user.and_then(|u| u.get())
-            .and_then(Result::ok)
-            .is_some_and(|u| u.provider == Provider::Oidc)
-    };
+fn CopyCommands(ask: RwSignal<Option<Ask>>, rows: RwSignal<Vec<Row>>) -> impl IntoView {
+    let bearer = bearer();
     let origin = window().location().origin().unwrap_or_default();
     let curl = move || {
         ask.get()
-            .map(|a| command::curl(&origin, a.action, &a.request, bearer()))
+            .map(|a| {
+                let endpoint = format!("/api/v1/actions/{}", a.action);
+                command::curl(&origin, &endpoint, &a.request, bearer())
+            })
             .unwrap_or_default()
     };
     let flux = move || {
@@ -346,53 +340,7 @@ fn CopyAs(ask: RwSignal<Option<Ask>>, rows: RwSignal<Vec<Row>>) -> impl IntoView
                 .join("\n")
         })
     };
-    view! {
-        <details class="copy-as">
-            <summary>"Copy as curl or flux commands"</summary>
-            <CopyBlock label="curl" text=Signal::derive(curl)/>
-            <CopyBlock label="flux" text=Signal::derive(flux)/>
-        </details>
-    }
-}
-
-#[component]
-fn CopyBlock(label: &'static str, text: Signal<String>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        let value = text.get_untracked();
-        leptos::task::spawn_local(async move {
-            copied.set(copy_to_clipboard(&value).await);
-        });
-    };
-    view! {
-        <div class="copy-block">
-            <div class="copy-head">
-                <span>{label}</span>
-                <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-            </div>
-            <pre data-testid=format!("copy-{label}")>{move || text.get()}</pre>
-        </div>
-    }
-}
-
-/// Puts `text` on the clipboard; false where the browser refuses (no secure context).
-async fn copy_to_clipboard(text: &str) -> bool {
-    use js_sys::{Function, Promise, Reflect};
-    use wasm_bindgen::{JsCast, JsValue};
-    let navigator = Reflect::get(&window(), &"navigator".into()).unwrap_or_default();
-    let Ok(clipboard) = Reflect::get(&navigator, &"clipboard".into()) else {
-        return false;
-    };
-    let write = Reflect::get(&clipboard, &"writeText".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok());
-    let Some(promise) = write
-        .and_then(|f| f.call1(&clipboard, &JsValue::from_str(text)).ok())
-        .and_then(|p| p.dyn_into::<Promise>().ok())
-    else {
-        return false;
-    };
-    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+    view! { <CopyAs blocks=vec![("curl", Signal::derive(curl)), ("flux", Signal::derive(flux))]/> }
 }
 
 #[cfg(test)]

@@ -115,4 +115,12 @@ mod tests {
         }
         assert_eq!(chord("x"), None);
     }
+
+    #[test]
+    fn the_design_doc_lists_every_shortcut_as_the_sheet_does() {
+        let doc = include_str!("../../../../docs/ui.md");
+        for (keys, what) in SHORTCUTS {
+            assert!(doc.contains(&format!("| `{keys}` | {what} |")), "{keys}");
+        }
+    }
 }

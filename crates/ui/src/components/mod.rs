@@ -5,17 +5,24 @@
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
 //! - [`palette`] — the command palette (Ctrl+K): the named commands of the page in view.
+//! - [`act`] — taking an action on one object: once at a time, its outcome in a toast.
 //! - [`action_bar`] — the actions of an object, as its listing allows them.
+//! - [`confirm`] — asking before an action: what it does, its dry run, its commands.
+//! - [`copy_as`] — the `curl`, `flux` and `kubectl` of what a dialog is about to do.
 //! - [`bulk`] — one action on many objects: pre-flight, confirmation, progress, report.
 //! - [`logs`] — a workload's container logs: merged, filtered, followed, downloaded.
+//! - [`tabs`] — tabs whose choice is in the URL (`?tab=`).
 //! - [`search`] — the header's quick search (`/`), with `kind:`, `ns:`, `status:`.
 //! - [`keys`] — the keyboard map and its `?` sheet.
 //! - [`live`] — the header's word on the live streams.
 //! - [`favourites`] — the objects starred in this browser.
 
+pub mod act;
 pub mod action_bar;
 pub mod badge;
 pub mod bulk;
+pub mod confirm;
+pub mod copy_as;
 pub mod dialog;
 pub mod favourites;
 pub mod focus;
@@ -24,4 +31,5 @@ pub mod live;
 pub mod logs;
 pub mod palette;
 pub mod search;
+pub mod tabs;
 pub mod toast;

@@ -3,8 +3,8 @@
 //! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them, and
 //! their logs.
 
-use flux_web_shared::actions::{Action, ActionPermission, ActionRequest, Target};
-use flux_web_shared::objects::{ObjectDetail, PodSummary, WorkloadDetail};
+use flux_web_shared::actions::{Action, ActionPermission, Target};
+use flux_web_shared::objects::{ObjectDetail, PodSummary, SourceSummary, WorkloadDetail};
 use flux_web_shared::timeline::{EntryKind, Timeline};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
@@ -13,11 +13,12 @@ use leptos_router::hooks::use_params_map;
 
 use super::{Failure, set_title};
 use crate::api;
-use crate::components::action_bar::{ActionBar, run};
+use crate::components::action_bar::ActionBar;
 use crate::components::badge::Badge;
-use crate::components::dialog::Dialog;
+use crate::components::confirm::{Acting, Confirm};
 use crate::components::favourites::Favourites;
 use crate::components::logs::LogViewer;
+use crate::components::tabs::{Tab, Tabs};
 use crate::format::{age, ago, size};
 
 #[component]
@@ -42,6 +43,8 @@ pub fn DetailPage() -> impl IntoView {
         detail.refetch();
         events.refetch();
     });
+    // Outside what a live update draws anew: an open confirmation and a running action last.
+    let acting = Acting::new();
     Effect::new(
         move |previous: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
             drop(previous);
@@ -61,7 +64,7 @@ pub fn DetailPage() -> impl IntoView {
             } else {
                 format!("kind={kind}&namespace={namespace}&name={name}")
             };
-            api::watch(&query, move |_| refresh.run(()))
+            api::watch(&query, move || refresh.run(()))
         },
     );
     view! {
@@ -71,8 +74,7 @@ pub fn DetailPage() -> impl IntoView {
                     let t = &detail.target;
                     set_title(&format!("{} {}/{}", t.kind, t.namespace, t.name));
                     let git = git_url(&detail);
-                    view! {
-                        <Object detail=detail path=path() refresh=refresh/>
+                    let timeline = view! {
                         <section aria-labelledby="timeline-title">
                             <h2 id="timeline-title">"Timeline"</h2>
                             {move || events.get().map(|answer| match answer {
@@ -81,12 +83,14 @@ pub fn DetailPage() -> impl IntoView {
                             })}
                         </section>
                     }
-                    .into_any()
+                    .into_any();
+                    view! { <Object detail=detail path=path() acting=acting refresh=refresh timeline=timeline/> }.into_any()
                 }
                 // One failure for the page: its events add nothing to it.
                 Err(e) => view! { <Failure error=e/> }.into_any(),
             })}
         </Transition>
+        <Confirm acting=acting done=refresh/>
     }
 }
 
@@ -115,13 +119,30 @@ fn commit_url(git: &str, revision: &str) -> Option<String> {
     })
 }
 
+/// The object a source summary names (every source kind is in Flux's source group).
+fn source_target(source: &SourceSummary) -> Target {
+    Target {
+        group: "source.toolkit.fluxcd.io".into(),
+        version: String::new(),
+        kind: source.kind.clone(),
+        namespace: source.namespace.clone(),
+        name: source.name.clone(),
+    }
+}
+
 fn link(target: &Target) -> impl IntoView + use<> {
     let href = format!("/{}", api::object_path(target));
     view! { <A href=href>{format!("{}/{}", target.namespace, target.name)}</A> }
 }
 
 #[component]
-fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl IntoView {
+fn Object(
+    detail: ObjectDetail,
+    path: String,
+    acting: Acting,
+    refresh: Callback<()>,
+    timeline: AnyView,
+) -> impl IntoView {
     let summary = detail.summary.clone();
     let suspended = summary.suspended_by.clone().map(|by| {
         let reason = summary
@@ -148,20 +169,10 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
         let datetime = at.clone();
         view! { <p class="handled">"Last reconcile request handled " <time datetime=datetime>{ago(Some(at))}</time>" ago"</p> }
     });
-    view! {
-        <header class="object-header">
-            <p class="kind">{format!("{} in {}", detail.target.kind, detail.target.namespace)}</p>
-            <div class="title-row">
-                <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
-                <Star path=path.clone()/>
-            </div>
-            {(!summary.message.is_empty()).then(|| view! { <p class="message">{summary.message.clone()}</p> })}
-            {suspended}
-            {handled}
-            <Pipeline detail=detail.clone()/>
-            <ActionBar listing=detail.actions.clone() path=path.clone() done=refresh/>
-        </header>
-        {(!conditions.is_empty()).then(move || view! {
+    let spec = serde_json::to_string_pretty(&detail.spec).unwrap_or_default();
+    let mut overview: Vec<AnyView> = Vec::new();
+    if !conditions.is_empty() {
+        overview.push(view! {
             <section aria-labelledby="conditions-title">
                 <h2 id="conditions-title">"Conditions"</h2>
                 <div class="table-scroll"><table>
@@ -171,31 +182,58 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
                     }).collect_view()}</tbody>
                 </table></div>
             </section>
-        })}
-        {detail.source.map(|source| {
-            let target = Target { group: "source.toolkit.fluxcd.io".into(), version: String::new(), kind: source.kind.clone(), namespace: source.namespace.clone(), name: source.name.clone() };
+        }.into_any());
+    }
+    if let Some(source) = detail.source.clone() {
+        let target = source_target(&source);
+        overview.push(view! {
+            <section aria-labelledby="source-title">
+                <h2 id="source-title">"Source"</h2>
+                <dl>
+                    <dt>{source.kind.clone()}</dt><dd>{link(&target)} {source.status.map(|s| view! { " " <Badge state=s.state/> })}</dd>
+                    {source.url.map(|u| view! { <dt>"URL"</dt><dd class="mono">{u}</dd> })}
+                </dl>
+            </section>
+        }.into_any());
+    }
+    if let Some(artifact) = detail.artifact.clone() {
+        overview.push(
             view! {
-                <section aria-labelledby="source-title">
-                    <h2 id="source-title">"Source"</h2>
+                <section aria-labelledby="artifact-title">
+                    <h2 id="artifact-title">"Artifact"</h2>
                     <dl>
-                        <dt>{source.kind.clone()}</dt><dd>{link(&target)} {source.status.map(|s| view! { " " <Badge state=s.state/> })}</dd>
-                        {source.url.map(|u| view! { <dt>"URL"</dt><dd class="mono">{u}</dd> })}
+                        <dt>"Revision"</dt><dd class="mono">{artifact.revision}</dd>
+                        <dt>"Digest"</dt><dd class="mono">{artifact.digest}</dd>
+                        <dt>"Size"</dt><dd>{size(artifact.size)}</dd>
+                        <dt>"Updated"</dt><dd>{ago(artifact.last_update_time.clone())} " ago"</dd>
                     </dl>
                 </section>
             }
-        })}
-        {detail.artifact.map(|artifact| view! {
-            <section aria-labelledby="artifact-title">
-                <h2 id="artifact-title">"Artifact"</h2>
-                <dl>
-                    <dt>"Revision"</dt><dd class="mono">{artifact.revision}</dd>
-                    <dt>"Digest"</dt><dd class="mono">{artifact.digest}</dd>
-                    <dt>"Size"</dt><dd>{size(artifact.size)}</dd>
-                    <dt>"Updated"</dt><dd>{ago(artifact.last_update_time.clone())} " ago"</dd>
-                </dl>
-            </section>
-        })}
-        {(!workloads.is_empty()).then(move || view! {
+            .into_any(),
+        );
+    }
+    if let Some(workload) = detail.workload.clone() {
+        overview.push(view! {
+            <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=delete_pods acting=acting/>
+        }.into_any());
+    }
+    if overview.is_empty() {
+        overview.push(view! { <p class="notice">"Nothing more to show: its controller reports no conditions."</p> }.into_any());
+    }
+    let mut tabs = vec![
+        Tab {
+            id: "overview",
+            label: "Overview",
+            panel: overview.into_any(),
+        },
+        Tab {
+            id: "timeline",
+            label: "Timeline",
+            panel: timeline,
+        },
+    ];
+    if !workloads.is_empty() {
+        tabs.push(Tab { id: "inventory", label: "Inventory", panel: view! {
             <section aria-labelledby="workloads-title">
                 <h2 id="workloads-title">"Workloads"</h2>
                 <div class="table-scroll"><table>
@@ -207,11 +245,40 @@ fn Object(detail: ObjectDetail, path: String, refresh: Callback<()>) -> impl Int
                     }).collect_view()}</tbody>
                 </table></div>
             </section>
-        })}
-        {detail.workload.map(|workload| view! {
-            <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=delete_pods refresh=refresh/>
-            <LogViewer path=path.clone()/>
-        })}
+        }.into_any() });
+    }
+    if detail.workload.is_some() {
+        tabs.push(Tab {
+            id: "logs",
+            label: "Logs",
+            panel: view! { <LogViewer path=path.clone()/> }.into_any(),
+        });
+    }
+    tabs.push(Tab {
+        id: "spec",
+        label: "Spec",
+        panel: view! {
+            <section aria-labelledby="spec-title">
+                <h2 id="spec-title">"Spec, as stored"</h2>
+                <pre class="spec" tabindex="0" role="region" aria-label="Spec">{spec}</pre>
+            </section>
+        }
+        .into_any(),
+    });
+    view! {
+        <header class="object-header">
+            <p class="kind">{format!("{} in {}", detail.target.kind, detail.target.namespace)}</p>
+            <div class="title-row">
+                <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
+                <Star path=path.clone()/>
+            </div>
+            {(!summary.message.is_empty()).then(|| view! { <p class="message">{summary.message.clone()}</p> })}
+            {suspended}
+            {handled}
+            <Pipeline detail=detail.clone()/>
+            <ActionBar listing=detail.actions.clone() path=path.clone() acting=acting done=refresh/>
+        </header>
+        <Tabs label="Sections" tabs=tabs/>
     }
 }
 
@@ -252,13 +319,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
         view! { <li><span class="step-role">{role}</span>{body}</li> }.into_any()
     };
     if let Some(source) = &detail.source {
-        let target = Target {
-            group: "source.toolkit.fluxcd.io".into(),
-            version: String::new(),
-            kind: source.kind.clone(),
-            namespace: source.namespace.clone(),
-            name: source.name.clone(),
-        };
+        let target = source_target(source);
         let state = source
             .status
             .as_ref()
@@ -291,7 +352,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
         };
         steps.push(step(
             "Workloads",
-            view! { <a href="#workloads-title">{format!("{all} workloads")}</a> " " <span class=class>{format!("{healthy} healthy")}</span> }.into_any(),
+            view! { <A href=format!("/{}?tab=inventory", api::object_path(me))>{format!("{all} workloads")}</A> " " <span class=class>{format!("{healthy} healthy")}</span> }.into_any(),
         ));
     }
     if let Some(workload) = &detail.workload {
@@ -304,7 +365,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
             .count();
         steps.push(step(
             "Pods",
-            view! { <a href="#workload-title">{format!("{pods} pods")}</a> " " <span class="badge">{format!("{running} running or done")}</span> }.into_any(),
+            view! { <A href=format!("/{}", api::object_path(me))>{format!("{pods} pods")}</A> " " <span class="badge">{format!("{running} running or done")}</span> }.into_any(),
         ));
     }
     view! { <ol class="pipeline" aria-label="Pipeline">{steps}</ol> }
@@ -315,26 +376,16 @@ fn Workload(
     workload: WorkloadDetail,
     namespace: String,
     delete_pods: Option<ActionPermission>,
-    refresh: Callback<()>,
+    acting: Acting,
 ) -> impl IntoView {
-    let deleting = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(None::<Action>);
-    let pods = {
-        let delete_pods = delete_pods.clone();
-        move |pods: Vec<PodSummary>| view! { <Pods pods=pods delete_pods=delete_pods.clone() deleting=deleting/> }
+    // Said once under the pods, for every table's Delete buttons.
+    let refusal = match &delete_pods {
+        Some(p) if p.allowed => None,
+        Some(p) => p.message.clone(),
+        None => Some("deleting pods is not offered here".to_owned()),
     };
-    let confirm = Callback::new(move |()| {
-        if let Some(pod) = deleting.get_untracked() {
-            deleting.set(None);
-            run(
-                format!("core/Pod/{namespace}/{pod}"),
-                Action::Delete,
-                ActionRequest::default(),
-                busy,
-                refresh,
-            );
-        }
-    });
+    let allowed = refusal.is_none();
+    let pods = move |pods: Vec<PodSummary>| view! { <Pods pods=pods namespace=namespace.clone() allowed=allowed acting=acting/> };
     view! {
         <section aria-labelledby="workload-title">
             <h2 id="workload-title">"Workload"</h2>
@@ -354,42 +405,22 @@ fn Workload(
                     </article>
                 }
             }).collect_view()}
+            {refusal.map(|why| view! { <p class="refusals" id="why-delete-pods"><strong>"Delete"</strong>": "{why}</p> })}
         </section>
-        <ConfirmDelete deleting=deleting confirm=confirm/>
-    }
-}
-
-#[component]
-fn ConfirmDelete(deleting: RwSignal<Option<String>>, confirm: Callback<()>) -> impl IntoView {
-    let open = Signal::derive(move || deleting.with(Option::is_some));
-    let close = Callback::new(move |()| {
-        if deleting.with_untracked(Option::is_some) {
-            deleting.set(None);
-        }
-    });
-    view! {
-        <Dialog open=open on_close=close title="Confirm deletion".to_owned()>
-            <p>{move || format!("Delete pod {}? Its controller will make a new one.", deleting.get().unwrap_or_default())}</p>
-            <div class="dialog-buttons">
-                <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
-                <button type="button" class="danger" on:click=move |_| confirm.run(())>"Delete pod"</button>
-            </div>
-        </Dialog>
     }
 }
 
 #[component]
 fn Pods(
     pods: Vec<PodSummary>,
-    delete_pods: Option<ActionPermission>,
-    deleting: RwSignal<Option<String>>,
+    namespace: String,
+    /// Whether the user may delete them; the reason why not is said under them.
+    allowed: bool,
+    acting: Acting,
 ) -> impl IntoView {
     if pods.is_empty() {
         return view! { <p class="notice">"No pods."</p> }.into_any();
     }
-    let (allowed, why) = delete_pods
-        .map(|p| (p.allowed, p.message.unwrap_or_default()))
-        .unwrap_or((false, "deleting pods is not offered here".into()));
     view! {
         <div class="table-scroll"><table>
             <thead><tr>
@@ -397,15 +428,15 @@ fn Pods(
                 <th scope="col">"Restarts"</th><th scope="col">"Age"</th><th scope="col">"Triggered by"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
             </tr></thead>
             <tbody>{pods.into_iter().map(|pod| {
-                let name = pod.name.clone();
-                let why = why.clone();
+                let path = format!("core/Pod/{namespace}/{}", pod.name);
                 view! {
                     <tr>
                         <td class="mono">{pod.name.clone()}</td><td>{pod.phase.clone()}</td><td>{pod.ready.clone()}</td>
                         <td>{pod.restarts}</td><td>{ago(pod.created_at.clone())}</td><td>{pod.created_by.clone().unwrap_or_default()}</td>
-                        <td><button class="action small" data-action="delete" disabled=!allowed title=why
+                        <td><button class="action small" data-action="delete"
+                            aria-disabled=(!allowed).to_string() aria-describedby=(!allowed).then_some("why-delete-pods")
                             aria-label=format!("Delete pod {}", pod.name)
-                            on:click=move |_| deleting.set(Some(name.clone()))>"Delete"</button></td>
+                            on:click=move |_| if allowed { acting.ask(path.clone(), Action::Delete) }>"Delete"</button></td>
                     </tr>
                 }
             }).collect_view()}</tbody>

@@ -31,7 +31,7 @@ pub fn OverviewPage() -> impl IntoView {
     // Each stream's handle lives as long as the effect that opened it: the page.
     Effect::new(
         move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
-            api::watch("", move |_| again())
+            api::watch("", again)
         },
     );
     Effect::new(

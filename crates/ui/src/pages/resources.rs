@@ -87,7 +87,7 @@ pub fn ResourcesPage() -> impl IntoView {
                 ready_anyway,
                 std::time::Duration::from_millis(STREAM_WAIT_MS),
             );
-            api::watch(&query, move |_| match ready.try_get_untracked() {
+            api::watch(&query, move || match ready.try_get_untracked() {
                 Some(false) => ready.set(true),
                 Some(true) => refetch(),
                 None => {}

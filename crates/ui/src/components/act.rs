@@ -1,0 +1,116 @@
+//! Taking an action on one object: once at a time, waiting for the controller where one
+//! answers it, the outcome told in a toast, and the keyboard focus given back to the button
+//! that started it.
+
+use flux_web_shared::actions::{Action, ActionRequest, ActionResponse};
+use leptos::prelude::*;
+
+use super::toast::toasts;
+use crate::api;
+
+/// How long the page waits for a controller to handle a reconcile, pull or resume before it
+/// says it has not yet.
+pub const WAIT_S: u32 = 30;
+
+/// The actions a Flux controller answers: the page waits for its answer, and shows it.
+pub fn waits(action: Action) -> bool {
+    matches!(action, Action::Reconcile | Action::Pull | Action::Resume)
+}
+
+/// What the toast says of an answer: what was done and, after a wait, what the controller
+/// made of it.
+fn outcome(response: &ActionResponse) -> String {
+    let ready = response.ready.as_ref().map(|c| {
+        let message = Some(c.message.as_str()).filter(|m| !m.is_empty());
+        format!(
+            " Ready: {}{}",
+            c.status,
+            message.map(|m| format!(", {m}")).unwrap_or_default()
+        )
+    });
+    match response.handled {
+        Some(true) => format!(
+            "{} The controller handled it.{}",
+            response.message,
+            ready.unwrap_or_default()
+        ),
+        Some(false) => format!(
+            "{} The controller has not handled it yet ({WAIT_S} s).",
+            response.message
+        ),
+        None => response.message.clone(),
+    }
+}
+
+/// The action button that holds the keyboard focus, as far as the user is concerned: a live
+/// update draws the bar anew (and a running action disables its button), which drops the
+/// focus on the page's body; the bar drawn next, or the end of the action, gives it back. The
+/// user focusing anything else ends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Refocus(pub RwSignal<Option<Action>>);
+
+impl Refocus {
+    /// Follows the focus for the life of the app.
+    pub fn following() -> Self {
+        let held = RwSignal::new(None);
+        let follow = move |target: Option<web_sys::EventTarget>| {
+            use wasm_bindgen::JsCast;
+            let action = target
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("[data-action]").ok().flatten())
+                .and_then(|e| e.get_attribute("data-action"))
+                .and_then(|name| Action::parse(&name));
+            if held.get_untracked() != action {
+                held.set(action);
+            }
+        };
+        // The app lives as long as the page: its listeners need no handle to stop them. A
+        // click on text moves no focus, but says the user is elsewhere.
+        let _ = window_event_listener(leptos::ev::focusin, move |ev| follow(ev.target()));
+        let _ = window_event_listener(leptos::ev::pointerdown, move |ev| follow(ev.target()));
+        Self(held)
+    }
+}
+
+pub fn refocus() -> Option<Refocus> {
+    use_context::<Refocus>()
+}
+
+/// Runs `action` on `path` once at a time; toasts the outcome and calls `done` after it.
+pub fn run(
+    path: String,
+    action: Action,
+    request: ActionRequest,
+    busy: RwSignal<Option<Action>>,
+    done: Callback<()>,
+) {
+    if busy.get_untracked().is_some() {
+        return;
+    }
+    busy.set(Some(action));
+    let toasts = toasts();
+    // Taken here: the task below runs outside the component that called.
+    let refocus = refocus();
+    leptos::task::spawn_local(async move {
+        let wait = waits(action).then_some(WAIT_S);
+        match api::act(&path, action, &request, wait).await {
+            Ok(response) => {
+                // The answer's message names what was done (the Job a run-job created).
+                toasts.ok(outcome(&response));
+                // Done but not yet in the audit trail: the user must know.
+                if let Some(why) = response.audit_error {
+                    toasts.failed(format!("{} done, not audited yet: {why}", action.label()));
+                }
+            }
+            Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
+        }
+        // The bar that started it may have been drawn anew meanwhile (a live update), or the
+        // user may have left the page: then only what still exists is told.
+        let _ = busy.try_set(None);
+        // Its button is enabled again: the focus may go back to it.
+        if let Some(Refocus(held)) = refocus {
+            held.update(|_| {});
+        }
+        let _ = done.try_run(());
+    });
+}

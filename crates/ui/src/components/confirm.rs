@@ -1,0 +1,242 @@
+//! The confirmation of an action on one object: what it does, in words and as the server's own
+//! dry run of the very request (every check made, the write sent with `dryRun=All`, nothing
+//! written), the same change as commands to copy, and a button named after it that works only
+//! once the dry run said yes. Suspend asks for its reason and end here; a new end is checked
+//! again.
+
+use flux_web_shared::actions::{Action, ActionRequest, Target};
+use leptos::prelude::*;
+
+use super::act::{WAIT_S, run, waits};
+use super::copy_as::{CopyAs, bearer};
+use super::dialog::Dialog;
+use crate::{api, command};
+
+/// An action on one object that waits for the user's word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    /// The object, as `group/kind/namespace/name`.
+    pub path: String,
+    pub action: Action,
+}
+
+/// What a page's actions share: the one waiting for the user's word and the one running.
+/// The page keeps it, so that a redraw of its parts (a live update) neither closes an open
+/// confirmation nor forgets the action in flight.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting {
+    pub asked: RwSignal<Option<Asked>>,
+    pub busy: RwSignal<Option<Action>>,
+}
+
+impl Acting {
+    pub fn new() -> Self {
+        Self {
+            asked: RwSignal::new(None),
+            busy: RwSignal::new(None),
+        }
+    }
+
+    /// Asks for the user's word on `action` on `path`.
+    pub fn ask(self, path: String, action: Action) {
+        self.asked.set(Some(Asked { path, action }));
+    }
+}
+
+/// Whether a button's click asks first: the actions that stop a controller or touch running
+/// workloads. The palette asks for every action: a typed command is easily the wrong one.
+pub fn asks(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Suspend | Action::Restart | Action::RunJob | Action::Delete
+    )
+}
+
+/// What `action` does, beyond its name.
+fn consequence(action: Action) -> &'static str {
+    match action {
+        Action::Reconcile => "Its controller is asked to reconcile it now.",
+        Action::Pull => "Its sources fetch their artifacts again, then it is reconciled.",
+        Action::Suspend => {
+            "Its controller stops reconciling it (drift is no longer corrected) until it is resumed, or until the end given here."
+        }
+        Action::Resume => "Its controller reconciles it again from now on.",
+        Action::Restart => "Its Pods are replaced one by one, as a rollout does.",
+        Action::RunJob => "A Job is created from its template now, outside its schedule.",
+        Action::Delete => "The Pod is deleted; if a controller owns it, a new one takes its place.",
+        Action::Download => "",
+    }
+}
+
+/// What the dry run said of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Checking,
+    /// The server's account of what the action would do.
+    Would(String),
+    /// Why the server would refuse it.
+    Refused(String),
+}
+
+/// The reason and end of a suspension, for one object or many. `checked` runs when the end
+/// is changed, for a dry run of it.
+#[component]
+pub fn SuspendFields(
+    id: &'static str,
+    reason: RwSignal<String>,
+    until: RwSignal<String>,
+    #[prop(optional)] checked: Option<Callback<()>>,
+) -> impl IntoView {
+    let (reason_id, until_id) = (format!("{id}-reason"), format!("{id}-until"));
+    view! {
+        <label for=reason_id.clone()>"Reason (optional, shown to others)"</label>
+        <textarea id=reason_id prop:value=move || reason.get()
+            on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+        <label for=until_id.clone()>"Until (optional): a duration such as 2h or 30m, or a time such as 2026-12-24T18:00:00Z"</label>
+        <input id=until_id type="text" autocomplete="off" prop:value=move || until.get()
+            on:input=move |ev| until.set(event_target_value(&ev))
+            on:change=move |_| if let Some(checked) = checked { checked.run(()) }/>
+    }
+}
+
+/// The text of an optional field: none when blank.
+pub fn written(field: RwSignal<String>) -> Option<String> {
+    field.with(|text| Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+}
+
+#[component]
+pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
+    let Acting { asked, busy } = acting;
+    let reason = RwSignal::new(String::new());
+    let until = RwSignal::new(String::new());
+    let verdict = RwSignal::new(Verdict::Checking);
+    let request = move || ActionRequest {
+        reason: written(reason),
+        until: written(until),
+        ..ActionRequest::default()
+    };
+    // Each dry run is numbered: the answer to an older one (the end changed since) is dropped.
+    let latest = StoredValue::new(0u64);
+    let check = Callback::new(move |()| {
+        let Some(Asked { path, action }) = asked.get_untracked() else {
+            return;
+        };
+        latest.update_value(|n| *n += 1);
+        let this = latest.get_value();
+        verdict.set(Verdict::Checking);
+        let request = untrack(request);
+        leptos::task::spawn_local(async move {
+            let answer = api::dry_run(&path, action, &request).await;
+            if latest.try_get_value() == Some(this) {
+                let _ = verdict.try_set(match answer {
+                    Ok(response) => Verdict::Would(response.message),
+                    Err(e) => Verdict::Refused(e.detail()),
+                });
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let Some(action) = asked.with(|a| a.as_ref().map(|a| a.action)) else {
+            return;
+        };
+        check.run(());
+        // Once the dialog is open: the first field to fill, or the button, for Enter.
+        let first = if action == Action::Suspend {
+            "#suspend-reason"
+        } else {
+            "#confirm-go"
+        };
+        request_animation_frame(move || super::focus::focus(first));
+    });
+    let close = Callback::new(move |()| {
+        if asked.with_untracked(Option::is_some) {
+            asked.set(None);
+        }
+        reason.set(String::new());
+        until.set(String::new());
+    });
+    let action = move || asked.with(|a| a.as_ref().map(|a| a.action));
+    let object = move || {
+        asked.with(|a| {
+            a.as_ref()
+                .and_then(|a| api::target_of(&a.path))
+                .map(|t| format!("{} {}/{}", t.kind, t.namespace, t.name))
+                .unwrap_or_default()
+        })
+    };
+    let label = move || {
+        format!(
+            "{} {}",
+            action().map(Action::label).unwrap_or_default(),
+            object()
+        )
+    };
+    let ready = move || matches!(verdict.get(), Verdict::Would(_));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(Asked { path, action }) = asked.get_untracked() else {
+            return;
+        };
+        if !matches!(verdict.get_untracked(), Verdict::Would(_)) {
+            return;
+        }
+        let request = untrack(request);
+        close.run(());
+        run(path, action, request, busy, done);
+    };
+    let bearer = bearer();
+    let origin = window().location().origin().unwrap_or_default();
+    let commands = move |form: fn(Action, &Target) -> Option<String>| {
+        Signal::derive(move || {
+            asked
+                .get()
+                .and_then(|a| api::target_of(&a.path).and_then(|t| form(a.action, &t)))
+                .unwrap_or_default()
+        })
+    };
+    let curl = Signal::derive(move || {
+        let Some(Asked { path, action }) = asked.get() else {
+            return String::new();
+        };
+        // The block follows what is typed.
+        let request = request();
+        let wait = if waits(action) {
+            format!("?wait={WAIT_S}s")
+        } else {
+            String::new()
+        };
+        let endpoint = format!("{}{wait}", api::action_url(&path, action));
+        command::curl(&origin, &endpoint, &request, bearer())
+    });
+    let blocks = vec![
+        ("flux", commands(command::flux)),
+        ("kubectl", commands(|a, t| Some(command::kubectl(a, t)))),
+        ("curl", curl),
+    ];
+    view! {
+        <Dialog open=Signal::derive(move || asked.with(Option::is_some)) on_close=close title="Confirm".to_owned()>
+            <form method="dialog" class="confirm" on:submit=submit>
+                <p class="confirm-what"><strong>{label}</strong></p>
+                <p>{move || action().map(consequence)}</p>
+                {move || (action() == Some(Action::Suspend)).then(|| view! {
+                    <SuspendFields id="suspend" reason=reason until=until checked=check/>
+                })}
+                <p class="dry-run" role="status" id="dry-run">{move || match verdict.get() {
+                    Verdict::Checking => view! { <span class="loading">"Checking with the server (dry run)…"</span> }.into_any(),
+                    Verdict::Would(message) => view! { <span class="would">{message}</span> }.into_any(),
+                    Verdict::Refused(why) => view! { <span class="error">{format!("The server would refuse it: {why}")}</span> }.into_any(),
+                }}</p>
+                <CopyAs blocks=blocks/>
+                <div class="dialog-buttons">
+                    <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                    <button type="submit" id="confirm-go"
+                        class=move || if matches!(action(), Some(Action::Delete | Action::Restart)) { "danger" } else { "primary" }
+                        aria-disabled=move || (!ready()).to_string()
+                        aria-describedby="dry-run">
+                        {label}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
