@@ -828,6 +828,15 @@ check('works at 360 px wide without the page scrolling sideways', async () => {
   await page.setViewportSize({ width: 1280, height: 860 });
 });
 
+check('the header names the cluster, as userinfo says it (the bed\'s kubeconfig context)', async () => {
+  await page.goto(`${ADMIN}/`);
+  const name = page.locator('header.top .cluster');
+  await name.waitFor();
+  const info = await page.evaluate(async () => (await fetch('/api/v1/userinfo')).json());
+  assert.equal(info.cluster, 'testbed');
+  assert.equal(await name.textContent(), 'Cluster testbed', 'the name, read as "Cluster testbed"');
+});
+
 check('works at 1440 px wide: the header on one row, nothing scrolling sideways', async () => {
   await page.setViewportSize({ width: 1440, height: 900 });
   try {

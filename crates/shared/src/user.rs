@@ -49,4 +49,8 @@ pub struct UserInfo {
     /// someone resumes it.
     #[serde(default)]
     pub resumer: bool,
+    /// The cluster's name as people know it (configured, or the kubeconfig's), for the UI's
+    /// header; absent when the server runs in the cluster without one configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
 }

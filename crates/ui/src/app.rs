@@ -42,6 +42,12 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main" on:click=|ev| { ev.prevent_default(); focus("main"); }>"Skip to content"</a>
             <header class="top">
                 <A href="/" attr:class="brand">"flux-web"</A>
+                // Which cluster this is: the first thing to know before acting.
+                <Transition fallback=|| ()>
+                    {move || user.get().and_then(Result::ok).and_then(|u| u.cluster).map(|name| view! {
+                        <span class="cluster"><span class="visually-hidden">"Cluster "</span>{name}</span>
+                    })}
+                </Transition>
                 <nav class="pages" aria-label="Pages">
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/resources">"Resources"</A>

@@ -179,6 +179,9 @@ pub async fn userinfo(
 ) -> Result<Json<UserInfo>, ApiError> {
     let provider = state.auth.provider();
     let resumer = state.resumer.running(state.clock.now());
+    let cluster = (state.config.cluster_name.as_deref())
+        .or(state.cluster.name())
+        .map(str::to_owned);
     match resolved.map(|Extension(Resolved(r))| r) {
         Some(Ok(caught)) => Ok(Json(UserInfo {
             provider,
@@ -190,6 +193,7 @@ pub async fn userinfo(
                 .and_then(|s| jiff::Timestamp::from_second(s).ok())
                 .map(crate::clock::rfc3339),
             resumer,
+            cluster,
         })),
         Some(Err(ApiError::ActionsDisabled)) => Ok(Json(UserInfo {
             provider,
@@ -198,6 +202,7 @@ pub async fn userinfo(
             groups: Vec::new(),
             session_expires_at: None,
             resumer,
+            cluster,
         })),
         Some(Err(e)) => Err(e),
         None => Err(ApiError::NotLoggedIn),

@@ -48,6 +48,8 @@ pub struct Cluster {
     timeout: Duration,
     /// Writes of one object go one at a time.
     lanes: Arc<lanes::Lanes>,
+    /// The cluster of the kubeconfig's current context, when one was used.
+    name: Option<String>,
 }
 
 /// Whose permissions a read uses.
@@ -158,6 +160,17 @@ pub enum ConnectError {
     Client { url: String, source: kube::Error },
 }
 
+/// The cluster of the kubeconfig's current context.
+fn context_cluster(file: &Kubeconfig) -> Option<String> {
+    let current = file.current_context.as_deref()?;
+    file.contexts
+        .iter()
+        .find(|c| c.name == current)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone())
+        .filter(|name| !name.is_empty())
+}
+
 /// Why the API server could not be reached.
 #[derive(Debug, thiserror::Error)]
 #[error("Kubernetes API at {url} unreachable: {reason}")]
@@ -178,20 +191,36 @@ impl Cluster {
     /// Connects with the given kubeconfig file, or else `KUBECONFIG`, `~/.kube/config` or the
     /// in-cluster service account, in kube-rs's order. Does not contact the API server.
     pub async fn connect(kubeconfig: Option<&Path>) -> Result<Self, ConnectError> {
-        let config = match kubeconfig {
+        let (config, name) = match kubeconfig {
             Some(path) => {
                 let kubeconfig_error = |source| ConnectError::Kubeconfig {
                     path: path.display().to_string(),
                     source,
                 };
                 let file = Kubeconfig::read_from(path).map_err(kubeconfig_error)?;
-                kube::Config::from_custom_kubeconfig(file, &KubeConfigOptions::default())
-                    .await
-                    .map_err(kubeconfig_error)?
+                let name = context_cluster(&file);
+                let config =
+                    kube::Config::from_custom_kubeconfig(file, &KubeConfigOptions::default())
+                        .await
+                        .map_err(kubeconfig_error)?;
+                (config, name)
             }
-            None => kube::Config::infer().await.map_err(ConnectError::Infer)?,
+            None => {
+                let config = kube::Config::infer().await.map_err(ConnectError::Infer)?;
+                // kube-rs prefers a kubeconfig to the service account: the same file, if any.
+                let name = Kubeconfig::read().ok().and_then(|f| context_cluster(&f));
+                (config, name)
+            }
         };
-        Self::from_config(config)
+        Ok(Self {
+            name,
+            ..Self::from_config(config)?
+        })
+    }
+
+    /// The cluster's name in the kubeconfig it was reached by, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// A client for an explicit configuration; makes no request.
@@ -211,6 +240,7 @@ impl Cluster {
             versions: Arc::default(),
             timeout: DEFAULT_TIMEOUT,
             lanes: Arc::default(),
+            name: None,
         })
     }
 

@@ -49,6 +49,9 @@ pub struct Resumer {
 pub struct Kubernetes {
     /// The deadline of every call, as a Go duration (`15s` without it).
     pub timeout: Option<String>,
+    /// The cluster's name as people know it, shown in the UI's header (without it: the
+    /// kubeconfig context's cluster, if a kubeconfig is used).
+    pub cluster_name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -30,6 +30,8 @@ const DEFAULT_MAX_DOWNLOAD: u64 = 512 << 20;
 const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Every call to the Kubernetes API; a frozen API server is a 504 after this.
 const DEFAULT_KUBERNETES_TIMEOUT: Duration = crate::cluster::DEFAULT_TIMEOUT;
+/// The longest cluster name the header shows.
+const MAX_CLUSTER_NAME: usize = 63;
 const DEFAULT_SCOPES: [&str; 5] = ["openid", "offline_access", "profile", "email", "groups"];
 
 /// The verbs an action can be audited under (spec 4.4); `*` in the config stands for all.
@@ -54,6 +56,8 @@ pub struct Config {
     pub notification_controller: Option<Url>,
     /// The deadline of every call to the Kubernetes API.
     pub kubernetes_timeout: Duration,
+    /// The cluster's name to show; without it, the kubeconfig's.
+    pub cluster_name: Option<String>,
     pub resumer: Resumer,
 }
 
@@ -185,6 +189,7 @@ impl Default for Config {
             },
             notification_controller: None,
             kubernetes_timeout: DEFAULT_KUBERNETES_TIMEOUT,
+            cluster_name: None,
             resumer: Resumer::default(),
         }
     }
@@ -323,11 +328,23 @@ impl Config {
                 DEFAULT_DOWNLOAD_TIMEOUT,
             );
         }
+        let (timeout, cluster_name) = spec
+            .kubernetes
+            .map_or((None, None), |k| (k.timeout, k.cluster_name));
         let kubernetes_timeout = errors.duration(
             ".spec.kubernetes.timeout",
-            spec.kubernetes.and_then(|k| k.timeout),
+            timeout,
             DEFAULT_KUBERNETES_TIMEOUT,
         );
+        let cluster_name = cluster_name.map(|name| name.trim().to_owned());
+        if let Some(name) = &cluster_name
+            && (name.is_empty() || name.chars().count() > MAX_CLUSTER_NAME)
+        {
+            errors.add(
+                ".spec.kubernetes.clusterName",
+                format!("{name:?}: 1 to {MAX_CLUSTER_NAME} characters"),
+            );
+        }
         let notification_controller = spec
             .notification_controller
             .and_then(|nc| errors.http_url(".spec.notificationController.address", &nc.address));
@@ -356,6 +373,7 @@ impl Config {
             download,
             notification_controller,
             kubernetes_timeout,
+            cluster_name,
         })
     }
 }

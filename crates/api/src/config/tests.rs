@@ -65,7 +65,7 @@ fn our_additions_are_read() {
   download: {{maxSize: 1Gi, allowLoopback: true, timeout: 2m}}
   notificationController:
     address: http://notification-controller.flux-system.svc.cluster.local./
-  kubernetes: {{timeout: 5s}}
+  kubernetes: {{timeout: 5s, clusterName: ' prod-eu-1 '}}
 "
     );
     let config = Config::from_yaml(&yaml).unwrap();
@@ -92,6 +92,7 @@ fn our_additions_are_read() {
     assert_eq!(config.download.timeout, std::time::Duration::from_secs(120));
     assert!(config.notification_controller.is_some());
     assert_eq!(config.kubernetes_timeout, std::time::Duration::from_secs(5));
+    assert_eq!(config.cluster_name.as_deref(), Some("prod-eu-1"));
     let defaults = Config::from_yaml(HEADER).unwrap();
     assert_eq!(
         defaults.download.timeout,
@@ -101,6 +102,15 @@ fn our_additions_are_read() {
         defaults.kubernetes_timeout,
         std::time::Duration::from_secs(15)
     );
+    assert_eq!(defaults.cluster_name, None);
+    for name in ["''", "' '", &"x".repeat(64)] {
+        let yaml = format!("{HEADER}spec:\n  kubernetes: {{clusterName: {name}}}\n");
+        let refused = Config::from_yaml(&yaml).unwrap_err().to_string();
+        assert!(
+            refused.contains(".spec.kubernetes.clusterName"),
+            "{refused}"
+        );
+    }
     assert_eq!(defaults.user_actions.bulk.concurrency, 8);
     assert_eq!(defaults.user_actions.bulk.max_targets, 500);
 }

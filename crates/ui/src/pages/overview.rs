@@ -30,9 +30,7 @@ pub fn OverviewPage() -> impl IntoView {
     let more = super::on_settled(move || actions.refetch());
     // Each stream's handle lives as long as the effect that opened it: the page.
     Effect::new(
-        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
-            api::watch("", again)
-        },
+        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| api::watch("", again),
     );
     Effect::new(
         move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
