@@ -311,13 +311,13 @@ pub struct ResourceList {
     /// `q` filters match (the status filter aside): what each status would show. Only counts
     /// above zero.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub counts: Vec<Tally>,
+    pub counts: Vec<KindCount>,
 }
 
 /// How many objects of one kind are in one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Tally {
+pub struct KindCount {
     pub kind: String,
     pub state: State,
     pub count: usize,

@@ -5,7 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use flux_web_shared::objects::{
-    Empty, EmptyReason, ResourceList, ResourceSummary, Sort, SortKey, State, Tally,
+    Empty, EmptyReason, KindCount, ResourceList, ResourceSummary, Sort, SortKey, State,
 };
 use flux_web_shared::problem::Code;
 use futures::future::join_all;
@@ -192,13 +192,13 @@ pub async fn list(
 }
 
 /// How many of `items` each kind has in each state, in the order kinds are listed.
-fn tally(items: &[ResourceSummary]) -> Vec<Tally> {
-    let mut counts: BTreeMap<(&str, u8), Tally> = BTreeMap::new();
+fn tally(items: &[ResourceSummary]) -> Vec<KindCount> {
+    let mut counts: BTreeMap<(&str, u8), KindCount> = BTreeMap::new();
     for item in items {
         let state = item.summary.state;
         counts
             .entry((item.target.kind.as_str(), state.urgency()))
-            .or_insert_with(|| Tally {
+            .or_insert_with(|| KindCount {
                 kind: item.target.kind.clone(),
                 state,
                 count: 0,

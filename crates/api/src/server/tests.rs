@@ -319,6 +319,36 @@ fn the_committed_openapi_document_matches_the_code() {
     );
 }
 
+/// utoipa names a schema after its type and keeps the last of two types of one name: a
+/// pre-flight's tally and a list's counts once shared "Tally", and generated clients read one
+/// as the other (schemathesis found it).
+#[test]
+fn types_of_one_name_do_not_share_a_schema() {
+    let document: serde_json::Value = serde_json::from_str(&openapi_json_text()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let fields = |name: &str| {
+        let properties = schemas[name]["properties"].as_object();
+        let mut keys: Vec<String> =
+            properties.map_or_else(Vec::new, |p| p.keys().cloned().collect());
+        keys.sort();
+        keys
+    };
+    assert_eq!(
+        fields("Tally"),
+        [
+            "changed",
+            "failed",
+            "notApplicable",
+            "refused",
+            "unchanged",
+            "willChange"
+        ]
+    );
+    assert_eq!(fields("KindCount"), ["count", "kind", "state"]);
+    let list = &schemas["ResourceList"]["properties"]["counts"]["items"]["$ref"];
+    assert_eq!(list, "#/components/schemas/KindCount");
+}
+
 #[tokio::test]
 async fn the_openapi_document_is_served_and_documents_every_action_route() {
     let (_tx, app) = app(Ok(()));

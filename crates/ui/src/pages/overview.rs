@@ -3,7 +3,7 @@
 //! through flux-web (its audit trail); all of it follows the live streams.
 
 use flux_web_shared::events::EventPage;
-use flux_web_shared::objects::{ResourceList, State, Tally};
+use flux_web_shared::objects::{KindCount, ResourceList, State};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -60,7 +60,7 @@ pub fn OverviewPage() -> impl IntoView {
 
 /// A card a kind: its objects in all, and how many are in each state, worst first.
 #[component]
-fn Kinds(counts: Vec<Tally>) -> impl IntoView {
+fn Kinds(counts: Vec<KindCount>) -> impl IntoView {
     let mut kinds: Vec<(String, Vec<(State, usize)>)> = Vec::new();
     for tally in counts {
         match kinds.iter_mut().find(|(k, _)| *k == tally.kind) {
