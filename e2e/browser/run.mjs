@@ -80,7 +80,7 @@ const consoleErrors = [];
 const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
 const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile(\?wait=\d+s)?$/, 403],
-  [/\/resources\?sort=size$/, 400]];
+  [/\/resources\?sort=size$/, 400], [/\/actions\/suspend\?dryRun=true$/, 400]];
 page.on('console', (m) => {
   const url = m.location().url || '';
   const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));
@@ -203,7 +203,7 @@ check('a confirmation: what the action does, its dry run refusing a bad end with
   await page.goto(`${ADMIN}${KS}`);
   await page.getByRole('button', { name: 'Suspend' }).click();
   const dialog = page.getByRole('dialog', { name: 'Confirm' });
-  await dialog.getByText('Suspend Kustomization flux-system/apps').waitFor();
+  await dialog.locator('.confirm-what', { hasText: 'Suspend Kustomization flux-system/apps' }).waitFor();
   const verdict = dialog.locator('.dry-run');
   await verdict.locator('.would', { hasText: /^dry run: / }).waitFor();
   const confirm = dialog.getByRole('button', { name: 'Suspend Kustomization flux-system/apps' });
@@ -803,7 +803,7 @@ check('an object\'s tabs: in the URL, by arrows from the keyboard, and each show
   assert.ok(await page.getByRole('tabpanel', { name: 'Overview', includeHidden: true }).isHidden());
   await page.keyboard.press('End');
   await page.waitForURL(/\?tab=spec$/);
-  assert.match(await page.getByRole('region', { name: 'Spec' }).innerText(), /"sourceRef": \{/);
+  assert.match(await page.getByRole('region', { name: 'Spec', exact: true }).innerText(), /"sourceRef": \{/);
   await page.keyboard.press('ArrowRight');
   await page.waitForURL((url) => !url.search);
   // The pipeline's workloads lead to the inventory; a reload keeps the tab.
@@ -992,7 +992,7 @@ check('10,000 objects: the list renders, scrolls, pages and sorts without a long
       for (let i = 0; i < 60; i += 1) await view.keyboard.press('j');
       await pager.getByRole('link', { name: 'Next' }).click();
       await pager.getByText(/^51–100 of 10000$/).waitFor();
-      await view.getByRole('columnheader', { name: /Name/ }).getByRole('link').click();
+      await view.locator('thead').getByRole('link', { name: 'Name', exact: true }).click();
       await view.waitForURL(/sort=/);
       await view.locator('tbody tr').first().getByText(/^ks-(00000|09999)$/).waitFor({ timeout: 30000 });
       await view.waitForTimeout(500);

@@ -178,16 +178,16 @@ pub const MAX_UNTIL: usize = 64;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionRequest {
     /// `suspend`: why, shown beside "Suspended by"; at most 1,024 characters.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub reason: Option<String>,
     /// `delete`: the Pod's grace period, instead of its own.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_period_seconds: Option<u32>,
     /// `suspend`: when the suspension ends by itself, an RFC 3339 time or a Go duration from
     /// now (`90m`, `2h30m`); in the future and within the server's maximum (30 days unless
     /// configured). On an object suspended until some time, a later time extends it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub until: Option<String>,
 }

@@ -115,8 +115,28 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         until: written(until),
         ..ActionRequest::default()
     };
+    // Confirmed while a dry run was still out (the end had just changed, and leaving its
+    // field ran it again): carried out as soon as that dry run says yes.
+    let pending = RwSignal::new(false);
+    let close = Callback::new(move |()| {
+        if asked.with_untracked(Option::is_some) {
+            asked.set(None);
+        }
+        pending.set(false);
+        reason.set(String::new());
+        until.set(String::new());
+    });
+    let go = move || {
+        let Some(Asked { path, action }) = asked.get_untracked() else {
+            return;
+        };
+        let request = untrack(request);
+        close.run(());
+        run(path, action, request, busy, done);
+    };
     // Each dry run is numbered: the answer to an older one (the end changed since) is dropped.
     let latest = StoredValue::new(0u64);
+    let owner = Owner::current().unwrap_or_default();
     let check = Callback::new(move |()| {
         let Some(Asked { path, action }) = asked.get_untracked() else {
             return;
@@ -125,13 +145,23 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         let this = latest.get_value();
         verdict.set(Verdict::Checking);
         let request = untrack(request);
+        let owner = owner.clone();
         leptos::task::spawn_local(async move {
             let answer = api::dry_run(&path, action, &request).await;
-            if latest.try_get_value() == Some(this) {
-                let _ = verdict.try_set(match answer {
-                    Ok(response) => Verdict::Would(response.message),
-                    Err(e) => Verdict::Refused(e.detail()),
-                });
+            if latest.try_get_value() != Some(this) {
+                return;
+            }
+            let yes = answer.is_ok();
+            let _ = verdict.try_set(match answer {
+                Ok(response) => Verdict::Would(response.message),
+                Err(e) => Verdict::Refused(e.detail()),
+            });
+            if pending.try_get_untracked() == Some(true) {
+                pending.set(false);
+                if yes {
+                    // In the dialog's scope: the toasts and the focus are found from there.
+                    owner.with(go);
+                }
             }
         });
     });
@@ -147,13 +177,6 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
             "#confirm-go"
         };
         request_animation_frame(move || super::focus::focus(first));
-    });
-    let close = Callback::new(move |()| {
-        if asked.with_untracked(Option::is_some) {
-            asked.set(None);
-        }
-        reason.set(String::new());
-        until.set(String::new());
     });
     let action = move || asked.with(|a| a.as_ref().map(|a| a.action));
     let object = move || {
@@ -174,15 +197,11 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
     let ready = move || matches!(verdict.get(), Verdict::Would(_));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(Asked { path, action }) = asked.get_untracked() else {
-            return;
-        };
-        if !matches!(verdict.get_untracked(), Verdict::Would(_)) {
-            return;
+        match verdict.get_untracked() {
+            Verdict::Would(_) => go(),
+            Verdict::Checking => pending.set(true),
+            Verdict::Refused(_) => {}
         }
-        let request = untrack(request);
-        close.run(());
-        run(path, action, request, busy, done);
     };
     let bearer = bearer();
     let origin = window().location().origin().unwrap_or_default();
@@ -232,7 +251,7 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
                     <button type="submit" id="confirm-go"
                         class=move || if matches!(action(), Some(Action::Delete | Action::Restart)) { "danger" } else { "primary" }
                         aria-disabled=move || (!ready()).to_string()
-                        aria-describedby="dry-run">
+                        aria-describedby="dry-run" aria-busy=move || pending.get().to_string()>
                         {label}
                     </button>
                 </div>

@@ -50,7 +50,8 @@ fn CopyBlock(label: &'static str, text: Signal<String>) -> impl IntoView {
                 <span>{label}</span>
                 <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
             </div>
-            <pre data-testid=format!("copy-{label}")>{move || text.get()}</pre>
+            // Focusable: a long command scrolls, and the keyboard must reach what it hides.
+            <pre data-testid=format!("copy-{label}") tabindex="0">{move || text.get()}</pre>
         </div>
     }
 }
