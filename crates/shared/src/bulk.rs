@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{Action, MAX_REASON, Target};
+use crate::lines::Document;
 use crate::objects::State;
 use crate::problem::Code;
 
@@ -230,25 +231,37 @@ impl TryFrom<ProgressLine> for Progress {
     type Error = String;
 
     fn try_from(line: ProgressLine) -> Result<Self, String> {
-        let missing = |field: &str| format!("a {} line without {field}", line.kind);
-        Ok(match line.kind.as_str() {
+        let ProgressLine {
+            kind,
+            run,
+            action,
+            total,
+            index,
+            target,
+            fate,
+            code,
+            message,
+            tally,
+        } = line;
+        let line = Document(format!("a {kind} line"));
+        Ok(match kind.as_str() {
             "start" => Progress::Start {
-                run: line.run.clone().ok_or_else(|| missing("run"))?,
-                action: line.action.ok_or_else(|| missing("action"))?,
-                total: line.total.ok_or_else(|| missing("total"))?,
+                run: line.needs(run, "run")?,
+                action: line.needs(action, "action")?,
+                total: line.needs(total, "total")?,
             },
             "result" => Progress::Result {
-                index: line.index.ok_or_else(|| missing("index"))?,
+                index: line.needs(index, "index")?,
                 item: Item {
-                    target: line.target.clone().ok_or_else(|| missing("target"))?,
-                    fate: line.fate.ok_or_else(|| missing("fate"))?,
-                    code: line.code,
-                    message: line.message.clone().ok_or_else(|| missing("message"))?,
+                    target: line.needs(target, "target")?,
+                    fate: line.needs(fate, "fate")?,
+                    code,
+                    message: line.needs(message, "message")?,
                 },
             },
             "end" => Progress::End {
-                run: line.run.clone().ok_or_else(|| missing("run"))?,
-                tally: line.tally.clone().ok_or_else(|| missing("tally"))?,
+                run: line.needs(run, "run")?,
+                tally: line.needs(tally, "tally")?,
             },
             other => return Err(format!("unknown progress line type {other:?}")),
         })

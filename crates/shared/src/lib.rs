@@ -22,6 +22,7 @@ pub mod bulk;
 pub mod duration;
 pub mod events;
 pub mod health;
+mod lines;
 pub mod logs;
 pub mod names;
 pub mod objects;

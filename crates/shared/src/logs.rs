@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lines::Document;
+
 /// Lines per container when the query names no `tailLines`.
 pub const DEFAULT_TAIL_LINES: u32 = 500;
 /// The most lines a query may ask of each container.
@@ -152,24 +154,32 @@ impl TryFrom<LogEventLine> for LogEvent {
     type Error = String;
 
     fn try_from(line: LogEventLine) -> Result<Self, String> {
-        let missing = |field: &str| format!("a {} document without {field}", line.kind);
-        let pod = line.pod.clone().ok_or_else(|| missing("pod"));
-        let container = line.container.clone().ok_or_else(|| missing("container"));
-        Ok(match line.kind.as_str() {
+        let LogEventLine {
+            kind,
+            sources,
+            pod,
+            container,
+            time,
+            text,
+            cut,
+            error,
+        } = line;
+        let document = Document(format!("a {kind} document"));
+        Ok(match kind.as_str() {
             "sources" => LogEvent::Sources {
-                sources: line.sources.ok_or_else(|| missing("sources"))?,
+                sources: document.needs(sources, "sources")?,
             },
             "line" => LogEvent::Line(LogLine {
-                pod: pod?,
-                container: container?,
-                time: line.time,
-                text: line.text.clone().ok_or_else(|| missing("text"))?,
-                cut: line.cut,
+                pod: document.needs(pod, "pod")?,
+                container: document.needs(container, "container")?,
+                time,
+                text: document.needs(text, "text")?,
+                cut,
             }),
             "ended" => LogEvent::Ended {
-                pod: pod?,
-                container: container?,
-                error: line.error,
+                pod: document.needs(pod, "pod")?,
+                container: document.needs(container, "container")?,
+                error,
             },
             other => return Err(format!("unknown log document type {other:?}")),
         })

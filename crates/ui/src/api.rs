@@ -141,8 +141,7 @@ pub async fn act(
     request: &ActionRequest,
     wait: Option<u32>,
 ) -> Result<ActionResponse, ApiError> {
-    let wait = wait.map(|s| format!("?wait={s}s")).unwrap_or_default();
-    post_action(&format!("{}{wait}", action_url(path, action)), request).await
+    post_action(&action_url(path, action, wait), request).await
 }
 
 /// What `action` on `path` would do: the server's checks and the write sent as a dry run,
@@ -153,15 +152,16 @@ pub async fn dry_run(
     request: &ActionRequest,
 ) -> Result<ActionResponse, ApiError> {
     post_action(
-        &format!("{}?dryRun=true", action_url(path, action)),
+        &format!("{}?dryRun=true", action_url(path, action, None)),
         request,
     )
     .await
 }
 
-/// The endpoint of `action` on `path`.
-pub fn action_url(path: &str, action: Action) -> String {
-    format!("/api/v1/{path}/actions/{action}")
+/// The endpoint of `action` on `path`, asking to wait `wait` seconds for the controller.
+pub fn action_url(path: &str, action: Action, wait: Option<u32>) -> String {
+    let wait = wait.map(|s| format!("?wait={s}s")).unwrap_or_default();
+    format!("/api/v1/{path}/actions/{action}{wait}")
 }
 
 async fn post_action(url: &str, request: &ActionRequest) -> Result<ActionResponse, ApiError> {

@@ -17,6 +17,11 @@ pub fn waits(action: Action) -> bool {
     matches!(action, Action::Reconcile | Action::Pull | Action::Resume)
 }
 
+/// How long the page asks the server to wait for the controller after `action`, if at all.
+pub fn wait(action: Action) -> Option<u32> {
+    waits(action).then_some(WAIT_S)
+}
+
 /// What the toast says of an answer: what was done and, after a wait, what the controller
 /// made of it.
 fn outcome(response: &ActionResponse) -> String {
@@ -92,8 +97,7 @@ pub fn run(
     // Taken here: the task below runs outside the component that called.
     let refocus = refocus();
     leptos::task::spawn_local(async move {
-        let wait = waits(action).then_some(WAIT_S);
-        match api::act(&path, action, &request, wait).await {
+        match api::act(&path, action, &request, wait(action)).await {
             Ok(response) => {
                 // The answer's message names what was done (the Job a run-job created).
                 toasts.ok(outcome(&response));

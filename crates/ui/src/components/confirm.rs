@@ -7,7 +7,7 @@
 use flux_web_shared::actions::{Action, ActionRequest, Target};
 use leptos::prelude::*;
 
-use super::act::{WAIT_S, run, waits};
+use super::act::{run, wait};
 use super::copy_as::{CopyAs, bearer};
 use super::dialog::Dialog;
 use crate::{api, command};
@@ -219,12 +219,7 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         };
         // The block follows what is typed.
         let request = request();
-        let wait = if waits(action) {
-            format!("?wait={WAIT_S}s")
-        } else {
-            String::new()
-        };
-        let endpoint = format!("{}{wait}", api::action_url(&path, action));
+        let endpoint = api::action_url(&path, action, wait(action));
         command::curl(&origin, &endpoint, &request, bearer())
     });
     let blocks = vec![

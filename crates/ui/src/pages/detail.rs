@@ -378,13 +378,13 @@ fn Workload(
     delete_pods: Option<ActionPermission>,
     acting: Acting,
 ) -> impl IntoView {
+    let allowed = delete_pods.as_ref().is_some_and(|p| p.allowed);
     // Said once under the pods, for every table's Delete buttons.
-    let refusal = match &delete_pods {
-        Some(p) if p.allowed => None,
-        Some(p) => p.message.clone(),
-        None => Some("deleting pods is not offered here".to_owned()),
-    };
-    let allowed = refusal.is_none();
+    let refusal = (!allowed).then(|| {
+        delete_pods
+            .and_then(|p| p.message)
+            .unwrap_or_else(|| "deleting pods is not offered here".to_owned())
+    });
     let pods = move |pods: Vec<PodSummary>| view! { <Pods pods=pods namespace=namespace.clone() allowed=allowed acting=acting/> };
     view! {
         <section aria-labelledby="workload-title">
