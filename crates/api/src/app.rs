@@ -8,7 +8,7 @@ use futures::StreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::audit::journal::Journal;
+use crate::audit::journal::{self, Journal};
 use crate::auth::Auth;
 use crate::auth::oidc::REFRESH_EVERY;
 use crate::cli::Args;
@@ -51,6 +51,10 @@ pub enum StartError {
 
 /// How long a stopping server waits for its audit journal to empty into Kubernetes.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long bulk runs stopped between targets have to finish the targets in hand: with the
+/// default grace (`--shutdown-grace`, 10 s) and the journal's drain, within Kubernetes'
+/// default 30 s grace period.
+const RUNS_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(args: Args) -> Result<(), StartError> {
     let stop = shutdown_signal().map_err(StartError::Signal)?;
@@ -84,14 +88,17 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     let real = (Arc::new(SystemClock) as _, Arc::new(RandomIds) as _);
     let mut state = AppState::new(config, cluster, readiness, real, instance);
     if let Some(path) = &args.audit_journal {
-        let journal =
-            Journal::open(path, state.cluster.clone()).map_err(|source| StartError::Journal {
+        let key = journal::Key::derive(journal_secret(&state.config).as_bytes());
+        let journal = Journal::open(path, key, state.cluster.clone()).map_err(|source| {
+            StartError::Journal {
                 path: path.clone(),
                 source,
-            })?;
+            }
+        })?;
         state = state.with_journal(journal);
     }
     let journal = state.journal.clone();
+    let (runs, grace) = (state.runs.clone(), args.shutdown_grace);
     state.ui = Assets::choose(args.ui.as_deref());
     if matches!(state.ui, Assets::None) {
         tracing::warn!("no UI: {}", ui::embedded_summary());
@@ -134,9 +141,27 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         }
         None => server::router(state),
     };
+    // The runs' grace counts from the signal, while connections drain beside them.
+    let (stopped, signalled) = tokio::sync::oneshot::channel();
+    let stop = async move {
+        stop.await;
+        let _ = stopped.send(());
+    };
+    let runs_down = tokio::spawn(async move {
+        if signalled.await.is_ok() {
+            runs.shut_down(grace, RUNS_BOUND).await
+        } else {
+            0
+        }
+    });
     server::serve(listener, app, stop)
         .await
         .map_err(StartError::Serve)?;
+    match runs_down.await {
+        Ok(0) => {}
+        Ok(left) => tracing::warn!(runs = left, "stopping with bulk runs still running"),
+        Err(e) => tracing::warn!("bulk runs not shut down: {e}"),
+    }
     if let Some(journal) = journal {
         // What is left is written by the next start, if the journal's volume outlives us.
         journal.drain(DRAIN).await;
@@ -149,6 +174,17 @@ pub async fn run(args: Args) -> Result<(), StartError> {
     }
     tracing::info!("flux-web stopped");
     Ok(())
+}
+
+/// What the audit journal's lines are signed with: OAuth2's session secret, which every
+/// replica of the configuration shares and the journal's volume does not hold. Anonymous
+/// mode has no secret (anyone who reaches it acts as its one identity already), so there
+/// the signature only tells a whole line from a cut one (docs/decisions.md).
+fn journal_secret(config: &Config) -> &str {
+    match &config.authentication {
+        Authentication::OAuth2(oauth2) => oauth2.sealing_secret(),
+        Authentication::Anonymous { .. } | Authentication::None => "",
+    }
 }
 
 fn warn_if_read_only(config: &Config) {

@@ -18,6 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use flux_web_shared::names::quoted;
 use tower_http::set_header::SetResponseHeaderLayer;
 use url::Url;
 
@@ -70,12 +71,14 @@ fn check_host(host: Option<&str>, base: Option<&Url>) -> Result<(), ApiError> {
     }
     Err(ApiError::MisdirectedHost(match base {
         Some(base) => format!(
-            "refused: the request names host {host:?}; flux-web answers as {}",
+            "refused: the request names host {}; flux-web answers as {}",
+            quoted(host),
             base.origin().ascii_serialization()
         ),
         None => format!(
-            "refused: the request names host {host:?}; without spec.baseURL flux-web answers \
-             only to localhost and IP addresses (set baseURL to serve it under a name)"
+            "refused: the request names host {}; without spec.baseURL flux-web answers \
+             only to localhost and IP addresses (set baseURL to serve it under a name)",
+            quoted(host)
         ),
     }))
 }

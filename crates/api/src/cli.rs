@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
@@ -58,6 +59,12 @@ pub struct Args {
     #[arg(long, env = "FLUX_WEB_AUDIT_JOURNAL")]
     pub audit_journal: Option<PathBuf>,
 
+    /// After SIGTERM, how long bulk runs in flight may go on (a Go duration) before they
+    /// are stopped between targets; the targets in hand are carried out and audited, and
+    /// the log has each run's tally. Keep it under the pod's grace period less 15 s.
+    #[arg(long, env = "FLUX_WEB_SHUTDOWN_GRACE", default_value = "10s", value_parser = go_duration)]
+    pub shutdown_grace: Duration,
+
     /// Serve `/metrics` (Prometheus) on this address only, instead of on the main port.
     #[arg(long, env = "FLUX_WEB_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -69,6 +76,10 @@ pub struct Args {
     /// Log line format: text for people, json for log collectors.
     #[arg(long, env = "FLUX_WEB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+fn go_duration(text: &str) -> Result<Duration, String> {
+    flux_web_shared::duration::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +104,7 @@ mod tests {
         let args = Args::try_parse_from(["flux-web"]).unwrap();
         assert_eq!(args.listen, "127.0.0.1:9080".parse().unwrap());
         assert_eq!(args.log_format, LogFormat::Text);
+        assert_eq!(args.shutdown_grace, Duration::from_secs(10));
         assert!(args.config.is_none());
     }
 

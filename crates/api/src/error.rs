@@ -35,6 +35,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("the request's line and headers are larger than {0} bytes")]
+    HeadTooLarge(usize),
     #[error("the request body did not arrive within {0:?}")]
     BodyTimeout(std::time::Duration),
     #[error("log in first")]
@@ -90,14 +92,25 @@ pub enum ApiError {
     /// A Kubernetes call passed its deadline; the message says if a write may have happened.
     #[error("{0}")]
     UpstreamTimeout(String),
+    /// The caller, or everyone, holds as many streams or runs as the limits allow: ask again
+    /// after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
 }
 
+/// The longest detail of a 400, in characters.
+const MAX_DETAIL: usize = 1000;
+
 impl ApiError {
+    /// A 400. Its detail is cut at [`MAX_DETAIL`] characters: whatever a parser says of the
+    /// input (serde names unknown fields whole), the answer stays small.
     pub fn bad_request(code: Code, detail: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            detail: detail.into(),
+        let mut detail = detail.into();
+        if let Some((cut, _)) = detail.char_indices().nth(MAX_DETAIL) {
+            detail.truncate(cut);
+            detail.push('…');
         }
+        Self::BadRequest { code, detail }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -114,6 +127,7 @@ impl ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::NotLoggedIn | Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::LoginRefused(_) => StatusCode::FORBIDDEN,
@@ -122,6 +136,7 @@ impl ApiError {
                 StatusCode::FORBIDDEN
             }
             Self::State { .. } | Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ServerForbidden(_)
             | Self::Upstream(_)
             | Self::Unavailable(_)
@@ -141,6 +156,7 @@ impl ApiError {
             Self::IdentityProvider(_) => Code::IdentityProviderUnavailable,
             Self::UnsupportedMediaType => Code::UnsupportedMediaType,
             Self::PayloadTooLarge(_) => Code::PayloadTooLarge,
+            Self::HeadTooLarge(_) => Code::HeadTooLarge,
             Self::BodyTimeout(_) => Code::BodyTimeout,
             Self::NotLoggedIn => Code::NotLoggedIn,
             Self::ActionsDisabled => Code::ActionsDisabled,
@@ -158,6 +174,7 @@ impl ApiError {
             Self::Unavailable(_) => Code::KubernetesUnavailable,
             Self::UpstreamTimeout(_) => Code::UpstreamTimeout,
             Self::AuditFailed(_) => Code::AuditFailed,
+            Self::TooManyRequests { .. } => Code::TooManyRequests,
         }
     }
 
@@ -213,6 +230,11 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Self::TooManyRequests { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
         response
     }
 }
@@ -238,6 +260,7 @@ mod tests {
                 Code::UnsupportedMediaType,
             ),
             (ApiError::PayloadTooLarge(1), 413, Code::PayloadTooLarge),
+            (ApiError::HeadTooLarge(1), 431, Code::HeadTooLarge),
             (ApiError::NotLoggedIn, 401, Code::NotLoggedIn),
             (
                 ApiError::Unauthenticated {

@@ -17,6 +17,7 @@
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
 //! - [`events`] — the events page: Events across the namespaces the caller may read, live.
 //! - [`logs`] — container logs of a Pod or a workload, read and merged, or followed.
+//! - [`limits`] — how many streams, follows and bulk runs one user and everyone may hold.
 //! - [`ndjson`] — answers streamed one JSON document a line (bulk runs, followed logs).
 //! - [`watch`] — live changes as Server-Sent Events, from one shared watch per kind.
 //! - [`audit`] — Kubernetes Events and forwarding to notification-controller.
@@ -55,6 +56,7 @@ pub mod events;
 pub mod flux;
 pub mod health;
 pub mod identity;
+pub mod limits;
 pub mod logs;
 pub mod metrics;
 pub mod ndjson;

@@ -30,7 +30,10 @@ use crate::browser;
 use crate::bulk;
 use crate::error::ApiError;
 use crate::events;
+use flux_web_shared::names::{QUOTED_MAX, shortened};
+
 use crate::health;
+use crate::limits::Peer;
 use crate::logs;
 use crate::metrics;
 use crate::read;
@@ -209,7 +212,27 @@ pub fn router(state: AppState) -> Router {
         // in a span named by the id given just before.
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(telemetry::request_id))
+        // First of all: a head too large to read goes no further, not even into a log line.
+        .layer(middleware::from_fn(head_within_limit))
         .with_state(state)
+}
+
+/// Refuses a request whose line and headers are larger than [`MAX_HEAD`] (hyper's own limit
+/// bounds its buffer, not a head that arrives in one read).
+async fn head_within_limit(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Result<axum::response::Response, ApiError> {
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    let line = request.method().as_str().len() + request.uri().to_string().len();
+    if line + headers > MAX_HEAD {
+        return Err(ApiError::HeadTooLarge(MAX_HEAD));
+    }
+    Ok(next.run(request).await)
 }
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.
@@ -231,21 +254,28 @@ fn json_only(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> 
         })
 }
 
-/// A mistyped API path is a problem, never the SPA's index page with 200.
+/// A mistyped API path is a problem, never the SPA's index page with 200. Neither answer
+/// echoes a path or a method whole: both are the client's to make as long as a head is.
 async fn no_api_route(OriginalUri(uri): OriginalUri) -> ApiError {
-    ApiError::NoRoute(uri.path().to_owned())
+    ApiError::NoRoute(shortened(uri.path(), ECHOED_PATH))
 }
 
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::MethodNotAllowed {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
+        method: shortened(method.as_str(), QUOTED_MAX),
+        path: shortened(uri.path(), ECHOED_PATH),
     }
 }
+
+/// Characters of a path an error names: an object's action path fits.
+const ECHOED_PATH: usize = 512;
 
 /// A client has this long to send a request's headers, and an idle connection this long to
 /// start its next request: trickling headers (slowloris) cannot hold connections open.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head taken (hyper's default is ~400 KiB): enough for a session cookie
+/// in chunks and every header a browser sends; a larger one is a 431 before routing.
+const MAX_HEAD: usize = 64 << 10;
 /// After the shutdown signal, requests in flight get this long (less than Kubernetes' default
 /// 30 s grace period); live-update streams never end by themselves.
 const DRAIN: Duration = Duration::from_secs(20);
@@ -258,13 +288,14 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_header_size(MAX_HEAD);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors or similar: wait rather than spin.
                     tracing::warn!("accept failed: {e}");
@@ -274,7 +305,13 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Each request knows the address it came from (the limits count callers without a
+        // login by it).
+        let service = TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .layer(axum::Extension(Peer(peer)))
+                .service(app.clone()),
+        );
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

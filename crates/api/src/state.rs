@@ -16,6 +16,7 @@ use crate::cluster::Cluster;
 use crate::config::{Authentication, Config};
 use crate::context::Context;
 use crate::health::Readiness;
+use crate::limits::Gates;
 use crate::ui::Assets;
 use crate::watch;
 
@@ -42,6 +43,10 @@ pub struct AppState {
     instance: Arc<str>,
     /// Whether a replica resumes suspensions at their end, as the resumer last saw.
     pub resumer: crate::resumer::Status,
+    /// The bulk runs in flight, which shutdown waits for.
+    pub runs: crate::bulk::runs::Runs,
+    /// The streams, follows and runs each holder holds, against the configured limits.
+    pub gates: Gates,
     /// Where audit Events wait for Kubernetes, when the server has one.
     pub journal: Option<Journal>,
 }
@@ -78,10 +83,13 @@ impl AppState {
     /// the configuration is built anew; the connection, the watches, readiness and the UI
     /// carry over. Sessions stay valid while the key that sealed them does.
     pub fn reload(&self, config: Config) -> Self {
+        let gates = self.gates.with_limits(config.limits);
         Self {
+            gates,
             ui: self.ui.clone(),
             metrics_elsewhere: self.metrics_elsewhere,
             resumer: self.resumer.clone(),
+            runs: self.runs.clone(),
             ..Self::assemble(
                 config,
                 self.cluster.clone(),
@@ -104,6 +112,7 @@ impl AppState {
         journal: Option<Journal>,
     ) -> Self {
         crate::tls::init();
+        let limits = config.limits;
         let cluster = cluster.with_timeout(config.kubernetes_timeout);
         let access = Access::new(cluster.clone(), config.user_actions.access);
         let audit = Auditor::new(
@@ -140,6 +149,8 @@ impl AppState {
             metrics_elsewhere: false,
             instance,
             resumer: crate::resumer::Status::default(),
+            runs: crate::bulk::runs::Runs::default(),
+            gates: Gates::new(limits),
             journal,
         }
     }

@@ -1,6 +1,7 @@
 //! What a request is aimed at: `/api/v1/{group}/{kind}/{namespace}/{name}`, checked before
 //! any call to Kubernetes, and the request's options and body.
 
+use flux_web_shared::names::quoted;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -41,7 +42,11 @@ impl Target {
         let kind = kinds::find(group, kind).ok_or_else(|| {
             ApiError::bad_request(
                 Code::UnknownKind,
-                format!("flux-web does not know kind {kind:?} in API group {group:?}"),
+                format!(
+                    "flux-web does not know kind {} in API group {}",
+                    quoted(kind),
+                    quoted(group)
+                ),
             )
         })?;
         let invalid = |e: names::NameError| ApiError::bad_request(Code::InvalidName, e.to_string());

@@ -272,7 +272,8 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
                         Some("alice"),
                         "{what}"
                     );
-                    // Suspended: reconcile and a second suspend are refused and change nothing.
+                    // Suspended: a reconcile is refused; a second suspend is answered as a
+                    // script wants it, 200 with what holds; neither changes anything.
                     if kind.takes(flux_web::flux::kinds::Action::Reconcile) {
                         let (status, body) =
                             call(&app, "POST", &path(resource, &ns, name, "reconcile"), None).await;
@@ -285,10 +286,11 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
                     let (status, body) =
                         call(&app, "POST", &path(resource, &ns, name, "suspend"), None).await;
                     assert_eq!(
-                        (status, body["code"].as_str()),
-                        (409, Some("suspended")),
+                        (status, &body["changed"], &body["suspension"]["by"]),
+                        (200, &json!(false), &json!("alice")),
                         "{what}: {body}"
                     );
+                    assert_eq!(body["suspension"]["byUser"], "alice", "{what}: {body}");
                     assert_eq!(
                         version(&read(&bed, &ns, resource, name).await),
                         version(&after),
@@ -318,10 +320,140 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
                         spec_after, spec,
                         "{what}: resume leaves the rest of the spec alone"
                     );
+                    // Resumed, a second resume is 200 with nothing written.
+                    let (status, body) =
+                        call(&app, "POST", &path(resource, &ns, name, "resume"), None).await;
+                    assert_eq!(
+                        (status, &body["changed"]),
+                        (200, &json!(false)),
+                        "{what}: {body}"
+                    );
+                    assert_eq!(
+                        version(&read(&bed, &ns, resource, name).await),
+                        version(&after),
+                        "{what}"
+                    );
                 }
             }
         }
     }
+}
+
+/// A suspend or resume of an object already in that state is 200 `changed: false`, says what
+/// holds, and writes nothing: not the object, not an Event (a script that retries, or that
+/// suspends everything before a window, does not fail on what is already done).
+#[tokio::test]
+async fn suspending_twice_and_resuming_twice_answer_unchanged_with_what_holds_and_write_nothing() {
+    let bed = testbed!();
+    let (ns, resource, name, app) = alices_kustomization(&bed, "twice").await;
+    let suspend = path(&resource, &ns, name, "suspend");
+    let (status, first) = call(&app, "POST", &suspend, Some(json!({"reason": "INC-7"}))).await;
+    assert_eq!((status, &first["changed"]), (200, &json!(true)), "{first}");
+    let suspended = read(&bed, &ns, &resource, name).await;
+    let events = web_events(&bed, &ns).await.len();
+    let (status, again) = call(&app, "POST", &suspend, Some(json!({"reason": "other"}))).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["changed"], false, "{again}");
+    assert_eq!(
+        again["suspension"],
+        json!({"by": "alice", "byUser": "alice", "reason": "INC-7"}),
+        "what holds: {again}"
+    );
+    let resume = path(&resource, &ns, name, "resume");
+    let (status, _) = call(&app, "POST", &resume, None).await;
+    assert_eq!(status, 200);
+    let resumed = read(&bed, &ns, &resource, name).await;
+    let (status, twice) = call(&app, "POST", &resume, None).await;
+    assert_eq!((status, &twice["changed"]), (200, &json!(false)), "{twice}");
+    assert_eq!(
+        version(&read(&bed, &ns, &resource, name).await),
+        version(&resumed)
+    );
+    assert_ne!(version(&suspended), version(&resumed));
+    // The first suspend and the resume left an Event each; the second of each, none.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(web_events(&bed, &ns).await.len(), events + 1);
+    // A reconcile of a suspended object still cannot happen.
+    call(&app, "POST", &suspend, None).await;
+    let (status, refused) =
+        call(&app, "POST", &path(&resource, &ns, name, "reconcile"), None).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("suspended")));
+}
+
+/// A suspend with an end makes the server resume and reconcile later: it needs `resume` as
+/// well as `suspend`, in both access modes. Taking the end off (`until: never`) takes a resume
+/// away, and needs only `suspend`, without resuming first.
+#[tokio::test]
+async fn an_end_needs_the_resume_verb_and_never_makes_a_timed_suspension_lasting() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("until-verb").await;
+    grant_alice_everything(&bed, &ns).await;
+    bed.grant_rules(
+        &ns,
+        "suspenders",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "patch", "suspend"]}]),
+        ("Group", "suspenders"),
+    )
+    .await;
+    let (resource, name, spec) = flux_objects().remove(0);
+    create(&bed, &ns, &resource, name, spec).await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    until_allowed(&alice, &listing(&resource, &ns, name)).await;
+    let suspend = path(&resource, &ns, name, "suspend");
+    for access in ["Impersonated", "FineGrained"] {
+        let sue = flux_web(
+            &bed,
+            Settings {
+                access,
+                ..Settings::user("sue", &["suspenders"])
+            },
+        )
+        .await;
+        until_allowed(&sue, &listing(&resource, &ns, name)).await;
+        let before = version(&read(&bed, &ns, &resource, name).await);
+        let (status, refused) = call(&sue, "POST", &suspend, Some(json!({"until": "2h"}))).await;
+        assert_eq!(
+            (status, refused["code"].as_str()),
+            (403, Some("forbidden")),
+            "{access}: {refused}"
+        );
+        assert!(
+            refused["detail"].as_str().unwrap().contains("resume"),
+            "{access}: {refused}"
+        );
+        assert_eq!(
+            version(&read(&bed, &ns, &resource, name).await),
+            before,
+            "{access}"
+        );
+    }
+    // Alice, who may resume, suspends it for two hours; sue makes it lasting.
+    let (status, body) = call(&alice, "POST", &suspend, Some(json!({"until": "2h"}))).await;
+    assert_eq!(status, 200, "{body}");
+    // Sue's grant counts already (above); suspended, nothing in her listing is allowed now.
+    let sue = flux_web(&bed, Settings::user("sue", &["suspenders"])).await;
+    let (status, lasting) = call(&sue, "POST", &suspend, Some(json!({"until": "never"}))).await;
+    assert_eq!(
+        (status, &lasting["changed"]),
+        (200, &json!(true)),
+        "{lasting}"
+    );
+    assert_eq!(lasting["suspension"].get("until"), None, "{lasting}");
+    let object = read(&bed, &ns, &resource, name).await;
+    assert_eq!(object.data["spec"]["suspend"], true);
+    assert_eq!(
+        annotation(&object, "web.fluxcd.controlplane.io/suspendedUntil"),
+        None
+    );
+    assert!(
+        !object
+            .metadata
+            .labels
+            .unwrap_or_default()
+            .contains_key("web.fluxcd.controlplane.io/suspended-until"),
+        "the resumer no longer finds it"
+    );
 }
 
 #[tokio::test]
@@ -911,6 +1043,63 @@ async fn with_audit_denied_a_refused_action_leaves_a_warning_event_and_changes_n
     assert!(web_events(&bed, &ns).await.is_empty());
 }
 
+/// With `auditDenied`, a bulk run of 500 made-up names by a user without RBAC makes the server
+/// write one Warning Event for the namespace, counting and naming them, not 500.
+#[tokio::test]
+async fn with_audit_denied_a_bulk_run_refused_on_500_targets_leaves_one_warning_per_namespace() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("denied-bulk").await;
+    let app = flux_web(
+        &bed,
+        Settings {
+            username: "mallory",
+            groups: &[],
+            audit_denied: true,
+            ..Settings::default()
+        },
+    )
+    .await;
+    let targets: Vec<String> = (0..500)
+        .map(|i| format!("kustomize.toolkit.fluxcd.io/ks/{ns}/made-up-{i}"))
+        .collect();
+    let request = http::Request::post("/api/v1/actions/suspend")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"targets": targets}).to_string(),
+        ))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app, request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let end: Value =
+        serde_json::from_str(std::str::from_utf8(&body).unwrap().lines().last().unwrap()).unwrap();
+    let tally = &end["tally"];
+    assert_eq!(
+        tally["refused"].as_u64().unwrap() + tally["notApplicable"].as_u64().unwrap(),
+        500,
+        "{end}"
+    );
+    let refused = eventually("the run's Warning", Duration::from_secs(10), || async {
+        Some(bed_events(&bed, &ns, "WebActionRefused").await).filter(|e| !e.is_empty())
+    })
+    .await;
+    // Give any stragglers the time to show.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let refused_now = bed_events(&bed, &ns, "WebActionRefused").await;
+    assert_eq!(refused_now.len(), 1, "{refused_now:?}");
+    let message = refused[0].message.as_deref().unwrap_or_default();
+    assert!(
+        message.starts_with("User 'mallory' was refused action 'suspend' for ")
+            && message.contains("and 490 more")
+            && message.ends_with("on the web UI"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn in_fine_grained_mode_the_servers_own_missing_rbac_is_a_502_for_the_admin_not_a_403() {
     let bed = testbed!();
@@ -1145,7 +1334,8 @@ fn property_rules(custom: bool, native: bool) -> Value {
 
 /// The listing is the plan plus its checks: for every kind × action × (suspended or not) ×
 /// (RBAC: none, custom verb only, patch only, both) × access mode, an action the listing
-/// allows is one whose POST with `?dryRun=true` succeeds, and one it refuses fails.
+/// allows is one whose POST with `?dryRun=true` succeeds and would change the object, and one
+/// it refuses fails or finds the object in its state already (`changed: false`).
 #[tokio::test]
 async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
     let bed = testbed!();
@@ -1276,9 +1466,11 @@ async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
                             .any(|a| a["action"] == action.name() && a["allowed"] == true);
                     let post = format!("{}?dryRun=true", path(resource, ns, name, action.name()));
                     let (posted, body) = call(&app, "POST", &post, None).await;
+                    // Allowed is "would change it": an action that finds the object in its
+                    // state already is 200 `changed: false`, and not offered.
                     assert_eq!(
                         allowed,
-                        posted == 200,
+                        posted == 200 && body["changed"] == true,
                         "{access} {group} {} {ns}/{name} {action}: listing {status} {listed}, POST {posted} {body}",
                         resource.kind
                     );

@@ -634,13 +634,40 @@ async fn a_bulk_suspend_until_gives_every_target_one_end_and_one_too_far_changes
         "a refused bulk suspend wrote something"
     );
 
-    let (status, lines) = stream(
-        &app,
-        "/api/v1/actions/suspend",
-        json!({"targets": targets, "until": "2h", "reason": "freeze"}),
+    // An end makes the server resume and reconcile later: without `resume`, refused.
+    let freeze = || async {
+        let (status, lines) = stream(
+            &app,
+            "/api/v1/actions/suspend",
+            json!({"targets": targets, "until": "2h", "reason": "freeze"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{lines:?}");
+        lines
+    };
+    let lines = freeze().await;
+    assert_eq!(lines.last().unwrap()["tally"]["refused"], 2, "{lines:?}");
+    assert!(
+        lines[1]["message"].as_str().unwrap().contains("resume"),
+        "{lines:?}"
+    );
+    assert_eq!(versions().await, before, "suspended without resume");
+    bed.grant_rules(
+        &ns,
+        "bulk-until-resume",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["resume"]}]),
+        ("Group", "bulk-until"),
     )
     .await;
-    assert_eq!(status, 200, "{lines:?}");
+    eventually("uma's resume to count", Duration::from_secs(20), || async {
+        let (_, body) =
+            preflight(&app, "suspend", json!({"targets": targets, "until": "2h"})).await;
+        (body["tally"]["willChange"] == 2).then_some(())
+    })
+    .await;
+
+    let lines = freeze().await;
+    assert_eq!(lines.last().unwrap()["tally"]["changed"], 2, "{lines:?}");
     let ends: Vec<String> = {
         let mut ends = Vec::new();
         for name in ["one", "two"] {

@@ -464,15 +464,11 @@ async fn logs_are_read_as_the_caller_merged_bounded_followed_and_refused_without
     assert_eq!(body["lines"][0]["container"], "redis");
 
     // Followed: the sources, then the tail, as NDJSON; the stream stays open.
-    let request = http::Request::get(logs("deployments", "web", "?follow=true&tailLines=2"))
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let response = tower::ServiceExt::oneshot(alice.clone(), request)
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
-    let mut body = response.into_body().into_data_stream();
+    let mut body = followed(
+        &alice,
+        &logs("deployments", "web", "?follow=true&tailLines=2"),
+    )
+    .await;
     let mut text = String::new();
     while text.lines().count() < 3 {
         let chunk =
@@ -550,5 +546,86 @@ async fn logs_are_read_as_the_caller_merged_bounded_followed_and_refused_without
         (status, &body["code"]),
         (400, &json!("not_applicable")),
         "{body}"
+    );
+}
+
+/// The body of a followed log, checked to be NDJSON.
+async fn followed(app: &axum::Router, path: &str) -> axum::body::BodyDataStream {
+    let request = http::Request::get(path)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    response.into_body().into_data_stream()
+}
+
+/// The `pods/log` streams kube-apiserver holds open now (its long-running requests).
+async fn log_streams(bed: &Testbed) -> u64 {
+    let admin = bed.client(support::User::Admin).await;
+    let request = http::Request::get("/metrics").body(Vec::new()).unwrap();
+    let text = admin.request_text(request).await.unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("apiserver_longrunning_requests{") && l.contains("subresource=\"log\"")
+        })
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .map(|v| v as u64)
+        .sum()
+}
+
+/// A client that leaves a follow of a quiet container leaves no stream open in
+/// kube-apiserver: every one of its streams closes at once, not when the container next
+/// writes (kwok's containers never do).
+#[tokio::test]
+async fn an_abandoned_log_follow_closes_every_api_server_stream_at_once() {
+    let bed = testbed!();
+    let (ns, _repo) = delivered(&bed, "abandoned-logs", "10m").await;
+    bed.grant_rules(
+        &ns,
+        "devs-pods",
+        json!([
+            {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"]},
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+            {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+        ]),
+        ("Group", "devs"),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let follow = format!("/api/v1/apps/deployments/{ns}/web/logs?follow=true&tailLines=1");
+    let before = log_streams(&bed).await;
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        let mut body = followed(&alice, &follow).await;
+        // The sources and the tail line: the stream is open and quiet now.
+        tokio::time::timeout(Duration::from_secs(10), futures::StreamExt::next(&mut body))
+            .await
+            .expect("the follow's first document within 10 s");
+        bodies.push(body);
+    }
+    let open = eventually(
+        "the follows' streams open",
+        Duration::from_secs(10),
+        || async {
+            let now = log_streams(&bed).await;
+            (now >= before + 5).then_some(now)
+        },
+    )
+    .await;
+    drop(bodies);
+    let started = std::time::Instant::now();
+    eventually(
+        &format!("{open} streams back to {before} or fewer"),
+        Duration::from_secs(10),
+        || async { (log_streams(&bed).await <= before).then_some(()) },
+    )
+    .await;
+    println!(
+        "{} log streams closed {:?} after their clients left",
+        open - before,
+        started.elapsed()
     );
 }

@@ -524,3 +524,60 @@ async fn after_logout_a_copied_cookie_dies_on_every_replica() {
         there.body
     );
 }
+
+/// A stream lasts no longer than the credential that opened it proves who its caller is: the
+/// object watch and the events watch opened with a 4-second ID token end when it is no longer
+/// taken (its `exp` and the 30 s of clock skew allowed), and the same token opens nothing then
+/// (the client opens them again, with a credential checked anew).
+#[tokio::test]
+async fn streams_opened_with_a_bearer_token_end_when_it_expires() {
+    let bed = testbed!();
+    world(&bed, "stream-expiry").await;
+    // flux-web-short's ID tokens live 4 s (e2e/oidc/provider.mjs).
+    let app = flux_web_with(&bed, &config(json!({"clientID": "flux-web-short"}), "1h")).await;
+    let token = id_token("alice", "flux-web-short").await;
+    let bearer = format!("Bearer {token}");
+    let headers = [("authorization", bearer.as_str())];
+    let mut watch = support::sse::Events::open_with(&app, "/api/v1/watch?kind=ks", &headers).await;
+    let mut events = support::sse::Events::open_with(&app, "/api/v1/events/watch", &headers).await;
+    assert!(
+        watch.ends_within(Duration::from_secs(40)).await,
+        "the object watch outlived its token"
+    );
+    assert!(
+        events.ends_within(Duration::from_secs(2)).await,
+        "the events watch outlived its token"
+    );
+    // The same token, expired, opens nothing.
+    let again = send(&app, "GET", "/api/v1/watch?kind=ks", &headers, "").await;
+    assert_eq!(again.status, 401, "{}", again.body);
+}
+
+/// Claims that map to a username or group with a NUL or a line break are the token's fault: a
+/// 400 naming the rule that made it, before any request to Kubernetes.
+#[tokio::test]
+async fn a_username_with_a_line_break_is_a_400_naming_the_rule() {
+    let bed = testbed!();
+    let ns = world(&bed, "control-username").await;
+    let mapping = json!({"impersonation": {"username": "claims.email + \"\\r\\nImpersonate-Group: system:masters\""}});
+    let app = flux_web_with(&bed, &config(mapping, "1h")).await;
+    let token = id_token("alice", "flux-web").await;
+    let bearer = format!("Bearer {token}");
+    let before = read(&bed, &ns, &kustomizations(), "apps").await;
+    let answer = reconcile(&app, &ns, &[("authorization", bearer.as_str())]).await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let problem = answer.json();
+    assert_eq!(problem["code"], "invalid_identity", "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("impersonation.username"),
+        "{problem}"
+    );
+    let after = read(&bed, &ns, &kustomizations(), "apps").await;
+    assert_eq!(
+        before.metadata.resource_version,
+        after.metadata.resource_version
+    );
+}

@@ -339,14 +339,11 @@ async fn scheduled_resumes(bed: &Testbed, ns: &str, name: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_takes_over() {
-    let bed = testbed!();
-    let ns = world(&bed, "resumer").await;
-    add_kustomization(&bed, &ns, "web").await;
-    // What deploy/ grants the server for its Lease, here in the test's namespace.
+/// The config file of a server as alice whose resumer looks every second, with its Lease in
+/// `ns`, where the server is granted what deploy/ grants it for the Lease.
+async fn quick_resumer(bed: &Testbed, ns: &str) -> String {
     bed.grant_rules(
-        &ns,
+        ns,
         "flux-web-resumer",
         json!([{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                 "verbs": ["get", "create", "update"]}]),
@@ -356,7 +353,15 @@ async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_
     let mut config: Value = serde_json::from_str(&config_yaml(Settings::default())).unwrap();
     config["spec"]["resumer"] =
         json!({"leaseNamespace": ns, "period": "1s", "leaseDuration": "3s"});
-    let config = write_temp("config.yaml", &config.to_string());
+    write_temp("config.yaml", &config.to_string())
+}
+
+#[tokio::test]
+async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_takes_over() {
+    let bed = testbed!();
+    let ns = world(&bed, "resumer").await;
+    add_kustomization(&bed, &ns, "web").await;
+    let config = quick_resumer(&bed, &ns).await;
     let args = [
         "--kubeconfig",
         bed.kubeconfig(User::Server),
@@ -460,4 +465,108 @@ async fn a_suspension_until_a_time_is_lifted_by_exactly_one_replica_and_another_
         "{}",
         replicas[0].log()
     );
+}
+
+/// On a kind suspended by an annotation (a ResourceSet), `kubectl annotate` resuming and
+/// suspending it again leaves `suspendedBy`, our binding and the generation as they were: the
+/// end flux-web wrote must still not lift that suspension, which is kubectl's now. The
+/// control, suspended the same way and left alone, is lifted at its end.
+#[tokio::test]
+async fn a_stale_end_never_lifts_a_suspension_kubectl_annotate_set_on_a_resource_set() {
+    let bed = testbed!();
+    let ns = world(&bed, "stale-end").await;
+    let sets = kube::core::ApiResource::from_gvk_with_plural(
+        &kube::core::GroupVersionKind::gvk("fluxcd.controlplane.io", "v1", "ResourceSet"),
+        "resourcesets",
+    );
+    for name in ["taken-over", "control"] {
+        support::objects::create_object(
+            &bed,
+            &ns,
+            &sets,
+            json!({"apiVersion": "fluxcd.controlplane.io/v1", "kind": "ResourceSet",
+                   "metadata": {"name": name}, "spec": {"resources": []}}),
+        )
+        .await;
+    }
+    let config = quick_resumer(&bed, &ns).await;
+    let mut server = Server::start(&[
+        "--kubeconfig",
+        bed.kubeconfig(User::Server),
+        "--config",
+        &config,
+    ]);
+    server
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let objects = dynamic(&bed, &ns, &sets).await;
+    for name in ["taken-over", "control"] {
+        let url = format!("{}{}", server.base, path(&sets, &ns, name, "suspend"));
+        let answer = reqwest::Client::new()
+            .post(url)
+            .json(&json!({"until": "3s"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{}", answer.text().await.unwrap());
+    }
+    // kubectl annotate --overwrite, twice: a resume and a suspend of its own.
+    let kubectl = PatchParams {
+        field_manager: Some("kubectl-annotate".into()),
+        ..PatchParams::default()
+    };
+    for value in ["enabled", "disabled"] {
+        objects
+            .patch(
+                "taken-over",
+                &kubectl,
+                &Patch::Merge(json!({"metadata": {"annotations": {"fluxcd.controlplane.io/reconcile": value}}})),
+            )
+            .await
+            .unwrap();
+    }
+    let reconcile = |object: &kube::api::DynamicObject| {
+        object
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("fluxcd.controlplane.io/reconcile").cloned())
+    };
+    eventually(
+        "the control lifted at its end",
+        Duration::from_secs(15),
+        || async {
+            let control = objects.get("control").await.unwrap();
+            (reconcile(&control).as_deref() == Some("enabled")).then_some(())
+        },
+    )
+    .await;
+    // Two more of the resumer's periods: kubectl's suspension stands.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let taken = objects.get("taken-over").await.unwrap();
+    assert_eq!(reconcile(&taken).as_deref(), Some("disabled"), "{taken:?}");
+    let resumes = web_events(&bed, &ns)
+        .await
+        .into_iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some("taken-over"))
+        .filter(|e| {
+            e.message
+                .as_deref()
+                .is_some_and(|m| m.contains("action 'resume'"))
+        })
+        .count();
+    assert_eq!(resumes, 0);
+    // Nor does flux-web show it an end any more.
+    let detail: Value = reqwest::get(format!(
+        "{}/api/v1/fluxcd.controlplane.io/resourcesets/{ns}/taken-over",
+        server.base
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(detail["summary"]["suspendedUntil"], Value::Null, "{detail}");
+    assert_eq!(detail["summary"]["state"], "suspended", "{detail}");
+    assert!(server.terminate().success());
 }

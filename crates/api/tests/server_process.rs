@@ -295,6 +295,32 @@ async fn audit_events(events: &Api<Event>) -> Vec<Event> {
     listed.items
 }
 
+/// The arguments of a server acting as `jo` (system:masters) with `user_actions` and an audit
+/// journal of its own, then `extra`; and the journal's path.
+fn with_journal(
+    bed: &support::Testbed,
+    user_actions: &str,
+    extra: &[&str],
+) -> (Vec<String>, String) {
+    let config = write_temp(
+        "config.yaml",
+        &format!(
+            "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  authentication: {{type: Anonymous, anonymous: {{username: jo, groups: ['system:masters']}}}}\n  userActions: {user_actions}\n"
+        ),
+    );
+    let journal = write_temp("audit.journal", "");
+    let mut args = vec![
+        "--config".to_owned(),
+        config,
+        "--kubeconfig".to_owned(),
+        bed.kubeconfig(User::Admin).to_owned(),
+        "--audit-journal".to_owned(),
+        journal.clone(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    (args, journal)
+}
+
 /// An action answered is audited even when the server dies before Kubernetes takes its
 /// Event: with Events refused in the namespace (an admission policy), a reconcile answers
 /// `audit: pending`; the server is killed (SIGKILL) with the Event in its journal; once
@@ -360,19 +386,8 @@ async fn an_audit_event_in_the_journal_outlives_a_killed_server() {
     )
     .await;
 
-    let config = write_temp(
-        "config.yaml",
-        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  authentication: {type: Anonymous, anonymous: {username: jo, groups: ['system:masters']}}\n  userActions: {audit: ['*']}\n",
-    );
-    let journal = write_temp("audit.journal", "");
-    let args = [
-        "--config",
-        &config,
-        "--kubeconfig",
-        bed.kubeconfig(User::Admin),
-        "--audit-journal",
-        &journal,
-    ];
+    let (args, journal) = with_journal(&bed, "{audit: ['*']}", &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut first = Server::start(&args);
     first
         .wait_for("/readyz", 200, Duration::from_secs(30))
@@ -432,5 +447,213 @@ async fn an_audit_event_in_the_journal_outlives_a_killed_server() {
     // Nothing more comes: the Event is not written twice.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(audit_events(&events).await.len(), 1);
+    assert!(second.terminate().success(), "{}", second.log());
+}
+
+/// Sends one request as raw bytes and reads the status line of its answer.
+async fn raw_status(base: &str, method: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    // A head the server refuses may be cut off mid-write: its answer still comes.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or("no answer")
+        .to_owned()
+}
+
+/// The request-duration series of a scrape, and the scrape's size.
+async fn request_series(base: &str) -> (Vec<String>, usize) {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = text
+        .lines()
+        .filter(|l| l.starts_with("flux_web_http_request_duration_seconds_count"))
+        .map(|l| {
+            l.rsplit_once(' ')
+                .map_or(l, |(labels, _)| labels)
+                .to_owned()
+        })
+        .collect();
+    (series, text.len())
+}
+
+/// No label of /metrics comes from a request: made-up methods (up to 40 KB each) and paths,
+/// sent to the catch-all every mode answers without a credential, leave the scrape with the
+/// same series and the same size (give or take a count's digits); a head over 64 KiB is
+/// refused before routing.
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_series_to_the_metrics() {
+    let mut server = Server::start(&["--kubeconfig", &unreachable_kubeconfig()]);
+    server
+        .wait_for("/healthz", 200, Duration::from_secs(20))
+        .await;
+    let odd = |i: usize, size: usize| format!("M{i}{}", "X".repeat(size));
+    // Once each, so that every series the odd requests land in exists.
+    for path in ["/api/v1/x", "/api/nothing/here", "/metrics"] {
+        raw_status(&server.base, &odd(0, 8), path).await;
+    }
+    // A scrape times itself: the first one adds its own series.
+    request_series(&server.base).await;
+    let (before, size_before) = request_series(&server.base).await;
+    for i in 1..=40 {
+        let status = raw_status(
+            &server.base,
+            &odd(i, 40_000),
+            &format!("/api/v1/{i}/{}", "p".repeat(i * 100)),
+        )
+        .await;
+        assert!(status.starts_with("HTTP/1.1 4"), "{status}");
+    }
+    let huge = raw_status(&server.base, &odd(41, 100_000), "/api/v1/x").await;
+    assert!(huge.starts_with("HTTP/1.1 431"), "{huge}");
+    let (after, size_after) = request_series(&server.base).await;
+    assert_eq!(before, after, "the same series");
+    assert!(
+        size_after.abs_diff(size_before) < 500,
+        "the scrape grew from {size_before} to {size_after} bytes"
+    );
+    assert!(
+        after
+            .iter()
+            .all(|s| !s.contains("M1") && !s.contains("/api/v1/1")),
+        "{after:?}"
+    );
+    assert!(server.terminate().success());
+}
+
+/// A bulk run whose client has left is not cut mid-way by SIGTERM: it is stopped between
+/// targets (here at once, `--shutdown-grace 0s`), the targets in hand are written and
+/// audited, the log has the run's tally and what it did not take, and every object written
+/// has its audit Event (in the journal, written by the next start).
+#[tokio::test]
+async fn sigterm_stops_a_bulk_run_between_targets_and_every_object_written_has_its_event() {
+    let bed = testbed!();
+    let admin = bed.client(User::Admin).await;
+    let ns = bed.namespace("shutdown-run").await;
+    let objects = Api::<DynamicObject>::namespaced_with(admin.clone(), &ns, &kustomizations());
+    let names: Vec<String> = (0..400).map(|i| format!("ks-{i:03}")).collect();
+    futures::future::join_all(names.chunks(50).map(|chunk| {
+        let objects = objects.clone();
+        async move {
+            for name in chunk {
+                objects
+                    .create(&PostParams::default(), &kustomization(name))
+                    .await
+                    .unwrap();
+            }
+        }
+    }))
+    .await;
+    let (args, _) = with_journal(
+        &bed,
+        "{audit: ['*'], bulk: {concurrency: 2}}",
+        &["--shutdown-grace", "0s"],
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut first = Server::start(&args);
+    first
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/actions/suspend", first.base))
+        .json(&json!({"selector": {"kind": "ks", "namespace": ns}, "reason": "maintenance"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    while !text.contains("\"type\":\"result\"") {
+        let chunk =
+            tokio::time::timeout(Duration::from_secs(20), futures::StreamExt::next(&mut body))
+                .await
+                .expect("a result line within 20 s")
+                .unwrap()
+                .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    let run = text
+        .lines()
+        .find_map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .filter(|v| v["type"] == "start")
+        })
+        .unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The client leaves, then the server is told to stop.
+    drop(body);
+    assert!(first.terminate().success(), "{}", first.log());
+    let log = first.log();
+    let stopped = log
+        .lines()
+        .find(|l| l.contains("bulk run stopped") && l.contains(&run))
+        .unwrap_or_else(|| panic!("no line of the stopped run in\n{log}"));
+    let count = |field: &str| -> usize {
+        let key = format!(" {field}=");
+        let at = stopped
+            .find(&key)
+            .unwrap_or_else(|| panic!("{field} in {stopped}"));
+        stopped[at + key.len()..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (changed, not_taken) = (count("changed"), count("not_taken"));
+    assert!(changed > 0 && not_taken > 0, "{stopped}");
+    assert_eq!(changed + not_taken, 400, "{stopped}");
+
+    let suspended = objects
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|o| o.data["spec"]["suspend"] == true)
+        .count();
+    assert_eq!(
+        suspended, changed,
+        "every object written is counted in the tally"
+    );
+    // The next start writes what the journal holds: one Event per object written.
+    let mut second = Server::start(&args);
+    second
+        .wait_for("/readyz", 200, Duration::from_secs(30))
+        .await;
+    let events = Api::<Event>::namespaced(admin.clone(), &ns);
+    let audited = eventually(
+        "an Event for each object written",
+        Duration::from_secs(30),
+        || async {
+            let of_run = audit_events(&events)
+                .await
+                .into_iter()
+                .filter(|e| {
+                    e.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("event.toolkit.fluxcd.io/bulk-run"))
+                        == Some(&run)
+                })
+                .count();
+            (of_run >= suspended).then_some(of_run)
+        },
+    )
+    .await;
+    assert_eq!(audited, suspended);
     assert!(second.terminate().success(), "{}", second.log());
 }

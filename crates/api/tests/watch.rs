@@ -184,3 +184,44 @@ async fn a_page_of_every_kind_hears_one_resync_not_one_a_kind() {
         "a second resync without a re-list"
     );
 }
+
+/// Past its share of live streams (`spec.limits.streams.perUser`, counting the object watch
+/// and the events watch together), a caller gets a 429 with `Retry-After`; a stream it closes
+/// frees its place.
+#[tokio::test]
+async fn past_its_share_of_streams_a_caller_gets_429_with_retry_after_and_a_closed_one_frees_a_place()
+ {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let mut config: Value =
+        serde_json::from_str(&support::app::config_yaml(Settings::default())).unwrap();
+    config["spec"]["limits"] = json!({"streams": {"perUser": 2, "total": 10}});
+    let alice = support::app::flux_web_with(&bed, &config.to_string()).await;
+    let first = Events::open(&alice, "/api/v1/watch?kind=ks").await;
+    let _second = Events::open(&alice, "/api/v1/events/watch").await;
+    for path in ["/api/v1/watch?kind=ks", "/api/v1/events/watch"] {
+        let request = http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(alice.clone(), request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 429, "{path}");
+        assert_eq!(response.headers()["retry-after"], "30", "{path}");
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        let problem: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "too_many_requests", "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("user alice holds 2"),
+            "{problem}"
+        );
+    }
+    drop(first);
+    let _third = Events::open(&alice, "/api/v1/watch?kind=ks").await;
+}

@@ -105,7 +105,8 @@ pub struct ActionResponse {
     pub action: Action,
     pub target: Target,
     pub message: String,
-    /// False when the object already was in the requested state (suspend twice).
+    /// False when the object already was in the requested state (a suspend of a suspended
+    /// object, a resume of a running one): nothing was written and no Event made.
     pub changed: bool,
     /// True when nothing was written: `?dryRun=true`.
     pub dry_run: bool,
@@ -124,6 +125,9 @@ pub struct ActionResponse {
     /// With `?wait=`: the object's Ready condition when the wait ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready: Option<Condition>,
+    /// `suspend`: the suspension in force after it (who, why, until when), changed or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<Suspension>,
     /// What became of the action's audit Event by the time of this answer.
     #[serde(default)]
     pub audit: AuditState,
@@ -131,6 +135,24 @@ pub struct ActionResponse {
     /// Event is retried in the background.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_error: Option<String>,
+}
+
+/// A suspension in force, as flux-web knows it: what another tool recorded is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Suspension {
+    /// Who suspended, as `fluxcd.controlplane.io/suspendedBy` names them (a display name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// The username of who suspended, when flux-web did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When it ends by itself (RFC 3339); absent, it lasts until someone resumes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
 }
 
 /// What became of an action's audit Event by the time of its answer.
@@ -195,17 +217,25 @@ pub struct ActionRequest {
 impl ActionRequest {
     /// The rules a body must keep beyond its shape; the message says which it broke.
     pub fn check(&self) -> Result<(), String> {
-        match &self.reason {
-            Some(reason) if reason.chars().count() > MAX_REASON => Err(format!(
-                "reason: {} characters, at most {MAX_REASON}",
-                reason.chars().count()
-            )),
-            _ if self.until.as_ref().is_some_and(|u| u.len() > MAX_UNTIL) => {
-                Err(format!("until: at most {MAX_UNTIL} characters"))
-            }
-            _ => Ok(()),
-        }
+        check_options(self.reason.as_deref(), self.until.as_deref())
     }
+}
+
+/// The length rules of a suspend's options, one action's or many's.
+pub fn check_options(reason: Option<&str>, until: Option<&str>) -> Result<(), String> {
+    if let Some(reason) = reason.filter(|r| r.chars().count() > MAX_REASON) {
+        return Err(format!(
+            "reason: {} characters, at most {MAX_REASON}",
+            reason.chars().count()
+        ));
+    }
+    if let Some(until) = until.filter(|u| u.chars().count() > MAX_UNTIL) {
+        return Err(format!(
+            "until: {} characters, at most {MAX_UNTIL}",
+            until.chars().count()
+        ));
+    }
+    Ok(())
 }
 
 /// The answer of `GET .../actions`: what the caller may do to the object, and why not.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{Action, MAX_REASON, Target};
+use crate::actions::{Action, Target, check_options};
 use crate::lines::Document;
 use crate::objects::State;
 use crate::problem::Code;
@@ -34,8 +34,10 @@ pub struct BulkRequest {
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub reason: Option<String>,
     /// `suspend`: when the suspensions end by themselves, as for one object: an RFC 3339
-    /// time or a duration from now (`2h`), at most the configured maximum ahead.
+    /// time or a duration from now (`2h`), at most the configured maximum ahead; `never`
+    /// removes the end of a suspension in force. At most 64 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub until: Option<String>,
     /// The `token` of a pre-flight: the run then acts only on the objects that pre-flight
     /// said it would change, and refuses any other with `not_approved`.
@@ -51,13 +53,7 @@ impl BulkRequest {
             (None, None) => return Err("name the targets, or a selector".into()),
             _ => {}
         }
-        match &self.reason {
-            Some(reason) if reason.chars().count() > MAX_REASON => Err(format!(
-                "reason: {} characters, at most {MAX_REASON}",
-                reason.chars().count()
-            )),
-            _ => Ok(()),
-        }
+        check_options(self.reason.as_deref(), self.until.as_deref())
     }
 }
 
@@ -205,6 +201,10 @@ pub enum Progress {
     End {
         run: String,
         tally: Tally,
+        /// Why the run stopped before taking every target (the server is shutting down):
+        /// the targets it did not take were neither acted on nor counted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stopped: Option<String>,
     },
 }
 
@@ -225,6 +225,7 @@ struct ProgressLine {
     code: Option<Code>,
     message: Option<String>,
     tally: Option<Tally>,
+    stopped: Option<String>,
 }
 
 impl TryFrom<ProgressLine> for Progress {
@@ -242,6 +243,7 @@ impl TryFrom<ProgressLine> for Progress {
             code,
             message,
             tally,
+            stopped,
         } = line;
         let line = Document(format!("a {kind} line"));
         Ok(match kind.as_str() {
@@ -262,6 +264,7 @@ impl TryFrom<ProgressLine> for Progress {
             "end" => Progress::End {
                 run: line.needs(run, "run")?,
                 tally: line.needs(tally, "tally")?,
+                stopped,
             },
             other => return Err(format!("unknown progress line type {other:?}")),
         })
@@ -286,10 +289,20 @@ mod tests {
         assert!(both.check().unwrap_err().contains("not both"));
         assert!(BulkRequest::default().check().is_err());
         let long = BulkRequest {
-            reason: Some("x".repeat(MAX_REASON + 1)),
-            ..named
+            reason: Some("x".repeat(crate::actions::MAX_REASON + 1)),
+            ..named.clone()
         };
         assert!(long.check().unwrap_err().starts_with("reason:"));
+        // The same length cap as one action's: a long `until` is refused by its length,
+        // never parsed nor echoed.
+        let long = BulkRequest {
+            until: Some("9".repeat(100_000)),
+            ..named
+        };
+        assert_eq!(
+            long.check(),
+            Err("until: 100000 characters, at most 64".to_owned())
+        );
     }
 
     #[test]
@@ -325,6 +338,12 @@ mod tests {
             Progress::End {
                 run: "r".into(),
                 tally: Tally::default(),
+                stopped: None,
+            },
+            Progress::End {
+                run: "r".into(),
+                tally: Tally::default(),
+                stopped: Some("the server is shutting down".into()),
             },
         ] {
             let text = serde_json::to_string(&line).unwrap();

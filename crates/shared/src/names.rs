@@ -50,6 +50,32 @@ pub fn check_object_name(name: &str) -> Result<(), NameError> {
         .map_err(|reason| error(format!("{name:?}: {reason}")))
 }
 
+/// Characters of refused input an error quotes at most.
+pub const QUOTED_MAX: usize = 64;
+
+/// `text` as an error quotes it: whole when short, else its first [`QUOTED_MAX`] characters
+/// and how long it was. Refused input is never echoed whole, so a client cannot make an
+/// answer, a log line or an Event as large as its request.
+pub fn quoted(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= QUOTED_MAX {
+        return format!("{text:?}");
+    }
+    let start: String = text.chars().take(QUOTED_MAX).collect();
+    format!("{:?}… ({count} characters)", start)
+}
+
+/// `text` unquoted (a path, a method), whole when at most `max` characters, else cut there
+/// and its length said.
+pub fn shortened(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_owned();
+    }
+    let start: String = text.chars().take(max).collect();
+    format!("{start}… ({count} characters)")
+}
+
 fn check_label(label: &str, max: usize) -> Result<(), String> {
     if label.is_empty() {
         return Err("empty, or an empty part between dots".to_owned());
@@ -76,6 +102,17 @@ fn check_label(label: &str, max: usize) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_input_is_quoted_whole_only_when_short() {
+        assert_eq!(quoted("ks"), "\"ks\"");
+        let long = "é".repeat(100_000);
+        let quoted = quoted(&long);
+        assert!(quoted.ends_with("… (100000 characters)"), "{quoted}");
+        assert!(quoted.chars().count() < QUOTED_MAX + 30, "{quoted}");
+        assert_eq!(shortened("/api/v1/x", 10), "/api/v1/x");
+        assert_eq!(shortened("/api/v1/xyz", 4), "/api… (11 characters)");
+    }
 
     #[test]
     fn accepts_what_kubernetes_accepts() {

@@ -179,6 +179,9 @@ pub struct StatusSummary {
     pub changed_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suspended_by: Option<String>,
+    /// The username of who suspended, when flux-web did ("Resume all suspended by me").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended_by_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suspended_reason: Option<String>,
     /// When the suspension ends by itself (RFC 3339), when it was given an end.
@@ -196,6 +199,7 @@ impl StatusSummary {
             last_handled_reconcile_at: None,
             changed_at: None,
             suspended_by: None,
+            suspended_by_user: None,
             suspended_reason: None,
             suspended_until: None,
         }

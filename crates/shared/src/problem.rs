@@ -83,6 +83,8 @@ codes! {
     NotApplicable = "not_applicable",
     UnsupportedMediaType = "unsupported_media_type",
     PayloadTooLarge = "payload_too_large",
+    /// The request's line and headers together are larger than the server reads.
+    HeadTooLarge = "head_too_large",
     BodyTimeout = "body_timeout",
     NotLoggedIn = "not_logged_in",
     InvalidToken = "invalid_token",
@@ -94,6 +96,10 @@ codes! {
     StateMismatch = "state_mismatch",
     StateReplayed = "state_replayed",
     LoginRefused = "login_refused",
+    /// The token's claims map to a username or group Kubernetes cannot be sent.
+    InvalidIdentity = "invalid_identity",
+    /// The caller (or everyone) holds as many streams or runs as the server takes at once.
+    TooManyRequests = "too_many_requests",
     IdentityProviderUnavailable = "identity_provider_unavailable",
     /// No authentication is configured: read-only.
     ActionsDisabled = "actions_disabled",

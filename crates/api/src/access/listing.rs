@@ -114,6 +114,7 @@ async fn permission(
     let input = Input {
         now: "",
         by: &identity.display_name,
+        user: &identity.username,
         artifact: artifact.filter(|_| view.object.kind.artifacts == Artifacts::Inventory),
         ..Input::default()
     };
@@ -128,6 +129,11 @@ async fn permission(
         Ok(plan) => plan,
         Err(refusal) => return Ok((refuse(action, refusal.code, refusal.message), sources)),
     };
+    // Taken, it would change nothing (a suspend of a suspended object): the UI offers the
+    // action that would, and says why not this one.
+    if let Some(code) = plan.unchanged {
+        return Ok((refuse(action, code, plan.message), sources));
+    }
     for check in &plan.checks {
         if let Decision::Denied(rule) = ctx.access.check(identity, check).await? {
             return Ok((refuse(action, Code::Forbidden, rule), sources));

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::response::Response;
 use flux_web_shared::actions::{ActionListing, ActionRequest, ActionResponse};
+use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
@@ -69,7 +70,10 @@ pub async fn post(
     let name = action_param(&params);
     crate::telemetry::record_action(name);
     let action = Action::parse(name).ok_or_else(|| {
-        ApiError::bad_request(Code::UnknownAction, format!("there is no action {name:?}"))
+        ApiError::bad_request(
+            Code::UnknownAction,
+            format!("there is no action {}", quoted(name)),
+        )
     })?;
     let identity = caller?;
     Ok(Json(
@@ -136,7 +140,7 @@ fn download_query(query: &str) -> Result<Option<String>, ApiError> {
         if key != "artifact" {
             return Err(ApiError::bad_request(
                 Code::InvalidQuery,
-                format!("unknown query parameter {key:?}; known: artifact"),
+                format!("unknown query parameter {}; known: artifact", quoted(&key)),
             ));
         }
         flux_web_shared::names::check_object_name(&value)

@@ -60,6 +60,7 @@ async fn act(
     let input = Input {
         now: &now,
         by: &identity.display_name,
+        user: &identity.username,
         reason: request.reason.as_deref(),
         grace_period_seconds: request.grace_period_seconds,
         artifact: None,
@@ -76,7 +77,7 @@ pub fn until_of(
     action: Action,
     text: Option<&str>,
     at: jiff::Timestamp,
-) -> Result<Option<until::Until>, ApiError> {
+) -> Result<Option<until::End>, ApiError> {
     text.filter(|_| action == Action::Suspend)
         .map(|text| until::resolve(text, at, ctx.max_suspension))
         .transpose()
@@ -125,13 +126,14 @@ pub async fn carry_out(
         action: plan.action,
         target: wire_target(&read.resource, &target.namespace, &target.name),
         message: plan.message.clone(),
-        changed: true,
+        changed: plan.unchanged.is_none(),
         dry_run: options.dry_run,
         requested_at: plan.requested_at.clone(),
         reconciled: Vec::new(),
         job: None,
         handled: None,
         ready: None,
+        suspension: plan.suspension.clone(),
         audit: AuditState::None,
         audit_error: None,
     };
@@ -273,6 +275,7 @@ pub async fn act_audited(
     let result = act(ctx, identity, target, action, options, request).await;
     let outcome = match &result {
         Ok(_) if options.dry_run => "dry-run",
+        Ok(done) if !done.changed => "unchanged",
         Ok(_) => "done",
         Err(error) => error.code().as_str(),
     };
@@ -299,24 +302,34 @@ pub async fn act_audited(
 }
 
 /// Leaves the trace of a refused or failed attempt at `action` on `target`.
-pub async fn record_refusal(
+async fn record_refusal(
     ctx: &Context<'_>,
     identity: &Identity,
     target: &Target,
     action: Action,
     error: &ApiError,
 ) {
-    let entry = Entry {
+    let entry = entry(ctx, identity, target, action);
+    ctx.audit
+        .record_refusal(entry, error, ctx.clock.now())
+        .await;
+}
+
+/// The audit entry of an attempt at `action` on `target`, known by its address.
+pub fn entry<'a>(
+    ctx: &Context<'a>,
+    identity: &'a Identity,
+    target: &Target,
+    action: Action,
+) -> Entry<'a> {
+    Entry {
         identity,
         verb: action.verb(),
         involved: Involved::target(target.kind, &target.namespace, &target.name),
         subject: None,
         run: ctx.run,
         scheduled: None,
-    };
-    ctx.audit
-        .record_refusal(entry, error, ctx.clock.now())
-        .await;
+    }
 }
 
 /// Waits until the controller reports it handled `requested_at` on every object, or `wait`

@@ -10,7 +10,12 @@
 //! so concurrent actions wait for one disk flush, not one each. The file holds a line per
 //! Event and a line per Event created; it is emptied whenever nothing is pending and
 //! rewritten with only what is pending when it grows large.
-
+//!
+//! The file is read as bytes: a line cut by a crash (inside a multi-byte character too) is
+//! skipped, never a reason not to start. Each line carries an HMAC-SHA256 under a key derived
+//! from the server's secret ([`Key`]), so a line planted in the file (by whoever can write
+//! the volume) is refused, not turned into an Event the server writes in its own name. Its
+//! files are opened without following links, and the one it rewrites into is created anew.
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -21,6 +26,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac};
 use k8s_openapi::api::core::v1::Event;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, oneshot};
@@ -42,6 +50,45 @@ const COMPACT_AT: u64 = 8 << 20;
 const CONCURRENCY: usize = 2;
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
+
+/// What authenticates the journal's lines: a key derived from the server's secret, so that
+/// the next start of the same configuration (or another replica's) reads what this one wrote.
+#[derive(Clone)]
+pub struct Key([u8; 32]);
+
+impl Key {
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut key = [0u8; 32];
+        // Expanding 32 bytes from HKDF-SHA256 cannot fail (the limit is 255 * 32).
+        let _ = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"flux-web"), secret)
+            .expand(b"flux-web audit journal v1", &mut key);
+        Self(key)
+    }
+
+    fn mac(&self) -> Hmac<sha2::Sha256> {
+        // HMAC takes a key of any length.
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+    }
+
+    /// `json` as a line of the file: its MAC, a space, the JSON.
+    fn sign(&self, json: &str) -> String {
+        let mut mac = self.mac();
+        mac.update(json.as_bytes());
+        format!("{} {json}", B64.encode(mac.finalize().into_bytes()))
+    }
+
+    /// The JSON of a line whose MAC this key made; `None` for anything else.
+    fn open<'a>(&self, line: &'a [u8]) -> Option<&'a [u8]> {
+        let space = line.iter().position(|b| *b == b' ')?;
+        let (tag, json) = (&line[..space], &line[space + 1..]);
+        let tag = B64.decode(tag).ok()?;
+        let mut mac = self.mac();
+        mac.update(json);
+        mac.verify_slice(&tag).ok()?;
+        Some(json)
+    }
+}
 
 /// One line of the file.
 #[derive(Serialize, Deserialize)]
@@ -68,8 +115,8 @@ pub struct Journal {
 impl Journal {
     /// Opens (or creates) the journal at `path`, and creates in the background, as the
     /// server, the Events a server before this one left pending.
-    pub fn open(path: &Path, cluster: Cluster) -> std::io::Result<Self> {
-        let left = read(path)?;
+    pub fn open(path: &Path, key: Key, cluster: Cluster) -> std::io::Result<Self> {
+        let left = read(path, &key)?;
         let file = rewrite(path, left.values())?;
         let pending = Arc::new(AtomicUsize::new(left.len()));
         if !left.is_empty() {
@@ -81,12 +128,13 @@ impl Journal {
         let (commands, received) = mpsc::channel();
         let (deliveries, to_deliver) = tokio::sync::mpsc::unbounded_channel();
         for line in left.values() {
-            if let Ok(Line::Event(event)) = serde_json::from_str(line) {
+            if let Some(Line::Event(event)) = key.open(line.as_bytes()).and_then(parse) {
                 let _ = deliveries.send(event);
             }
         }
         let journal = Self { commands, pending };
         let writer = Writer {
+            key,
             path: path.to_owned(),
             file,
             lines: left,
@@ -132,26 +180,63 @@ impl Journal {
     }
 }
 
-/// The Events a file holds that were not created, by name, as their lines. A line cut short
-/// by a crash mid-write was never acknowledged, and is skipped.
-fn read(path: &Path) -> std::io::Result<HashMap<String, String>> {
-    let file = match File::open(path) {
+/// Opens a file of the journal for reading or appending, without following a link.
+fn open_file(path: &Path, append: bool) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(!append)
+        .append(append)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+fn parse(json: &[u8]) -> Option<Line> {
+    serde_json::from_slice(json).ok()
+}
+
+/// The Events a file holds that were not created, by name, as their lines. A line that is
+/// not one this key signed is skipped: cut short by a crash mid-write (it was never
+/// acknowledged), or written by someone else.
+fn read(path: &Path, key: &Key) -> std::io::Result<HashMap<String, String>> {
+    let file = match open_file(path, false) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
         Err(e) => return Err(e),
     };
     let mut left = HashMap::new();
-    for line in BufReader::new(file).lines() {
+    let (mut cut, mut refused) = (0, 0);
+    for line in BufReader::new(file).split(b'\n') {
         let line = line?;
-        match serde_json::from_str::<Line>(&line) {
-            Ok(Line::Event(event)) => {
-                left.insert(event.metadata.name.clone().unwrap_or_default(), line);
+        if line.is_empty() {
+            continue;
+        }
+        let Some(json) = key.open(&line) else {
+            // A signed line that breaks off (a crash) lost its end, so it fails its MAC too:
+            // only a line with no MAC shape at all is plainly cut; the rest are counted apart.
+            if line.contains(&b' ') {
+                refused += 1;
+            } else {
+                cut += 1;
             }
-            Ok(Line::Done(name)) => {
+            continue;
+        };
+        // Signed by this key, it is the JSON this server wrote, so it is text.
+        let text = String::from_utf8_lossy(&line).into_owned();
+        match parse(json) {
+            Some(Line::Event(event)) => {
+                left.insert(event.metadata.name.clone().unwrap_or_default(), text);
+            }
+            Some(Line::Done(name)) => {
                 left.remove(&name);
             }
-            Err(e) => tracing::warn!("audit journal: a line cut short is skipped: {e}"),
+            None => cut += 1,
         }
+    }
+    if cut + refused > 0 {
+        tracing::warn!(
+            skipped = cut + refused,
+            "audit journal: lines skipped that this server did not write whole under its key \
+             (cut short by a crash, written under another key, or planted)"
+        );
     }
     Ok(left)
 }
@@ -159,11 +244,17 @@ fn read(path: &Path) -> std::io::Result<HashMap<String, String>> {
 /// Writes `lines` to a new file that replaces the one at `path`, and opens it to append.
 fn rewrite<'a>(path: &Path, lines: impl Iterator<Item = &'a String>) -> std::io::Result<File> {
     let fresh = path.with_extension("new");
+    // Whatever is there (a file left by a crash, or a link planted to make us write through
+    // it) goes; the new file is created anew, never opened through a link.
+    match std::fs::remove_file(&fresh) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     // It names users and groups: for the server's eyes only.
     let mut file = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
         .open(&fresh)?;
     for line in lines {
@@ -174,10 +265,11 @@ fn rewrite<'a>(path: &Path, lines: impl Iterator<Item = &'a String>) -> std::io:
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         File::open(dir)?.sync_all()?;
     }
-    OpenOptions::new().append(true).open(path)
+    open_file(path, true)
 }
 
 struct Writer {
+    key: Key,
     path: PathBuf,
     file: File,
     /// The lines of the Events pending, by name.
@@ -207,7 +299,7 @@ impl Writer {
                     }
                     let name = event.metadata.name.clone().unwrap_or_default();
                     let line = match serde_json::to_string(&Line::Event(event.clone())) {
-                        Ok(line) => line,
+                        Ok(json) => self.key.sign(&json),
                         Err(e) => {
                             let _ = reply.send(Err(e.to_string()));
                             continue;
@@ -220,9 +312,9 @@ impl Writer {
                 }
                 Command::Done(name) => {
                     if self.lines.remove(&name).is_some()
-                        && let Ok(line) = serde_json::to_string(&Line::Done(name))
+                        && let Ok(json) = serde_json::to_string(&Line::Done(name))
                     {
-                        text.push_str(&line);
+                        text.push_str(&self.key.sign(&json));
                         text.push('\n');
                     }
                 }
@@ -326,14 +418,31 @@ mod tests {
         }
     }
 
+    fn key() -> Key {
+        Key::derive(b"the server's secret")
+    }
+
     fn line(l: &Line) -> String {
-        serde_json::to_string(l).unwrap()
+        key().sign(&serde_json::to_string(l).unwrap())
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("flux-web-journal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(left: &HashMap<String, String>) -> Vec<String> {
+        let mut names: Vec<_> = left.keys().cloned().collect();
+        names.sort();
+        names
     }
 
     #[test]
     fn a_file_read_again_holds_the_events_not_done_and_skips_a_line_cut_short() {
-        let dir = std::env::temp_dir().join(format!("flux-web-journal-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch("cut");
         let path = dir.join("audit.journal");
         let text = [
             line(&Line::Event(Box::new(event("a.1")))),
@@ -343,17 +452,81 @@ mod tests {
         ]
         .join("\n");
         // The last append was cut short by a crash.
-        std::fs::write(&path, format!("{text}\n{{\"event\":{{\"metad")).unwrap();
-        let left = read(&path).unwrap();
-        let mut names: Vec<_> = left.keys().cloned().collect();
-        names.sort();
-        assert_eq!(names, ["b.2", "c.3"]);
+        let cut = line(&Line::Event(Box::new(event("d.4"))));
+        std::fs::write(&path, format!("{text}\n{}", &cut[..cut.len() / 2])).unwrap();
+        let left = read(&path, &key()).unwrap();
+        assert_eq!(names(&left), ["b.2", "c.3"]);
 
         // Rewritten, the file holds just those two, and appends after them.
         let mut file = rewrite(&path, left.values()).unwrap();
         writeln!(file, "{}", line(&Line::Done("b.2".into()))).unwrap();
-        let again = read(&path).unwrap();
-        assert_eq!(again.keys().collect::<Vec<_>>(), ["c.3"]);
+        let again = read(&path, &key()).unwrap();
+        assert_eq!(names(&again), ["c.3"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A crash that cut a line inside a multi-byte character (a user `zoë`) leaves bytes
+    /// that are no UTF-8: the lines before it are read, the cut one skipped, start-up goes on.
+    #[test]
+    fn a_line_cut_inside_a_multi_byte_character_is_skipped_and_the_rest_is_read() {
+        let dir = scratch("utf8");
+        let path = dir.join("audit.journal");
+        let mut zoe = event("z.1");
+        zoe.message = Some("User 'zoë' performed action 'reconcile'".into());
+        let whole = line(&Line::Event(Box::new(event("a.1"))));
+        let cut = line(&Line::Event(Box::new(zoe)));
+        let at = cut.find('ë').unwrap() + 1; // inside the two bytes of ë
+        let mut bytes = format!("{whole}\n").into_bytes();
+        bytes.extend_from_slice(&cut.as_bytes()[..at]);
+        assert!(String::from_utf8(bytes.clone()).is_err());
+        std::fs::write(&path, bytes).unwrap();
+        let left = read(&path, &key()).unwrap();
+        assert_eq!(names(&left), ["a.1"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A line in the file that this server did not sign (planted by whoever can write the
+    /// volume, or signed under another secret) is not an Event to write.
+    #[test]
+    fn a_planted_line_or_one_under_another_key_is_refused() {
+        let dir = scratch("planted");
+        let path = dir.join("audit.journal");
+        let planted = serde_json::to_string(&Line::Event(Box::new(event("forged.1")))).unwrap();
+        let other = Key::derive(b"another secret").sign(&planted);
+        let tampered = line(&Line::Event(Box::new(event("b.2")))).replace("b.2", "c.3");
+        let text = [
+            planted.clone(),
+            format!("AAAA {planted}"),
+            other,
+            tampered,
+            line(&Line::Event(Box::new(event("a.1")))),
+        ]
+        .join("\n");
+        std::fs::write(&path, format!("{text}\n")).unwrap();
+        let left = read(&path, &key()).unwrap();
+        assert_eq!(names(&left), ["a.1"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The rewrite's new file is created anew: a link planted where it goes is removed, not
+    /// written through; and the journal itself is not opened through a link.
+    #[test]
+    fn the_journal_never_writes_or_reads_through_a_planted_link() {
+        let dir = scratch("links");
+        let path = dir.join("audit.journal");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "keep me").unwrap();
+        std::os::unix::fs::symlink(&victim, path.with_extension("new")).unwrap();
+        let entry = line(&Line::Event(Box::new(event("a.1"))));
+        drop(rewrite(&path, [entry].iter()).unwrap());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert_eq!(names(&read(&path, &key()).unwrap()), ["a.1"]);
+
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink(&victim, &path).unwrap();
+        assert!(read(&path, &key()).is_err(), "read through a link");
+        assert!(open_file(&path, true).is_err(), "appended through a link");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -106,8 +106,11 @@ pub struct Entry<'a> {
 /// On whose behalf, and for which end, the resumer resumed.
 #[derive(Debug, Clone, Copy)]
 pub struct Scheduled<'a> {
+    /// Who suspended: their username, or the display name another tool recorded.
     pub by: &'a str,
     pub until: &'a str,
+    /// Who set that end, when it was someone else (who extended the suspension).
+    pub extended_by: Option<&'a str>,
 }
 
 /// How the action ended.
@@ -116,6 +119,13 @@ pub enum Outcome<'a> {
     Done,
     /// Refused or failed, with the problem the caller got.
     Refused(&'a ApiError),
+    /// Refused or failed on `count` objects of one namespace in one bulk run (the involved
+    /// object is the first of them): the first problem, and the objects named in `names`.
+    RefusedMany {
+        first: &'a ApiError,
+        count: usize,
+        names: &'a str,
+    },
 }
 
 pub struct Auditor {
@@ -210,17 +220,24 @@ impl Auditor {
     /// Logs a refused or failed action with the identity, and records it as a Warning event
     /// when `userActions.auditDenied` is on.
     pub async fn record_refusal(&self, entry: Entry<'_>, error: &ApiError, now: Timestamp) {
-        tracing::info!(
-            user = entry.identity.username,
-            groups = ?entry.identity.groups,
-            verb = entry.verb,
-            target = format!("{}/{}/{}", entry.involved.kind, entry.involved.namespace, entry.involved.name),
-            code = error.code().as_str(),
-            "action refused: {error}"
-        );
+        log_refusal(&entry, error);
         if self.settings.audit_denied {
             // The refusal is the answer already; its Event's fate is logged.
             let _ = self.write(&entry, Outcome::Refused(error), now).await;
+        }
+    }
+
+    /// Records the refusals of one bulk run in one namespace as one Warning event (when
+    /// `userActions.auditDenied` is on), on the first object refused: a run of 500 made-up
+    /// names makes the server write one Event, not 500. Each was logged on its own.
+    pub async fn record_run_refusals(
+        &self,
+        entry: Entry<'_>,
+        outcome: Outcome<'_>,
+        now: Timestamp,
+    ) {
+        if self.settings.audit_denied {
+            let _ = self.write(&entry, outcome, now).await;
         }
     }
 
@@ -261,6 +278,19 @@ impl Auditor {
     }
 }
 
+/// The log line of a refused or failed attempt, with who and what.
+pub fn log_refusal(entry: &Entry<'_>, error: &ApiError) {
+    tracing::info!(
+        user = entry.identity.username,
+        groups = ?entry.identity.groups,
+        verb = entry.verb,
+        target = format!("{}/{}/{}", entry.involved.kind, entry.involved.namespace, entry.involved.name),
+        code = error.code().as_str(),
+        run = entry.run,
+        "action refused: {error}"
+    );
+}
+
 /// `<group>/token` for the involved object's API group; the core group has no name to
 /// prefix with (`/token` is not a valid key), so a Pod's token goes under Flux's event prefix.
 fn token_key(group: &str) -> String {
@@ -278,21 +308,32 @@ fn token_key(group: &str) -> String {
 pub fn message(entry: &Entry<'_>, outcome: Outcome<'_>) -> String {
     let did = match outcome {
         Outcome::Done => "performed",
-        Outcome::Refused(_) => "was refused",
+        Outcome::Refused(_) | Outcome::RefusedMany { .. } => "was refused",
     };
     let involved = &entry.involved;
     let flux_object = format!("{}/{}/{}", involved.kind, involved.namespace, involved.name);
-    let what = match &entry.subject {
-        Some(subject) if *subject != flux_object => {
+    let what = match (&entry.subject, outcome) {
+        (_, Outcome::RefusedMany { count, names, .. }) => format!(
+            "{count} objects in namespace '{}' ({names}) in bulk run '{}'",
+            involved.namespace,
+            entry.run.unwrap_or_default()
+        ),
+        (Some(subject), _) if *subject != flux_object => {
             format!("'{subject}' managed by '{flux_object}'")
         }
         _ => format!("'{flux_object}'"),
     };
     let behalf = match entry.scheduled {
-        Some(s) => format!(
-            " on behalf of '{}', whose suspension was set to end at {}",
-            s.by, s.until
-        ),
+        Some(s) => {
+            let extended = s
+                .extended_by
+                .map(|by| format!(" by '{by}'"))
+                .unwrap_or_default();
+            format!(
+                " on behalf of '{}', whose suspension was set to end at {}{extended}",
+                s.by, s.until
+            )
+        }
         None => String::new(),
     };
     format!(
@@ -340,10 +381,16 @@ pub fn event(
             "event.toolkit.fluxcd.io/scheduled-by".to_owned(),
             scheduled.by.to_owned(),
         );
+        if let Some(by) = scheduled.extended_by {
+            annotations.insert(
+                "event.toolkit.fluxcd.io/extended-by".to_owned(),
+                by.to_owned(),
+            );
+        }
     }
     let (type_, reason) = match outcome {
         Outcome::Done => ("Normal", REASON),
-        Outcome::Refused(error) => {
+        Outcome::Refused(error) | Outcome::RefusedMany { first: error, .. } => {
             annotations.insert(
                 "event.toolkit.fluxcd.io/error".to_owned(),
                 format!("{}: {error}", error.code()),
@@ -554,6 +601,42 @@ mod tests {
             Some("kustomize.toolkit.fluxcd.io/v1")
         );
         assert_eq!(flux_event(&event)["severity"], "error");
+    }
+
+    /// A bulk run's refusals in a namespace are one Warning, naming the run, how many and
+    /// which, and ending as Alerts match it.
+    #[test]
+    fn a_runs_refusals_in_a_namespace_are_one_warning_that_counts_them() {
+        let identity = identity();
+        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let entry = Entry {
+            identity: &identity,
+            verb: "suspend",
+            involved: Involved::target(kind, "apps", "x0"),
+            subject: None,
+            run: Some("run-1"),
+            scheduled: None,
+        };
+        let error = ApiError::Forbidden("missing RBAC rule".into());
+        let outcome = Outcome::RefusedMany {
+            first: &error,
+            count: 500,
+            names: "Kustomization/x0, Kustomization/x1, and 498 more",
+        };
+        let event = event(&entry, outcome, Timestamp::UNIX_EPOCH, "t", "i");
+        assert_eq!(event.type_.as_deref(), Some("Warning"));
+        assert_eq!(
+            event.message.as_deref(),
+            Some(
+                "User 'alice@example.com' was refused action 'suspend' for 500 objects in \
+                 namespace 'apps' (Kustomization/x0, Kustomization/x1, and 498 more) in bulk \
+                 run 'run-1' on the web UI"
+            )
+        );
+        assert_eq!(
+            event.metadata.annotations.as_ref().unwrap()[RUN_ANNOTATION],
+            "run-1"
+        );
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub enum Refusal {
     /// An expression failed or gave the wrong type: for the admin, but shown too.
     #[error("{0}")]
     Mapping(String),
+    /// The claims map to a name Kubernetes cannot be sent (a control character): the
+    /// token's, not the server's, fault.
+    #[error("{0}")]
+    Unusable(String),
 }
 
 /// The claim rules of the config (`spec.authentication.oauth2`), as written.
@@ -202,6 +206,10 @@ impl Mapping {
             Ok(Value::String(s)) if !s.is_empty() => s.to_string(),
             _ => username.clone(),
         };
+        unusable("username", "impersonation.username", &username)?;
+        for group in &groups {
+            unusable("a group", "impersonation.groups", group)?;
+        }
         if !self.allow_system {
             let system = std::iter::once(&username)
                 .chain(&groups)
@@ -218,6 +226,20 @@ impl Mapping {
             groups,
             display_name,
         })
+    }
+}
+
+/// Refuses a name with a control character (NUL, CR, LF, ...): it cannot go in the
+/// impersonation headers, and in a log line or an Event it could pass for another line.
+fn unusable(what: &str, rule: &str, name: &str) -> Result<(), Refusal> {
+    match name.chars().find(|c| c.is_control()) {
+        Some(c) => Err(Refusal::Unusable(format!(
+            "the claims map to {what} holding the control character U+{:04X} \
+             (spec.authentication.oauth2.{rule} on the token's claims): Kubernetes cannot \
+             impersonate it",
+            u32::from(c)
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -249,6 +271,33 @@ mod tests {
             .identity(&json!({"email": "a@x.io", "groups": ["system:masters"]}))
             .unwrap();
         assert_eq!(id.groups, ["system:masters"]);
+    }
+
+    /// A NUL or a line break in a claim cannot be impersonated: refused by the mapping,
+    /// naming the rule, before any request to Kubernetes (not a 502 for one never sent).
+    #[test]
+    fn a_username_or_group_with_a_control_character_is_refused_naming_the_rule() {
+        let mapping = Mapping::compile(&oauth2(|_| {})).unwrap();
+        for (claims, rule) in [
+            (
+                json!({"email": "a@x.io\u{0}admin"}),
+                "impersonation.username",
+            ),
+            (
+                json!({"email": "a@x.io\r\nImpersonate-Group: system:masters"}),
+                "impersonation.username",
+            ),
+            (
+                json!({"email": "a@x.io", "groups": ["devs\nops"]}),
+                "impersonation.groups",
+            ),
+        ] {
+            let refusal = mapping.identity(&claims).unwrap_err();
+            assert!(matches!(refusal, Refusal::Unusable(_)), "{claims}");
+            assert!(refusal.to_string().contains(rule), "{claims}: {refusal}");
+        }
+        let zoe = mapping.identity(&json!({"email": "zoë@x.io"})).unwrap();
+        assert_eq!(zoe.username, "zoë@x.io");
     }
 
     #[test]

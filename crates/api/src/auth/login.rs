@@ -320,6 +320,11 @@ impl Oidc {
         Ok(Caught {
             identity,
             session_expires: None,
+            // Taken through the second of its `exp` and the skew allowed: a stream it opens
+            // lasts until the next one begins.
+            proof_expires: claims["exp"]
+                .as_i64()
+                .map(|exp| exp.saturating_add_unsigned(super::oidc::LEEWAY + 1)),
             bearer: true,
         })
     }
@@ -361,6 +366,7 @@ impl Oidc {
             let caught = Caught {
                 identity: session.identity(),
                 session_expires: Some(session.expires),
+                proof_expires: Some(session.token_expires.min(session.expires)),
                 bearer: false,
             };
             return (Ok(caught), Vec::new());
@@ -377,6 +383,7 @@ impl Oidc {
                 let caught = Caught {
                     identity: renewed.identity(),
                     session_expires: Some(renewed.expires),
+                    proof_expires: Some(renewed.token_expires.min(renewed.expires)),
                     bearer: false,
                 };
                 (Ok(caught), cookies)
@@ -460,7 +467,12 @@ fn token_error(e: TokenError) -> ApiError {
 }
 
 fn refusal(e: Refusal) -> ApiError {
-    ApiError::LoginRefused(format!("login refused: {e}"))
+    match e {
+        Refusal::Unusable(detail) => ApiError::bad_request(Code::InvalidIdentity, detail),
+        Refusal::Validation(_) | Refusal::Mapping(_) => {
+            ApiError::LoginRefused(format!("login refused: {e}"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ impl Auth {
                 Ok(Caught {
                     identity: identity.clone(),
                     session_expires: None,
+                    proof_expires: None,
                     bearer: false,
                 }),
                 Vec::new(),
@@ -109,6 +110,10 @@ impl Auth {
 pub struct Caught {
     pub identity: Identity,
     pub session_expires: Option<i64>,
+    /// When the credential stops proving who the caller is (unix seconds): a bearer
+    /// token's `exp`, or when a session's ID token must be renewed. A stream it opened ends
+    /// then; the client opens it again with a credential checked anew.
+    pub proof_expires: Option<i64>,
     /// Proven by a verified `Authorization: Bearer` ID token, which no browser attaches by
     /// itself: the one credential that exempts a request from the cross-site checks.
     pub bearer: bool,
@@ -134,6 +139,38 @@ pub async fn resolve(State(auth): State<Arc<Auth>>, mut request: Request, next: 
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// When the caller's credential stops proving who they are (unix seconds), if it does: the
+/// end of the streams it opens.
+pub struct ProofExpires(pub Option<i64>);
+
+impl ProofExpires {
+    /// The moment, on the runtime's clock, when a stream opened at `now` must end.
+    pub fn deadline(&self, now: jiff::Timestamp) -> Option<tokio::time::Instant> {
+        let left = self.0?.saturating_sub(now.as_second()).max(0);
+        let left = std::time::Duration::from_secs(u64::try_from(left).unwrap_or_default());
+        Some(tokio::time::Instant::now() + left)
+    }
+}
+
+/// Resolves at `deadline`, or never without one.
+pub async fn passed(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ProofExpires {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ProofExpires(match parts.extensions.get::<Resolved>() {
+            Some(Resolved(Ok(caught))) => caught.proof_expires,
+            _ => None,
+        }))
+    }
 }
 
 /// The caller, or — without authentication — the reason there is none, so reads still

@@ -5,6 +5,7 @@
 //! signed with a key id the cached JWKS lacks makes one refetch (at most every
 //! [`JWKS_REFETCH`]), so a key rotation at the provider costs no failed login.
 
+use flux_web_shared::names::quoted;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -18,8 +19,9 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(600);
 /// The fastest the JWKS is refetched for an unknown key id.
 const JWKS_REFETCH: Duration = Duration::from_secs(10);
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
-/// Clock skew tolerated between flux-web and the provider.
-const LEEWAY: u64 = 30;
+/// Clock skew tolerated between flux-web and the provider: a token is taken until this long
+/// after its `exp`.
+pub const LEEWAY: u64 = 30;
 /// Asymmetric algorithms only: `none` and the HMAC family (whose "key" could be the public
 /// key) are never accepted.
 const ALGORITHMS: [Algorithm; 9] = [
@@ -250,8 +252,8 @@ impl Provider {
             }
         }
         Err(TokenError::Invalid(format!(
-            "signed with key {:?}, which the issuer's JWKS does not have",
-            kid.unwrap_or("(no kid)")
+            "signed with key {}, which the issuer's JWKS does not have",
+            quoted(kid.unwrap_or("(no kid)"))
         )))
     }
 

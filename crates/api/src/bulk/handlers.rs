@@ -1,15 +1,17 @@
 //! HTTP handler of bulk actions: extract, call the bulk module, answer.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use flux_web_shared::bulk::{BulkRequest, NDJSON, Preflight, Progress};
+use flux_web_shared::names::quoted;
 use flux_web_shared::problem::{Code, Problem};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::flux::kinds::Action;
+use crate::limits::{Class, Peer, holder};
 use crate::state::AppState;
 use crate::target::{ActionOptions, JsonBody};
 
@@ -31,7 +33,7 @@ use crate::target::{ActionOptions, JsonBody};
             (Preflight = "application/json"),
             (Progress = "application/x-ndjson"),
         )),
-        (status = "4XX", description = "Invalid body, too many targets (400 `too_many_targets`), a bad pre-flight token (400 `invalid_preflight`), not logged in (401), actions disabled (403)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Invalid body, too many targets (400 `too_many_targets`), a bad pre-flight token (400 `invalid_preflight`), not logged in (401), actions disabled (403), too many runs in flight (429, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Kubernetes failed while listing a selector's targets", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -40,6 +42,7 @@ pub async fn post(
     Path(action): Path<String>,
     options: ActionOptions,
     Caller(caller): Caller,
+    peer: Option<Extension<Peer>>,
     JsonBody(request): JsonBody<BulkRequest>,
 ) -> Result<Response, ApiError> {
     crate::telemetry::record_action(&action);
@@ -48,7 +51,7 @@ pub async fn post(
         .ok_or_else(|| {
             ApiError::bad_request(
                 Code::UnknownAction,
-                format!("there is no bulk action {action:?}"),
+                format!("there is no bulk action {}", quoted(&action)),
             )
         })?;
     if options.wait.is_some() {
@@ -79,6 +82,17 @@ pub async fn post(
         )?),
         None => None,
     };
-    let body = crate::bulk::run(state, identity, action, (request, until), targets, approved);
+    let pass = state.gates.enter(
+        Class::BulkRuns,
+        &holder(&Ok(identity.clone()), peer.as_deref()),
+    )?;
+    let body = crate::bulk::run(
+        state,
+        (identity, pass),
+        action,
+        (request, until),
+        targets,
+        approved,
+    );
     Ok(([(header::CONTENT_TYPE, NDJSON)], body).into_response())
 }

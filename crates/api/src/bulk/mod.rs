@@ -11,11 +11,14 @@
 //!
 //! - [`approval`] — the pre-flight token.
 //! - [`handlers`] — the HTTP handler.
+//! - [`runs`] — the runs in flight, which shutdown waits for and stops between targets.
 
 pub mod approval;
 pub mod handlers;
+pub mod runs;
 
-use std::collections::HashSet;
+use flux_web_shared::names::quoted;
+use std::collections::{BTreeMap, HashSet};
 
 use axum::body::Body;
 use flux_web_shared::actions::{Action, Target as WireTarget};
@@ -25,13 +28,15 @@ use futures::StreamExt;
 use futures::stream;
 
 use crate::actions::{self, Prepared};
+use crate::audit::{Outcome, log_refusal};
 use crate::clock::rfc3339;
 use crate::config::Bulk;
 use crate::context::Context;
 use crate::error::ApiError;
 use crate::flux::plan::Input;
-use crate::flux::until::Until;
+use crate::flux::until::End;
 use crate::identity::Identity;
+use crate::limits::Pass;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
 use crate::state::AppState;
 use crate::target::{ActionOptions, Target, wire_target};
@@ -66,7 +71,7 @@ pub async fn targets(
                 .enumerate()
                 .map(|(i, address)| {
                     parse_address(address)
-                        .map_err(|e| invalid(format!("targets[{i}]: {address:?}: {e}")))
+                        .map_err(|e| invalid(format!("targets[{i}]: {}: {e}", quoted(address))))
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
@@ -136,7 +141,7 @@ pub async fn preflight(
     state: &AppState,
     identity: &Identity,
     action: Action,
-    (request, until): (&BulkRequest, Option<&Until>),
+    (request, until): (&BulkRequest, Option<&End>),
     targets: &[Target],
 ) -> Preflight {
     let ctx = state.context();
@@ -146,7 +151,7 @@ pub async fn preflight(
         .map(|index| async move {
             let target = &targets[index];
             let asked = (request, until);
-            let item = fate(ctx, identity, target, action, asked, Step::Preflight).await;
+            let (item, _) = fate(ctx, identity, target, action, asked, Step::Preflight).await;
             (index, item)
         })
         .buffer_unordered(concurrency)
@@ -181,18 +186,23 @@ pub async fn preflight(
 }
 
 /// The run: each target's fate as a line of NDJSON as soon as it is known. The run goes on
-/// to its end when the client goes away: what was confirmed is carried out, and logged.
+/// to its end when the client goes away: what was confirmed is carried out, and logged. A
+/// server shutting down stops it between targets ([`runs`]): the end says so, and the log
+/// has its tally and what was not taken.
 pub fn run(
     state: AppState,
-    identity: Identity,
+    (identity, pass): (Identity, Pass),
     action: Action,
-    (request, until): (BulkRequest, Option<Until>),
+    (request, until): (BulkRequest, Option<End>),
     targets: Vec<Target>,
     approved: Option<Approved>,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<Progress>(targets.len() + 2);
     let run_id = state.ids.next();
-    tokio::spawn(async move {
+    let runs = state.runs.clone();
+    runs.spawn(async move {
+        // The run's place among those the limits allow, held until it ends.
+        let _pass = pass;
         let ctx = Context {
             run: Some(&run_id),
             ..state.context()
@@ -210,33 +220,42 @@ pub fn run(
         let step = Step::Run(approved.as_ref());
         let (ctx, identity, targets) = (&ctx, &identity, &targets);
         let asked = (&request, until.as_ref());
-        let mut results = stream::iter(0..total)
+        // No target is taken once the server stops; those taken are carried to their end.
+        let mut results = std::pin::pin!(stream::iter(0..total)
+            .take_until(state.runs.stopping())
             .map(|index| async move {
-                let item = fate(ctx, identity, &targets[index], action, asked, step).await;
-                (index, item)
+                let (item, refused) =
+                    fate(ctx, identity, &targets[index], action, asked, step).await;
+                (index, item, refused)
             })
-            .buffer_unordered(state.config.user_actions.bulk.concurrency);
-        let mut tally = Tally::default();
-        while let Some((index, item)) = results.next().await {
+            .buffer_unordered(state.config.user_actions.bulk.concurrency));
+        let (mut tally, mut taken, mut refusals) = (Tally::default(), 0, Vec::new());
+        while let Some((index, item, refused)) = results.next().await {
             tally.add(item.fate);
+            taken += 1;
+            refusals.extend(refused.map(|error| (&targets[index], error)));
             let _ = tx.send(Progress::Result { index, item }).await;
         }
-        tracing::info!(
-            run = run_id,
-            user = identity.username,
-            %action,
-            targets = total,
-            changed = tally.changed,
-            unchanged = tally.unchanged,
-            refused = tally.refused,
-            not_applicable = tally.not_applicable,
-            failed = tally.failed,
-            "bulk run done"
-        );
+        record_refusals(ctx, identity, action, &refusals).await;
+        let stopped = (taken < total).then(|| "the server is shutting down".to_owned());
+        let (run, user) = (&run_id, &identity.username);
+        let (changed, unchanged, refused) = (tally.changed, tally.unchanged, tally.refused);
+        let (not_applicable, failed) = (tally.not_applicable, tally.failed);
+        match &stopped {
+            None => tracing::info!(
+                run, user, %action, targets = total, changed, unchanged, refused,
+                not_applicable, failed, "bulk run done"
+            ),
+            Some(why) => tracing::warn!(
+                run, user, %action, targets = total, changed, unchanged, refused,
+                not_applicable, failed, not_taken = total - taken, "bulk run stopped: {why}"
+            ),
+        }
         let _ = tx
             .send(Progress::End {
                 run: run_id.clone(),
                 tally,
+                stopped,
             })
             .await;
     });
@@ -253,19 +272,21 @@ enum Step<'a> {
 }
 
 /// One target's fate: planned and checked as a single action is, then carried out when the
-/// step says so. A refusal or failure of the run leaves the trace a single action's would.
+/// step says so. A refusal or failure of the run is logged as a single action's is, and
+/// answered beside the item: the run records them together ([`record_refusals`]).
 async fn fate(
     ctx: &Context<'_>,
     identity: &Identity,
     target: &Target,
     action: Action,
-    (request, until): (&BulkRequest, Option<&Until>),
+    (request, until): (&BulkRequest, Option<&End>),
     step: Step<'_>,
-) -> Item {
+) -> (Item, Option<ApiError>) {
     let now = rfc3339(ctx.clock.now());
     let input = Input {
         now: &now,
         by: &identity.display_name,
+        user: &identity.username,
         reason: request.reason.as_deref(),
         until,
         ..Input::default()
@@ -275,19 +296,61 @@ async fn fate(
         Err(error) => Err(error),
     };
     match outcome {
-        Ok(item) => item,
+        Ok(item) => (item, None),
         Err(error) => {
-            let fate = fate_of(action, &error);
-            if matches!(step, Step::Run(_)) && matches!(fate, Fate::Refused | Fate::Failed) {
-                actions::record_refusal(ctx, identity, target, action, &error).await;
-            }
-            Item {
+            let fate = fate_of(&error);
+            let item = Item {
                 target: addressed(target),
                 fate,
                 code: Some(error.code()),
                 message: error.to_string(),
+            };
+            if matches!(step, Step::Run(_)) && matches!(fate, Fate::Refused | Fate::Failed) {
+                log_refusal(&actions::entry(ctx, identity, target, action), &error);
+                return (item, Some(error));
             }
+            (item, None)
         }
+    }
+}
+
+/// Objects a run's refusal Event names; the rest are counted.
+const NAMED_REFUSALS: usize = 10;
+
+/// The refusals and failures of a run (target, problem), as one Warning Event per
+/// namespace with `auditDenied`: each was logged already.
+async fn record_refusals(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    action: Action,
+    refused: &[(&Target, ApiError)],
+) {
+    let mut by_namespace: BTreeMap<&str, Vec<&(&Target, ApiError)>> = BTreeMap::new();
+    for refusal in refused {
+        by_namespace
+            .entry(&refusal.0.namespace)
+            .or_default()
+            .push(refusal);
+    }
+    for refusals in by_namespace.into_values() {
+        let (first, error) = refusals[0];
+        let mut names: Vec<String> = refusals
+            .iter()
+            .take(NAMED_REFUSALS)
+            .map(|(t, _)| format!("{}/{}", t.kind.kind, t.name))
+            .collect();
+        if refusals.len() > NAMED_REFUSALS {
+            names.push(format!("and {} more", refusals.len() - NAMED_REFUSALS));
+        }
+        let outcome = Outcome::RefusedMany {
+            first: error,
+            count: refusals.len(),
+            names: &names.join(", "),
+        };
+        let entry = actions::entry(ctx, identity, first, action);
+        ctx.audit
+            .record_run_refusals(entry, outcome, ctx.clock.now())
+            .await;
     }
 }
 
@@ -300,6 +363,15 @@ async fn carry(
     step: Step<'_>,
 ) -> Result<Item, ApiError> {
     let wire = wire_target(&prepared.read.resource, &target.namespace, &target.name);
+    // Already in the state asked for: the code says which (`suspended`, `not_suspended`).
+    if let Some(code) = prepared.plan.unchanged {
+        return Ok(Item {
+            target: wire,
+            fate: Fate::Unchanged,
+            code: Some(code),
+            message: prepared.plan.message,
+        });
+    }
     let approved = match step {
         Step::Preflight => {
             return Ok(Item {
@@ -331,14 +403,8 @@ async fn carry(
 }
 
 /// What a refusal or failure means for one target of many.
-pub fn fate_of(action: Action, error: &ApiError) -> Fate {
+pub fn fate_of(error: &ApiError) -> Fate {
     match error {
-        ApiError::State { code, .. }
-            if (action, *code) == (Action::Suspend, Code::Suspended)
-                || (action, *code) == (Action::Resume, Code::NotSuspended) =>
-        {
-            Fate::Unchanged
-        }
         ApiError::State {
             code: Code::NotApproved,
             ..
@@ -373,53 +439,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_object_already_in_the_state_is_unchanged_and_a_missing_rule_is_refused() {
+    fn a_state_that_refuses_is_not_applicable_and_a_missing_rule_is_refused() {
         let state = |code| ApiError::State {
             code,
             detail: String::new(),
         };
         let cases = [
-            (Action::Suspend, state(Code::Suspended), Fate::Unchanged),
-            (Action::Resume, state(Code::NotSuspended), Fate::Unchanged),
+            (state(Code::Suspended), Fate::NotApplicable),
+            (state(Code::SourceSuspended), Fate::NotApplicable),
+            (state(Code::NotApproved), Fate::Refused),
+            (ApiError::Forbidden("rule".into()), Fate::Refused),
             (
-                Action::Reconcile,
-                state(Code::Suspended),
-                Fate::NotApplicable,
-            ),
-            (
-                Action::Pull,
-                state(Code::SourceSuspended),
-                Fate::NotApplicable,
-            ),
-            (Action::Suspend, state(Code::NotApproved), Fate::Refused),
-            (
-                Action::Suspend,
-                ApiError::Forbidden("rule".into()),
-                Fate::Refused,
-            ),
-            (
-                Action::Restart,
                 ApiError::bad_request(Code::NotApplicable, "no"),
                 Fate::NotApplicable,
             ),
-            (
-                Action::Reconcile,
-                ApiError::NotFound("gone".into()),
-                Fate::NotApplicable,
-            ),
-            (
-                Action::Reconcile,
-                ApiError::ServerForbidden("admin".into()),
-                Fate::Failed,
-            ),
-            (
-                Action::Reconcile,
-                ApiError::UpstreamTimeout("slow".into()),
-                Fate::Failed,
-            ),
+            (ApiError::NotFound("gone".into()), Fate::NotApplicable),
+            (ApiError::ServerForbidden("admin".into()), Fate::Failed),
+            (ApiError::UpstreamTimeout("slow".into()), Fate::Failed),
         ];
-        for (action, error, fate) in cases {
-            assert_eq!(fate_of(action, &error), fate, "{action} {error:?}");
+        for (error, fate) in cases {
+            assert_eq!(fate_of(&error), fate, "{error:?}");
         }
     }
 

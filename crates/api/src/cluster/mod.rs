@@ -26,6 +26,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 
 use crate::flux::kinds::Kind;
 use crate::flux::plan::{Check, On};
+use crate::flux::view::FIELD_MANAGER;
 use crate::identity::Identity;
 
 /// Objects a list asks the API server for at once.
@@ -760,9 +761,6 @@ fn granted<'a>(
     }
     Ok((&check.namespace, &check.name))
 }
-
-/// The field manager of every write flux-web makes.
-pub const FIELD_MANAGER: &str = "flux-web";
 
 const IMPERSONATE_USER: HeaderName = HeaderName::from_static("impersonate-user");
 const IMPERSONATE_GROUP: HeaderName = HeaderName::from_static("impersonate-group");

@@ -29,6 +29,26 @@ pub struct Spec {
     pub notification_controller: Option<NotificationController>,
     pub kubernetes: Option<Kubernetes>,
     pub resumer: Option<Resumer>,
+    pub limits: Option<Limits>,
+}
+
+/// Our addition: how much one user, and everyone together, may hold open at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Limits {
+    /// Live-update streams (`/api/v1/watch`, `/api/v1/events/watch`).
+    pub streams: Option<Cap>,
+    /// Followed logs (`.../logs?follow=true`).
+    pub log_follows: Option<Cap>,
+    /// Bulk runs in flight.
+    pub bulk_runs: Option<Cap>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cap {
+    pub per_user: Option<u32>,
+    pub total: Option<u32>,
 }
 
 /// Our addition: the task that resumes suspensions whose end has come.

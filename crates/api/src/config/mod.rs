@@ -59,6 +59,43 @@ pub struct Config {
     /// The cluster's name to show; without it, the kubeconfig's.
     pub cluster_name: Option<String>,
     pub resumer: Resumer,
+    pub limits: Limits,
+}
+
+/// How much one holder (a user, or an address without a login) and everyone together may
+/// hold open at once (`spec.limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub streams: Cap,
+    pub log_follows: Cap,
+    pub bulk_runs: Cap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    pub per_user: usize,
+    pub total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            // A page holds one stream: a dozen tabs, with room to spare.
+            streams: Cap {
+                per_user: 16,
+                total: 1000,
+            },
+            // A follow holds a stream of the API server per container (of up to 20 Pods).
+            log_follows: Cap {
+                per_user: 8,
+                total: 64,
+            },
+            bulk_runs: Cap {
+                per_user: 2,
+                total: 16,
+            },
+        }
+    }
 }
 
 /// The resumer's settings: the Lease that elects it, how often it looks.
@@ -191,6 +228,7 @@ impl Default for Config {
             kubernetes_timeout: DEFAULT_KUBERNETES_TIMEOUT,
             cluster_name: None,
             resumer: Resumer::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -364,7 +402,36 @@ impl Config {
                 ),
             }
         });
+        let defaults = Limits::default();
+        let limits = spec.limits.map_or(defaults, |l| {
+            let mut cap = |name: &str, given: Option<file::Cap>, default: Cap| {
+                let Some(given) = given else { return default };
+                let path = format!(".spec.limits.{name}");
+                let per_user = errors.count(
+                    &format!("{path}.perUser"),
+                    given.per_user,
+                    default.per_user,
+                    100_000,
+                );
+                let total = errors.count(
+                    &format!("{path}.total"),
+                    given.total,
+                    default.total,
+                    100_000,
+                );
+                if per_user > total {
+                    errors.add(format!("{path}.perUser"), "more than the total");
+                }
+                Cap { per_user, total }
+            };
+            Limits {
+                streams: cap("streams", l.streams, defaults.streams),
+                log_follows: cap("logFollows", l.log_follows, defaults.log_follows),
+                bulk_runs: cap("bulkRuns", l.bulk_runs, defaults.bulk_runs),
+            }
+        });
         errors.finish(Config {
+            limits,
             resumer,
             base_url,
             insecure: spec.insecure,
@@ -402,6 +469,17 @@ fn authentication(
                     ".spec.authentication.anonymous.username",
                     "required: Kubernetes refuses to impersonate groups without a user",
                 );
+            }
+            let names = std::iter::once(("username".to_owned(), &anonymous.username)).chain(
+                (anonymous.groups.iter().enumerate()).map(|(i, g)| (format!("groups[{i}]"), g)),
+            );
+            for (field, name) in names {
+                if name.chars().any(char::is_control) {
+                    errors.add(
+                        format!(".spec.authentication.anonymous.{field}"),
+                        "holds a control character, which Kubernetes cannot impersonate",
+                    );
+                }
             }
             Authentication::Anonymous {
                 username: anonymous.username,

@@ -183,6 +183,15 @@ fn validation_errors_name_every_field_at_fault() {
             vec![".spec.authentication.anonymous.username: required"],
         ),
         (
+            &format!(
+                "{HEADER}spec:\n  authentication: {{type: Anonymous, anonymous: {{username: \"a\\u0000b\", groups: [ok, \"x\\ny\"]}}}}\n"
+            ),
+            vec![
+                ".spec.authentication.anonymous.username: holds a control character",
+                ".spec.authentication.anonymous.groups[1]: holds a control character",
+            ],
+        ),
+        (
             &format!("{HEADER}spec:\n  authentication: {{type: Anonymous}}\n"),
             vec![".spec.authentication.anonymous: required when type is Anonymous"],
         ),

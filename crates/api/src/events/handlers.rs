@@ -2,17 +2,18 @@
 
 use std::convert::Infallible;
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::{Extension, Json};
 use flux_web_shared::events::EventPage;
 use flux_web_shared::problem::{Code, Problem};
 use futures::{Stream, StreamExt};
 
 use super::live::{self, Live};
 use super::{EventsParams, Filter, KNOWN};
-use crate::auth::Caller;
+use crate::auth::{Caller, ProofExpires, passed};
 use crate::error::ApiError;
+use crate::limits::{Class, Peer, holder};
 use crate::metrics::METRICS;
 use crate::state::AppState;
 use crate::watch::handlers::KEEP_ALIVE;
@@ -64,12 +65,14 @@ pub struct LiveEvent {
     params(EventsParams),
     responses(
         (status = 200, description = "An endless stream of events", body = LiveEvent, content_type = "text/event-stream"),
-        (status = "4XX", description = "Invalid query (`limit` and `before` page the list, not the stream), or not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Invalid query (`limit` and `before` page the list, not the stream), not logged in, or too many streams open (429, with Retry-After)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn watch(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    expires: ProofExpires,
+    peer: Option<Extension<Peer>>,
     RawQuery(query): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let params: EventsParams = crate::target::query(query.as_deref(), KNOWN)?;
@@ -80,12 +83,18 @@ pub async fn watch(
         ));
     }
     let filter = Filter::from_params(&params)?;
+    let pass = state
+        .gates
+        .enter(Class::Streams, &holder(&caller, peer.as_deref()))?;
+    let ends = passed(expires.deadline(state.clock.now()));
     // The caller, or none in read-only mode: Caller already refused the rest.
     let viewer = caller.ok();
     let open = METRICS.subscriber();
-    let events =
-        live::stream(&state.watches, state.access.clone(), viewer, filter).map(move |live| {
-            let _open = &open;
+    let events = live::stream(&state.watches, state.access.clone(), viewer, filter)
+        // A credential that expires ends the stream, as the object watch's does.
+        .take_until(ends)
+        .map(move |live| {
+            let _held = (&open, &pass);
             let resync = || Event::default().event("resync").data("{}");
             Ok(match live {
                 Live::Event(event) => Event::default()

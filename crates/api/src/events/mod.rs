@@ -12,6 +12,7 @@ pub mod live;
 
 use flux_web_shared::actions::Target;
 use flux_web_shared::events::{ClusterEvent, DEFAULT_LIMIT, EventPage, MAX_LIMIT, Severity};
+use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -79,10 +80,9 @@ impl Filter {
             .kind
             .as_deref()
             .map(|name| {
-                KINDS
-                    .iter()
-                    .find(|k| k.is_named(name))
-                    .ok_or_else(|| invalid(format!("kind: flux-web knows no kind {name:?}")))
+                KINDS.iter().find(|k| k.is_named(name)).ok_or_else(|| {
+                    invalid(format!("kind: flux-web knows no kind {}", quoted(name)))
+                })
             })
             .transpose()?;
         if let Some(namespace) = &params.namespace {

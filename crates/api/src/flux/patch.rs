@@ -9,7 +9,8 @@ use super::kinds::{Kind, Reconcile, Suspend};
 use super::until::Until;
 use super::view::View;
 pub use super::view::{
-    EXPIRES_LABEL, SUSPENDED_BY, SUSPENDED_REASON, SUSPENDED_REASON_OF, SUSPENDED_UNTIL,
+    EXPIRES_LABEL, SUSPENDED_BY, SUSPENDED_BY_USER, SUSPENDED_REASON, SUSPENDED_REASON_OF,
+    SUSPENDED_UNTIL, SUSPENDED_UNTIL_BY,
 };
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
@@ -32,14 +33,24 @@ pub fn annotation<'a>(object: &'a DynamicObject, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Removes the record of a suspension that is over (who, our reason and its binding), in a
+/// Removes the record of a suspension that is over (who, our reason, end and binding), in a
 /// write of an object that is not suspended, made anyway.
 pub fn forget_stale_suspension(patch: &mut Value) {
+    forget_suspension(patch);
+}
+
+/// Removes every annotation of ours that records a suspension, and its end.
+fn forget_suspension(patch: &mut Value) {
     let annotations = &mut patch["metadata"]["annotations"];
-    annotations[SUSPENDED_BY] = Value::Null;
-    annotations[SUSPENDED_REASON] = Value::Null;
-    annotations[SUSPENDED_REASON_OF] = Value::Null;
-    set_until(patch, None);
+    for key in [
+        SUSPENDED_BY,
+        SUSPENDED_BY_USER,
+        SUSPENDED_REASON,
+        SUSPENDED_REASON_OF,
+    ] {
+        annotations[key] = Value::Null;
+    }
+    set_until(patch, None, None);
 }
 
 /// `reconcile`: ask the controller to run now; HelmRelease and ResourceSetInputProvider
@@ -52,13 +63,20 @@ pub fn reconcile_patch(kind: &Kind, now: &str) -> Value {
     json!({ "metadata": { "annotations": annotations } })
 }
 
-/// `suspend` of an object read at `generation`, recording who and, when given, why, bound to
-/// this suspension (the generation the write makes, and who). A suspend without a reason
-/// clears a reason left from before.
+/// Who suspends: the display name people read (`suspendedBy`) and the username (ours).
+#[derive(Debug, Clone, Copy)]
+pub struct Suspender<'a> {
+    pub display_name: &'a str,
+    pub username: &'a str,
+}
+
+/// `suspend` of an object read at `generation`, recording who and, when given, why and until
+/// when, bound to this suspension (the generation the write makes, and who). A suspend
+/// without a reason clears a reason left from before.
 pub fn suspend_patch(
     kind: &Kind,
     generation: i64,
-    by: &str,
+    by: Suspender<'_>,
     reason: Option<&str>,
     until: Option<&Until>,
 ) -> Value {
@@ -67,15 +85,16 @@ pub fn suspend_patch(
         Suspend::Spec => generation + 1,
         Suspend::Annotation(_) | Suspend::No => generation,
     };
-    // The reason and the end belong to this suspension only: another tool's suspend later
-    // must not inherit them (a stale end would lift its suspension).
-    let of = (reason.is_some() || until.is_some()).then(|| format!("{made}:{by}"));
+    // The record belongs to this suspension only: another tool's suspend later must not
+    // inherit it (a stale end would lift its suspension, a stale username name its owner).
+    let of = format!("{made}:{}", by.display_name);
     let mut patch = json!({
         "metadata": { "annotations": {
-            SUSPENDED_BY: by, SUSPENDED_REASON: reason, SUSPENDED_REASON_OF: of,
+            SUSPENDED_BY: by.display_name, SUSPENDED_BY_USER: by.username,
+            SUSPENDED_REASON: reason, SUSPENDED_REASON_OF: of,
         } }
     });
-    set_until(&mut patch, until);
+    set_until(&mut patch, until, Some(by.username));
     match kind.suspend {
         Suspend::Spec => patch["spec"] = json!({ "suspend": true }),
         Suspend::Annotation(key) => patch["metadata"]["annotations"][key] = json!("disabled"),
@@ -86,13 +105,8 @@ pub fn suspend_patch(
 
 /// `resume`: lift the suspension, forget who suspended, and reconcile now.
 pub fn resume_patch(kind: &Kind, now: &str) -> Value {
-    let mut patch = json!({
-        "metadata": { "annotations": {
-            SUSPENDED_BY: null, SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null,
-            REQUESTED_AT: now,
-        } }
-    });
-    set_until(&mut patch, None);
+    let mut patch = json!({ "metadata": { "annotations": { REQUESTED_AT: now } } });
+    forget_suspension(&mut patch);
     match kind.suspend {
         Suspend::Spec => patch["spec"] = json!({ "suspend": null }),
         Suspend::Annotation(key) => patch["metadata"]["annotations"][key] = json!("enabled"),
@@ -101,17 +115,20 @@ pub fn resume_patch(kind: &Kind, now: &str) -> Value {
     patch
 }
 
-/// A suspension's new end, nothing else.
-pub fn extend_patch(until: &Until) -> Value {
+/// A suspension's new end and who set it (a username), nothing else; `None` takes the end
+/// off, and the suspension lasts until someone resumes it.
+pub fn end_patch(until: Option<&Until>, by: &str) -> Value {
     let mut patch = json!({});
-    set_until(&mut patch, Some(until));
+    set_until(&mut patch, until, Some(by));
     patch
 }
 
-/// Writes (or, with `None`, removes) the end of a suspension: the annotation people read and
-/// the label the resumer selects on.
-fn set_until(patch: &mut Value, until: Option<&Until>) {
-    patch["metadata"]["annotations"][SUSPENDED_UNTIL] = json!(until.map(|u| u.rfc3339.clone()));
+/// Writes (or, with `None`, removes) the end of a suspension: the annotation people read, the
+/// label the resumer selects on, and who set it.
+fn set_until(patch: &mut Value, until: Option<&Until>, by: Option<&str>) {
+    let annotations = &mut patch["metadata"]["annotations"];
+    annotations[SUSPENDED_UNTIL] = json!(until.map(|u| u.rfc3339.clone()));
+    annotations[SUSPENDED_UNTIL_BY] = json!(until.and(by));
     patch["metadata"]["labels"][EXPIRES_LABEL] = json!(until.map(|u| u.seconds.to_string()));
 }
 
@@ -175,6 +192,10 @@ mod tests {
     use crate::flux::kinds::find;
 
     const NOW: &str = "2026-11-23T21:55:00.123Z";
+    const ALICE: Suspender<'static> = Suspender {
+        display_name: "Alice",
+        username: "alice@example.com",
+    };
 
     fn kind(group: &str, name: &str) -> &'static Kind {
         find(group, name).unwrap()
@@ -206,26 +227,29 @@ mod tests {
     fn suspend_uses_the_spec_field_or_the_kinds_annotation() {
         let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
         assert_eq!(
-            suspend_patch(ks, 6, "Alice", Some("incident 42"), None),
+            suspend_patch(ks, 6, ALICE, Some("incident 42"), None),
             json!({
                 "spec": {"suspend": true},
                 "metadata": {"annotations": {
-                    SUSPENDED_BY: "Alice", SUSPENDED_REASON: "incident 42", SUSPENDED_REASON_OF: "7:Alice",
-                    SUSPENDED_UNTIL: null,
+                    SUSPENDED_BY: "Alice", SUSPENDED_BY_USER: "alice@example.com",
+                    SUSPENDED_REASON: "incident 42", SUSPENDED_REASON_OF: "7:Alice",
+                    SUSPENDED_UNTIL: null, SUSPENDED_UNTIL_BY: null,
                 }, "labels": {EXPIRES_LABEL: null}},
             })
         );
         let rset = kind("fluxcd.controlplane.io", "rset");
         assert_eq!(
-            suspend_patch(rset, 3, "Alice", None, None),
+            suspend_patch(rset, 3, ALICE, None, None),
             json!({"metadata": {"annotations": {
-                SUSPENDED_BY: "Alice", SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null,
-                SUSPENDED_UNTIL: null, "fluxcd.controlplane.io/reconcile": "disabled",
+                SUSPENDED_BY: "Alice", SUSPENDED_BY_USER: "alice@example.com",
+                SUSPENDED_REASON: null, SUSPENDED_REASON_OF: "3:Alice",
+                SUSPENDED_UNTIL: null, SUSPENDED_UNTIL_BY: null,
+                "fluxcd.controlplane.io/reconcile": "disabled",
             }, "labels": {EXPIRES_LABEL: null}}})
         );
         let ag = kind("source.extensions.fluxcd.io", "ag");
         assert_eq!(
-            suspend_patch(ag, 1, "a", None, None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
+            suspend_patch(ag, 1, ALICE, None, None)["metadata"]["annotations"]["source.extensions.fluxcd.io/reconcile"],
             "disabled"
         );
     }
@@ -238,8 +262,9 @@ mod tests {
             json!({
                 "spec": {"suspend": null},
                 "metadata": {"annotations": {
-                    SUSPENDED_BY: null, SUSPENDED_REASON: null, SUSPENDED_REASON_OF: null, REQUESTED_AT: NOW,
-                    SUSPENDED_UNTIL: null,
+                    SUSPENDED_BY: null, SUSPENDED_BY_USER: null, SUSPENDED_REASON: null,
+                    SUSPENDED_REASON_OF: null, REQUESTED_AT: NOW,
+                    SUSPENDED_UNTIL: null, SUSPENDED_UNTIL_BY: null,
                 }, "labels": {EXPIRES_LABEL: null}},
             })
         );

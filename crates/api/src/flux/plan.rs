@@ -5,13 +5,13 @@
 //! checks without executing it, so "allowed" there and "200" here cannot disagree.
 
 pub use flux_web_shared::actions::Action;
-use flux_web_shared::actions::ArtifactRef;
+use flux_web_shared::actions::{ArtifactRef, Suspension};
 use flux_web_shared::problem::Code;
 use serde_json::Value;
 
 use super::kinds::{Artifacts, Kind, Workload};
-use super::patch;
-use super::until::{self, Until};
+use super::patch::{self, Suspender};
+use super::until::{self, End};
 use super::view::{Artifact, ObjectRef, View};
 /// How the write of an action is made once the custom verb is allowed (spec 4.3); the
 /// config's `userActions.access`.
@@ -149,6 +149,11 @@ pub struct Plan {
     pub download: Option<Download>,
     /// What the answer says once it is done.
     pub message: String,
+    /// The object is in the state asked for already (a suspend of a suspended object, a
+    /// resume of a running one): nothing is written, and this says which.
+    pub unchanged: Option<Code>,
+    /// A suspend's: the suspension in force once the plan is carried out.
+    pub suspension: Option<Suspension>,
 }
 
 /// Why an action is refused before anything is asked of Kubernetes.
@@ -177,12 +182,14 @@ pub struct Input<'a> {
     pub now: &'a str,
     /// The caller's display name: `suspendedBy`, `createdBy`.
     pub by: &'a str,
+    /// The caller's username: who suspended, and who set a suspension's end.
+    pub user: &'a str,
     pub reason: Option<&'a str>,
     pub grace_period_seconds: Option<u32>,
     /// `?artifact=` of an ArtifactGenerator's download.
     pub artifact: Option<&'a str>,
-    /// When a suspend ends by itself, resolved and checked.
-    pub until: Option<&'a Until>,
+    /// When a suspend ends by itself (resolved and checked), or that it has no end.
+    pub until: Option<&'a End>,
 }
 
 fn refuse(why: Why, code: Code, message: impl Into<String>) -> Refusal {
@@ -242,25 +249,12 @@ pub fn plan(
         wait_for: Vec::new(),
         download: None,
         message: String::new(),
+        unchanged: None,
+        suspension: None,
     };
-    // A write of an object needs its custom verb and, when it impersonates the user, the
-    // native `patch` too; the write uses the custom verb's permit.
     let patch = |plan: &mut Plan, verb, object: &ObjectRef, body: Value| {
-        plan.writes.push(Write {
-            permit: plan.checks.len(),
-            op: Op::MergePatch {
-                object: object.clone(),
-                patch: body,
-            },
-        });
-        plan.checks.push(Check::of(verb, object));
-        if mode == Mode::Impersonated {
-            plan.checks.push(Check::of("patch", object));
-        }
-        plan.audits.push(Audit {
-            verb,
-            on: AuditOn::Object(object.clone()),
-        });
+        let permit = may_patch(plan, mode, verb, object);
+        merge_patch(plan, permit, verb, object, body);
     };
     let now = input.now.to_owned();
     match action {
@@ -282,52 +276,11 @@ pub fn plan(
             plan.requested_at = Some(now);
             plan.message = format!("{what} asked to reconcile");
         }
-        Action::Suspend if target.suspended => {
-            // A later end extends a suspension that ends; nothing else changes one in force.
-            let current = target.suspended_until.as_deref().and_then(until::written);
-            match (input.until, current) {
-                (Some(until), Some(current)) if until.seconds > current.as_second() => {
-                    patch(
-                        &mut plan,
-                        action.verb(),
-                        &target.object,
-                        patch::extend_patch(until),
-                    );
-                    plan.message = format!(
-                        "{what} stays suspended{}, now until {}",
-                        by(target),
-                        until.rfc3339
-                    );
-                }
-                (_, current) => {
-                    let hint = match current {
-                        Some(current) => format!(" until {current}: a later until extends it"),
-                        None => String::new(),
-                    };
-                    return Err(refuse(
-                        Why::State,
-                        Code::Suspended,
-                        format!("{what} is already suspended{}{hint}", by(target)),
-                    ));
-                }
-            }
-        }
-        Action::Suspend => {
-            let reason = input.reason.filter(|r| !r.trim().is_empty());
-            let generation = target.generation.unwrap_or_default();
-            let body = patch::suspend_patch(kind, generation, input.by, reason, input.until);
-            patch(&mut plan, action.verb(), &target.object, body);
-            plan.message = match input.until {
-                Some(until) => format!("{what} suspended until {}", until.rfc3339),
-                None => format!("{what} suspended"),
-            };
-        }
+        Action::Suspend => suspend(&mut plan, target, input, mode),
         Action::Resume if !target.suspended => {
-            return Err(refuse(
-                Why::State,
-                Code::NotSuspended,
-                format!("{what} is not suspended"),
-            ));
+            may_patch(&mut plan, mode, action.verb(), &target.object);
+            plan.unchanged = Some(Code::NotSuspended);
+            plan.message = format!("{what} is not suspended");
         }
         Action::Resume => {
             let body = patch::resume_patch(kind, &now);
@@ -381,6 +334,118 @@ pub fn plan(
         }
     }
     Ok(plan)
+}
+
+/// The checks of a write of `object` by `verb`: the custom verb and, when the write
+/// impersonates the user, the native `patch` too. Answers the custom verb's check, whose
+/// permit the write uses.
+fn may_patch(plan: &mut Plan, mode: Mode, verb: &'static str, object: &ObjectRef) -> usize {
+    let permit = plan.checks.len();
+    plan.checks.push(Check::of(verb, object));
+    if mode == Mode::Impersonated {
+        plan.checks.push(Check::of("patch", object));
+    }
+    permit
+}
+
+/// A merge patch of `object` with the permit of check `permit`, audited as `verb`.
+fn merge_patch(
+    plan: &mut Plan,
+    permit: usize,
+    verb: &'static str,
+    object: &ObjectRef,
+    body: Value,
+) {
+    plan.writes.push(Write {
+        permit,
+        op: Op::MergePatch {
+            object: object.clone(),
+            patch: body,
+        },
+    });
+    plan.audits.push(Audit {
+        verb,
+        on: AuditOn::Object(object.clone()),
+    });
+}
+
+/// `suspend`: of a running object, with who, why and until when; of a suspended one, a later
+/// end extends it and `never` takes its end off; anything else leaves it as it is. An end
+/// asked for needs `resume` too: the server will resume the object then, and reconcile it.
+fn suspend(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) {
+    let verb = Action::Suspend.verb();
+    let object = &target.object;
+    let what = object.describe();
+    let permit = may_patch(plan, mode, verb, object);
+    let asked = match input.until {
+        Some(End::At(until)) => {
+            plan.checks.push(Check::of(Action::Resume.verb(), object));
+            Some(until)
+        }
+        Some(End::Never) | None => None,
+    };
+    if !target.suspended {
+        let reason = input.reason.filter(|r| !r.trim().is_empty());
+        let generation = target.generation.unwrap_or_default();
+        let by = Suspender {
+            display_name: input.by,
+            username: input.user,
+        };
+        let body = patch::suspend_patch(object.kind, generation, by, reason, asked);
+        merge_patch(plan, permit, verb, object, body);
+        plan.message = match asked {
+            Some(until) => format!("{what} suspended until {}", until.rfc3339),
+            None => format!("{what} suspended"),
+        };
+        plan.suspension = Some(Suspension {
+            by: Some(input.by.to_owned()),
+            by_user: Some(input.user.to_owned()),
+            reason: reason.map(str::to_owned),
+            until: asked.map(|u| u.rfc3339.clone()),
+        });
+        return;
+    }
+    let mut holds = Suspension {
+        by: target.suspended_by.clone(),
+        by_user: target.suspended_by_user.clone(),
+        reason: target.suspended_reason.clone(),
+        until: target.suspended_until.clone(),
+    };
+    let current = target.suspended_until.as_deref().and_then(until::written);
+    match (input.until, current) {
+        (Some(End::At(until)), Some(current)) if until.seconds > current.as_second() => {
+            let body = patch::end_patch(Some(until), input.user);
+            merge_patch(plan, permit, verb, object, body);
+            plan.message = format!(
+                "{what} stays suspended{}, now until {}",
+                by(target),
+                until.rfc3339
+            );
+            holds.until = Some(until.rfc3339.clone());
+        }
+        (Some(End::Never), Some(_)) => {
+            merge_patch(
+                plan,
+                permit,
+                verb,
+                object,
+                patch::end_patch(None, input.user),
+            );
+            plan.message = format!("{what} stays suspended{}, with no end now", by(target));
+            holds.until = None;
+        }
+        (_, current) => {
+            let hint = match current {
+                Some(current) => {
+                    format!(" until {current}: a later until extends it, never takes its end off")
+                }
+                None => String::new(),
+            };
+            plan.unchanged = Some(Code::Suspended);
+            plan.message = format!("{what} is already suspended{}{hint}", by(target));
+        }
+    }
+    plan.suspension = Some(holds);
 }
 
 fn download(target: &View, artifact: Option<&str>) -> Result<Download, Refusal> {

@@ -1,6 +1,8 @@
 //! When a suspension ends by itself: the `until` of a suspend, resolved against the clock
-//! and the server's maximum into the time written on the object.
+//! and the server's maximum into the time written on the object; or `never`, which takes
+//! the end off a suspension in force.
 
+use flux_web_shared::names::quoted;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -24,40 +26,61 @@ impl Until {
     }
 }
 
+/// What a suspend asks of the suspension's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// It ends at this time, by itself.
+    At(Until),
+    /// It lasts until someone resumes it: an end in force is taken off.
+    Never,
+}
+
+/// The word of `until` that asks for no end.
+pub const NEVER: &str = "never";
+
 /// Resolves `text`, an RFC 3339 time or a Go duration from `now`, into the end of a
-/// suspension; the message says which rule it breaks.
-pub fn resolve(text: &str, now: Timestamp, max: Duration) -> Result<Until, String> {
+/// suspension, or `never`; the message says which rule it breaks.
+pub fn resolve(text: &str, now: Timestamp, max: Duration) -> Result<End, String> {
     let text = text.trim();
+    if text == NEVER {
+        return Ok(End::Never);
+    }
+    at(text, now, max).map(End::At)
+}
+
+/// Resolves `text`, a time or a duration, into an end in the future within `max`.
+fn at(text: &str, now: Timestamp, max: Duration) -> Result<Until, String> {
     let end = match text.parse::<Timestamp>() {
         Ok(time) => time,
         Err(_) => {
             let ahead = flux_web_shared::duration::parse(text).map_err(|_| {
                 format!(
-                    "until: {text:?} is neither an RFC 3339 time (2026-12-24T18:00:00Z) nor a \
-                     duration such as 90m or 2h30m"
+                    "until: {} is neither an RFC 3339 time (2026-12-24T18:00:00Z), a \
+                     duration such as 90m or 2h30m, nor never",
+                    quoted(text)
                 )
             })?;
             let ahead = jiff::SignedDuration::try_from(ahead)
-                .map_err(|_| format!("until: {text:?} is too far ahead"))?;
+                .map_err(|_| format!("until: {} is too far ahead", quoted(text)))?;
             now.checked_add(ahead)
-                .map_err(|_| format!("until: {text:?} is too far ahead"))?
+                .map_err(|_| format!("until: {} is too far ahead", quoted(text)))?
         }
     };
-    // Whole seconds, rounded up: never earlier than asked.
-    let seconds = end.as_second() + i64::from(end.subsec_nanosecond() > 0);
-    if seconds <= now.as_second() {
+    // The rules hold for the time asked, before it is rounded: with a clock between two
+    // seconds, `0s` is now (not a second ahead) and the maximum is allowed to the nanosecond.
+    if end <= now {
         return Err(format!("until: {end} is not in the future"));
     }
-    let limit = now
-        .as_second()
-        .saturating_add(max.as_secs().try_into().unwrap_or(i64::MAX));
-    if seconds > limit {
+    let max = jiff::SignedDuration::try_from(max).unwrap_or(jiff::SignedDuration::MAX);
+    if now.checked_add(max).is_ok_and(|limit| end > limit) {
         return Err(format!(
             "until: {end} is more than {} from now, the longest a suspension may be given \
              (userActions.maxSuspension)",
-            go_duration(max)
+            go_duration(max.unsigned_abs())
         ));
     }
+    // Whole seconds, rounded up: never earlier than asked.
+    let seconds = end.as_second() + i64::from(end.subsec_nanosecond() > 0);
     Until::at(seconds).ok_or_else(|| format!("until: {end} is out of range"))
 }
 
@@ -84,6 +107,20 @@ mod tests {
 
     fn now() -> Timestamp {
         "2026-12-02T12:00:00Z".parse().unwrap_or_default()
+    }
+
+    fn resolve(text: &str, now: Timestamp, max: Duration) -> Result<Until, String> {
+        match super::resolve(text, now, max)? {
+            End::At(until) => Ok(until),
+            End::Never => Err("never".into()),
+        }
+    }
+
+    #[test]
+    fn never_asks_for_no_end() {
+        assert_eq!(super::resolve(" never ", now(), DAY), Ok(End::Never));
+        let error = super::resolve("Never", now(), DAY).unwrap_err();
+        assert!(error.contains("nor never"), "{error}");
     }
 
     #[test]
@@ -115,5 +152,23 @@ mod tests {
             assert!(error.contains(rule), "{text}: {error}");
         }
         assert!(resolve("720h", now(), 30 * DAY).is_ok());
+    }
+
+    /// A clock between two seconds: the rules hold for the time asked, not the rounded one.
+    #[test]
+    fn with_a_fraction_of_a_second_on_the_clock_0s_is_refused_and_the_maximum_allowed() {
+        let now: Timestamp = "2026-12-02T12:00:00.4Z".parse().unwrap_or_default();
+        let error = resolve("0s", now, 30 * DAY).unwrap_err();
+        assert!(error.contains("not in the future"), "{error}");
+        let until = resolve("720h", now, 30 * DAY).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            until.rfc3339, "2027-01-01T12:00:01Z",
+            "rounded up after the check"
+        );
+        let error = resolve("720h1s", now, 30 * DAY).unwrap_err();
+        assert!(error.contains("more than 720h"), "{error}");
+        assert!(resolve("1ns", now, 30 * DAY).is_ok());
+        let error = resolve("2026-12-02T12:00:00.4Z", now, 30 * DAY).unwrap_err();
+        assert!(error.contains("not in the future"), "{error}");
     }
 }

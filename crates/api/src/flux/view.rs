@@ -4,8 +4,9 @@
 //! `spec` or `status` of a Flux object.
 
 use flux_web_shared::actions::{ArtifactRef, Condition};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, ObjectMeta};
 use kube::api::DynamicObject;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
 
@@ -13,10 +14,17 @@ use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
 pub const SUSPENDED_BY: &str = "fluxcd.controlplane.io/suspendedBy";
 /// Our choice: the reason kept beside `suspendedBy` (see docs/decisions.md).
 pub const SUSPENDED_REASON: &str = "fluxcd.controlplane.io/suspendedReason";
-/// Our choice: the suspension a reason belongs to, `<generation>:<suspendedBy>` as the suspend
-/// that wrote the reason left them. Another tool's resume and suspend leave our reason behind;
-/// this tells it from the reason of the suspension in force.
+/// Our choice: the suspension our record of it (the reason, the end, the username) belongs
+/// to, `<generation>:<suspendedBy>` as our suspend left them. Another tool's resume and
+/// suspend leave our record behind; this tells it from the record of the suspension in force.
 pub const SUSPENDED_REASON_OF: &str = "fluxcd.controlplane.io/suspendedReasonOf";
+/// Ours: the username of who suspended (`suspendedBy` is the display name, which the Flux
+/// Operator's UI shows and two people may share).
+pub const SUSPENDED_BY_USER: &str = "web.fluxcd.controlplane.io/suspendedByUser";
+/// Ours: the username of who set the end in force, when someone extended it.
+pub const SUSPENDED_UNTIL_BY: &str = "web.fluxcd.controlplane.io/suspendedUntilBy";
+/// The field manager of flux-web's writes: the owner, in `managedFields`, of what it wrote.
+pub const FIELD_MANAGER: &str = "flux-web";
 /// Ours: when a suspension ends by itself (RFC 3339, UTC); flux-web's resumer lifts it then.
 /// The Flux controllers ignore it.
 pub const SUSPENDED_UNTIL: &str = "web.fluxcd.controlplane.io/suspendedUntil";
@@ -46,23 +54,69 @@ const MANAGERS: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// Whether our reason belongs to the suspension in force, as `of` ([`SUSPENDED_REASON_OF`])
-/// binds it: suspended by the same name, and for a kind suspended in its spec, at the same
-/// generation (another tool's resume and suspend, or any edit of the spec, move it on).
-fn reason_belongs(
-    kind: &Kind,
-    of: Option<&str>,
-    by: Option<&str>,
-    generation: Option<i64>,
-) -> bool {
+/// Whether our record belongs to the suspension in force, as `of` ([`SUSPENDED_REASON_OF`])
+/// binds it: suspended by the same name and, for a kind suspended in its spec, at the same
+/// generation (another tool's resume and suspend, or any edit of the spec, move it on); for a
+/// kind suspended by an annotation, whose writes leave the generation alone, with that
+/// annotation written by flux-web last (`kubectl annotate` takes it over).
+fn belongs(kind: &Kind, of: Option<&str>, by: Option<&str>, meta: &ObjectMeta) -> bool {
     let Some((at, who)) = of.and_then(|of| of.split_once(':')) else {
         return false;
     };
-    let same_spec = match kind.suspend {
-        Suspend::Spec => at.parse::<i64>().ok() == generation,
-        Suspend::Annotation(_) | Suspend::No => true,
+    let same_suspension = match kind.suspend {
+        Suspend::Spec => at.parse::<i64>().ok() == meta.generation,
+        Suspend::Annotation(key) => !written_by_another(key, meta.managed_fields.as_deref()),
+        Suspend::No => true,
     };
-    same_spec && by == Some(who)
+    same_suspension && by == Some(who)
+}
+
+/// `f:metadata` / `f:annotations` / `f:<key>`: where `managedFields` records an annotation.
+fn annotation_field(entry: &ManagedFieldsEntry, key: &str) -> bool {
+    entry.fields_v1.as_ref().is_some_and(|fields| {
+        fields.0["f:metadata"]["f:annotations"]
+            .get(format!("f:{key}"))
+            .is_some()
+    })
+}
+
+/// Whether a manager other than flux-web owns the annotation `key`: another tool wrote it
+/// since flux-web did (an update that changes a field takes it from its other owners).
+/// Objects read without their managed fields tell nothing, and count as not.
+fn written_by_another(key: &str, managed: Option<&[ManagedFieldsEntry]>) -> bool {
+    managed.into_iter().flatten().any(|entry| {
+        entry.manager.as_deref() != Some(FIELD_MANAGER) && annotation_field(entry, key)
+    })
+}
+
+/// Drops what the view does not read of an object's `managedFields` (most of a watched
+/// object's size): only the owners of the annotation that suspends a kind suspended by one
+/// are kept, each reduced to that field.
+pub fn slim_managed_fields(kind: &Kind, meta: &mut ObjectMeta) {
+    let entries = meta.managed_fields.take();
+    let Suspend::Annotation(key) = kind.suspend else {
+        return;
+    };
+    let kept: Vec<ManagedFieldsEntry> = entries
+        .into_iter()
+        .flatten()
+        .filter(|entry| annotation_field(entry, key))
+        .map(|entry| owner(entry.manager, key))
+        .collect();
+    meta.managed_fields = (!kept.is_empty()).then_some(kept);
+}
+
+/// A managed-fields entry of `manager` owning the annotation `key`, and nothing else.
+pub fn owner(manager: Option<String>, key: &str) -> ManagedFieldsEntry {
+    let field = format!("f:{key}");
+    ManagedFieldsEntry {
+        manager,
+        fields_type: Some("FieldsV1".to_owned()),
+        fields_v1: Some(FieldsV1(
+            json!({"f:metadata": {"f:annotations": {field: {}}}}),
+        )),
+        ..ManagedFieldsEntry::default()
+    }
 }
 
 /// The Flux object a workload's labels name as the one that applied it; the namespace label
@@ -118,6 +172,11 @@ pub struct View {
     pub uid: Option<String>,
     pub suspended: bool,
     pub suspended_by: Option<String>,
+    /// The username of who suspended, when flux-web did and the record belongs to the
+    /// suspension in force.
+    pub suspended_by_user: Option<String>,
+    /// Who set the end in force, when the record belongs to the suspension in force.
+    pub until_set_by: Option<String>,
     /// Our reason, when it belongs to the suspension in force (see [`SUSPENDED_REASON_OF`]).
     pub suspended_reason: Option<String>,
     /// When the suspension in force ends by itself ([`SUSPENDED_UNTIL`]), when the end
@@ -167,14 +226,19 @@ impl View {
             annotation(SUSPENDED_REASON_OF),
         );
         let belongs = suspended
-            && reason_belongs(
+            && belongs(
                 kind,
                 of.as_deref(),
                 suspended_by.as_deref(),
-                found.metadata.generation,
+                &found.metadata,
             );
         let until = annotation(SUSPENDED_UNTIL);
-        let stale_suspension = ((reason.is_some() || of.is_some() || until.is_some()) && !belongs)
+        let (user, until_by) = (
+            annotation(SUSPENDED_BY_USER),
+            annotation(SUSPENDED_UNTIL_BY),
+        );
+        let ours = [&reason, &of, &until, &user, &until_by];
+        let stale_suspension = (ours.iter().any(|a| a.is_some()) && !belongs)
             || (!suspended && suspended_by.is_some());
         Self {
             sources: sources(kind, spec, status, &namespace, &name),
@@ -197,6 +261,8 @@ impl View {
             uid: found.metadata.uid.clone(),
             suspended_reason: reason.filter(|_| belongs),
             suspended_until: until.filter(|_| belongs),
+            suspended_by_user: user.filter(|_| belongs),
+            until_set_by: until_by.filter(|_| belongs),
             stale_suspension,
             generation: found.metadata.generation,
             // Who suspended it, only while it is.
@@ -474,6 +540,76 @@ mod tests {
         // that suspension.
         assert_eq!(parse(4, true, "bob"), (None, true));
         assert_eq!(parse(3, false, "ada"), (None, true));
+    }
+
+    /// kubectl's `annotate` (a resume, then a suspend again) leaves `suspendedBy` and our
+    /// binding in place on a kind suspended by an annotation, and the generation too: its
+    /// ownership of the annotation is what tells the suspension is another's now.
+    #[test]
+    fn on_a_kind_suspended_by_an_annotation_an_end_counts_until_another_tool_writes_it() {
+        let rset = find("fluxcd.controlplane.io", "rset").unwrap();
+        let key = "fluxcd.controlplane.io/reconcile";
+        let parse = |owners: &[&str]| {
+            let managed: Vec<Value> = owners
+                .iter()
+                .map(|m| serde_json::to_value(owner(Some((*m).to_owned()), key)).unwrap())
+                .chain(
+                    [json!({"manager": "kubectl-annotate", "operation": "Update",
+                    "fieldsV1": {"f:metadata": {"f:annotations": {"f:team": {}}}}})],
+                )
+                .collect();
+            let object: DynamicObject = serde_json::from_value(json!({
+                "metadata": {"name": "r", "namespace": "apps", "generation": 1,
+                    "managedFields": managed,
+                    "annotations": {key: "disabled", SUSPENDED_BY: "ada", SUSPENDED_BY_USER: "ada@x",
+                        SUSPENDED_REASON_OF: "1:ada", SUSPENDED_UNTIL: "2026-12-02T14:00:00Z"}},
+            }))
+            .unwrap();
+            let view = View::parse(rset, &object);
+            (
+                view.suspended_until.is_some(),
+                view.suspended_by_user.is_some(),
+                view.stale_suspension,
+            )
+        };
+        assert_eq!(parse(&[FIELD_MANAGER]), (true, true, false), "ours");
+        assert_eq!(
+            parse(&["kubectl-annotate"]),
+            (false, false, true),
+            "kubectl's"
+        );
+        assert_eq!(
+            parse(&[FIELD_MANAGER, "kubectl-annotate"]),
+            (false, false, true)
+        );
+        assert_eq!(
+            parse(&[]),
+            (true, true, false),
+            "no record of the field: ours"
+        );
+
+        // Slimmed as the watch keeps objects, the owners of the annotation stay, alone.
+        let mut meta: ObjectMeta = serde_json::from_value(json!({"managedFields": [
+            {"manager": "kubectl-annotate", "operation": "Update", "time": "2026-12-02T12:00:00Z",
+             "fieldsV1": {"f:metadata": {"f:annotations": {format!("f:{key}"): {}, "f:team": {}}}}},
+            {"manager": "flux-operator", "operation": "Update", "fieldsV1": {"f:status": {}}},
+        ]}))
+        .unwrap();
+        slim_managed_fields(rset, &mut meta);
+        assert_eq!(
+            meta.managed_fields,
+            Some(vec![owner(Some("kubectl-annotate".into()), key)])
+        );
+        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let mut meta = ObjectMeta {
+            managed_fields: Some(vec![owner(Some("x".into()), key)]),
+            ..ObjectMeta::default()
+        };
+        slim_managed_fields(ks, &mut meta);
+        assert_eq!(
+            meta.managed_fields, None,
+            "a kind suspended in its spec keeps none"
+        );
     }
 
     #[test]

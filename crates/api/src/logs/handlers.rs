@@ -1,16 +1,17 @@
 //! HTTP handler of container logs: extract, call the logs module, answer.
 
-use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use flux_web_shared::bulk::NDJSON;
 use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
 use flux_web_shared::problem::Problem;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, ProofExpires};
 use crate::error::ApiError;
-use crate::logs::Answer;
+use crate::limits::{Class, Peer, holder};
+use crate::logs::{Answer, Following};
 use crate::state::AppState;
 use crate::target::{ObjectPath, Target};
 
@@ -28,7 +29,7 @@ use crate::target::{ObjectPath, Target};
             (Logs = "application/json"),
             (LogEvent = "application/x-ndjson"),
         )),
-        (status = "4XX", description = "Invalid query, a kind without logs (400 `not_applicable`), an object not visible to the caller, or `pods/log` refused (403)", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Invalid query, a kind without logs (400 `not_applicable`), an object not visible to the caller, `pods/log` refused (403), or too many logs followed (429, with Retry-After)", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -36,13 +37,24 @@ pub async fn logs(
     State(state): State<AppState>,
     target: Target,
     Caller(caller): Caller,
+    expires: ProofExpires,
+    peer: Option<Extension<Peer>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let query: LogQuery = crate::target::query(
         query.as_deref(),
         "container, tailLines, sinceSeconds, previous, follow",
     )?;
-    let answer = crate::logs::answer(&state.context(), &caller, &target, &query).await?;
+    let following = match query.follow {
+        true => Some(Following {
+            pass: state
+                .gates
+                .enter(Class::LogFollows, &holder(&caller, peer.as_deref()))?,
+            deadline: expires.deadline(state.clock.now()),
+        }),
+        false => None,
+    };
+    let answer = crate::logs::answer(&state.context(), &caller, &target, &query, following).await?;
     Ok(match answer {
         Answer::Follow(body) => ([(header::CONTENT_TYPE, NDJSON)], body).into_response(),
         Answer::Lines(logs) => Json(logs).into_response(),

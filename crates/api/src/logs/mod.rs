@@ -26,6 +26,7 @@ use crate::cluster::{Cluster, ClusterError, Reader};
 use crate::context::{Context, reader};
 use crate::error::ApiError;
 use crate::identity::Identity;
+use crate::limits::Pass;
 use crate::target::Target;
 
 /// The longest a followed log stays open; a client that wants more asks again.
@@ -46,17 +47,25 @@ pub enum Answer {
     Follow(Body),
 }
 
-/// The logs `query` asks of `target`, read or followed as the caller.
+/// What a follow holds while it lasts: its place among the follows the limits allow, and
+/// when the caller's credential expires, if it does (the follow ends then).
+pub struct Following {
+    pub pass: Pass,
+    pub deadline: Option<tokio::time::Instant>,
+}
+
+/// The logs `query` asks of `target`: read, or followed when the handler gave `following`.
 pub async fn answer(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
     target: &Target,
     query: &LogQuery,
+    following: Option<Following>,
 ) -> Result<Answer, ApiError> {
     let (containers, truncated) = containers(ctx, caller, target, query).await?;
     let namespace = &target.namespace;
-    if query.follow {
-        let body = follow(ctx, caller, namespace, containers, query).await?;
+    if let Some(following) = following {
+        let body = follow(ctx, caller, (namespace, containers), query, following).await?;
         return Ok(Answer::Follow(body));
     }
     let logs = read(ctx, caller, namespace, containers, query, truncated).await?;
@@ -290,15 +299,16 @@ pub fn merge(containers: Vec<Vec<LogLine>>) -> (Vec<LogLine>, bool) {
 }
 
 /// Follows every container's log: a `sources` document, then each line as it is written, and
-/// an `ended` document when a container's stream ends; for at most [`MAX_FOLLOW`]. Every
+/// an `ended` document when a container's stream ends; for at most [`MAX_FOLLOW`], and no
+/// longer than the caller's credential proves who they are. Every
 /// stream is opened before the answer starts, so a refusal is still a refusal; a client that
-/// goes away stops every stream.
+/// goes away, or the end of the hour, closes every stream then, whatever the containers do.
 async fn follow(
     ctx: &Context<'_>,
     caller: &Result<Identity, ApiError>,
-    namespace: &str,
-    containers: Vec<Container>,
+    (namespace, containers): (&str, Vec<Container>),
     query: &LogQuery,
+    Following { pass, deadline }: Following,
 ) -> Result<Body, ApiError> {
     let reader = reader(caller);
     let opened = stream::iter(containers)
@@ -318,26 +328,40 @@ async fn follow(
         read: streams,
     } = sort_out(opened)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<LogEvent>(1024);
+    let hour = tokio::time::Instant::now() + MAX_FOLLOW;
+    let until = deadline.map_or(hour, |deadline| deadline.min(hour));
+    let left = tx.clone();
     tokio::spawn(async move {
-        if tx.send(LogEvent::Sources { sources }).await.is_err() {
-            return;
+        // The follow's place is held until its streams are gone.
+        let _pass = pass;
+        let forwarding = async move {
+            if tx.send(LogEvent::Sources { sources }).await.is_err() {
+                return;
+            }
+            stream::iter(streams)
+                .for_each_concurrent(None, |(container, mut stream)| {
+                    let tx = tx.clone();
+                    async move {
+                        let error = forward(&container, &mut stream, &tx).await.err();
+                        let ended = LogEvent::Ended {
+                            pod: container.pod,
+                            container: container.name,
+                            error: error.map(|e| e.to_string()),
+                        };
+                        let _ = tx.send(ended).await;
+                    }
+                })
+                .await;
+        };
+        // A quiet container sends nothing that could fail to reach a client who left, so
+        // the streams are not left to notice: the answer's end (the client gone, or the hour
+        // over) drops every one of them at once, closing the API server's streams with them.
+        tokio::select! {
+            () = forwarding => {}
+            () = left.closed() => {}
+            () = tokio::time::sleep_until(until) => {}
         }
-        stream::iter(streams)
-            .for_each_concurrent(None, |(container, mut stream)| {
-                let tx = tx.clone();
-                async move {
-                    let error = forward(&container, &mut stream, &tx).await.err();
-                    let ended = LogEvent::Ended {
-                        pod: container.pod,
-                        container: container.name,
-                        error: error.map(|e| e.to_string()),
-                    };
-                    let _ = tx.send(ended).await;
-                }
-            })
-            .await;
     });
-    let until = tokio::time::Instant::now() + MAX_FOLLOW;
     Ok(crate::ndjson::body(rx, Some(until)))
 }
 

@@ -35,10 +35,26 @@ pub struct ActionLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub method: String,
-    /// The route's template (`/api/v1/{group}/{kind}/...`); the SPA's files are not timed.
+    /// One of [`METHODS`], or `other`: never the method as sent.
+    pub method: &'static str,
+    /// The route's template (`/api/v1/{group}/{kind}/...`), or `unmatched`; the SPA's files
+    /// are not timed.
     pub route: String,
     pub status: u16,
+}
+
+/// The methods a label names; any other is `other`. A method is the client's to choose (any
+/// token of up to the head's size), and each new label value would be a series kept forever.
+const METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// A request's method as a label: one of a fixed set.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    METHODS
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -202,13 +218,15 @@ pub async fn elsewhere() -> ApiError {
     ApiError::NoRoute("/metrics (served on --metrics-listen)".to_owned())
 }
 
-/// Times each request to a route, from routing to the response's head.
+/// Times each request to a route, from routing to the response's head. Every label comes
+/// from a bounded set: the route's template (written in the code, never the path as sent),
+/// the method by [`method_label`], the status as a number.
 pub async fn track(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     METRICS
@@ -240,7 +258,7 @@ mod tests {
         };
         metrics.kubernetes_calls.get_or_create(&call).observe(0.003);
         let route = RouteLabels {
-            method: "POST".into(),
+            method: "POST",
             route: "/api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}".into(),
             status: 200,
         };
@@ -256,6 +274,16 @@ mod tests {
             "flux_web_kubernetes_request_duration_seconds_bucket{le=\"0.004\",verb=\"patch\",resource=\"kustomizations\",outcome=\"ok\"} 1",
         ] {
             assert!(text.contains(line), "{line} not in\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_method_label_is_one_of_a_fixed_set() {
+        let of = |m: &str| method_label(&axum::http::Method::from_bytes(m.as_bytes()).unwrap());
+        assert_eq!(of("GET"), "GET");
+        assert_eq!(of("PATCH"), "PATCH");
+        for odd in ["get", "BREW", "PROPFIND", &"X".repeat(100_000)] {
+            assert_eq!(of(odd), "other", "{}", &odd[..odd.len().min(10)]);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use flux_web_shared::names::quoted;
 use flux_web_shared::objects::{
     Empty, EmptyReason, KindCount, ResourceList, ResourceSummary, Sort, SortKey, State,
 };
@@ -19,9 +20,9 @@ use crate::access::Decision;
 use crate::cluster::ClusterError;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::flux::kinds::{Kind, flux_kinds};
+use crate::flux::kinds::{Kind, Suspend, flux_kinds};
 use crate::flux::plan::{Check, On};
-use crate::flux::view::View;
+use crate::flux::view::{View, owner};
 use crate::identity::Identity;
 use crate::target::wire_target;
 
@@ -86,7 +87,7 @@ impl ResourceQuery {
             Some(name) => vec![
                 flux_kinds()
                     .find(|k| k.is_named(name))
-                    .ok_or_else(|| invalid(format!("kind: no Flux kind {name:?}")))?,
+                    .ok_or_else(|| invalid(format!("kind: no Flux kind {}", quoted(name))))?,
             ],
         };
         if let Some(namespace) = &raw.namespace {
@@ -286,7 +287,7 @@ async fn objects_of(
         };
     let summaries = objects
         .into_iter()
-        .map(Listed::object)
+        .map(|listed| listed.object(kind))
         .map(|object| ResourceSummary {
             target: wire_target(
                 &resource,
@@ -300,7 +301,8 @@ async fn objects_of(
 }
 
 /// Of a listed object, only what its summary reads: a list of thousands is not held whole
-/// (inventories and managed fields are skipped while parsing).
+/// (inventories and managed fields are skipped while parsing, but for the managers of each
+/// annotation, which tell whether flux-web's record of a suspension is still its own).
 #[derive(Debug, Deserialize)]
 struct Listed {
     metadata: ListedMeta,
@@ -311,10 +313,35 @@ struct Listed {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ListedMeta {
     name: Option<String>,
     namespace: Option<String>,
+    generation: Option<i64>,
     annotations: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    managed_fields: Vec<ListedManager>,
+}
+
+/// A `managedFields` entry: its manager, and the annotations it owns (their values, the
+/// field sets below, are skipped).
+#[derive(Debug, Deserialize)]
+struct ListedManager {
+    manager: Option<String>,
+    #[serde(rename = "fieldsV1", default)]
+    fields: ListedFields,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListedFields {
+    #[serde(rename = "f:metadata", default)]
+    metadata: ListedFieldsMeta,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListedFieldsMeta {
+    #[serde(rename = "f:annotations", default)]
+    annotations: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -330,14 +357,30 @@ struct ListedStatus {
 }
 
 impl Listed {
-    /// The object as the summary functions read objects.
-    fn object(self) -> DynamicObject {
+    /// The object of `kind` as the summary functions read objects.
+    fn object(self, kind: &Kind) -> DynamicObject {
+        let owners = match kind.suspend {
+            Suspend::Annotation(key) => {
+                let field = format!("f:{key}");
+                let owners: Vec<_> = self
+                    .metadata
+                    .managed_fields
+                    .into_iter()
+                    .filter(|m| m.fields.metadata.annotations.contains_key(&field))
+                    .map(|m| owner(m.manager, key))
+                    .collect();
+                (!owners.is_empty()).then_some(owners)
+            }
+            Suspend::Spec | Suspend::No => None,
+        };
         DynamicObject {
             types: None,
             metadata: ObjectMeta {
                 name: self.metadata.name,
                 namespace: self.metadata.namespace,
+                generation: self.metadata.generation,
                 annotations: self.metadata.annotations,
+                managed_fields: owners,
                 ..ObjectMeta::default()
             },
             data: serde_json::json!({
@@ -396,7 +439,7 @@ mod tests {
         let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
         let listed: Listed = serde_json::from_value(whole).unwrap();
-        let slim = listed.object();
+        let slim = listed.object(kind);
         let summarize = |object| summary::summarize(&View::parse(kind, object));
         assert_eq!(summarize(&slim), summarize(&full));
         assert_eq!(summarize(&slim).state, State::Suspended);
@@ -457,6 +500,7 @@ mod tests {
                 last_handled_reconcile_at: None,
                 changed_at: Some(at.into()).filter(|a: &String| !a.is_empty()),
                 suspended_by: None,
+                suspended_by_user: None,
                 suspended_reason: None,
                 suspended_until: None,
             },

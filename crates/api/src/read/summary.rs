@@ -27,6 +27,7 @@ pub fn summarize(view: &View) -> StatusSummary {
         last_handled_reconcile_at: view.last_handled.clone(),
         changed_at: ready.and_then(|c| c.last_transition_time.clone()),
         suspended_by: view.suspended_by.clone(),
+        suspended_by_user: view.suspended_by_user.clone(),
         suspended_reason: view.suspended_reason.clone(),
         suspended_until: view.suspended_until.clone(),
     }

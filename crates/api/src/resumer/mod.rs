@@ -176,6 +176,21 @@ async fn resume_due(parts: &Parts, now: Timestamp) {
     }
 }
 
+/// On whose behalf a due suspension is resumed: who suspended (by username when flux-web
+/// recorded it), and who extended it when that was someone else.
+fn scheduled(view: &View) -> Scheduled<'_> {
+    let by = view
+        .suspended_by_user
+        .as_deref()
+        .or(view.suspended_by.as_deref())
+        .unwrap_or("someone");
+    Scheduled {
+        by,
+        until: view.suspended_until.as_deref().unwrap_or_default(),
+        extended_by: view.until_set_by.as_deref().filter(|setter| *setter != by),
+    }
+}
+
 /// One scheduled resume: the resume plan, written as the server at the version read, then
 /// audited on behalf of who suspended.
 async fn resume(
@@ -195,6 +210,7 @@ async fn resume(
     let input = Input {
         now: &at,
         by: &identity.display_name,
+        user: &identity.username,
         ..Input::default()
     };
     let plan = plan::plan(Action::Resume, view, &[], &input, Mode::FineGrained)
@@ -219,10 +235,7 @@ async fn resume(
             involved: Involved::of(resource, &written),
             subject: None,
             run: None,
-            scheduled: Some(Scheduled {
-                by: view.suspended_by.as_deref().unwrap_or("someone"),
-                until: view.suspended_until.as_deref().unwrap_or_default(),
-            }),
+            scheduled: Some(scheduled(view)),
         };
         parts.audit.record(entry, now).await?;
     }

@@ -3,14 +3,16 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use flux_web_shared::problem::Problem;
 use futures::{Stream, StreamExt};
 
 use super::WatchQuery;
-use crate::auth::Caller;
+use crate::auth::{Caller, ProofExpires, passed};
 use crate::error::ApiError;
+use crate::limits::{Class, Peer, holder};
 use crate::metrics::METRICS;
 use crate::state::AppState;
 
@@ -53,21 +55,30 @@ pub struct WatchEvent {
     params(WatchParams),
     responses(
         (status = 200, description = "An endless stream of events; the data of each is a Change", body = WatchEvent, content_type = "text/event-stream"),
-        (status = "4XX", description = "Invalid query, or not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = "4XX", description = "Invalid query, not logged in, or too many streams open (429, with Retry-After)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn watch(
     State(state): State<AppState>,
     query: WatchQuery,
     Caller(caller): Caller,
+    expires: ProofExpires,
+    peer: Option<Extension<Peer>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let pass = state
+        .gates
+        .enter(Class::Streams, &holder(&caller, peer.as_deref()))?;
+    let ends = passed(expires.deadline(state.clock.now()));
     // The caller, or none in read-only mode: Caller already refused the rest.
     let viewer = caller.ok();
     // Counted for as long as the stream lives: the guard goes down with it.
     let open = METRICS.subscriber();
-    let events =
-        super::changes(&state.watches, state.access.clone(), viewer, query).map(move |change| {
-            let _open = &open;
+    let events = super::changes(&state.watches, state.access.clone(), viewer, query)
+        // A credential that expires ends the stream: the client opens it again with one that
+        // is checked anew.
+        .take_until(ends)
+        .map(move |change| {
+            let _held = (&open, &pass);
             Ok(Event::default()
                 .event(change.event_name())
                 .json_data(&change)

@@ -2,7 +2,8 @@
 //! for that kind and kept while the server runs, and one of Events in every namespace for the
 //! events page. Each change is summarised once and broadcast to every subscriber; what a
 //! subscriber may see is decided on its side (see [`super::visible`] and `events::live`).
-//! Each watch also keeps the objects it has seen, without their `managedFields`, so that a
+//! Each watch also keeps the objects it has seen, without their `managedFields` (but for
+//! who wrote a suspending annotation last), so that a
 //! reconcile can decide without reading the object again: requests see them through
 //! [`crate::context::Watched`].
 
@@ -24,7 +25,7 @@ use tokio::sync::broadcast;
 use crate::cluster::{Cluster, ClusterError};
 use crate::context::Watched;
 use crate::flux::kinds::Kind;
-use crate::flux::view::View;
+use crate::flux::view::{View, slim_managed_fields};
 use crate::read::summary;
 use crate::target::wire_target;
 
@@ -237,7 +238,8 @@ async fn run(
     let _ = cache.store.set((writer.as_reader(), (*resource).clone()));
     let mut events = std::pin::pin!(cluster.watch(&resource));
     while let Some(event) = events.next().await {
-        let event = event.map(|e| e.modify(|object| object.metadata.managed_fields = None));
+        let event =
+            event.map(|e| e.modify(|object| slim_managed_fields(kind, &mut object.metadata)));
         if let Ok(e) = &event {
             writer.apply_watcher_event(e);
             cache.caught_up(e);

@@ -13,6 +13,7 @@
 pub mod handlers;
 pub mod hub;
 
+use flux_web_shared::names::quoted;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -48,7 +49,7 @@ impl WatchQuery {
             match &*key {
                 "kind" => {
                     let kind = KINDS.iter().find(|k| k.is_named(&value)).ok_or_else(|| {
-                        invalid(format!("kind: flux-web knows no kind {value:?}"))
+                        invalid(format!("kind: flux-web knows no kind {}", quoted(&value)))
                     })?;
                     if !kinds.contains(&kind) {
                         kinds.push(kind);
@@ -66,7 +67,8 @@ impl WatchQuery {
                 }
                 other => {
                     return Err(invalid(format!(
-                        "unknown query parameter {other:?}; known: kind, namespace, name"
+                        "unknown query parameter {}; known: kind, namespace, name",
+                        quoted(other)
                     )));
                 }
             }
@@ -131,7 +133,8 @@ pub fn changes(
                     unlisted.remove(kind);
                     unlisted.is_empty()
                 }
-                _ => true,
+                // Before the first resync the page has fetched nothing a change could update.
+                _ => unlisted.is_empty(),
             };
             std::future::ready(pass)
         })

@@ -17,7 +17,16 @@ pub struct Events {
 impl Events {
     /// Opens `path` and checks that it is an event stream.
     pub async fn open(app: &Router, path: &str) -> Self {
-        let request = http::Request::get(path).body(Body::empty()).unwrap();
+        Self::open_with(app, path, &[]).await
+    }
+
+    /// Opens `path` with these request headers, and checks that it is an event stream.
+    pub async fn open_with(app: &Router, path: &str, headers: &[(&str, &str)]) -> Self {
+        let mut request = http::Request::get(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Body::empty()).unwrap();
         let response = app.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(
@@ -50,6 +59,18 @@ impl Events {
                 return Some((name, data));
             }
         }
+    }
+
+    /// Whether the stream ends within `timeout`; what it sends before is dropped.
+    pub async fn ends_within(&mut self, timeout: Duration) -> bool {
+        let drain = async {
+            while let Some(frame) = self.body.frame().await {
+                if frame.is_err() {
+                    break;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, drain).await.is_ok()
     }
 
     async fn next_event(&mut self) -> (String, Value) {

@@ -38,6 +38,8 @@ enum Phase {
     Done {
         tally: Tally,
         run: String,
+        /// Why the server stopped the run before every target, if it did.
+        stopped: Option<String>,
     },
     Refused(String),
 }
@@ -178,7 +180,16 @@ fn summary(phase: &Phase, rows: &[Row]) -> String {
             let pending = std::mem::take(&mut tally.will_change);
             format!("{} of {sent} done: {}{run}", sent - pending, words(&tally))
         }
-        Phase::Done { tally, run } => format!("done: {} (run {run})", words(tally)),
+        Phase::Done {
+            tally,
+            run,
+            stopped: None,
+        } => format!("done: {} (run {run})", words(tally)),
+        Phase::Done {
+            tally,
+            run,
+            stopped: Some(why),
+        } => format!("stopped, {why}: {} (run {run})", words(tally)),
     }
 }
 
@@ -299,7 +310,15 @@ fn run(asked: Ask, preflight: Preflight, said: Said, view: View, done: Callback<
                     row.item = item;
                 }
             }),
-            Progress::End { tally, run } => phase.set(Phase::Done { tally, run }),
+            Progress::End {
+                tally,
+                run,
+                stopped,
+            } => phase.set(Phase::Done {
+                tally,
+                run,
+                stopped,
+            }),
         })
         .await;
         if !current() {

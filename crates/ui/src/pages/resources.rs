@@ -370,10 +370,11 @@ fn resume_suspended_by_me(ask: RwSignal<Option<Ask>>) {
     let user = use_context::<LocalResource<Result<UserInfo, ApiError>>>();
     let toasts = toasts();
     leptos::task::spawn_local(async move {
+        // By username: display names are for people, and two of them may be the same.
         let me = user
             .and_then(|u| u.get_untracked())
             .and_then(Result::ok)
-            .and_then(|u| u.display_name.or(u.username));
+            .and_then(|u| u.username);
         let Some(me) = me else {
             return toasts.failed("Log in first: nothing is suspended by nobody");
         };
@@ -392,7 +393,7 @@ fn resume_suspended_by_me(ask: RwSignal<Option<Ask>>) {
             mine.extend(
                 list.items
                     .iter()
-                    .filter(|item| item.summary.suspended_by.as_deref() == Some(me.as_str()))
+                    .filter(|item| item.summary.suspended_by_user.as_deref() == Some(me.as_str()))
                     .map(|item| api::object_path(&item.target)),
             );
             next = list.continue_token;

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::flux::kinds::{KINDS, find};
+use crate::flux::until::Until;
 use flux_web_shared::problem::Code;
 
 const NOW: &str = "2026-12-01T10:00:00Z";
@@ -15,6 +16,7 @@ fn input() -> Input<'static> {
     Input {
         now: NOW,
         by: "Ada",
+        user: "ada@example.com",
         reason: Some("INC-1"),
         ..Input::default()
     }
@@ -129,8 +131,10 @@ fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
                         .iter()
                         .filter(|w| matches!(w.op, Op::MergePatch { .. } | Op::Apply { .. }))
                         .count();
+                    // A plan that changes nothing asks what the change would need.
+                    let would_patch = patched.max(usize::from(plan.unchanged.is_some()));
                     match mode {
-                        Mode::Impersonated => assert_eq!(patches, patched, "{case}"),
+                        Mode::Impersonated => assert_eq!(patches, would_patch, "{case}"),
                         Mode::FineGrained => assert_eq!(patches, 0, "{case}"),
                     }
                     assert_eq!(
@@ -142,8 +146,13 @@ fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
                         },
                         "{case}"
                     );
-                    // Each write leaves an audit Event; a download, which writes nothing, one.
-                    assert_eq!(plan.audits.len(), plan.writes.len().max(1), "{case}");
+                    // Each write leaves an audit Event; a download, which writes nothing, one;
+                    // a plan that changes nothing, none.
+                    let audits = match plan.unchanged {
+                        Some(_) => 0,
+                        None => plan.writes.len().max(1),
+                    };
+                    assert_eq!(plan.audits.len(), audits, "{case}");
                 }
             }
         }
@@ -152,11 +161,13 @@ fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
 
 #[test]
 fn suspension_decides_which_of_reconcile_pull_suspend_and_resume_may_run() {
+    // (case, action, suspended, refused with, unchanged with)
     let cases = [
         (
             "reconcile of a running object",
             Action::Reconcile,
             false,
+            None,
             None,
         ),
         (
@@ -164,35 +175,64 @@ fn suspension_decides_which_of_reconcile_pull_suspend_and_resume_may_run() {
             Action::Reconcile,
             true,
             Some(Code::Suspended),
+            None,
         ),
-        ("pull of a running object", Action::Pull, false, None),
+        ("pull of a running object", Action::Pull, false, None, None),
         (
             "pull of a suspended object",
             Action::Pull,
             true,
             Some(Code::Suspended),
+            None,
         ),
-        ("suspend of a running object", Action::Suspend, false, None),
+        (
+            "suspend of a running object",
+            Action::Suspend,
+            false,
+            None,
+            None,
+        ),
         (
             "suspend of a suspended object",
             Action::Suspend,
             true,
+            None,
             Some(Code::Suspended),
         ),
-        ("resume of a suspended object", Action::Resume, true, None),
+        (
+            "resume of a suspended object",
+            Action::Resume,
+            true,
+            None,
+            None,
+        ),
         (
             "resume of a running object",
             Action::Resume,
             false,
+            None,
             Some(Code::NotSuspended),
         ),
     ];
     let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
-    for (name, action, suspended, refused) in cases {
-        let got = planned(ks, action, suspended, Mode::Impersonated)
-            .err()
-            .map(|r| r.code);
-        assert_eq!(got, refused, "{name}");
+    for (name, action, suspended, refused, unchanged) in cases {
+        let got = planned(ks, action, suspended, Mode::Impersonated);
+        assert_eq!(got.as_ref().err().map(|r| r.code), refused, "{name}");
+        if let Ok(plan) = got {
+            assert_eq!(plan.unchanged, unchanged, "{name}");
+            // Nothing to do writes nothing and leaves no Event, but asks what doing it would.
+            if unchanged.is_some() {
+                assert!(plan.writes.is_empty() && plan.audits.is_empty(), "{name}");
+                assert_eq!(
+                    checks(&plan),
+                    [
+                        format!("{} kustomizations/apps/web", action.verb()),
+                        "patch kustomizations/apps/web".to_owned()
+                    ],
+                    "{name}"
+                );
+            }
+        }
     }
 }
 
@@ -256,11 +296,20 @@ fn first_patch(plan: &Plan) -> &Value {
     patch
 }
 
+fn end(text: &str) -> End {
+    until::resolve(text, NOW.parse().unwrap(), Duration::from_secs(30 * 86400)).unwrap()
+}
+
+fn at(end: &End) -> &Until {
+    match end {
+        End::At(until) => until,
+        End::Never => panic!("an end was meant"),
+    }
+}
+
 #[test]
 fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() {
     let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
-    let end =
-        |text| until::resolve(text, NOW.parse().unwrap(), Duration::from_secs(30 * 86400)).unwrap();
     let (two, four) = (end("2h"), end("4h"));
     let mut input = input();
     input.until = Some(&two);
@@ -278,8 +327,12 @@ fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() 
         "2026-12-01T12:00:00Z"
     );
     assert_eq!(
+        patch["metadata"]["annotations"][patch::SUSPENDED_UNTIL_BY],
+        "ada@example.com"
+    );
+    assert_eq!(
         patch["metadata"]["labels"][patch::EXPIRES_LABEL],
-        two.seconds.to_string()
+        at(&two).seconds.to_string()
     );
     assert!(
         suspend
@@ -288,27 +341,57 @@ fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() 
         "{}",
         suspend.message
     );
+    // The server will resume it then: an end needs `resume` as well as `suspend`.
+    assert_eq!(
+        checks(&suspend),
+        [
+            "suspend kustomizations/apps/web",
+            "resume kustomizations/apps/web"
+        ]
+    );
+    assert_eq!(
+        suspend.suspension,
+        Some(Suspension {
+            by: Some("Ada".into()),
+            by_user: Some("ada@example.com".into()),
+            reason: Some("INC-1".into()),
+            until: Some("2026-12-01T12:00:00Z".into()),
+        })
+    );
 
     // Suspended until 12:00: 14:00 extends it and changes nothing else; 12:00 again does not.
     let mut suspended = view(ks, true);
-    suspended.suspended_until = Some(two.rfc3339.clone());
+    suspended.suspended_until = Some(at(&two).rfc3339.clone());
     input.until = Some(&four);
     let extended = plan(Action::Suspend, &suspended, &[], &input, Mode::FineGrained).unwrap();
     assert_eq!(
         first_patch(&extended),
         &json!({"metadata": {
-            "annotations": {patch::SUSPENDED_UNTIL: "2026-12-01T14:00:00Z"},
-            "labels": {patch::EXPIRES_LABEL: four.seconds.to_string()},
+            "annotations": {patch::SUSPENDED_UNTIL: "2026-12-01T14:00:00Z",
+                patch::SUSPENDED_UNTIL_BY: "ada@example.com"},
+            "labels": {patch::EXPIRES_LABEL: at(&four).seconds.to_string()},
         }})
     );
-    assert_eq!(checks(&extended), ["suspend kustomizations/apps/web"]);
+    assert_eq!(
+        checks(&extended),
+        [
+            "suspend kustomizations/apps/web",
+            "resume kustomizations/apps/web"
+        ]
+    );
     input.until = Some(&two);
-    let same = plan(Action::Suspend, &suspended, &[], &input, Mode::FineGrained).unwrap_err();
-    assert_eq!(same.code, Code::Suspended);
+    let same = plan(Action::Suspend, &suspended, &[], &input, Mode::FineGrained).unwrap();
+    assert_eq!(same.unchanged, Some(Code::Suspended));
+    assert!(same.writes.is_empty());
     assert!(
         same.message.contains("a later until extends it"),
         "{}",
         same.message
+    );
+    assert_eq!(
+        same.suspension.and_then(|s| s.until).as_deref(),
+        Some("2026-12-01T12:00:00Z"),
+        "what holds"
     );
     // A suspension without an end keeps it: an until does not shorten it.
     let forever = plan(
@@ -318,8 +401,8 @@ fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() 
         &input,
         Mode::FineGrained,
     )
-    .unwrap_err();
-    assert_eq!(forever.code, Code::Suspended);
+    .unwrap();
+    assert_eq!(forever.unchanged, Some(Code::Suspended));
 
     let resumed = plan(Action::Resume, &suspended, &[], &input, Mode::FineGrained).unwrap();
     let patch = first_patch(&resumed);
@@ -331,6 +414,63 @@ fn a_suspend_until_writes_its_end_a_later_one_extends_it_and_resume_clears_it() 
         patch["metadata"]["labels"][patch::EXPIRES_LABEL],
         Value::Null
     );
+}
+
+/// `never` makes a timed suspension lasting without resuming it first, and needs only
+/// `suspend`: it takes a resume away rather than adding one.
+#[test]
+fn never_takes_the_end_off_a_suspension_in_force_with_the_suspend_verb_alone() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let never = End::Never;
+    let mut input = input();
+    input.until = Some(&never);
+    let mut suspended = view(ks, true);
+    suspended.suspended_by = Some("Bob".into());
+    suspended.suspended_until = Some("2026-12-01T12:00:00Z".into());
+    let lasting = plan(Action::Suspend, &suspended, &[], &input, Mode::Impersonated).unwrap();
+    assert_eq!(
+        first_patch(&lasting),
+        &json!({"metadata": {
+            "annotations": {patch::SUSPENDED_UNTIL: null, patch::SUSPENDED_UNTIL_BY: null},
+            "labels": {patch::EXPIRES_LABEL: null},
+        }})
+    );
+    assert_eq!(
+        checks(&lasting),
+        [
+            "suspend kustomizations/apps/web",
+            "patch kustomizations/apps/web"
+        ]
+    );
+    assert_eq!(
+        lasting.message,
+        "Kustomization/apps/web stays suspended by Bob, with no end now"
+    );
+    assert_eq!(lasting.suspension.and_then(|s| s.until), None);
+    // Without an end there is nothing to take off; a running object is suspended, lasting.
+    let unchanged = plan(
+        Action::Suspend,
+        &view(ks, true),
+        &[],
+        &input,
+        Mode::Impersonated,
+    )
+    .unwrap();
+    assert_eq!(unchanged.unchanged, Some(Code::Suspended));
+    let fresh = plan(
+        Action::Suspend,
+        &view(ks, false),
+        &[],
+        &input,
+        Mode::Impersonated,
+    )
+    .unwrap();
+    assert_eq!(first_patch(&fresh)["spec"]["suspend"], true);
+    assert_eq!(
+        first_patch(&fresh)["metadata"]["labels"][patch::EXPIRES_LABEL],
+        Value::Null
+    );
+    assert_eq!(checks(&fresh).len(), 2, "no resume asked for");
 }
 
 #[test]
@@ -526,9 +666,9 @@ fn messages_name_the_object_and_who_suspended_it() {
         refusal.message,
         "Kustomization/apps/web is suspended by Bob: resume it first"
     );
-    let refusal = plan(Action::Suspend, &target, &[], &input(), Mode::Impersonated).unwrap_err();
+    let unchanged = plan(Action::Suspend, &target, &[], &input(), Mode::Impersonated).unwrap();
     assert_eq!(
-        refusal.message,
+        unchanged.message,
         "Kustomization/apps/web is already suspended by Bob"
     );
     let alert = kind("notification.toolkit.fluxcd.io", "alerts");
