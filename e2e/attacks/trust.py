@@ -1,0 +1,453 @@
+"""The second attack run's classes: what the new surfaces (metrics, log follows, shutdown,
+the audit journal, suspend until, limits, streams) must refuse. One function per class, each
+given the suite's context; `run` calls them in `CLASSES` order after its own classes."""
+
+import base64
+import hashlib
+import http.cookiejar
+import json
+import os
+import signal
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+KS = ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")
+RSET = ("fluxcd.controlplane.io", "v1", "ResourceSet", "resourcesets")
+JSON = {"Content-Type": "application/json"}
+# The callback the bed's OIDC provider knows for flux-web's clients.
+CALLBACK = "http://flux-web.testbed/oauth2/callback"
+
+
+# ---------------------------------------------------------------------------------------
+# Raw HTTP, as an attacker sends it
+
+
+def address(base):
+    host, port = base.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def read_until(sock, done, data=b""):
+    """Reads from `sock` until `done(data)` or the other side closes; answers what was read."""
+    while not done(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def status_line(base, method, path, headers=None, timeout=15):
+    """Sends one request as bytes (any method, any length) and answers its status line."""
+    host, port = address(base)
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items()) + "\r\n"
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        try:
+            s.sendall(head.encode())
+        except OSError:
+            pass  # a head refused while it is sent still gets its answer
+        answer = read_until(s, lambda data: b"\r\n" in data)
+    return answer.split(b"\r\n")[0].decode("latin-1") or "no answer"
+
+
+class Stream:
+    """A GET whose answer streams: opened, its head read, then held or dropped."""
+
+    def __init__(self, base, path, headers=None):
+        host, port = address(base)
+        self.socket = socket.create_connection((host, port), timeout=15)
+        headers = {"Host": f"{host}:{port}", **(headers or {})}
+        head = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        self.socket.sendall(head.encode())
+        received = read_until(self.socket, lambda data: b"\r\n\r\n" in data)
+        head, _, self.buffer = received.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
+        self.headers = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+
+    def first_line(self):
+        """Reads until the body has a line (of chunked NDJSON or SSE)."""
+        self.buffer = read_until(self.socket, lambda data: data.count(b"\n") >= 2, self.buffer)
+
+    def seconds_to_end(self, limit):
+        """How long until the server ends the stream, or `limit` if it does not."""
+        started = time.monotonic()
+        self.socket.settimeout(0.5)
+        while time.monotonic() - started < limit:
+            try:
+                if self.socket.recv(65536) == b"":
+                    return time.monotonic() - started
+            except socket.timeout:
+                continue
+            except OSError:
+                return time.monotonic() - started
+        return limit
+
+    def close(self):
+        self.socket.close()
+
+
+# ---------------------------------------------------------------------------------------
+# The bed
+
+
+def wait_for(what, check, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} within {seconds} s")
+
+
+def get(cluster, path):
+    return json.loads(cluster.api.request("GET", path))
+
+
+def role(cluster, ns, name, rules, subject):
+    """A Role of `rules` in `ns`, bound to `subject` (kind, name)."""
+    cluster.apply(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/roles/{name}", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name, "namespace": ns},
+        "rules": rules,
+    })
+    cluster.apply(f"/apis/rbac.authorization.k8s.io/v1/namespaces/{ns}/rolebindings/{name}", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": name, "namespace": ns},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": subject[0], "name": subject[1]}],
+    })
+
+
+def talker(ctx):
+    """A Pod in the attack namespace whose logs devs may read and follow (kwok's Node runs it
+    and serves its logs); made once."""
+    if getattr(ctx, "talker", None):
+        return ctx.talker
+    ns = ctx.world.ns
+    role(ctx.cluster, ns, "devs-pods", [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    ], ("Group", "devs"))
+    ctx.cluster.apply(f"/api/v1/namespaces/{ns}/pods/talker", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker", "namespace": ns},
+        "spec": {"containers": [{"name": "app", "image": "example.com/talker:1"}]},
+    })
+    wait_for("the talker Pod running", lambda: get(ctx.cluster, f"/api/v1/namespaces/{ns}/pods/talker")
+             .get("status", {}).get("phase") == "Running", 60)
+    ctx.talker = f"/api/v1/core/pods/{ns}/talker/logs?follow=true&tailLines=1"
+    return ctx.talker
+
+
+def log_streams(cluster):
+    """The `pods/log` streams kube-apiserver holds open now."""
+    text = cluster.api.request("GET", "/metrics")
+    return sum(int(float(l.rsplit(" ", 1)[1])) for l in text.splitlines()
+               if l.startswith("apiserver_longrunning_requests{") and 'subresource="log"' in l)
+
+
+def id_token(state, client, user):
+    """An ID token of the bed's OIDC provider for `user`, by its login form, as a browser."""
+    issuer = state["oidc_issuer"]
+    verifier = "a-verifier-of-enough-length-for-pkce-0123456789-abcdefghijk"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), Stay)
+    absolute = lambda location: location if location.startswith("http") else issuer + location  # noqa: E731
+    url = (f"{issuer}/auth?response_type=code&client_id={client}&redirect_uri={urllib.parse.quote(CALLBACK, safe='')}"
+           f"&scope=openid+email+profile+groups&state=s1&nonce=n1&code_challenge={challenge}&code_challenge_method=S256")
+    form = None
+    for _ in range(10):
+        try:
+            page = browser.open(url, data=form, timeout=10).read().decode()
+        except urllib.error.HTTPError as e:
+            if e.code not in (302, 303):
+                raise
+            location = e.headers["Location"]
+            if location.startswith(CALLBACK):
+                code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
+                break
+            url, form = absolute(location), None
+            continue
+        url = absolute(page.split('action="')[1].split('"')[0])
+        fields = {"prompt": "login", "login": user, "password": "any"} if 'name="login"' in page else {"prompt": "consent"}
+        form = urllib.parse.urlencode(fields).encode()
+    else:
+        raise RuntimeError("the provider never sent the browser back")
+    credentials = base64.b64encode(f"{client}:{state['oidc_secret']}".encode()).decode()
+    request = urllib.request.Request(f"{issuer}/token", data=urllib.parse.urlencode({
+        "grant_type": "authorization_code", "code": code, "code_verifier": verifier, "redirect_uri": CALLBACK,
+    }).encode(), headers={"Authorization": f"Basic {credentials}"})
+    return json.loads(urllib.request.urlopen(request, timeout=10).read())["id_token"]
+
+
+def oauth2(state, client):
+    """The config of a server that logs in with the bed's OIDC provider as `client`."""
+    return {
+        "baseURL": "http://flux-web.testbed", "insecure": True,
+        "authentication": {"type": "OAuth2", "oauth2": {
+            "provider": "OIDC", "issuerURL": state["oidc_issuer"], "clientID": client,
+            "clientSecret": state["oidc_secret"]}},
+    }
+
+
+def web_events(cluster, ns):
+    items = get(cluster, f"/api/v1/namespaces/{ns}/events")["items"]
+    return [e for e in items if e.get("reason") == "WebAction"]
+
+
+# ---------------------------------------------------------------------------------------
+# The classes
+
+
+def metric_labels(ctx):
+    """Anyone who reaches the port sends made-up methods and paths: the metrics keep their
+    series and their size."""
+    server = ctx.start("metrics", ["devs"], {})
+
+    def scrape():
+        text = ctx.send(server.url, "GET", "/metrics").body.decode()
+        series = sorted(l.rsplit(" ", 1)[0] for l in text.splitlines()
+                        if l.startswith("flux_web_http_request_duration_seconds_count"))
+        return series, len(text)
+
+    for path in ["/api/v1/x", "/api/nothing/here", "/metrics"]:
+        status_line(server.url, "M0XXXXXXXX", path)
+    scrape()  # a scrape times itself: the first adds its own series
+    before = scrape()
+    refused = [status_line(server.url, f"M{i}" + "X" * 40_000, f"/api/v1/{i}/" + "p" * (i * 100)) for i in range(1, 41)]
+    huge = status_line(server.url, "M41" + "X" * 100_000, "/api/v1/x")
+    after = scrape()
+    ctx.suite.attempt("metrics", "40 requests with 40 KB made-up methods and odd paths", "4xx, same series and size",
+                      lambda: (f"{len(before[0])} -> {len(after[0])} series, {before[1]} -> {after[1]} B",
+                               all(r.split()[1].startswith("4") for r in refused)
+                               and before[0] == after[0] and abs(after[1] - before[1]) < 1000))
+    ctx.suite.attempt("metrics", "a request head of 100 KB", "431", lambda: (huge, " 431 " in huge + " "))
+
+
+def abandoned_follows(ctx):
+    """Clients that follow a quiet container's log and leave: the API server's streams close
+    at once."""
+    follow = talker(ctx)
+    server = ctx.start("follows", ["devs"], {})
+    before = log_streams(ctx.cluster)
+    streams = [Stream(server.url, follow) for _ in range(5)]
+    for stream in streams:
+        stream.first_line()
+    wait_for("the follows' streams open", lambda: log_streams(ctx.cluster) >= before + 5, 15)
+    for stream in streams:
+        stream.close()
+    started = time.monotonic()
+    try:
+        wait_for("the streams closed", lambda: log_streams(ctx.cluster) <= before, 10)
+        took = time.monotonic() - started
+    except TimeoutError:
+        took = None
+    ctx.suite.attempt("follow", "5 follows of a quiet container, their clients gone", "API-server streams closed within 5 s",
+                      lambda: ("still open after 10 s" if took is None else f"closed after {took:.1f} s",
+                               took is not None and took < 5))
+
+
+def shutdown_during_a_bulk_run(ctx):
+    """A bulk run whose client left, and then SIGTERM: stopped between targets, its tally
+    logged, every object written audited."""
+    ns = ctx.world.ns
+    names = [f"bulk-{i:03}" for i in range(200)]
+    for name in names:
+        ctx.world.create(KS, name, {"interval": "10m", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "good"}})
+    journal = ctx.workdir / "shutdown.journal"
+    args = ["--audit-journal", str(journal), "--shutdown-grace", "0s"]
+    spec = {"userActions": {"audit": ["*"], "bulk": {"concurrency": 2}}}
+    server = ctx.start("shutdown", ["devs"], spec, args=args)
+    targets = [f"{KS[0]}/{KS[3]}/{ns}/{name}" for name in names]
+    host, port = address(server.url)
+    body = json.dumps({"targets": targets, "reason": "attack"}).encode()
+    with socket.create_connection((host, port), timeout=15) as s:
+        s.sendall(f"POST /api/v1/actions/suspend HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        seen = read_until(s, lambda data: b'"type":"result"' in data)
+    run = json.loads(next(l for l in seen.decode("utf-8", "replace").splitlines() if '"type":"start"' in l))["run"]
+    server.process.send_signal(signal.SIGTERM)
+    code = server.process.wait(timeout=30)
+    log = server.log.read_text()
+    stopped = next((l for l in log.splitlines() if "bulk run" in l and run in l and ("stopped" in l or "done" in l)), "")
+
+    def suspended():
+        items = get(ctx.cluster, f"/apis/{KS[0]}/{KS[1]}/namespaces/{ns}/{KS[3]}")["items"]
+        return sum(1 for o in items if o["metadata"]["name"].startswith("bulk-") and o["spec"].get("suspend"))
+
+    written = suspended()
+    again = ctx.start("shutdown-again", ["devs"], spec, args=args)
+
+    def audited():
+        return sum(1 for e in web_events(ctx.cluster, ns)
+                   if e["metadata"].get("annotations", {}).get("event.toolkit.fluxcd.io/bulk-run") == run)
+
+    try:
+        wait_for("every object written audited", lambda: audited() >= written, 30)
+    except TimeoutError:
+        pass
+    again.stop()
+    ctx.suite.attempt("shutdown", "SIGTERM during a bulk run whose client left", "exit 0, stopped between targets and logged",
+                      lambda: (f"exit {code}; {stopped[stopped.find('bulk run'):][:70] or 'no log line'}",
+                               code == 0 and "stopped" in stopped and "not_taken=" in stopped))
+    ctx.suite.attempt("shutdown", "every object the cut run wrote", "has its audit Event",
+                      lambda: (f"{written} written, {audited()} audited", written > 0 and audited() == written))
+
+
+def cut_journal(ctx):
+    """A journal cut inside a multi-byte character, a line planted without its MAC, one with
+    a made-up MAC, and a link where the journal is rewritten: the server starts, writes none
+    of them, and writes through no link."""
+    ns = ctx.world.ns
+    journal = ctx.workdir / "planted.journal"
+    planted = {"event": {
+        "metadata": {"name": "planted.0000000000000001", "namespace": ns},
+        "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps", "namespace": ns},
+        "reason": "WebAction", "type": "Normal",
+        "message": "User 'admin' performed action 'reconcile' for 'Kustomization/x/apps' on the web UI",
+    }}
+    text = json.dumps(planted).encode()
+    cut = json.dumps({"event": {"metadata": {"name": "zo\u00eb.1", "namespace": ns}}}, ensure_ascii=False).encode()
+    cut = cut[:cut.index("ë".encode()) + 1]
+    journal.write_bytes(text + b"\n" + b"AAAAAAAAAAAAAAAA " + text + b"\n" + cut)
+    victim = ctx.workdir / "victim"
+    victim.write_text("keep me")
+    link = journal.with_suffix(".new")
+    if link.exists() or link.is_symlink():
+        link.unlink()
+    os.symlink(victim, link)
+    try:
+        # OAuth2: the journal's key comes from a secret the planter does not have.
+        server = ctx.start("journal", [], {**oauth2(ctx.state, "flux-web"), "userActions": {"audit": ["*"]}},
+                           args=["--audit-journal", str(journal)])
+        started = True
+    except (SystemExit, TimeoutError, RuntimeError) as e:
+        started, server = str(e)[:60], None
+    time.sleep(3)
+    names = [e["metadata"]["name"] for e in get(ctx.cluster, f"/api/v1/namespaces/{ns}/events")["items"]]
+    ctx.suite.attempt("journal", "a journal cut inside a multi-byte character", "the server starts",
+                      lambda: ("started" if started is True else f"not started: {started}", started is True))
+    ctx.suite.attempt("journal", "lines planted without the server's MAC", "no Event written",
+                      lambda: ("written" if "planted.0000000000000001" in names else "none", "planted.0000000000000001" not in names))
+    ctx.suite.attempt("journal", "a link planted where the journal is rewritten", "the linked file unchanged",
+                      lambda: (victim.read_text(), victim.read_text() == "keep me"))
+    if server:
+        server.stop()
+
+
+def stale_ends(ctx):
+    """kubectl annotate resumes and suspends again a ResourceSet flux-web had suspended until a
+    time: that end must not lift kubectl's suspension. A control, left alone, is lifted."""
+    ns, cluster = ctx.world.ns, ctx.cluster
+    cluster.apply("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/testbed-flux-web", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "testbed-flux-web"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "flux-web"},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "flux-web"}],
+    })
+    role(cluster, ns, "attack-resumer", [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]},
+        {"apiGroups": [RSET[0]], "resources": [RSET[3]], "verbs": ["patch"]},
+    ], ("User", "flux-web"))
+    for name in ["held", "control"]:
+        ctx.world.create(RSET, name, {"resources": []})
+    server = ctx.start("resumer", ["devs"], {"resumer": {"leaseNamespace": ns, "period": "1s", "leaseDuration": "3s"}})
+    for name in ["held", "control"]:
+        answer = ctx.send(server.url, "POST", ctx.world.path(RSET, name, "/actions/suspend"), JSON, json.dumps({"until": "3s"}))
+        if answer.status != 200:
+            raise RuntimeError(f"suspend {name}: {answer}")
+    path = f"/apis/{RSET[0]}/{RSET[1]}/namespaces/{ns}/{RSET[3]}"
+    for value in ["enabled", "disabled"]:
+        cluster.api.request("PATCH", f"{path}/held?fieldManager=kubectl-annotate",
+                            json.dumps({"metadata": {"annotations": {"fluxcd.controlplane.io/reconcile": value}}}),
+                            "application/merge-patch+json")
+    state = lambda name: get(cluster, f"{path}/{name}")["metadata"]["annotations"].get("fluxcd.controlplane.io/reconcile")  # noqa: E731
+    try:
+        wait_for("the control lifted", lambda: state("control") == "enabled", 15)
+        control = "lifted"
+    except TimeoutError:
+        control = "not lifted"
+    time.sleep(2)
+    server.stop()
+    ctx.suite.attempt("stale end", "an end left on a ResourceSet kubectl annotate suspended again", "kubectl's suspension stands",
+                      lambda: (f"{state('held')} (control {control})", state("held") == "disabled" and control == "lifted"))
+
+
+def until_rules(ctx):
+    """A user who may suspend but not resume asks for an end (the server would resume and
+    reconcile for them): refused in both modes, nothing changed."""
+    ns = ctx.world.ns
+    role(ctx.cluster, ns, "suspenders", [
+        {"apiGroups": [KS[0]], "resources": [KS[3]], "verbs": ["get", "list", "patch", "suspend"]},
+    ], ("Group", "suspenders"))
+    for mode in ["Impersonated", "FineGrained"]:
+        server = ctx.start(f"sue-{mode.lower()}", ["suspenders"], {"userActions": {"access": mode}})
+        for until in ["2h", "0s"]:
+            expected = 403 if until == "2h" else 400
+            ctx.suite.attempt("until", f"{mode}: suspend until {until} without resume", f"{expected}, unchanged",
+                              lambda s=server, u=until, e=expected: ctx.suite.refused_unchanged(ctx.world, KS, "apps", lambda: ctx.send(
+                                  s.url, "POST", ctx.world.path(KS, "apps", "/actions/suspend"), JSON, json.dumps({"until": u})), e, None))
+        server.stop()
+
+
+def caps(ctx):
+    """One user opens more streams and follows than the limits allow: 429 with Retry-After."""
+    follow = talker(ctx)
+    server = ctx.start("caps", ["devs"], {"limits": {"streams": {"perUser": 2, "total": 10},
+                                                     "logFollows": {"perUser": 1, "total": 10}}})
+    held = [Stream(server.url, "/api/v1/events/watch"), Stream(server.url, "/api/v1/watch?kind=ks")]
+    third = Stream(server.url, "/api/v1/events/watch")
+    first_follow = Stream(server.url, follow)
+    second_follow = Stream(server.url, follow)
+    ctx.suite.attempt("caps", "a third live stream past 2 per user", "429 with Retry-After",
+                      lambda: (f"{third.status}, Retry-After {third.headers.get('retry-after')}",
+                               third.status == 429 and third.headers.get("retry-after") == "30"))
+    ctx.suite.attempt("caps", "a second followed log past 1 per user", "429",
+                      lambda: (f"{first_follow.status} then {second_follow.status}",
+                               first_follow.status == 200 and second_follow.status == 429))
+    for stream in [*held, third, first_follow, second_follow]:
+        stream.close()
+    server.stop()
+
+
+def expired_credentials(ctx):
+    """Streams opened with an ID token that lives 4 seconds: they end when it is no longer
+    taken (its `exp` and the 30 s of clock skew allowed), and it opens nothing then."""
+    state = ctx.state
+    server = ctx.start("short-tokens", [], oauth2(state, "flux-web-short"))
+    host = {"Host": "flux-web.testbed"}
+    token = id_token(state, "flux-web-short", "alice")
+    auth = {**host, "Authorization": f"Bearer {token}"}
+    streams = {path: Stream(server.url, path, auth) for path in ["/api/v1/watch?kind=ks", "/api/v1/events/watch"]}
+    for path, stream in streams.items():
+        took = stream.seconds_to_end(45) if stream.status == 200 else None
+        stream.close()
+        ctx.suite.attempt("expiry", f"{path.split('?')[0]} opened with a 4 s ID token", "ended within 35 s",
+                          lambda s=stream.status, t=took: (f"{s}, ended after {t:.1f} s" if t is not None else f"{s}",
+                                                           s == 200 and t is not None and t < 35))
+    again = Stream(server.url, "/api/v1/watch?kind=ks", auth)
+    again.close()
+    ctx.suite.attempt("expiry", "a stream opened again with the expired token", "401",
+                      lambda: (again.status, again.status == 401))
+    server.stop()
+
+
+CLASSES = [metric_labels, abandoned_follows, shutdown_during_a_bulk_run, cut_journal, stale_ends, until_rules, caps,
+           expired_credentials]
+
+
+def attack(ctx):
+    """Runs every class; one that breaks is a failed attempt, and the next one runs."""
+    for klass in CLASSES:
+        try:
+            klass(ctx)
+        except Exception as e:  # noqa: BLE001 - every failure is reported, none stops the run
+            ctx.suite.attempt(klass.__name__.replace("_", " "), "the class ran", "no error",
+                              lambda e=e: (f"{type(e).__name__}: {e}"[:90], False))
