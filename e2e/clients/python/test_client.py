@@ -44,3 +44,17 @@ def test_reads_the_problem_of_a_403():
     assert isinstance(problem, Problem), answer.content
     assert problem.code == "forbidden"
     assert "may not reconcile" in problem.detail
+
+
+def test_suspending_or_resuming_twice_answers_unchanged_with_what_holds():
+    def act(action, body=None):
+        answer = run_action.sync_detailed(client=admin(), action=action, body=body or ActionRequest(), **OBJECT)
+        assert answer.status_code == 200, answer.content
+        return answer.parsed
+
+    assert act("suspend", ActionRequest(reason="maintenance")).changed is True
+    again = act("suspend", ActionRequest(reason="maintenance"))
+    assert again.changed is False
+    assert again.suspension.reason == "maintenance"
+    assert act("resume").changed is True
+    assert act("resume").changed is False

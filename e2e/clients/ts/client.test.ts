@@ -51,3 +51,20 @@ test("reads the problem of a 403", async () => {
   assert.equal(error?.code, "forbidden");
   assert.match(error?.detail ?? "", /may not reconcile/);
 });
+
+test("suspending or resuming twice answers unchanged with what holds", async () => {
+  const act = async (action: string, body: { reason?: string } = {}) => {
+    const { data, error, response } = await admin.POST("/api/v1/{group}/{kind}/{namespace}/{name}/actions/{action}", {
+      params: { path: { ...object, action } },
+      body,
+    });
+    assert.equal(response.status, 200, JSON.stringify(error));
+    return data;
+  };
+  assert.equal((await act("suspend", { reason: "window" }))?.changed, true);
+  const again = await act("suspend", { reason: "window" });
+  assert.equal(again?.changed, false);
+  assert.equal(again?.suspension?.reason, "window");
+  assert.equal((await act("resume"))?.changed, true);
+  assert.equal((await act("resume"))?.changed, false);
+});
