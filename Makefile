@@ -58,7 +58,7 @@ integration: ui image ## Integration, client, contract, attack, image, browser a
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
-	cargo test -p flux-web --test '*' -- --show-output; rc=$$?; \
+	cargo test -p flux-web --test integration -- --show-output; rc=$$?; \
 	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then e2e/attacks/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then image/check $(IMAGE_DIR); rc=$$?; fi; \

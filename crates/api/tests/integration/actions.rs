@@ -1,22 +1,18 @@
 //! The Flux actions against the real test bed: each test in a namespace of its own, each
 //! asserting the cluster state afterwards.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions, receiver};
+use crate::support::objects::{
+    bed_events, create, dynamic, grant_alice_everything, listing, path, read, until_allowed,
+    version, web_events,
+};
+use crate::support::{FLUX_GROUPS, Testbed, eventually};
 use flux_web::flux::patch::annotation;
 use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions, receiver};
-use support::objects::{
-    bed_events, create, dynamic, grant_alice_everything, listing, path, read, until_allowed,
-    version, web_events,
-};
-use support::{FLUX_GROUPS, Testbed, eventually};
 
 /// Every Flux kind of the spec table with a spec its CRD accepts.
 fn flux_objects() -> Vec<(ApiResource, &'static str, Value)> {
@@ -887,7 +883,7 @@ async fn a_notification_controller_that_is_down_fails_nothing_and_audit_off_writ
     grant_alice_everything(&bed, &ns).await;
     let (resource, name, spec) = flux_objects().remove(0);
     create(&bed, &ns, &resource, name, spec).await;
-    let closed = format!("http://127.0.0.1:{}/", support::process::free_port());
+    let closed = format!("http://127.0.0.1:{}/", crate::support::process::free_port());
     let app = flux_web(
         &bed,
         Settings {
@@ -1108,7 +1104,7 @@ async fn in_fine_grained_mode_the_servers_own_missing_rbac_is_a_502_for_the_admi
     grant_alice_everything(&bed, &ns).await;
     let (resource, name, spec) = flux_objects()
         .into_iter()
-        .find(|(r, _, _)| r.group == support::app::UNPATCHABLE_GROUP)
+        .find(|(r, _, _)| r.group == crate::support::app::UNPATCHABLE_GROUP)
         .unwrap();
     create(&bed, &ns, &resource, name, spec).await;
     let before = version(&read(&bed, &ns, &resource, name).await);
@@ -1223,7 +1219,7 @@ async fn in_anonymous_mode_an_authorization_header_does_not_let_a_cross_site_pos
         ],
         [("authorization", "Negotiate YIIC"), ("origin", "null")],
     ] {
-        let answer = support::oidc::send(
+        let answer = crate::support::oidc::send(
             &app,
             "POST",
             &path(&resource, &ns, name, "reconcile"),
@@ -1253,9 +1249,9 @@ async fn a_request_naming_another_host_is_refused_before_it_reads_or_acts() {
     create(&bed, &ns, &resource, name, spec).await;
     let without_base = flux_web(&bed, Settings::default()).await;
     let mut config: Value =
-        serde_json::from_str(&support::app::config_yaml(Settings::default())).unwrap();
+        serde_json::from_str(&crate::support::app::config_yaml(Settings::default())).unwrap();
     config["spec"]["baseURL"] = json!("https://flux.example.com");
-    let with_base = support::app::flux_web_with(&bed, &config.to_string()).await;
+    let with_base = crate::support::app::flux_web_with(&bed, &config.to_string()).await;
     until_allowed(&without_base, &listing(&resource, &ns, name)).await;
     let before = version(&read(&bed, &ns, &resource, name).await);
     let detail = listing(&resource, &ns, name)
@@ -1287,7 +1283,7 @@ async fn a_request_naming_another_host_is_refused_before_it_reads_or_acts() {
             ("POST", &reconcile),
         ] {
             let headers = [("host", host), ("origin", origin)];
-            let answer = support::oidc::send(app, method, path, &headers, "").await;
+            let answer = crate::support::oidc::send(app, method, path, &headers, "").await;
             assert_eq!(
                 (answer.status, answer.json()["code"].as_str()),
                 (421, Some("misdirected_host")),
@@ -1301,7 +1297,7 @@ async fn a_request_naming_another_host_is_refused_before_it_reads_or_acts() {
         (&without_base, "127.0.0.1:9080"),
         (&with_base, "flux.example.com"),
     ] {
-        let answer = support::oidc::send(app, "GET", &detail, &[("host", host)], "").await;
+        let answer = crate::support::oidc::send(app, "GET", &detail, &[("host", host)], "").await;
         assert_eq!(answer.status, 200, "{host}: {answer:?}");
     }
 }
@@ -1383,7 +1379,7 @@ async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
     ];
     for (resource, object) in workloads {
         let name = object["metadata"]["name"].as_str().unwrap().to_owned();
-        support::objects::create_object(&bed, &ns, &resource, object).await;
+        crate::support::objects::create_object(&bed, &ns, &resource, object).await;
         objects.push((resource, ns.clone(), name));
     }
     let pods = r("", "Pod", "pods");
@@ -1420,7 +1416,7 @@ async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
     // namespaces only (elsewhere a test shows what its missing RBAC does).
     bed.apply_deploy("components/fine-grained/rbac.yaml").await;
     for namespace in [&ns, &held] {
-        bed.apply(&support::rbac("RoleBinding"), Some(namespace), json!({
+        bed.apply(&crate::support::rbac("RoleBinding"), Some(namespace), json!({
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
             "metadata": {"name": "flux-web-fine-grained"},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "flux-web-fine-grained"},

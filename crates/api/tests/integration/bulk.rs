@@ -1,23 +1,19 @@
 //! Bulk actions against the real test bed: 300 objects of five kinds in six namespaces, a user
 //! with rights in four of them; the pre-flight, the run, its audit trail, and the refusals.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use crate::support::app::{
+    Settings, call, config_yaml, flux_web, flux_web_with, grant_server_actions, receiver,
+};
+use crate::support::objects::{create, dynamic, web_events};
+use crate::support::{FLUX_GROUPS, Testbed, eventually};
 use axum::body::Body;
 use futures::StreamExt;
 use http_body_util::BodyExt;
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use support::app::{
-    Settings, call, config_yaml, flux_web, flux_web_with, grant_server_actions, receiver,
-};
-use support::objects::{create, dynamic, web_events};
-use support::{FLUX_GROUPS, Testbed, eventually};
 use tower::ServiceExt;
 
 const PER_NAMESPACE: usize = 50;
@@ -425,7 +421,8 @@ async fn a_selector_picks_the_objects_of_its_filters_and_a_run_past_the_cap_is_r
     let mut config: Value = serde_json::from_str(&config_yaml(ada())).unwrap();
     config["spec"]["userActions"]["bulk"] = json!({"maxTargets": 2, "concurrency": 1});
     let app = flux_web_with(&bed, &config.to_string()).await;
-    support::objects::until_allowed(&app, &support::objects::listing(&ks, &ns, "db")).await;
+    crate::support::objects::until_allowed(&app, &crate::support::objects::listing(&ks, &ns, "db"))
+        .await;
     // Every Kustomization of the namespace (the snapshot lists a namespace's kind whole).
     let all = [Object {
         ns: ns.clone(),
@@ -553,7 +550,11 @@ async fn a_rule_naming_one_object_allows_that_object_and_no_other_alone_or_in_bu
     let app = flux_web(&bed, ada()).await;
     let address = |name: &str| format!("{}/{}/{ns}/{name}", ks.group, ks.plural);
     let path = |name: &str| format!("/api/v1/{}/actions/suspend?dryRun=true", address(name));
-    support::objects::until_allowed(&app, &support::objects::listing(&ks, &ns, "named")).await;
+    crate::support::objects::until_allowed(
+        &app,
+        &crate::support::objects::listing(&ks, &ns, "named"),
+    )
+    .await;
 
     let (status, body) = call(&app, "POST", &path("named"), None).await;
     assert_eq!(status, 200, "{body}");
@@ -596,7 +597,11 @@ async fn a_bulk_suspend_until_gives_every_target_one_end_and_one_too_far_changes
         create(&bed, &ns, &ks, name, spec.clone()).await;
     }
     let app = flux_web(&bed, Settings::user("uma", &["bulk-until"])).await;
-    support::objects::until_allowed(&app, &support::objects::listing(&ks, &ns, "one")).await;
+    crate::support::objects::until_allowed(
+        &app,
+        &crate::support::objects::listing(&ks, &ns, "one"),
+    )
+    .await;
     let targets: Vec<String> = ["one", "two"]
         .iter()
         .map(|name| format!("{}/{}/{ns}/{name}", ks.group, ks.plural))
@@ -604,7 +609,7 @@ async fn a_bulk_suspend_until_gives_every_target_one_end_and_one_too_far_changes
     let versions = || async {
         let mut versions = Vec::new();
         for name in ["one", "two"] {
-            let object = support::objects::read(&bed, &ns, &ks, name).await;
+            let object = crate::support::objects::read(&bed, &ns, &ks, name).await;
             versions.push(object.metadata.resource_version.unwrap());
         }
         versions
@@ -671,7 +676,7 @@ async fn a_bulk_suspend_until_gives_every_target_one_end_and_one_too_far_changes
     let ends: Vec<String> = {
         let mut ends = Vec::new();
         for name in ["one", "two"] {
-            let object = support::objects::read(&bed, &ns, &ks, name).await;
+            let object = crate::support::objects::read(&bed, &ns, &ks, name).await;
             let annotations = object.metadata.annotations.unwrap_or_default();
             ends.push(annotations["web.fluxcd.controlplane.io/suspendedUntil"].clone());
         }

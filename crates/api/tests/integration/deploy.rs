@@ -1,18 +1,16 @@
 //! The manifests of deploy/ on a real cluster: they apply, and the roles they ship mean what
 //! they say. flux-web-user sees and may do nothing; flux-web-admin may do every action.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions};
+use crate::support::objects::{
+    create, create_object, dynamic, listing, path, set_status, until_allowed,
+};
+use crate::support::{Testbed, eventually};
 use kube::api::{DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create, create_object, dynamic, listing, path, set_status, until_allowed};
-use support::{Testbed, eventually};
 
 #[tokio::test]
 async fn every_shipped_manifest_applies_with_server_side_apply() {
@@ -169,7 +167,7 @@ async fn flux_web_user_may_take_no_action_and_flux_web_admin_may_take_every_one(
         let bed = &bed;
         let ns = ns.clone();
         async move {
-            bed.apply(&support::rbac("RoleBinding"), Some(&ns), json!({
+            bed.apply(&crate::support::rbac("RoleBinding"), Some(&ns), json!({
                 "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
                 "metadata": {"name": role},
                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},

@@ -1,12 +1,12 @@
 //! Artifact downloads against the test bed, with a loopback HTTP server in the test playing
 //! source-controller's storage.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, config_yaml, flux_web, grant_server_actions};
+use crate::support::objects::{create, listing, path, set_status, until_allowed, web_events};
+use crate::support::process::{Server, write_temp};
+use crate::support::{FLUX_GROUPS, Testbed, User};
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,10 +17,6 @@ use http_body_util::BodyExt;
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use support::app::{Settings, call, config_yaml, flux_web, grant_server_actions};
-use support::objects::{create, listing, path, set_status, until_allowed, web_events};
-use support::process::{Server, write_temp};
-use support::{FLUX_GROUPS, Testbed, User};
 use tower::ServiceExt;
 
 /// A fixed file of `len` bytes, the same each time it is made.
@@ -637,7 +633,7 @@ async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_leng
     source(&bed, &ns, "good", &format!("{base}/artifact.tar.gz"), &good).await;
     let server = loopback_server(&bed).await;
     let allowed = format!("{}{}", server.base, listing(&repos, &ns, "good"));
-    support::eventually("alice's grant", Duration::from_secs(10), || async {
+    crate::support::eventually("alice's grant", Duration::from_secs(10), || async {
         let body: serde_json::Value = reqwest::get(&allowed).await.ok()?.json().await.ok()?;
         let actions = body["actions"].as_array()?;
         actions
@@ -690,7 +686,7 @@ async fn a_trickling_storage_is_cut_off_at_the_download_timeout() {
     }))
     .unwrap();
     config["spec"]["download"]["timeout"] = json!("2s");
-    let app = support::app::flux_web_with(&bed, &config.to_string()).await;
+    let app = crate::support::app::flux_web_with(&bed, &config.to_string()).await;
     until_allowed(&app, &listing(&repos, &ns, "slow")).await;
     let started = std::time::Instant::now();
     let (status, _, body) = fetch(&app, &path(&repos, &ns, "slow", "download")).await;
@@ -779,7 +775,7 @@ async fn a_download_whose_audit_event_cannot_be_written_is_refused() {
     )
     .await;
     until_allowed(&app, &listing(&repos, &ns, "repo")).await;
-    support::objects::refuse_events(&bed, &ns).await;
+    crate::support::objects::refuse_events(&bed, &ns).await;
     let (status, body) = call(&app, "GET", &path(&repos, &ns, "repo", "download"), None).await;
     assert_eq!(
         (status, body["code"].as_str()),
@@ -797,11 +793,11 @@ async fn source_controllers_artifact_downloads_whole_and_a_tampered_one_is_cut()
     grant_server_actions(&bed).await;
     let ns = bed.namespace("real-download").await;
     grant_alice_downloads(&bed, &ns).await;
-    let repo = support::flux::Repo::fork("real-download");
-    let sources = support::flux::git_repositories();
-    let object = support::flux::git_repository("demo", &repo);
-    support::objects::create_as_is(&bed, &ns, &sources, object).await;
-    let ready = support::flux::until_ready(&bed, &ns, &sources, "demo").await;
+    let repo = crate::support::flux::Repo::fork("real-download");
+    let sources = crate::support::flux::git_repositories();
+    let object = crate::support::flux::git_repository("demo", &repo);
+    crate::support::objects::create_as_is(&bed, &ns, &sources, object).await;
+    let ready = crate::support::flux::until_ready(&bed, &ns, &sources, "demo").await;
     let artifact = &ready.data["status"]["artifact"];
     let stored = std::path::Path::new(&std::env::var("FLUX_WEB_TEST_STORAGE_PATH").unwrap())
         .join(artifact["path"].as_str().unwrap());
@@ -809,7 +805,7 @@ async fn source_controllers_artifact_downloads_whole_and_a_tampered_one_is_cut()
     assert_eq!(artifact["digest"], sha256(&bytes));
     let server = loopback_server(&bed).await;
     let url = path(&sources, &ns, "demo", "download");
-    support::eventually("alice's grant", Duration::from_secs(10), || async {
+    crate::support::eventually("alice's grant", Duration::from_secs(10), || async {
         let body: serde_json::Value =
             reqwest::get(format!("{}{}", server.base, listing(&sources, &ns, "demo")))
                 .await

@@ -1,18 +1,14 @@
 //! The events page's API against the test bed: `GET /api/v1/events` and its live stream show
 //! the Events of the namespaces where the caller may list Events, and nothing of the others.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions};
+use crate::support::sse::Events;
+use crate::support::{Testbed, User};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::PostParams;
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::sse::Events;
-use support::{Testbed, User};
 
 /// The server's watch of Events lists within this; after that, Events are live.
 const LISTED: Duration = Duration::from_secs(15);

@@ -2,20 +2,16 @@
 //! (Storage that is slow or lies is in `download.rs`; a notification-controller that is down
 //! in `actions.rs`.)
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
+use crate::support::objects::{create, listing, path, read, until_allowed, version};
+use crate::support::process::write_temp;
+use crate::support::{FLUX_GROUPS, User, kustomizations};
 use flux_web::flux::patch::annotation;
 use serde_json::{Value, json};
-use support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
-use support::objects::{create, listing, path, read, until_allowed, version};
-use support::process::write_temp;
-use support::{FLUX_GROUPS, User, kustomizations};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A TCP relay to the API server that can stop passing bytes, as an API server stopped with

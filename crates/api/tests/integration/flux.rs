@@ -2,17 +2,15 @@
 //! kustomize-controller and notification-controller of the Flux v2.9 line), delivering a Git
 //! repository of each test's own to Pods that kwok's Node makes Ready.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions, post_ok, receiver};
+use crate::support::flux::{Repo, git_repositories, git_repository, kustomization, until_ready};
+use crate::support::objects::{
+    create_as_is, grant_alice_everything, listing, path, read, until_allowed,
+};
+use crate::support::{Testbed, eventually, kustomizations};
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions, post_ok, receiver};
-use support::flux::{Repo, git_repositories, git_repository, kustomization, until_ready};
-use support::objects::{create_as_is, grant_alice_everything, listing, path, read, until_allowed};
-use support::{Testbed, eventually, kustomizations};
 
 /// A namespace where alice may do every Flux action, with the demo repository's staging
 /// overlay delivered into it by a GitRepository `demo` and a Kustomization `apps`, Ready.
@@ -135,7 +133,7 @@ async fn suspend_stops_the_controllers_reconciles_and_resume_starts_them_again()
         "applied while suspended"
     );
     assert!(
-        support::objects::dynamic(&bed, &ns, &config_maps())
+        crate::support::objects::dynamic(&bed, &ns, &config_maps())
             .await
             .get_opt("note")
             .await
@@ -151,7 +149,7 @@ async fn suspend_stops_the_controllers_reconciles_and_resume_starts_them_again()
         "{body}"
     );
     // A 2 s interval left behind would keep kustomize-controller busy for the bed's lifetime.
-    support::objects::dynamic(&bed, &ns, &ks)
+    crate::support::objects::dynamic(&bed, &ns, &ks)
         .await
         .delete("apps", &Default::default())
         .await
@@ -216,7 +214,7 @@ async fn an_alert_matching_the_web_ui_suffix_gets_our_audit_event_through_notifi
         "kustomize-controller's event of the change",
         Duration::from_secs(60),
         || async {
-            let events = support::objects::bed_events(&bed, &ns, "Progressing").await;
+            let events = crate::support::objects::bed_events(&bed, &ns, "Progressing").await;
             events
                 .iter()
                 .any(|e| {
@@ -286,7 +284,7 @@ async fn restart_rolls_pods_that_become_ready_a_deleted_pod_comes_back_and_a_run
         let ns = ns.clone();
         async move {
             let pods = kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(
-                bed.client(support::User::Admin).await,
+                bed.client(crate::support::User::Admin).await,
                 &ns,
             );
             pods.list(&kube::api::ListParams::default().labels(&format!("app={app}")))
@@ -366,7 +364,7 @@ async fn restart_rolls_pods_that_become_ready_a_deleted_pod_comes_back_and_a_run
     let body = post_ok(&app, &path(&cron_jobs, &ns, "report", "run-job")).await;
     let job = body["job"].as_str().unwrap().to_owned();
     let jobs = kube::Api::<k8s_openapi::api::batch::v1::Job>::namespaced(
-        bed.client(support::User::Admin).await,
+        bed.client(crate::support::User::Admin).await,
         &ns,
     );
     eventually("the Job complete", Duration::from_secs(60), || async {
@@ -507,7 +505,7 @@ async fn logs_are_read_as_the_caller_merged_bounded_followed_and_refused_without
     assert_eq!(status, 403, "{body}");
 
     // Without authentication (read-only), logs are not read with the server's rights.
-    let read_only = support::app::flux_web_with(
+    let read_only = crate::support::app::flux_web_with(
         &bed,
         "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\n",
     )
@@ -564,7 +562,7 @@ async fn followed(app: &axum::Router, path: &str) -> axum::body::BodyDataStream 
 
 /// The `pods/log` streams kube-apiserver holds open now (its long-running requests).
 async fn log_streams(bed: &Testbed) -> u64 {
-    let admin = bed.client(support::User::Admin).await;
+    let admin = bed.client(crate::support::User::Admin).await;
     let request = http::Request::get("/metrics").body(Vec::new()).unwrap();
     let text = admin.request_text(request).await.unwrap();
     text.lines()

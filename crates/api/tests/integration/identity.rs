@@ -1,22 +1,18 @@
 //! OIDC login against the test bed's OpenID Connect provider: browser sessions, bearer
 //! tokens, and the attacks on both, each refused with nothing changed.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
-use flux_web::flux::patch::annotation;
-use serde_json::{Value, json};
-use support::app::{flux_web_with, grant_server_actions};
-use support::objects::{create, path, read};
-use support::oidc::{
+use crate::support::app::{flux_web_with, grant_server_actions};
+use crate::support::objects::{create, path, read};
+use crate::support::oidc::{
     Answer, BASE_URL, browser, config, id_token, login, login_answer, path_of, send, start_login,
     through_provider,
 };
-use support::process::{Server, write_temp};
-use support::{FLUX_GROUPS, Testbed, User, kustomizations};
+use crate::support::process::{Server, write_temp};
+use crate::support::{FLUX_GROUPS, Testbed, User, kustomizations};
+use flux_web::flux::patch::annotation;
+use serde_json::{Value, json};
 
 const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 
@@ -538,8 +534,10 @@ async fn streams_opened_with_a_bearer_token_end_when_it_expires() {
     let token = id_token("alice", "flux-web-short").await;
     let bearer = format!("Bearer {token}");
     let headers = [("authorization", bearer.as_str())];
-    let mut watch = support::sse::Events::open_with(&app, "/api/v1/watch?kind=ks", &headers).await;
-    let mut events = support::sse::Events::open_with(&app, "/api/v1/events/watch", &headers).await;
+    let mut watch =
+        crate::support::sse::Events::open_with(&app, "/api/v1/watch?kind=ks", &headers).await;
+    let mut events =
+        crate::support::sse::Events::open_with(&app, "/api/v1/events/watch", &headers).await;
     assert!(
         watch.ends_within(Duration::from_secs(40)).await,
         "the object watch outlived its token"

@@ -3,22 +3,18 @@
 //! after actions allowed and refused with notification-controller down, JSON log lines that
 //! name the request, the user and the action, and the resumer: two replicas, one Lease.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, config_yaml, grant_server_actions};
+use crate::support::objects::{
+    add_kustomization, dynamic, grant_alice_everything, path, version, web_events,
+};
+use crate::support::process::{Server, free_port, write_temp};
+use crate::support::{Testbed, User, eventually, kustomizations};
 use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
-use support::app::{Settings, config_yaml, grant_server_actions};
-use support::objects::{
-    add_kustomization, dynamic, grant_alice_everything, path, version, web_events,
-};
-use support::process::{Server, free_port, write_temp};
-use support::{Testbed, User, eventually, kustomizations};
 
 /// POSTs an action to the server; answers the status.
 async fn act(server: &Server, ns: &str, name: &str, action: &str) -> u16 {
@@ -480,7 +476,7 @@ async fn a_stale_end_never_lifts_a_suspension_kubectl_annotate_set_on_a_resource
         "resourcesets",
     );
     for name in ["taken-over", "control"] {
-        support::objects::create_object(
+        crate::support::objects::create_object(
             &bed,
             &ns,
             &sets,

@@ -1,16 +1,12 @@
 //! The read API against the test bed: objects and their events as the caller sees them.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions};
+use crate::support::objects::{create, listing, path, set_status, until_allowed};
+use crate::support::{FLUX_GROUPS, Testbed, eventually};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
-use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create, listing, path, set_status, until_allowed};
-use support::{FLUX_GROUPS, Testbed, eventually};
 
 fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
@@ -154,7 +150,7 @@ async fn in_fine_grained_mode_a_user_without_rbac_reads_nothing_at_all() {
     let ns = bed.namespace("fine-reads").await;
     let (ks, _) = world(&bed, &ns).await;
     let deployments = resource("apps", "Deployment", "deployments");
-    support::objects::create_object(
+    crate::support::objects::create_object(
         &bed,
         &ns,
         &deployments,
@@ -201,7 +197,7 @@ async fn in_fine_grained_mode_a_user_without_rbac_reads_nothing_at_all() {
         assert!(seen.is_empty(), "{query}: {seen:?}");
     }
     let path = format!("/api/v1/watch?kind=ks&namespace={ns}");
-    let mut stream = support::sse::Events::open(&mallory, &path).await;
+    let mut stream = crate::support::sse::Events::open(&mallory, &path).await;
     let (name, _) = stream
         .next(Duration::from_secs(15))
         .await
@@ -239,7 +235,7 @@ async fn events_come_newest_first_with_the_audit_trail_and_who_acted() {
     grant_alice_reads(&bed, &ns).await;
     let (ks, _) = world(&bed, &ns).await;
     let events = resource("", "Event", "events");
-    support::objects::create_object(&bed, &ns, &events, json!({
+    crate::support::objects::create_object(&bed, &ns, &events, json!({
         "apiVersion": "v1", "kind": "Event", "metadata": {"name": "apps.old"},
         "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps", "namespace": ns},
         "reason": "ReconciliationSucceeded", "message": "applied", "type": "Normal",
@@ -570,13 +566,13 @@ async fn inventory_leads_to_workloads_and_workloads_to_pods_jobs_and_their_manag
     )
     .await;
     let labels = json!({"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns});
-    support::objects::create_object(&bed, &ns, &deployments, json!({
+    crate::support::objects::create_object(&bed, &ns, &deployments, json!({
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": labels},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
             "spec": {"containers": [{"name": "web", "image": "registry.invalid/web:1"}]}}},
     }))
     .await;
-    support::objects::create_object(&bed, &ns, &cronjobs, json!({
+    crate::support::objects::create_object(&bed, &ns, &cronjobs, json!({
         "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "backup", "labels": labels},
         "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never",
             "containers": [{"name": "b", "image": "registry.invalid/b:1"}]}}}}},
@@ -660,7 +656,7 @@ async fn the_timeline_merges_history_controller_events_and_actions_newest_first_
     grant_server_actions(&bed).await;
     let ns = bed.namespace("timeline").await;
     let ks = kustomizations();
-    support::objects::add_kustomization(&bed, &ns, "apps").await;
+    crate::support::objects::add_kustomization(&bed, &ns, "apps").await;
     set_status(&bed, &ns, &ks, "apps", json!({"history": [{
         "digest": "sha256:1", "firstReconciled": "2026-11-30T09:00:00Z", "lastReconciled": "2026-11-30T10:00:00Z",
         "lastReconciledDuration": "1.5s", "lastReconciledStatus": "ReconciliationSucceeded",
@@ -676,7 +672,7 @@ async fn the_timeline_merges_history_controller_events_and_actions_newest_first_
         "source": {"component": "kustomize-controller"},
     }))
     .unwrap();
-    kube::Api::<Event>::namespaced(bed.client(support::User::Admin).await, &ns)
+    kube::Api::<Event>::namespaced(bed.client(crate::support::User::Admin).await, &ns)
         .create(&PostParams::default(), &event)
         .await
         .unwrap();

@@ -1,17 +1,13 @@
 //! The `flux-web` binary as an operator meets it: start-up errors, probes and shutdown.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::process::{Server, free_port, write_temp};
+use crate::support::{User, eventually, kustomization, kustomizations};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
-use support::process::{Server, free_port, write_temp};
-use support::{User, eventually, kustomization, kustomizations};
 
 /// A kubeconfig for an API server that is not there.
 fn unreachable_kubeconfig() -> String {
@@ -298,7 +294,7 @@ async fn audit_events(events: &Api<Event>) -> Vec<Event> {
 /// The arguments of a server acting as `jo` (system:masters) with `user_actions` and an audit
 /// journal of its own, then `extra`; and the journal's path.
 fn with_journal(
-    bed: &support::Testbed,
+    bed: &crate::support::Testbed,
     user_actions: &str,
     extra: &[&str],
 ) -> (Vec<String>, String) {

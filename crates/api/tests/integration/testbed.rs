@@ -1,24 +1,20 @@
 //! Proof that the test bed is a real cluster: real RBAC with custom verbs, impersonation that
 //! needs explicit groups, and a controller manager that runs controllers.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{User, eventually, kustomization, kustomizations, status_of};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::authorization::v1::SubjectAccessReview;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::json;
-use support::{User, eventually, kustomization, kustomizations, status_of};
 
 const FLUX_KUSTOMIZE: &str = "kustomize.toolkit.fluxcd.io";
 /// RBAC changes reach the authorizer through an informer: allowed-after-grant checks poll.
 const RBAC_PROPAGATION: Duration = Duration::from_secs(10);
 
-async fn create_kustomization(bed: &support::Testbed, namespace: &str, name: &str) {
+async fn create_kustomization(bed: &crate::support::Testbed, namespace: &str, name: &str) {
     Api::<DynamicObject>::namespaced_with(
         bed.client(User::Admin).await,
         namespace,
@@ -107,7 +103,7 @@ async fn mallory_gets_403_and_alice_gets_403_outside_her_namespace() {
 }
 
 /// What the flux-web server needs for these tests; deploy/ will ship the real ClusterRole.
-async fn grant_server_impersonation_and_reviews(bed: &support::Testbed) {
+async fn grant_server_impersonation_and_reviews(bed: &crate::support::Testbed) {
     bed.grant_server("testbed-flux-web-server", json!([
         {"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]},
         {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]},
@@ -160,7 +156,13 @@ async fn the_server_identity_impersonates_a_user_only_with_the_groups_it_sends()
     assert_eq!(status_of(read(mallory_as_alice).await), 403);
 }
 
-async fn review(bed: &support::Testbed, user: &str, groups: &[&str], verb: &str, ns: &str) -> bool {
+async fn review(
+    bed: &crate::support::Testbed,
+    user: &str,
+    groups: &[&str],
+    verb: &str,
+    ns: &str,
+) -> bool {
     let mut all_groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
     all_groups.push("system:authenticated".to_owned());
     let review: SubjectAccessReview = serde_json::from_value(json!({

@@ -1,17 +1,13 @@
 //! `GET /api/v1/watch` against the test bed: changes arrive while the caller may see them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::app::{Settings, flux_web, grant_server_actions};
+use crate::support::objects::{create, dynamic, set_status};
+use crate::support::sse::Events;
+use crate::support::{FLUX_GROUPS, User, eventually, kustomizations, rbac};
 use kube::api::DeleteParams;
 use serde_json::{Value, json};
-use support::app::{Settings, flux_web, grant_server_actions};
-use support::objects::{create, dynamic, set_status};
-use support::sse::Events;
-use support::{FLUX_GROUPS, User, eventually, kustomizations, rbac};
 
 /// The watch of a kind is listed within this; after that, changes are live.
 const LISTED: Duration = Duration::from_secs(15);
@@ -194,9 +190,9 @@ async fn past_its_share_of_streams_a_caller_gets_429_with_retry_after_and_a_clos
     let bed = testbed!();
     grant_server_actions(&bed).await;
     let mut config: Value =
-        serde_json::from_str(&support::app::config_yaml(Settings::default())).unwrap();
+        serde_json::from_str(&crate::support::app::config_yaml(Settings::default())).unwrap();
     config["spec"]["limits"] = json!({"streams": {"perUser": 2, "total": 10}});
-    let alice = support::app::flux_web_with(&bed, &config.to_string()).await;
+    let alice = crate::support::app::flux_web_with(&bed, &config.to_string()).await;
     let first = Events::open(&alice, "/api/v1/watch?kind=ks").await;
     let _second = Events::open(&alice, "/api/v1/events/watch").await;
     for path in ["/api/v1/watch?kind=ks", "/api/v1/events/watch"] {

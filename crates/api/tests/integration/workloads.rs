@@ -1,21 +1,17 @@
 //! Workload actions against the test bed, with kube-controller-manager running so that
 //! Deployments, StatefulSets, CronJobs and Pods behave as in a cluster.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap in a test is a failed test
-
-mod support;
-
 use std::time::Duration;
 
+use crate::support::app::{Settings, call, flux_web, grant_server_actions};
+use crate::support::objects::{create_object, listing, path, read, until_allowed, web_events};
+use crate::support::{Testbed, User, eventually};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use support::app::{Settings, call, flux_web, grant_server_actions};
-use support::objects::{create_object, listing, path, read, until_allowed, web_events};
-use support::{Testbed, User, eventually};
 
 fn resource(group: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, "v1", kind), plural)
@@ -503,7 +499,7 @@ async fn deleting_a_pod_that_is_its_own_audit_subject_leaves_its_event() {
 async fn an_action_whose_audit_event_is_refused_says_so_and_the_event_lands_on_a_retry() {
     let bed = testbed!();
     let (ns, deployments, app) = alices_unmanaged_deployment(&bed, "audit-down", "web").await;
-    let bindings = support::objects::refuse_events(&bed, &ns).await;
+    let bindings = crate::support::objects::refuse_events(&bed, &ns).await;
 
     let (status, body) = call(
         &app,

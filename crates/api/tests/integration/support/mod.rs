@@ -4,7 +4,6 @@
 //! A test that needs the test bed calls [`testbed`]. Without the bed it fails under `CI=true`
 //! and is reported as skipped (on stderr) elsewhere, so `cargo test` stays usable on a laptop
 //! while CI can never pass by skipping.
-#![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod app;
 pub mod flux;
@@ -70,7 +69,7 @@ pub fn testbed() -> Option<Testbed> {
 #[macro_export]
 macro_rules! testbed {
     () => {
-        match support::testbed() {
+        match $crate::support::testbed() {
             Some(bed) => bed,
             None => return,
         }
