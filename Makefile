@@ -47,6 +47,9 @@ lint: tools ## Format check and clippy, warnings as errors (native and WASM)
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p flux-web-ui --target wasm32-unknown-unknown -- -D warnings
+	@if cargo tree -p flux-web-core -e normal --prefix none | grep -qE '^(kube|kube-client|kube-runtime|axum|tokio|reqwest|hyper|tower) v'; then \
+		echo "make: flux-web-core must not depend on a Kubernetes client, an HTTP stack or a runtime:"; \
+		cargo tree -p flux-web-core -e normal -i tokio 2>/dev/null | head -20; exit 1; fi
 
 .PHONY: unit
 unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)

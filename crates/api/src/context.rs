@@ -13,11 +13,11 @@ use crate::clock::Clock;
 use crate::cluster::{Cluster, Reader};
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
-use crate::flux::kinds::Kind;
-use crate::flux::plan::{self, Action, Check, Input, Plan};
-use crate::flux::view::{ObjectRef, View};
 use crate::identity::Identity;
 use crate::target::Target;
+use flux_web_core::kinds::Kind;
+use flux_web_core::plan::{self, Action, Check, Input, Plan};
+use flux_web_core::view::{ObjectRef, View};
 
 pub struct Context<'a> {
     pub cluster: &'a Cluster,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use flux_web_shared::problem::{Code, PROBLEM_JSON, Problem};
 
 use crate::cluster::ClusterError;
-use crate::flux::plan::{Refusal, Why};
+use flux_web_core::plan::{Refusal, Why};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {

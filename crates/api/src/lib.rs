@@ -3,7 +3,9 @@
 //!
 //! A request flows one way: host check → auth → cross-site check → extractor → access →
 //! action → cluster → audit → response. Reads are always the caller's own (impersonated), in
-//! every access mode; only writes may be the server's (FineGrained).
+//! every access mode; only writes may be the server's (FineGrained). The pure core (kinds,
+//! views of objects, patches, one plan per action) is the crate `flux-web-core`, which can
+//! reach nothing here.
 //!
 //! - [`app`] — start-up and graceful shut-down.
 //! - [`target`] — what a request is aimed at, checked before any I/O.
@@ -13,7 +15,6 @@
 //! - [`actions`] — the actions and their listing.
 //! - [`bulk`] — one action on many objects: the pre-flight and the streamed run.
 //! - [`download`] — artifacts streamed from source storage, checked.
-//! - [`flux`] — the pure core: kinds, views of objects, patches, and one plan per action.
 //! - [`read`] — the read API: objects and their events, as the caller sees them.
 //! - [`events`] — the events page: Events across the namespaces the caller may read, live.
 //! - [`logs`] — container logs of a Pod or a workload, read and merged, or followed.
@@ -53,7 +54,6 @@ pub mod context;
 pub mod download;
 pub mod error;
 pub mod events;
-pub mod flux;
 pub mod health;
 pub mod identity;
 pub mod limits;

@@ -14,8 +14,8 @@ use kube::core::ApiResource;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::flux::kinds::{self, Kind};
-use crate::flux::view::ObjectRef;
+use flux_web_core::kinds::{self, Kind};
+use flux_web_core::view::ObjectRef;
 
 /// Request bodies are small JSON documents; anything larger is refused unread.
 pub const MAX_BODY: usize = 1 << 20;

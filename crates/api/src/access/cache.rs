@@ -6,9 +6,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::Decision;
-use crate::flux::plan::Check;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
+use flux_web_core::plan::Check;
 
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
 const SWEEP_AT: usize = 10_000;
@@ -85,7 +85,7 @@ mod tests {
         };
         let check = Check {
             verb: "get",
-            on: crate::flux::plan::On::Jobs,
+            on: flux_web_core::plan::On::Jobs,
             namespace: "ns".into(),
             name: "n".into(),
         };

@@ -1,6 +1,6 @@
 //! `GET .../actions`: every action of the object with whether the caller may take it and,
 //! when not, a machine-readable reason and the sentence for people. Each action is planned
-//! exactly as its POST would plan it ([`crate::flux::plan`]) and the plan's checks are asked,
+//! exactly as its POST would plan it ([`flux_web_core::plan`]) and the plan's checks are asked,
 //! so the listing's "allowed" and the POST's "200" cannot disagree. The SPA draws its buttons
 //! from this, never from guesses.
 
@@ -11,11 +11,11 @@ use futures::future::join_all;
 use super::Decision;
 use crate::context::{Context, Read};
 use crate::error::ApiError;
-use crate::flux::kinds::{self, Artifacts, Workload};
-use crate::flux::plan::{self, Check, Input, On};
-use crate::flux::view::View;
 use crate::identity::Identity;
 use crate::target::{Target, wire_target};
+use flux_web_core::kinds::{self, Artifacts, Workload};
+use flux_web_core::plan::{self, Check, Input, On};
+use flux_web_core::view::View;
 
 pub async fn list(
     ctx: &Context<'_>,

@@ -17,9 +17,9 @@ use std::time::Duration;
 use crate::cluster::{Cluster, Grant};
 use crate::config::Access as AccessMode;
 use crate::error::ApiError;
-use crate::flux::plan::Check;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
+use flux_web_core::plan::Check;
 
 /// How long answers are reused per identity; a denial never longer than an allowance.
 const KEEP_ALLOWED: Duration = Duration::from_secs(5);
@@ -210,8 +210,8 @@ pub fn missing_rule(check: &Check) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flux::kinds::find;
-    use crate::flux::plan::On;
+    use flux_web_core::kinds::find;
+    use flux_web_core::plan::On;
 
     #[test]
     fn the_missing_rule_names_verb_resource_group_and_namespace() {

@@ -12,9 +12,9 @@ use super::act_audited;
 use crate::access::listing;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::flux::kinds::Action;
 use crate::state::AppState;
 use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
+use flux_web_core::kinds::Action;
 
 /// What the caller may do to the object, and why not.
 #[utoipa::path(

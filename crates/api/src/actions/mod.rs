@@ -1,5 +1,5 @@
 //! The actions (spec section 4). A request becomes a plan of the core
-//! ([`crate::flux::plan`]) and this runtime executes it: it reads the object (and a pull's
+//! ([`flux_web_core::plan`]) and this runtime executes it: it reads the object (and a pull's
 //! sources) as the user, asks for the plan, passes its checks into permits, makes its writes
 //! with them, records its audit Events and, with `?wait=`, waits for the controller. The
 //! listing of actions ([`crate::access::listing`]) plans the same way and stops before
@@ -22,12 +22,12 @@ use crate::clock::rfc3339;
 use crate::cluster::{Grant, Reader};
 use crate::context::{Context, Read};
 use crate::error::ApiError;
-use crate::flux::plan::{AuditOn, Input, Op, Plan};
-use crate::flux::until;
-use crate::flux::view::ObjectRef;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
 use crate::target::{ActionOptions, Target, wire_target};
+use flux_web_core::plan::{AuditOn, Input, Op, Plan};
+use flux_web_core::until;
+use flux_web_core::view::ObjectRef;
 
 /// How often `?wait=` looks at the object.
 const WAIT_POLL: Duration = Duration::from_millis(250);

@@ -4,13 +4,14 @@
 //! Deployment, Pod → Job → CronJob, ...). Reads are made as the server and are best effort:
 //! what cannot be read ends the search where it is.
 
+use flux_web_core::kinds::Kind;
+use flux_web_core::owners::owner_resource;
+use flux_web_core::view::manager_of;
 use kube::api::DynamicObject;
-use kube::core::{ApiResource, GroupVersionKind};
+use kube::core::ApiResource;
 
 use super::Involved;
 use crate::cluster::{Cluster, Reader};
-use crate::flux::kinds::Kind;
-use crate::flux::view::manager_of;
 
 /// How many owners up a Pod's workload may be (Pod → Job → CronJob is two).
 const MAX_OWNERS: usize = 4;
@@ -80,23 +81,6 @@ async fn top_workload(
         }
     }
     (resource, object)
-}
-
-fn owner_resource(api_version: &str, kind: &str) -> Option<ApiResource> {
-    let plural = match (api_version, kind) {
-        ("apps/v1", "ReplicaSet") => "replicasets",
-        ("apps/v1", "Deployment") => "deployments",
-        ("apps/v1", "StatefulSet") => "statefulsets",
-        ("apps/v1", "DaemonSet") => "daemonsets",
-        ("batch/v1", "Job") => "jobs",
-        ("batch/v1", "CronJob") => "cronjobs",
-        _ => return None,
-    };
-    let (group, version) = api_version.split_once('/')?;
-    Some(ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk(group, version, kind),
-        plural,
-    ))
 }
 
 /// The managing Flux object, read for its uid when possible.

@@ -31,20 +31,18 @@ use url::Url;
 use flux_web_shared::actions::AuditState;
 use flux_web_shared::bulk::RUN_ANNOTATION;
 
+use flux_web_core::audit::{
+    ACTION_ANNOTATION, COMPONENT, REASON, REASON_REFUSED, USERNAME_ANNOTATION,
+};
+
 use crate::clock::Ids;
 use crate::cluster::{Cluster, ClusterError};
 use crate::config::UserActions;
 use crate::error::ApiError;
-use crate::flux::kinds::Kind;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
+use flux_web_core::kinds::Kind;
 
-pub const REASON: &str = "WebAction";
-/// Reason of the Warning event of a refused or failed action (`auditDenied`, our addition).
-pub const REASON_REFUSED: &str = "WebActionRefused";
-/// Who acted, on an audit Event.
-pub const USERNAME_ANNOTATION: &str = "event.toolkit.fluxcd.io/username";
-pub const COMPONENT: &str = "flux-web";
 /// Attempts of an Event that failed on the request path, made in the background.
 const RETRIES: u32 = 5;
 const FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -353,10 +351,7 @@ pub fn event(
 ) -> Event {
     let involved = &entry.involved;
     let mut annotations = BTreeMap::from([
-        (
-            "event.toolkit.fluxcd.io/action".to_owned(),
-            entry.verb.to_owned(),
-        ),
+        (ACTION_ANNOTATION.to_owned(), entry.verb.to_owned()),
         (
             USERNAME_ANNOTATION.to_owned(),
             entry.identity.username.clone(),
@@ -567,7 +562,7 @@ mod tests {
     #[test]
     fn a_refused_action_is_a_warning_that_says_why() {
         let identity = identity();
-        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let entry = Entry {
             identity: &identity,
             verb: "reconcile",
@@ -608,7 +603,7 @@ mod tests {
     #[test]
     fn a_runs_refusals_in_a_namespace_are_one_warning_that_counts_them() {
         let identity = identity();
-        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let entry = Entry {
             identity: &identity,
             verb: "suspend",
@@ -665,7 +660,7 @@ mod tests {
         // A workload without a manager is its own involved object: named once.
         let alone = Entry {
             involved: Involved::target(
-                crate::flux::kinds::find("apps", "deployments").unwrap(),
+                flux_web_core::kinds::find("apps", "deployments").unwrap(),
                 "apps",
                 "web",
             ),

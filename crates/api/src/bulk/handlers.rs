@@ -10,10 +10,10 @@ use flux_web_shared::problem::{Code, Problem};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::flux::kinds::Action;
 use crate::limits::{Class, Peer, holder};
 use crate::state::AppState;
 use crate::target::{ActionOptions, JsonBody};
+use flux_web_core::kinds::Action;
 
 /// Runs an action on many objects: with `?dryRun=true` the pre-flight (every target's fate,
 /// nothing written), else the run, streamed.

@@ -33,14 +33,14 @@ use crate::clock::rfc3339;
 use crate::config::Bulk;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::flux::plan::Input;
-use crate::flux::until::End;
 use crate::identity::Identity;
 use crate::limits::Pass;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
 use crate::state::AppState;
 use crate::target::{ActionOptions, Target, wire_target};
 use approval::Approved;
+use flux_web_core::plan::Input;
+use flux_web_core::until::End;
 
 /// The targets a request names, each once, in the order named (a selector's in the order
 /// `/api/v1/resources` lists them); more than `limits.max_targets` is a 400.

@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroup, APIResourceList};
 use serde::de::DeserializeOwned;
 
 use super::ClusterError;
-use crate::flux::kinds::Kind;
+use flux_web_core::kinds::Kind;
 
 /// How long a kind's version is trusted before it is asked again.
 const KEEP: Duration = Duration::from_secs(300);

@@ -24,10 +24,10 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::{ApiResource, Request};
 use kube::runtime::{WatchStreamExt, watcher};
 
-use crate::flux::kinds::Kind;
-use crate::flux::plan::{Check, On};
-use crate::flux::view::FIELD_MANAGER;
 use crate::identity::Identity;
+use flux_web_core::kinds::Kind;
+use flux_web_core::plan::{Check, On};
+use flux_web_core::view::FIELD_MANAGER;
 
 /// Objects a list asks the API server for at once.
 const LIST_PAGE: u32 = 500;

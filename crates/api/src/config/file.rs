@@ -179,7 +179,7 @@ pub struct Bulk {
 }
 
 /// `userActions.access`: how the write of an action is made (the core's [`Mode`]).
-pub use crate::flux::plan::Mode as Access;
+pub use flux_web_core::plan::Mode as Access;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -17,14 +17,14 @@ use crate::cluster::Reader;
 use crate::config::DownloadPolicy;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::flux::kinds::{self, Action};
-use crate::flux::plan::{Download, Input};
-use crate::flux::view::ObjectRef;
 use crate::identity::Identity;
 use crate::target::Target;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use flux_web_core::kinds::{self, Action};
+use flux_web_core::plan::{Download, Input};
+use flux_web_core::view::ObjectRef;
 use verify::{Hasher, Verified};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -10,10 +10,10 @@ use tokio::sync::broadcast;
 
 use super::{Filter, cluster_event};
 use crate::access::Access;
-use crate::flux::plan::{Check, On};
 use crate::identity::Identity;
 use crate::watch::Hub;
 use crate::watch::hub::Fresh;
+use flux_web_core::plan::{Check, On};
 
 /// What the stream carries.
 #[derive(Debug, Clone, PartialEq)]

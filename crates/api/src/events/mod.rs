@@ -22,11 +22,13 @@ use serde::Deserialize;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::flux::kinds::{KINDS, Kind};
-use crate::flux::plan::On;
 use crate::identity::Identity;
 use crate::read::resources::listable_namespaces;
-use crate::read::timeline::{from_event, page, paging};
+use flux_web_core::history::from_event;
+use flux_web_core::kinds::{KINDS, Kind};
+use flux_web_core::plan::On;
+
+use crate::read::timeline::{page, paging};
 
 /// Namespaces whose Events are listed at once when the caller may list only some.
 const CONCURRENT_LISTS: usize = 8;

@@ -146,7 +146,7 @@ pub async fn kind_list(
     query: ResourceQuery,
     Caller(caller): Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
-    let kind = crate::flux::kinds::find(&path.group, &path.kind)
+    let kind = flux_web_core::kinds::find(&path.group, &path.kind)
         .filter(|k| k.workload.is_none())
         .ok_or_else(|| {
             ApiError::bad_request(

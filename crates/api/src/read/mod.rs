@@ -8,7 +8,6 @@
 
 pub mod handlers;
 pub mod resources;
-pub mod summary;
 pub mod timeline;
 pub mod workloads;
 
@@ -16,14 +15,16 @@ use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, Sour
 use k8s_openapi::api::core::v1::Event;
 
 use crate::access::listing;
-use crate::audit::USERNAME_ANNOTATION;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::flux::kinds::{Readiness, Workload};
-use crate::flux::view::View;
 use crate::identity::Identity;
 use crate::target::{Target, wire_target};
+use flux_web_core::audit::USERNAME_ANNOTATION;
+use flux_web_core::history::event_time;
+use flux_web_core::kinds::{Readiness, Workload};
+use flux_web_core::summary;
+use flux_web_core::view::View;
 
 pub async fn detail(
     ctx: &Context<'_>,
@@ -40,7 +41,8 @@ pub async fn detail(
     };
     let mut summary = summary::summarize(&read.view);
     if target.kind.readiness != Readiness::Conditions {
-        (summary.state, summary.message) = crate::flux::workloads::state(target.kind, &read.found);
+        (summary.state, summary.message) =
+            flux_web_core::workloads::state(target.kind, &read.found);
     }
     Ok(ObjectDetail {
         workloads: workloads::summaries(ctx, caller, &read.found).await,
@@ -51,7 +53,7 @@ pub async fn detail(
         source: source(ctx, caller, &read.view, sources.last()).await,
         artifact: artifact(&read.view),
         actions,
-        spec: crate::flux::view::spec(&read.found),
+        spec: flux_web_core::view::spec(&read.found),
     })
 }
 
@@ -124,17 +126,6 @@ pub async fn object_events(
     ctx.cluster
         .events(reader(caller), Some(&target.namespace), &selector)
         .await
-}
-
-/// When an Event last happened, from the newest of its times that is set.
-pub fn event_time(event: &Event) -> Option<jiff::Timestamp> {
-    event
-        .last_timestamp
-        .as_ref()
-        .map(|t| t.0)
-        .or_else(|| event.event_time.as_ref().map(|t| t.0))
-        .or_else(|| event.first_timestamp.as_ref().map(|t| t.0))
-        .or_else(|| event.metadata.creation_timestamp.as_ref().map(|t| t.0))
 }
 
 /// An event and the time it sorts by.

@@ -15,16 +15,16 @@ use kube::api::DynamicObject;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use super::summary;
 use crate::access::Decision;
 use crate::cluster::ClusterError;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::flux::kinds::{Kind, Suspend, flux_kinds};
-use crate::flux::plan::{Check, On};
-use crate::flux::view::{View, owner};
 use crate::identity::Identity;
 use crate::target::wire_target;
+use flux_web_core::kinds::{Kind, Suspend, flux_kinds};
+use flux_web_core::plan::{Check, On};
+use flux_web_core::summary;
+use flux_web_core::view::{View, owner};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;
@@ -436,7 +436,7 @@ mod tests {
                 "conditions": [{"type": "Ready", "status": "False", "reason": "BuildFailed",
                     "message": "kustomize build failed"}]},
         });
-        let kind = crate::flux::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+        let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
         let listed: Listed = serde_json::from_value(whole).unwrap();
         let slim = listed.object(kind);

@@ -5,13 +5,12 @@
 //! history alone.
 
 use flux_web_shared::problem::Code;
-use flux_web_shared::timeline::{DEFAULT_LIMIT, EntryKind, MAX_LIMIT, Timeline, TimelineEntry};
+use flux_web_shared::timeline::{DEFAULT_LIMIT, MAX_LIMIT, Timeline};
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Event;
 use serde::Deserialize;
-use serde_json::Value;
 
-use crate::audit::{REASON, REASON_REFUSED, USERNAME_ANNOTATION};
+use flux_web_core::history::{from_event, history};
+
 use crate::clock::rfc3339;
 use crate::cluster::ClusterError;
 use crate::context::Context;
@@ -94,85 +93,6 @@ pub fn page<T>(
     (entries.into_iter().map(|(_, entry)| entry).collect(), next)
 }
 
-fn entry(at: Timestamp, kind: EntryKind, message: String) -> (Timestamp, TimelineEntry) {
-    (
-        at,
-        TimelineEntry {
-            time: rfc3339(at),
-            kind,
-            message,
-            who: None,
-            action: None,
-            revision: None,
-            result: None,
-            duration: None,
-            run: None,
-        },
-    )
-}
-
-/// The snapshots of `status.history`: a Kustomization's (revision in its metadata) or a
-/// HelmRelease's (a chart version deployed).
-pub fn history(history: &Value) -> Vec<(Timestamp, TimelineEntry)> {
-    let text = |v: &Value, key: &str| v[key].as_str().map(str::to_owned);
-    history
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|snapshot| {
-            let at = text(snapshot, "lastReconciled")
-                .or_else(|| text(snapshot, "lastDeployed"))?
-                .parse()
-                .ok()?;
-            let revision = text(&snapshot["metadata"], "revision").or_else(|| {
-                let chart = text(snapshot, "chartName")?;
-                Some(format!("{chart}@{}", text(snapshot, "chartVersion")?))
-            });
-            let result =
-                text(snapshot, "lastReconciledStatus").or_else(|| text(snapshot, "status"));
-            let total = snapshot["totalReconciliations"].as_i64();
-            let message = match (&revision, total) {
-                (Some(revision), Some(n)) => format!("{revision} reconciled ({n} times)"),
-                (Some(revision), None) => format!("{revision} reconciled"),
-                (None, _) => "reconciled".to_owned(),
-            };
-            let (at, mut entry) = entry(at, EntryKind::Reconcile, message);
-            entry.revision = revision;
-            entry.result = result;
-            entry.duration = text(snapshot, "lastReconciledDuration");
-            Some((at, entry))
-        })
-        .collect()
-}
-
-/// An Event as an entry: flux-web's audit Events are people's actions or refusals, the
-/// controller's are its work or its warnings.
-pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
-    let at = super::event_time(&event)?;
-    let annotations = event.metadata.annotations.unwrap_or_default();
-    let reason = event.reason.unwrap_or_default();
-    let kind = match (reason.as_str(), event.type_.as_deref()) {
-        (REASON, _) => EntryKind::Action,
-        (REASON_REFUSED, _) => EntryKind::Refusal,
-        (_, Some("Warning")) => EntryKind::Warning,
-        _ => EntryKind::Reconcile,
-    };
-    let (at, mut entry) = entry(at, kind, event.message.unwrap_or_default());
-    let get = |key: &str| annotations.get(key).cloned();
-    if matches!(kind, EntryKind::Action | EntryKind::Refusal) {
-        entry.who = get(USERNAME_ANNOTATION);
-        entry.action = get("event.toolkit.fluxcd.io/action");
-        entry.run = get(flux_web_shared::bulk::RUN_ANNOTATION);
-    } else {
-        entry.revision = annotations
-            .iter()
-            .find(|(key, _)| key.ends_with("/revision"))
-            .map(|(_, value)| value.clone());
-        entry.result = Some(reason);
-    }
-    Some((at, entry))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -181,6 +101,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use flux_web_core::audit::{REASON, REASON_REFUSED};
+    use flux_web_shared::timeline::EntryKind;
+    use k8s_openapi::api::core::v1::Event;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap_or_default()

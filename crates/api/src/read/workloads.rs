@@ -1,7 +1,7 @@
 //! Workloads as the read API shows them: the inventory of a Flux object with each workload's
 //! readiness, and a workload's own page (its Pods, a CronJob's Jobs, the Flux object that
 //! manages it, its last restart), and the Pods whose logs are read. Read as the caller; what is read is parsed by
-//! [`crate::flux::workloads`].
+//! [`flux_web_core::workloads`].
 
 use flux_web_shared::objects::{WorkloadDetail, WorkloadSummary};
 use futures::future::join_all;
@@ -11,14 +11,14 @@ use kube::core::ApiResource;
 use crate::cluster::Reader;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::flux::kinds::{self, Workload};
-use crate::flux::plan::On;
-use crate::flux::view::manager_of;
-use crate::flux::workloads::{
-    inventory, job_summary, match_labels, pod_summary, readiness, restarted_at,
-};
 use crate::identity::Identity;
 use crate::target::{Target, wire_target};
+use flux_web_core::kinds::{self, Workload};
+use flux_web_core::plan::On;
+use flux_web_core::view::manager_of;
+use flux_web_core::workloads::{
+    inventory, job_summary, match_labels, pod_summary, readiness, restarted_at,
+};
 
 /// The inventory's workloads with their readiness; one the caller may not read shows no count.
 pub async fn summaries(

@@ -25,12 +25,12 @@ use crate::audit::{Entry, Involved, Scheduled};
 use crate::clock::{Clock, rfc3339};
 use crate::cluster::{Cluster, ClusterError, Reader};
 use crate::config::Resumer as Settings;
-use crate::flux::kinds::{KINDS, Kind, Suspend};
-use crate::flux::plan::{self, Action, Input, Mode, Op};
-use crate::flux::until;
-use crate::flux::view::{EXPIRES_LABEL, View};
 use crate::identity::Identity;
 use crate::metrics::METRICS;
+use flux_web_core::kinds::{KINDS, Kind, Suspend};
+use flux_web_core::plan::{self, Action, Input, Mode, Op};
+use flux_web_core::until;
+use flux_web_core::view::{EXPIRES_LABEL, View};
 
 /// Whether some replica resumes: until when the Lease, as last read or written here, is held.
 #[derive(Clone, Debug, Default)]

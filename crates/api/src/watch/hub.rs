@@ -24,10 +24,10 @@ use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
 use crate::context::Watched;
-use crate::flux::kinds::Kind;
-use crate::flux::view::{View, slim_managed_fields};
-use crate::read::summary;
 use crate::target::wire_target;
+use flux_web_core::kinds::Kind;
+use flux_web_core::summary;
+use flux_web_core::view::{View, slim_managed_fields};
 
 /// Changes a slow subscriber may fall behind by before it is told to resync.
 const BACKLOG: usize = 1024;

@@ -26,9 +26,9 @@ use tokio::sync::broadcast;
 
 use crate::access::Access;
 use crate::error::ApiError;
-use crate::flux::kinds::{KINDS, Kind, flux_kinds};
-use crate::flux::plan::{Check, On};
 use crate::identity::Identity;
+use flux_web_core::kinds::{KINDS, Kind, flux_kinds};
+use flux_web_core::plan::{Check, On};
 pub use hub::Hub;
 use hub::Update;
 

@@ -9,7 +9,7 @@ use crate::support::objects::{
     version, web_events,
 };
 use crate::support::{FLUX_GROUPS, Testbed, eventually};
-use flux_web::flux::patch::annotation;
+use flux_web_core::patch::annotation;
 use kube::api::{Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
@@ -205,17 +205,17 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
     until_allowed(&app, &listing(first, &ns, first_name)).await;
 
     for (resource, name, _) in &objects {
-        let kind = flux_web::flux::kinds::find(&resource.group, &resource.plural).unwrap();
+        let kind = flux_web_core::kinds::find(&resource.group, &resource.plural).unwrap();
         // As stored, with the CRD's defaults applied.
         let spec = read(&bed, &ns, resource, name).await.data["spec"].clone();
         let what = format!("{}/{name}", resource.kind);
         let annotation_key = match kind.suspend {
-            flux_web::flux::kinds::Suspend::Annotation(key) => Some(key),
+            flux_web_core::kinds::Suspend::Annotation(key) => Some(key),
             _ => None,
         };
         for action in ["reconcile", "suspend", "resume"] {
             let before = read(&bed, &ns, resource, name).await;
-            let takes = kind.takes(flux_web::flux::kinds::Action::parse(action).unwrap());
+            let takes = kind.takes(flux_web_core::kinds::Action::parse(action).unwrap());
             let (status, body) = call(&app, "POST", &path(resource, &ns, name, action), None).await;
             let after = read(&bed, &ns, resource, name).await;
             if !takes {
@@ -270,7 +270,7 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
                     );
                     // Suspended: a reconcile is refused; a second suspend is answered as a
                     // script wants it, 200 with what holds; neither changes anything.
-                    if kind.takes(flux_web::flux::kinds::Action::Reconcile) {
+                    if kind.takes(flux_web_core::kinds::Action::Reconcile) {
                         let (status, body) =
                             call(&app, "POST", &path(resource, &ns, name, "reconcile"), None).await;
                         assert_eq!(
@@ -1346,11 +1346,11 @@ async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
     for (resource, name, spec) in flux_objects() {
         create(&bed, &ns, &resource, name, spec.clone()).await;
         objects.push((resource.clone(), ns.clone(), name.to_owned()));
-        let kind = flux_web::flux::kinds::find(&resource.group, &resource.plural).unwrap();
+        let kind = flux_web_core::kinds::find(&resource.group, &resource.plural).unwrap();
         let suspend = match kind.suspend {
-            flux_web::flux::kinds::Suspend::No => continue,
-            flux_web::flux::kinds::Suspend::Spec => json!({"spec": {"suspend": true}}),
-            flux_web::flux::kinds::Suspend::Annotation(key) => {
+            flux_web_core::kinds::Suspend::No => continue,
+            flux_web_core::kinds::Suspend::Spec => json!({"spec": {"suspend": true}}),
+            flux_web_core::kinds::Suspend::Annotation(key) => {
                 json!({"metadata": {"annotations": {key: "disabled"}}})
             }
         };
@@ -1448,10 +1448,10 @@ async fn the_listing_allows_exactly_what_a_dry_run_post_does() {
                 }
             }
             for (resource, ns, name) in &objects {
-                let kind = flux_web::flux::kinds::find(&resource.group, &resource.plural).unwrap();
+                let kind = flux_web_core::kinds::find(&resource.group, &resource.plural).unwrap();
                 let (status, listed) = call(&app, "GET", &listing(resource, ns, name), None).await;
                 for action in kind.actions() {
-                    if action == flux_web::flux::kinds::Action::Download {
+                    if action == flux_web_core::kinds::Action::Download {
                         continue; // a GET that streams, not a state change
                     }
                     let allowed = status == 200

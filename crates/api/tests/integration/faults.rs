@@ -10,7 +10,7 @@ use crate::support::app::{Settings, call, config_yaml, flux_web_through, grant_s
 use crate::support::objects::{create, listing, path, read, until_allowed, version};
 use crate::support::process::write_temp;
 use crate::support::{FLUX_GROUPS, User, kustomizations};
-use flux_web::flux::patch::annotation;
+use flux_web_core::patch::annotation;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -11,7 +11,7 @@ use crate::support::oidc::{
 };
 use crate::support::process::{Server, write_temp};
 use crate::support::{FLUX_GROUPS, Testbed, User, kustomizations};
-use flux_web::flux::patch::annotation;
+use flux_web_core::patch::annotation;
 use serde_json::{Value, json};
 
 const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";

@@ -5,7 +5,7 @@
 
 use flux_web_shared::actions::{ArtifactRef, Condition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry, ObjectMeta};
-use kube::api::DynamicObject;
+use kube_core::DynamicObject;
 use serde_json::{Value, json};
 
 use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
@@ -371,7 +371,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::flux::kinds::find;
+    use crate::kinds::find;
 
     fn view(group: &str, kind: &str, spec: Value, status: Value) -> View {
         let kind = find(group, kind).unwrap();

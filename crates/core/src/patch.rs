@@ -2,7 +2,7 @@
 //! the Flux controllers read, a rollout restart, a Job from a CronJob. Pure functions: the
 //! unit tests below pin every byte.
 
-use kube::api::DynamicObject;
+use kube_core::DynamicObject;
 use serde_json::{Value, json};
 
 use super::kinds::{Kind, Reconcile, Suspend};
@@ -189,7 +189,7 @@ pub fn job_from(cronjob: &View, created_by: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flux::kinds::find;
+    use crate::kinds::find;
 
     const NOW: &str = "2026-11-23T21:55:00.123Z";
     const ALICE: Suspender<'static> = Suspender {

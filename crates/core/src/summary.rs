@@ -3,7 +3,7 @@
 
 use flux_web_shared::objects::{State, StatusSummary};
 
-use crate::flux::view::View;
+use crate::view::View;
 
 pub fn summarize(view: &View) -> StatusSummary {
     let ready = view.ready();
@@ -35,12 +35,12 @@ pub fn summarize(view: &View) -> StatusSummary {
 
 #[cfg(test)]
 mod tests {
-    use kube::api::DynamicObject;
+    use kube_core::DynamicObject;
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::flux::kinds::{Kind, find};
-    use crate::flux::patch::{SUSPENDED_REASON, SUSPENDED_REASON_OF};
+    use crate::kinds::{Kind, find};
+    use crate::patch::{SUSPENDED_REASON, SUSPENDED_REASON_OF};
 
     fn with(spec: Value, conditions: Value) -> DynamicObject {
         serde_json::from_value(

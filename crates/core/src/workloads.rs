@@ -3,7 +3,7 @@
 //! Pure: every case has a test.
 
 use flux_web_shared::objects::{JobSummary, PodSummary, State};
-use kube::api::DynamicObject;
+use kube_core::DynamicObject;
 use serde_json::Value;
 
 use super::kinds::{self, Kind, Readiness, Workload};

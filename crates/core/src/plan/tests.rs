@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use kube::api::DynamicObject;
+use kube_core::DynamicObject;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::flux::kinds::{KINDS, find};
-use crate::flux::until::Until;
+use crate::kinds::{KINDS, find};
+use crate::until::Until;
 use flux_web_shared::problem::Code;
 
 const NOW: &str = "2026-12-01T10:00:00Z";
@@ -26,7 +26,7 @@ fn input() -> Input<'static> {
 /// an inventory and a job template so that every action has what it could need.
 fn view(kind: &'static Kind, suspended: bool) -> View {
     let mut annotations = json!({});
-    if let crate::flux::kinds::Suspend::Annotation(key) = kind.suspend {
+    if let crate::kinds::Suspend::Annotation(key) = kind.suspend {
         annotations[key] = json!(if suspended { "disabled" } else { "enabled" });
     }
     let object: DynamicObject = serde_json::from_value(json!({

@@ -1,0 +1,27 @@
+//! The Flux core of flux-web: what it knows about Flux and Kubernetes kinds, and what it
+//! decides about them, with no I/O. A crate of its own so that nothing here can reach the
+//! Kubernetes client, the HTTP server or a runtime: its dependencies are the wire types,
+//! serde, jiff and Kubernetes' types. The server (`flux-web`) reads objects through its
+//! adapter, hands them to this core as views, and executes the plans it gets back.
+//!
+//! - [`kinds`] — the registry: each kind's differences as data.
+//! - [`view`] — an object parsed once into what flux-web decides on.
+//! - [`summary`] — one word for how an object is doing.
+//! - [`patch`] — the bodies of every write.
+//! - [`plan`] — one plan per action: checks, writes, audit, wait; or the refusal.
+//! - [`until`] — when a suspension ends by itself.
+//! - [`workloads`] — workloads, Pods and Jobs as read.
+//! - [`owners`] — the owner kinds a workload's manager is found through.
+//! - [`audit`] — the audit trail's words: Event reasons and annotations.
+//! - [`history`] — an object's past as timeline entries: `status.history` and Events.
+
+pub mod audit;
+pub mod history;
+pub mod kinds;
+pub mod owners;
+pub mod patch;
+pub mod plan;
+pub mod summary;
+pub mod until;
+pub mod view;
+pub mod workloads;
