@@ -658,11 +658,12 @@ async fn a_tampered_artifact_never_reaches_a_client_whole_with_or_without_a_leng
                 body.len()
             );
         }
-        let fetched = reqwest::get(format!("{}{url}", server.base)).await.unwrap();
-        assert!(
-            fetched.bytes().await.is_err(),
-            "{name}: reqwest read it whole"
-        );
+        // Cut before its head was flushed or after: either way never read whole.
+        let whole = match reqwest::get(format!("{}{url}", server.base)).await {
+            Ok(fetched) => fetched.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        assert!(!whole, "{name}: reqwest read it whole");
     }
 }
 
