@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
 use crate::config::secret::SecretRef;
+use crate::telemetry::LogFormat;
 
 /// What `--version` prints: the release, the commit and whether the UI is inside.
 pub static VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -80,12 +81,6 @@ pub struct Args {
 
 fn go_duration(text: &str) -> Result<Duration, String> {
     flux_web_shared::duration::parse(text).map_err(|e| e.to_string())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[cfg(test)]

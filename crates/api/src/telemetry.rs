@@ -13,7 +13,12 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::LogFormat;
+/// How log lines are written: text for people, JSON for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 pub const REQUEST_ID: &str = "x-request-id";
 

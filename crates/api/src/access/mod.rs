@@ -7,10 +7,8 @@
 //! *writes* (the user in Impersonated mode, the server in FineGrained); reads are the user's
 //! in both.
 //!
-//! - [`listing`] — `GET .../actions`: the plans of an object and their checks, not executed.
 
 mod cache;
-pub mod listing;
 
 use std::time::Duration;
 

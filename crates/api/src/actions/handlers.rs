@@ -9,7 +9,7 @@ use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
 use super::act_audited;
-use crate::access::listing;
+use crate::actions::listing;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;

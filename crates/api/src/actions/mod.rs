@@ -2,12 +2,14 @@
 //! ([`flux_web_core::plan`]) and this runtime executes it: it reads the object (and a pull's
 //! sources) as the user, asks for the plan, passes its checks into permits, makes its writes
 //! with them, records its audit Events and, with `?wait=`, waits for the controller. The
-//! listing of actions ([`crate::access::listing`]) plans the same way and stops before
+//! listing of actions ([`listing`]) plans the same way and stops before
 //! the writes.
 //!
 //! - [`handlers`] — the HTTP handlers.
+//! - [`listing`] — `GET .../actions`: each action planned and checked, not carried out.
 
 pub mod handlers;
+pub mod listing;
 
 use std::time::Duration;
 

@@ -24,7 +24,6 @@ use flux_web_shared::problem::Code;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::claims::{Mapping, Refusal};
 use super::oidc::{Provider, TokenError};
 use super::session::{
     self, Cookies, LOGIN_COOKIE, LOGIN_TTL, Login, SESSION_COOKIE, Sealer, Session,
@@ -33,6 +32,7 @@ use super::{Caught, Identity};
 use crate::clock::Clock;
 use crate::config::OAuth2;
 use crate::error::ApiError;
+use crate::identity::claims::{Mapping, Refusal};
 
 pub const CALLBACK_PATH: &str = "/oauth2/callback";
 const LOGIN_PATH: &str = "/oauth2/";

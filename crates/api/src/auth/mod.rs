@@ -8,13 +8,11 @@
 //! [`resolve`] runs before every API handler, puts the outcome in the request, and sets the
 //! renewed session cookie when it refreshed the tokens; handlers take it with [`Caller`].
 //!
-//! - [`claims`] — CEL from claims to identity.
 //! - [`oidc`] — the provider: discovery, keys, tokens.
 //! - [`session`] — the sealed cookies.
 //! - [`login`] — the login, callback and logout flow.
 //! - [`handlers`] — the HTTP handlers.
 
-pub mod claims;
 pub mod handlers;
 pub mod login;
 pub mod oidc;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::auth::claims::{Mapping, Rules};
+use crate::identity::claims::{Mapping, Rules};
 
 pub use file::Access;
 use file::{AuthenticationType, ConfigFile};

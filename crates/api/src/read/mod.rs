@@ -14,7 +14,7 @@ pub mod workloads;
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};
 use k8s_openapi::api::core::v1::Event;
 
-use crate::access::listing;
+use crate::actions::listing;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
