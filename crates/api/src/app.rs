@@ -17,8 +17,9 @@ use crate::cluster::{Cluster, ConnectError};
 use crate::config::secret::SecretRef;
 use crate::config::{Authentication, Config, ConfigError};
 use crate::health::Readiness;
+use crate::http;
 use crate::resumer;
-use crate::server::{self, AppState};
+use crate::state::AppState;
 use crate::ui::{self, Assets};
 
 /// Why the server could not start or stopped on its own.
@@ -127,19 +128,19 @@ pub async fn run(args: Args) -> Result<(), StartError> {
             .map_err(|source| StartError::Listen { addr, source })?;
         tracing::info!(listen = %addr, "metrics served");
         // Scrapes need no draining: this listener ends with the process.
-        tokio::spawn(server::serve(
+        tokio::spawn(http::serve(
             metrics,
-            server::metrics_router(),
+            http::metrics::router(),
             std::future::pending(),
         ));
     }
     let app = match args.config_secret {
         Some(at) => {
-            let (routers, current) = watch::channel(server::router(state.clone()));
+            let (routers, current) = watch::channel(http::router(state.clone()));
             tokio::spawn(follow_secret(state, at, version, routers));
-            server::reloadable(current)
+            http::reloadable(current)
         }
-        None => server::router(state),
+        None => http::router(state),
     };
     // The runs' grace counts from the signal, while connections drain beside them.
     let (stopped, signalled) = tokio::sync::oneshot::channel();
@@ -154,7 +155,7 @@ pub async fn run(args: Args) -> Result<(), StartError> {
             0
         }
     });
-    server::serve(listener, app, stop)
+    http::serve(listener, app, stop)
         .await
         .map_err(StartError::Serve)?;
     match runs_down.await {
@@ -225,7 +226,7 @@ async fn follow_secret(
                 warn_if_read_only(&config);
                 current = current.reload(config);
                 keep_provider_fresh(&current);
-                if routers.send(server::router(current.clone())).is_err() {
+                if routers.send(http::router(current.clone())).is_err() {
                     return;
                 }
                 tracing::info!(secret = %at, version = ?version, "configuration reloaded");

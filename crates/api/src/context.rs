@@ -50,6 +50,12 @@ pub trait Watched: Send + Sync {
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
 }
 
+/// Hands out a request's [`Context`]: the server's shared state, which sits above every
+/// module that needs one. A bulk run, spawned, keeps one for as long as it runs.
+pub trait Services: Send + Sync + 'static {
+    fn context(&self) -> Context<'_>;
+}
+
 /// An object as read, and its view.
 pub struct Read {
     pub resource: ApiResource,

@@ -1,16 +1,12 @@
-//! Probes: `/healthz` says the process serves; `/readyz` says it can do its job, which needs
-//! the Kubernetes API. Readiness is kept current by a background monitor, so a probe never
-//! makes a request to Kubernetes of its own.
+//! Readiness: whether the server can do its job, which needs the Kubernetes API. A
+//! background monitor keeps it current, so a probe (`/readyz`) never makes a request to
+//! Kubernetes of its own.
 
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::State;
-use flux_web_shared::health::Health;
 use tokio::sync::watch;
 
 use crate::cluster::Cluster;
-use crate::error::ApiError;
 
 const RECHECK_WHEN_READY: Duration = Duration::from_secs(5);
 const RECHECK_WHEN_DOWN: Duration = Duration::from_secs(1);
@@ -55,25 +51,8 @@ impl Readiness {
         readiness
     }
 
-    fn current(&self) -> Result<(), String> {
+    /// What the monitor last found: `Err` says why the server is not ready.
+    pub fn current(&self) -> Result<(), String> {
         self.0.borrow().clone()
     }
-}
-
-/// The process serves.
-#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "probes",
-    responses((status = 200, description = "Serving", body = Health)))]
-pub async fn healthz() -> Json<Health> {
-    Json(Health::ok())
-}
-
-/// The server can do its job: the Kubernetes API answers.
-#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "probes",
-    responses(
-        (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Not ready, and why", body = flux_web_shared::problem::Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn readyz(State(readiness): State<Readiness>) -> Result<Json<Health>, ApiError> {
-    readiness.current().map_err(ApiError::NotReady)?;
-    Ok(Json(Health::ok()))
 }

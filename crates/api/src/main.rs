@@ -9,7 +9,7 @@ async fn main() -> ExitCode {
     if args.print_openapi {
         #[allow(clippy::print_stdout)] // the document is the command's output
         {
-            print!("{}", flux_web::server::openapi_json_text());
+            print!("{}", flux_web::http::openapi_json_text());
         }
         return ExitCode::SUCCESS;
     }

@@ -1,6 +1,6 @@
 //! What every request shares: the configuration, the Kubernetes adapter, access reviews,
 //! the audit trail, the watches, the login, the clock; built once at start-up. Handlers
-//! extract it with `State`; the router ([`crate::server`]) hands it to them.
+//! extract it with `State`; the router ([`crate::http`]) hands it to them.
 
 use std::sync::Arc;
 
@@ -11,10 +11,11 @@ use crate::audit::Auditor;
 use crate::audit::journal::Journal;
 use crate::auth::Auth;
 use crate::auth::session::{Sealer, random};
+use crate::bulk::Bulk;
 use crate::clock::{Clock, Ids};
 use crate::cluster::Cluster;
 use crate::config::{Authentication, Config};
-use crate::context::Context;
+use crate::context::{Context, Services};
 use crate::health::Readiness;
 use crate::limits::Gates;
 use crate::ui::Assets;
@@ -161,6 +162,12 @@ impl AppState {
     }
 
     pub fn context(&self) -> Context<'_> {
+        Services::context(self)
+    }
+}
+
+impl Services for AppState {
+    fn context(&self) -> Context<'_> {
         Context {
             cluster: &self.cluster,
             download: &self.config.download,
@@ -170,6 +177,19 @@ impl AppState {
             clock: self.clock.as_ref(),
             run: None,
             max_suspension: self.config.user_actions.max_suspension,
+        }
+    }
+}
+
+/// What bulk actions take of the server's state.
+impl FromRef<AppState> for Bulk {
+    fn from_ref(state: &AppState) -> Self {
+        Bulk {
+            services: Arc::new(state.clone()),
+            limits: state.config.user_actions.bulk,
+            sealer: state.preflight.clone(),
+            ids: state.ids.clone(),
+            runs: state.runs.clone(),
         }
     }
 }

@@ -5,10 +5,8 @@
 //! listing of actions ([`listing`]) plans the same way and stops before
 //! the writes.
 //!
-//! - [`handlers`] — the HTTP handlers.
 //! - [`listing`] — `GET .../actions`: each action planned and checked, not carried out.
 
-pub mod handlers;
 pub mod listing;
 
 use std::time::Duration;

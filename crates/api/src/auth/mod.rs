@@ -5,26 +5,21 @@
 //! - OAuth2 (OIDC): the browser's session cookie, or on `/api/` an `Authorization: Bearer`
 //!   ID token of the same issuer, mapped to an identity by the config's CEL rules.
 //!
-//! [`resolve`] runs before every API handler, puts the outcome in the request, and sets the
-//! renewed session cookie when it refreshed the tokens; handlers take it with [`Caller`].
+//! `http::auth::resolve` runs [`Auth::caller`] before every API handler, puts the outcome in
+//! the request, and sets the renewed session cookie when it refreshed the tokens; handlers
+//! take it with `http::auth::Caller`.
 //!
 //! - [`oidc`] — the provider: discovery, keys, tokens.
 //! - [`session`] — the sealed cookies.
 //! - [`login`] — the login, callback and logout flow.
-//! - [`handlers`] — the HTTP handlers.
 
-pub mod handlers;
 pub mod login;
 pub mod oidc;
 pub mod session;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::Response;
 
 use flux_web_shared::user::Provider;
 
@@ -115,80 +110,6 @@ pub struct Caught {
     /// Proven by a verified `Authorization: Bearer` ID token, which no browser attaches by
     /// itself: the one credential that exempts a request from the cross-site checks.
     pub bearer: bool,
-}
-
-/// The outcome of [`resolve`], kept in the request's extensions.
-#[derive(Debug, Clone)]
-pub struct Resolved(pub Result<Caught, ApiError>);
-
-/// Finds the caller of every `/api/` request once, before the handler; sets a refreshed
-/// session cookie on the way out.
-pub async fn resolve(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
-    if !request.uri().path().starts_with("/api/") {
-        return next.run(request).await;
-    }
-    let (caller, cookies) = auth.caller(request.headers()).await;
-    if let Ok(caught) = &caller {
-        crate::telemetry::record_user(&caught.identity.username);
-    }
-    request.extensions_mut().insert(Resolved(caller));
-    let mut response = next.run(request).await;
-    for cookie in cookies {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
-/// When the caller's credential stops proving who they are (unix seconds), if it does: the
-/// end of the streams it opens.
-pub struct ProofExpires(pub Option<i64>);
-
-impl ProofExpires {
-    /// The moment, on the runtime's clock, when a stream opened at `now` must end.
-    pub fn deadline(&self, now: jiff::Timestamp) -> Option<tokio::time::Instant> {
-        let left = self.0?.saturating_sub(now.as_second()).max(0);
-        let left = std::time::Duration::from_secs(u64::try_from(left).unwrap_or_default());
-        Some(tokio::time::Instant::now() + left)
-    }
-}
-
-/// Resolves at `deadline`, or never without one.
-pub async fn passed(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ProofExpires {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ProofExpires(match parts.extensions.get::<Resolved>() {
-            Some(Resolved(Ok(caught))) => caught.proof_expires,
-            _ => None,
-        }))
-    }
-}
-
-/// The caller, or — without authentication — the reason there is none, so reads still
-/// answer in read-only mode. A caller who must log in, or whose credential is bad, gets the
-/// 401 here, before the handler.
-pub struct Caller(pub Result<Identity, ApiError>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match parts.extensions.get::<Resolved>() {
-            Some(Resolved(Ok(caught))) => Ok(Caller(Ok(caught.identity.clone()))),
-            Some(Resolved(Err(ApiError::ActionsDisabled))) => {
-                Ok(Caller(Err(ApiError::ActionsDisabled)))
-            }
-            Some(Resolved(Err(e))) => Err(e.clone()),
-            None => Err(ApiError::NotLoggedIn),
-        }
-    }
 }
 
 #[cfg(test)]

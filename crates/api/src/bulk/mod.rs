@@ -10,15 +10,14 @@
 //! its size and outcome.
 //!
 //! - [`approval`] — the pre-flight token.
-//! - [`handlers`] — the HTTP handler.
 //! - [`runs`] — the runs in flight, which shutdown waits for and stops between targets.
 
 pub mod approval;
-pub mod handlers;
 pub mod runs;
 
 use flux_web_shared::names::quoted;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use axum::body::Body;
 use flux_web_shared::actions::{Action, Target as WireTarget};
@@ -29,18 +28,20 @@ use futures::stream;
 
 use crate::actions::{self, Prepared};
 use crate::audit::{Outcome, log_refusal};
+use crate::auth::session::Sealer;
+use crate::clock::Ids;
 use crate::clock::rfc3339;
-use crate::config::Bulk;
-use crate::context::Context;
+use crate::config::Bulk as BulkLimits;
+use crate::context::{Context, Services};
 use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::limits::Pass;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
-use crate::state::AppState;
 use crate::target::{ActionOptions, Target, wire_target};
 use approval::Approved;
 use flux_web_core::plan::Input;
 use flux_web_core::until::End;
+use runs::Runs;
 
 /// The targets a request names, each once, in the order named (a selector's in the order
 /// `/api/v1/resources` lists them); more than `limits.max_targets` is a 400.
@@ -48,7 +49,7 @@ pub async fn targets(
     ctx: &Context<'_>,
     identity: &Identity,
     request: &BulkRequest,
-    limits: Bulk,
+    limits: BulkLimits,
 ) -> Result<Vec<Target>, ApiError> {
     let invalid = |detail: String| ApiError::bad_request(Code::InvalidBody, detail);
     request.check().map_err(invalid)?;
@@ -136,16 +137,27 @@ fn selection(selector: &Selector, max_targets: usize) -> Result<ResourceQuery, A
     Ok(query)
 }
 
+/// What bulk actions need of the server: a request's context, for as long as a run lasts,
+/// the limits, the key that seals pre-flights, run ids, and the runs in flight.
+#[derive(Clone)]
+pub struct Bulk {
+    pub services: Arc<dyn Services>,
+    pub limits: BulkLimits,
+    pub sealer: Arc<Sealer>,
+    pub ids: Arc<dyn Ids>,
+    pub runs: Runs,
+}
+
 /// The pre-flight: every target's fate and the token of those that would change.
 pub async fn preflight(
-    state: &AppState,
+    bulk: &Bulk,
     identity: &Identity,
     action: Action,
     (request, until): (&BulkRequest, Option<&End>),
     targets: &[Target],
 ) -> Preflight {
-    let ctx = state.context();
-    let concurrency = state.config.user_actions.bulk.concurrency;
+    let ctx = bulk.services.context();
+    let concurrency = bulk.limits.concurrency;
     let ctx = &ctx;
     let mut fates: Vec<(usize, Item)> = stream::iter(0..targets.len())
         .map(|index| async move {
@@ -171,7 +183,7 @@ pub async fn preflight(
         })
         .collect();
     let token = approval::issue(
-        &state.preflight,
+        &bulk.sealer,
         identity,
         action,
         approved.into_iter(),
@@ -190,7 +202,7 @@ pub async fn preflight(
 /// server shutting down stops it between targets ([`runs`]): the end says so, and the log
 /// has its tally and what was not taken.
 pub fn run(
-    state: AppState,
+    bulk: Bulk,
     (identity, pass): (Identity, Pass),
     action: Action,
     (request, until): (BulkRequest, Option<End>),
@@ -198,14 +210,14 @@ pub fn run(
     approved: Option<Approved>,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<Progress>(targets.len() + 2);
-    let run_id = state.ids.next();
-    let runs = state.runs.clone();
+    let run_id = bulk.ids.next();
+    let runs = bulk.runs.clone();
     runs.spawn(async move {
         // The run's place among those the limits allow, held until it ends.
         let _pass = pass;
         let ctx = Context {
             run: Some(&run_id),
-            ..state.context()
+            ..bulk.services.context()
         };
         let total = targets.len();
         tracing::info!(run = run_id, user = identity.username, %action, targets = total, "bulk run started");
@@ -222,13 +234,13 @@ pub fn run(
         let asked = (&request, until.as_ref());
         // No target is taken once the server stops; those taken are carried to their end.
         let mut results = std::pin::pin!(stream::iter(0..total)
-            .take_until(state.runs.stopping())
+            .take_until(bulk.runs.stopping())
             .map(|index| async move {
                 let (item, refused) =
                     fate(ctx, identity, &targets[index], action, asked, step).await;
                 (index, item, refused)
             })
-            .buffer_unordered(state.config.user_actions.bulk.concurrency));
+            .buffer_unordered(bulk.limits.concurrency));
         let (mut tally, mut taken, mut refusals) = (Tally::default(), 0, Vec::new());
         while let Some((index, item, refused)) = results.next().await {
             tally.add(item.fate);

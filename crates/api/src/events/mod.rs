@@ -5,9 +5,7 @@
 //! may list Events. Without authentication, reads are the server's (read-only mode).
 //!
 //! - [`live`] — the Events written from now on, as Server-Sent Events.
-//! - [`handlers`] — the HTTP handlers.
 
-pub mod handlers;
 pub mod live;
 
 use flux_web_shared::actions::Target;
@@ -275,7 +273,10 @@ mod tests {
     use super::*;
 
     fn params(query: &str) -> Result<Filter, ApiError> {
-        Filter::from_params(&crate::target::query(Some(query), KNOWN)?)
+        let params: EventsParams = serde_urlencoded::from_str(query).map_err(|e| {
+            ApiError::bad_request(Code::InvalidQuery, format!("{e}; known: {KNOWN}"))
+        })?;
+        Filter::from_params(&params)
     }
 
     fn event(value: serde_json::Value) -> Event {

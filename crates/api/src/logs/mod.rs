@@ -7,9 +7,6 @@
 //! ([`MAX_LINE_BYTES`], cut and marked), and time: a read within the cluster's deadline, a
 //! follow for at most [`MAX_FOLLOW`].
 //!
-//! - [`handlers`] — the HTTP handler.
-
-pub mod handlers;
 
 use std::cmp::Reverse;
 use std::time::Duration;

@@ -10,20 +10,13 @@
 pub mod kubernetes;
 
 use std::sync::LazyLock;
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::error::ApiError;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ActionLabels {
@@ -50,7 +43,7 @@ const METHODS: [&str; 9] = [
 ];
 
 /// A request's method as a label: one of a fixed set.
-fn method_label(method: &axum::http::Method) -> &'static str {
+pub fn method_label(method: &http::Method) -> &'static str {
     METHODS
         .into_iter()
         .find(|known| *known == method.as_str())
@@ -201,43 +194,17 @@ impl Drop for Subscriber {
 
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 
-/// The metrics in the Prometheus text format.
-pub async fn scrape() -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        METRICS.text(),
-    )
-        .into_response()
-}
-
-/// The answer at `/metrics` on the main port when they are served on their own port.
-pub async fn elsewhere() -> ApiError {
-    ApiError::NoRoute("/metrics (served on --metrics-listen)".to_owned())
-}
-
-/// Times each request to a route, from routing to the response's head. Every label comes
-/// from a bounded set: the route's template (written in the code, never the path as sent),
-/// the method by [`method_label`], the status as a number.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
+/// One request timed: its method (as [`method_label`] names it), the route's template, the
+/// status, and how long it took to its response's head.
+pub fn request(method: &'static str, route: String, status: u16, seconds: f64) {
     METRICS
         .requests
         .get_or_create(&RouteLabels {
             method,
             route,
-            status: response.status().as_u16(),
+            status,
         })
-        .observe(started.elapsed().as_secs_f64());
-    response
+        .observe(seconds);
 }
 
 #[cfg(test)]

@@ -4,9 +4,7 @@
 //! - [`resources`] — the list of Flux objects, filtered and paginated.
 //! - [`summary`] — the state of a Flux object in one word.
 //! - [`workloads`] — inventories, Pods and Jobs.
-//! - [`handlers`] — the HTTP handlers.
 
-pub mod handlers;
 pub mod resources;
 pub mod timeline;
 pub mod workloads;

@@ -2,8 +2,6 @@
 //! summary each, filtered and paginated. Listed as the caller: cluster-wide when their RBAC
 //! allows it, else namespace by namespace where a SubjectAccessReview says they may list.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use flux_web_shared::names::quoted;
 use flux_web_shared::objects::{
     Empty, EmptyReason, KindCount, ResourceList, ResourceSummary, Sort, SortKey, State,
@@ -126,14 +124,6 @@ impl ResourceQuery {
             limit,
             offset,
         })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ResourceQuery {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Self::parse(parts.uri.query().unwrap_or_default())
     }
 }
 

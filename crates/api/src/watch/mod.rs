@@ -8,17 +8,13 @@
 //! access stops receiving changes once the cached answer expires.
 //!
 //! - [`hub`] — the shared watches.
-//! - [`handlers`] — the HTTP handler.
 
-pub mod handlers;
 pub mod hub;
 
 use flux_web_shared::names::quoted;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use flux_web_shared::problem::Code;
 use flux_web_shared::watch::Change;
 use futures::stream::{self, Stream, StreamExt};
@@ -91,14 +87,6 @@ impl WatchQuery {
             .as_ref()
             .is_none_or(|ns| *ns == update.namespace)
             && self.name.as_ref().is_none_or(|n| *n == update.name)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for WatchQuery {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Self::parse(parts.uri.query().unwrap_or_default())
     }
 }
 

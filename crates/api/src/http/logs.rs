@@ -1,6 +1,6 @@
 //! HTTP handler of container logs: extract, call the logs module, answer.
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -8,12 +8,13 @@ use flux_web_shared::bulk::NDJSON;
 use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
 use flux_web_shared::problem::Problem;
 
-use crate::auth::{Caller, ProofExpires};
+use super::auth::{Caller, ProofExpires};
+use super::extract::{Checked, ObjectPath};
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::logs::{Answer, Following};
 use crate::state::AppState;
-use crate::target::{ObjectPath, Target};
+use crate::target::Target;
 
 /// The logs of a Pod, or of every Pod of a Deployment, StatefulSet, DaemonSet or CronJob (its
 /// newest 20), read as the caller through `pods/log`.
@@ -39,12 +40,8 @@ pub async fn logs(
     Caller(caller): Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
-    RawQuery(query): RawQuery,
+    Checked(query): Checked<LogQuery>,
 ) -> Result<Response, ApiError> {
-    let query: LogQuery = crate::target::query(
-        query.as_deref(),
-        "container, tailLines, sinceSeconds, previous, follow",
-    )?;
     let following = match query.follow {
         true => Some(Following {
             pass: state

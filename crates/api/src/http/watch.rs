@@ -9,12 +9,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use flux_web_shared::problem::Problem;
 use futures::{Stream, StreamExt};
 
-use super::WatchQuery;
-use crate::auth::{Caller, ProofExpires, passed};
+use super::auth::{Caller, ProofExpires, passed};
+use super::extract::Checked;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::metrics::METRICS;
 use crate::state::AppState;
+use crate::watch::WatchQuery;
 
 /// Proxies and load balancers close connections that stay silent; a comment line keeps the
 /// stream open without waking the page.
@@ -60,7 +61,7 @@ pub struct WatchEvent {
 )]
 pub async fn watch(
     State(state): State<AppState>,
-    query: WatchQuery,
+    Checked(query): Checked<WatchQuery>,
     Caller(caller): Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
@@ -73,7 +74,7 @@ pub async fn watch(
     let viewer = caller.ok();
     // Counted for as long as the stream lives: the guard goes down with it.
     let open = METRICS.subscriber();
-    let events = super::changes(&state.watches, state.access.clone(), viewer, query)
+    let events = crate::watch::changes(&state.watches, state.access.clone(), viewer, query)
         // A credential that expires ends the stream: the client opens it again with one that
         // is checked anew.
         .take_until(ends)

@@ -22,7 +22,7 @@ use flux_web_shared::names::quoted;
 use tower_http::set_header::SetResponseHeaderLayer;
 use url::Url;
 
-use crate::auth::Resolved;
+use super::auth::Resolved;
 use crate::error::ApiError;
 
 /// Probes are asked by address (the kubelet sends the Pod's IP), never by a browser.

@@ -8,11 +8,13 @@ use flux_web_shared::bulk::{BulkRequest, NDJSON, Preflight, Progress};
 use flux_web_shared::names::quoted;
 use flux_web_shared::problem::{Code, Problem};
 
-use crate::auth::Caller;
+use super::auth::Caller;
+use super::extract::{Checked, JsonBody};
+use crate::bulk::Bulk;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::state::AppState;
-use crate::target::{ActionOptions, JsonBody};
+use crate::target::ActionOptions;
 use flux_web_core::kinds::Action;
 
 /// Runs an action on many objects: with `?dryRun=true` the pre-flight (every target's fate,
@@ -39,8 +41,9 @@ use flux_web_core::kinds::Action;
 )]
 pub async fn post(
     State(state): State<AppState>,
+    State(bulk): State<Bulk>,
     Path(action): Path<String>,
-    options: ActionOptions,
+    Checked(options): Checked<ActionOptions>,
     Caller(caller): Caller,
     peer: Option<Extension<Peer>>,
     JsonBody(request): JsonBody<BulkRequest>,
@@ -61,7 +64,7 @@ pub async fn post(
         ));
     }
     let identity = caller?;
-    let limits = state.config.user_actions.bulk;
+    let limits = bulk.limits;
     let ctx = state.context();
     let targets = crate::bulk::targets(&ctx, &identity, &request, limits).await?;
     // Resolved once, so that every target of the run gets the same end.
@@ -69,12 +72,12 @@ pub async fn post(
         crate::actions::until_of(&ctx, action, request.until.as_deref(), state.clock.now())?;
     if options.dry_run {
         let asked = (&request, until.as_ref());
-        let preflight = crate::bulk::preflight(&state, &identity, action, asked, &targets).await;
+        let preflight = crate::bulk::preflight(&bulk, &identity, action, asked, &targets).await;
         return Ok(Json(preflight).into_response());
     }
     let approved = match &request.token {
         Some(token) => Some(crate::bulk::approval::open(
-            &state.preflight,
+            &bulk.sealer,
             token,
             &identity,
             action,
@@ -87,7 +90,7 @@ pub async fn post(
         &holder(&Ok(identity.clone()), peer.as_deref()),
     )?;
     let body = crate::bulk::run(
-        state,
+        bulk,
         (identity, pass),
         action,
         (request, until),

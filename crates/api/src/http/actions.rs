@@ -8,12 +8,13 @@ use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::act_audited;
+use super::auth::Caller;
+use super::extract::{ActionQuery, Checked, JsonBody, ObjectPath};
+use crate::actions::act_audited;
 use crate::actions::listing;
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::target::{ActionOptions, ActionQuery, JsonBody, ObjectPath, Target};
+use crate::target::{ActionOptions, Target};
 use flux_web_core::kinds::Action;
 
 /// What the caller may do to the object, and why not.
@@ -63,7 +64,7 @@ pub async fn post(
     State(state): State<AppState>,
     target: Target,
     Path(params): Path<Vec<(String, String)>>,
-    options: ActionOptions,
+    Checked(options): Checked<ActionOptions>,
     Caller(caller): Caller,
     JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<ActionResponse>, ApiError> {

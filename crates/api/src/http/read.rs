@@ -1,16 +1,17 @@
 //! HTTP handlers of the read API.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::resources::{ResourceQuery, ResourcesParams};
-use crate::auth::Caller;
+use super::auth::Caller;
+use super::extract::{Checked, ObjectPath};
 use crate::error::ApiError;
+use crate::read::resources::{ResourceQuery, ResourcesParams};
 use crate::state::AppState;
-use crate::target::{ObjectPath, Target};
+use crate::target::Target;
 
 /// The object as the detail page shows it, with what the caller may do to it.
 #[utoipa::path(
@@ -32,7 +33,7 @@ pub async fn detail(
     Caller(caller): Caller,
 ) -> Result<Json<ObjectDetail>, ApiError> {
     Ok(Json(
-        super::detail(&state.context(), &caller, &target).await?,
+        crate::read::detail(&state.context(), &caller, &target).await?,
     ))
 }
 
@@ -56,7 +57,7 @@ pub async fn events(
     Caller(caller): Caller,
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
-        super::events(&state.context(), &caller, &target).await?,
+        crate::read::events(&state.context(), &caller, &target).await?,
     ))
 }
 
@@ -68,7 +69,7 @@ pub async fn events(
     operation_id = "getTimeline",
     tag = "objects",
     security((), ("bearer" = []), ("cookie" = [])),
-    params(ObjectPath, super::timeline::TimelineQuery),
+    params(ObjectPath, crate::read::timeline::TimelineQuery),
     responses(
         (status = 200, description = "A page, newest first; `next` is the `before` of the next page", body = flux_web_shared::timeline::Timeline),
         (status = "4XX", description = "Invalid address or query, or the object is not visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -79,12 +80,10 @@ pub async fn timeline(
     State(state): State<AppState>,
     target: Target,
     Caller(caller): Caller,
-    RawQuery(query): RawQuery,
+    Checked(query): Checked<crate::read::timeline::TimelineQuery>,
 ) -> Result<Json<flux_web_shared::timeline::Timeline>, ApiError> {
-    let query: super::timeline::TimelineQuery =
-        crate::target::query(query.as_deref(), "limit, before")?;
     Ok(Json(
-        super::timeline::timeline(&state.context(), &caller, &target, &query).await?,
+        crate::read::timeline::timeline(&state.context(), &caller, &target, &query).await?,
     ))
 }
 
@@ -105,11 +104,11 @@ pub async fn timeline(
 )]
 pub async fn resources(
     State(state): State<AppState>,
-    query: ResourceQuery,
+    Checked(query): Checked<ResourceQuery>,
     Caller(caller): Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
     Ok(Json(
-        super::resources::list(&state.context(), &caller, &query).await?,
+        crate::read::resources::list(&state.context(), &caller, &query).await?,
     ))
 }
 
@@ -143,7 +142,7 @@ pub struct KindPath {
 pub async fn kind_list(
     State(state): State<AppState>,
     Path(path): Path<KindPath>,
-    query: ResourceQuery,
+    Checked(query): Checked<ResourceQuery>,
     Caller(caller): Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
     let kind = flux_web_core::kinds::find(&path.group, &path.kind)
@@ -162,6 +161,6 @@ pub async fn kind_list(
         ..query
     };
     Ok(Json(
-        super::resources::list(&state.context(), &caller, &query).await?,
+        crate::read::resources::list(&state.context(), &caller, &query).await?,
     ))
 }

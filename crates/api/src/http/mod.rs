@@ -1,8 +1,35 @@
-//! The HTTP front door: which paths exist and the layers every request passes through.
+//! The HTTP floor: every route with its handler, the layers every request passes through,
+//! and the server. Handlers are thin — they extract checked input ([`extract`]), call one
+//! service of the feature folders, and answer — and nothing below this module knows HTTP
+//! routing: a request's walk goes from here down, never back up.
+//!
+//! - [`extract`] — the input idiom: the object's path, the action's options, a JSON body, a
+//!   checked query.
+//! - [`auth`] — who is calling (the middleware and its extractors), login, logout, userinfo.
+//! - [`browser`] — the host check (DNS rebinding), cross-site refusals, security headers.
+//! - [`actions`], [`bulk`], [`read`], [`events`], [`logs`], [`watch`] — a file a feature.
+//! - [`health`] — the probes.
+//! - [`metrics`] — `/metrics` and the timing of each request.
+//! - [`ui`] — the SPA's files.
+//! - [`serve`] — the HTTP server: head and body limits, timeouts, graceful shutdown.
 
-use std::future::Future;
+pub mod actions;
+pub mod auth;
+pub mod browser;
+pub mod bulk;
+pub mod events;
+pub mod extract;
+pub mod health;
+pub mod logs;
+pub mod metrics;
+pub mod read;
+pub mod serve;
+pub mod ui;
+pub mod watch;
+
+pub use serve::{reloadable, serve};
+
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -11,11 +38,6 @@ use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
-use tower::ServiceExt;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
@@ -24,23 +46,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
-use crate::actions;
-use crate::auth;
-use crate::browser;
-use crate::bulk;
-use crate::error::ApiError;
-use crate::events;
 use flux_web_shared::names::{QUOTED_MAX, shortened};
 
-use crate::health;
-use crate::limits::Peer;
-use crate::logs;
-use crate::metrics;
-use crate::read;
-pub use crate::state::AppState;
+use crate::error::ApiError;
+use crate::state::AppState;
 use crate::telemetry;
-use crate::ui;
-use crate::watch;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -83,7 +93,7 @@ impl utoipa::Modify for SecuritySchemes {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                format!("__Host-{}", auth::session::SESSION_COOKIE),
+                format!("__Host-{}", crate::auth::session::SESSION_COOKIE),
                 "The session of a browser that logged in at /oauth2/authorize; named \
                  without the __Host- prefix only when the config says `insecure: true`"
                     .to_owned(),
@@ -95,22 +105,19 @@ impl utoipa::Modify for SecuritySchemes {
 /// Every route, registered with its OpenAPI description: a route cannot exist undocumented.
 fn routes() -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::new()
-        .routes(routes!(actions::handlers::list))
-        .routes(routes!(
-            actions::handlers::post,
-            actions::handlers::download
-        ))
-        .routes(routes!(bulk::handlers::post))
-        .routes(routes!(read::handlers::resources))
-        .routes(routes!(read::handlers::kind_list))
-        .routes(routes!(read::handlers::detail))
-        .routes(routes!(read::handlers::events))
-        .routes(routes!(read::handlers::timeline))
-        .routes(routes!(events::handlers::list))
-        .routes(routes!(events::handlers::watch))
-        .routes(routes!(logs::handlers::logs))
-        .routes(routes!(watch::handlers::watch))
-        .routes(routes!(auth::handlers::userinfo))
+        .routes(routes!(actions::list))
+        .routes(routes!(actions::post, actions::download))
+        .routes(routes!(bulk::post))
+        .routes(routes!(read::resources))
+        .routes(routes!(read::kind_list))
+        .routes(routes!(read::detail))
+        .routes(routes!(read::events))
+        .routes(routes!(read::timeline))
+        .routes(routes!(events::list))
+        .routes(routes!(events::watch))
+        .routes(routes!(logs::logs))
+        .routes(routes!(watch::watch))
+        .routes(routes!(auth::userinfo))
         .routes(routes!(openapi_json));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -143,20 +150,6 @@ async fn openapi_json() -> impl IntoResponse {
     )
 }
 
-/// Serves each request with the newest router `routers` holds: a reloaded configuration
-/// applies from the next request on, on connections already open too.
-pub fn reloadable(routers: tokio::sync::watch::Receiver<Router>) -> Router {
-    Router::new().fallback_service(tower::service_fn(move |request: axum::extract::Request| {
-        let router = routers.borrow().clone();
-        async move { router.oneshot(request).await }
-    }))
-}
-
-/// `/metrics` alone, for `--metrics-listen`.
-pub fn metrics_router() -> Router {
-    Router::new().route("/metrics", get(metrics::scrape))
-}
-
 /// The whole application; `main` serves it and tests call it with `oneshot`.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
@@ -169,9 +162,9 @@ pub fn router(state: AppState) -> Router {
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes
         .merge(docs)
-        .route("/oauth2/authorize", get(auth::handlers::authorize))
-        .route("/oauth2/callback", get(auth::handlers::callback))
-        .route("/logout", post(auth::handlers::logout))
+        .route("/oauth2/authorize", get(auth::authorize))
+        .route("/oauth2/callback", get(auth::callback))
+        .route("/logout", post(auth::logout))
         .route("/api", any(no_api_route))
         .route("/api/{*rest}", any(no_api_route))
         .route(
@@ -213,26 +206,8 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(middleware::from_fn(telemetry::request_id))
         // First of all: a head too large to read goes no further, not even into a log line.
-        .layer(middleware::from_fn(head_within_limit))
+        .layer(middleware::from_fn(serve::head_within_limit))
         .with_state(state)
-}
-
-/// Refuses a request whose line and headers are larger than [`MAX_HEAD`] (hyper's own limit
-/// bounds its buffer, not a head that arrives in one read).
-async fn head_within_limit(
-    request: axum::extract::Request,
-    next: middleware::Next,
-) -> Result<axum::response::Response, ApiError> {
-    let headers: usize = request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    let line = request.method().as_str().len() + request.uri().to_string().len();
-    if line + headers > MAX_HEAD {
-        return Err(ApiError::HeadTooLarge(MAX_HEAD));
-    }
-    Ok(next.run(request).await)
 }
 
 /// Answers smaller than this go as they are: compressing them saves less than it costs.
@@ -269,66 +244,6 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Ap
 
 /// Characters of a path an error names: an object's action path fits.
 const ECHOED_PATH: usize = 512;
-
-/// A client has this long to send a request's headers, and an idle connection this long to
-/// start its next request: trickling headers (slowloris) cannot hold connections open.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest request head taken (hyper's default is ~400 KiB): enough for a session cookie
-/// in chunks and every header a browser sends; a larger one is a 431 before routing.
-const MAX_HEAD: usize = 64 << 10;
-/// After the shutdown signal, requests in flight get this long (less than Kubernetes' default
-/// 30 s grace period); live-update streams never end by themselves.
-const DRAIN: Duration = Duration::from_secs(20);
-
-/// Serves until `shutdown` completes, then lets requests in flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .max_header_size(MAX_HEAD);
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors or similar: wait rather than spin.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        // Each request knows the address it came from (the limits count callers without a
-        // login by it).
-        let service = TowerToHyperService::new(
-            tower::ServiceBuilder::new()
-                .layer(axum::Extension(Peer(peer)))
-                .service(app.clone()),
-        );
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("connection ended: {e}");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("connections still open after {DRAIN:?}; stopping anyway");
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests;

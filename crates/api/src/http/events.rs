@@ -2,21 +2,22 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
 use flux_web_shared::events::EventPage;
 use flux_web_shared::problem::{Code, Problem};
 use futures::{Stream, StreamExt};
 
-use super::live::{self, Live};
-use super::{EventsParams, Filter, KNOWN};
-use crate::auth::{Caller, ProofExpires, passed};
+use super::auth::{Caller, ProofExpires, passed};
+use super::extract::Checked;
+use super::watch::KEEP_ALIVE;
 use crate::error::ApiError;
+use crate::events::live::{self, Live};
+use crate::events::{EventsParams, Filter};
 use crate::limits::{Class, Peer, holder};
 use crate::metrics::METRICS;
 use crate::state::AppState;
-use crate::watch::handlers::KEEP_ALIVE;
 
 /// The Events about Flux objects and workloads in every namespace where the caller may list
 /// Events, newest first, filtered, a page at a time.
@@ -36,10 +37,11 @@ use crate::watch::handlers::KEEP_ALIVE;
 pub async fn list(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    RawQuery(query): RawQuery,
+    Checked(params): Checked<EventsParams>,
 ) -> Result<Json<EventPage>, ApiError> {
-    let params: EventsParams = crate::target::query(query.as_deref(), KNOWN)?;
-    Ok(Json(super::list(&state.context(), &caller, &params).await?))
+    Ok(Json(
+        crate::events::list(&state.context(), &caller, &params).await?,
+    ))
 }
 
 /// One event of the stream as it travels: its name, and a ClusterEvent as JSON text.
@@ -73,9 +75,8 @@ pub async fn watch(
     Caller(caller): Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
-    RawQuery(query): RawQuery,
+    Checked(params): Checked<EventsParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let params: EventsParams = crate::target::query(query.as_deref(), KNOWN)?;
     if params.limit.is_some() || params.before.is_some() {
         return Err(ApiError::bad_request(
             Code::InvalidQuery,
