@@ -9,6 +9,7 @@ use kube::core::ApiResource;
 
 use crate::access::{Access, Decision};
 use crate::audit::Auditor;
+use crate::auth::Caller;
 use crate::clock::Clock;
 use crate::cluster::{Cluster, Reader};
 use crate::config::DownloadPolicy;
@@ -65,10 +66,10 @@ pub struct Read {
 
 /// Whose permissions a read uses: the caller's, or the server's when there is no caller
 /// (read-only mode).
-pub fn reader(caller: &Result<Identity, ApiError>) -> Reader<'_> {
+pub fn reader(caller: &Caller) -> Reader<'_> {
     match caller {
-        Ok(identity) => Reader::User(identity),
-        Err(_) => Reader::Server,
+        Caller::User(identity) => Reader::User(identity),
+        Caller::ReadOnly => Reader::Server,
     }
 }
 
@@ -158,11 +159,7 @@ impl Context<'_> {
 
     /// Reads the object a request is aimed at as the caller, or as the server when there is
     /// no caller.
-    pub async fn read_target(
-        &self,
-        caller: &Result<Identity, ApiError>,
-        target: &Target,
-    ) -> Result<Read, ApiError> {
+    pub async fn read_target(&self, caller: &Caller, target: &Target) -> Result<Read, ApiError> {
         self.read(reader(caller), &target.object()).await
     }
 

@@ -9,6 +9,7 @@ use flux_web_shared::problem::Code;
 use futures::future::join_all;
 
 use crate::access::Decision;
+use crate::auth::Caller;
 use crate::context::{Context, Read};
 use crate::error::ApiError;
 use crate::identity::Identity;
@@ -19,7 +20,7 @@ use flux_web_core::view::View;
 
 pub async fn list(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
 ) -> Result<ActionListing, ApiError> {
     let read = ctx.read_target(caller, target).await?;
@@ -29,7 +30,7 @@ pub async fn list(
 /// The listing of an object already read.
 pub async fn for_object(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     read: &Read,
 ) -> Result<ActionListing, ApiError> {
@@ -40,7 +41,7 @@ pub async fn for_object(
 /// page showing them need not read them again.
 pub async fn with_sources(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     read: &Read,
 ) -> Result<(ActionListing, Vec<View>), ApiError> {
@@ -63,7 +64,7 @@ pub async fn with_sources(
         _ => Vec::new(),
     };
     let delete_pods = match (target.kind.workload, caller) {
-        (Some(Workload::Restart | Workload::RunJob), Ok(identity)) => {
+        (Some(Workload::Restart | Workload::RunJob), Caller::User(identity)) => {
             Some(may_delete_pods(ctx, identity, target).await?)
         }
         _ => None,
@@ -101,11 +102,11 @@ fn allowed(action: Action) -> ActionPermission {
 /// with the sources the plan read.
 async fn permission(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     view: &View,
     action: Action,
 ) -> Result<(ActionPermission, Vec<View>), ApiError> {
-    let identity = match caller {
+    let identity = match caller.user() {
         Ok(identity) => identity,
         Err(e) => return Ok((refuse(action, e.code(), e.to_string()), Vec::new())),
     };

@@ -98,6 +98,29 @@ impl Auth {
     }
 }
 
+/// Who a request comes from: a user, or — without authentication configured — nobody, in
+/// which case reads are the server's and every action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    ReadOnly,
+    User(Identity),
+}
+
+impl Caller {
+    /// The user, if there is one.
+    pub fn identity(&self) -> Option<&Identity> {
+        match self {
+            Caller::User(identity) => Some(identity),
+            Caller::ReadOnly => None,
+        }
+    }
+
+    /// The user, or the refusal of what only a user may do.
+    pub fn user(&self) -> Result<&Identity, ApiError> {
+        self.identity().ok_or(ApiError::ActionsDisabled)
+    }
+}
+
 /// An identity and, for a browser session, when it ends (unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caught {

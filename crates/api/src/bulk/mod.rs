@@ -28,6 +28,7 @@ use futures::stream;
 
 use crate::actions::{self, Prepared};
 use crate::audit::{Outcome, log_refusal};
+use crate::auth::Caller;
 use crate::auth::session::Sealer;
 use crate::clock::Ids;
 use crate::clock::rfc3339;
@@ -79,7 +80,7 @@ pub async fn targets(
         (None, Some(selector)) => {
             let list = resources::list(
                 ctx,
-                &Ok(identity.clone()),
+                &Caller::User(identity.clone()),
                 &selection(selector, limits.max_targets)?,
             )
             .await?;

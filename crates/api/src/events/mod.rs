@@ -17,10 +17,10 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Event;
 use serde::Deserialize;
 
+use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::read::resources::listable_namespaces;
 use flux_web_core::history::from_event;
 use flux_web_core::kinds::{KINDS, Kind};
@@ -207,7 +207,7 @@ pub fn cluster_event(event: Event) -> Option<(Timestamp, ClusterEvent)> {
 /// A page of the Events the caller may list that `filter` keeps, older than `before`.
 pub async fn list(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     params: &EventsParams,
 ) -> Result<EventPage, ApiError> {
     let filter = Filter::from_params(params)?;
@@ -233,7 +233,7 @@ pub async fn list(
 /// The Events the caller may list, with the namespaces read when not all could be.
 async fn read(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     filter: &Filter,
 ) -> Result<(Vec<Event>, Option<Vec<String>>), ApiError> {
     let (who, fields) = (reader(caller), filter.fields());
@@ -243,7 +243,7 @@ async fn read(
         .await;
     let identity = match (everywhere, caller, &filter.namespace) {
         (Ok(events), _, _) => return Ok((events, None)),
-        (Err(ClusterError::Forbidden(_)), Ok(identity), None) => identity,
+        (Err(ClusterError::Forbidden(_)), Caller::User(identity), None) => identity,
         (Err(e), _, _) => return Err(e.into()),
     };
     // No cluster-wide list: the namespaces where a review says the caller may list Events.

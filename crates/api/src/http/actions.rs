@@ -8,10 +8,10 @@ use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::auth::Caller;
 use super::extract::{ActionQuery, Checked, JsonBody, ObjectPath};
 use crate::actions::act_audited;
 use crate::actions::listing;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::target::{ActionOptions, Target};
@@ -34,7 +34,7 @@ use flux_web_core::kinds::Action;
 pub async fn list(
     State(state): State<AppState>,
     target: Target,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Json<ActionListing>, ApiError> {
     Ok(Json(
         listing::list(&state.context(), &caller, &target).await?,
@@ -65,7 +65,7 @@ pub async fn post(
     target: Target,
     Path(params): Path<Vec<(String, String)>>,
     Checked(options): Checked<ActionOptions>,
-    Caller(caller): Caller,
+    caller: Caller,
     JsonBody(body): JsonBody<ActionRequest>,
 ) -> Result<Json<ActionResponse>, ApiError> {
     let name = action_param(&params);
@@ -76,7 +76,7 @@ pub async fn post(
             format!("there is no action {}", quoted(name)),
         )
     })?;
-    let identity = caller?;
+    let identity = caller.user()?.clone();
     Ok(Json(
         act_audited(
             &state.context(),
@@ -113,7 +113,7 @@ pub async fn download(
     target: Target,
     Path(params): Path<Vec<(String, String)>>,
     OriginalUri(uri): OriginalUri,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Response, ApiError> {
     if action_param(&params) != "download" {
         return Err(ApiError::MethodNotAllowed {
@@ -122,7 +122,7 @@ pub async fn download(
         });
     }
     let artifact = download_query(uri.query().unwrap_or_default())?;
-    let identity = caller?;
+    let identity = caller.user()?.clone();
     crate::download::download(&state.context(), &identity, &target, artifact.as_deref()).await
 }
 

@@ -16,9 +16,8 @@ use flux_web_shared::user::UserInfo;
 use serde::Deserialize;
 
 use crate::auth::login::Redirect;
-use crate::auth::{Auth, Caught};
+use crate::auth::{Auth, Caller, Caught};
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::state::AppState;
 
 /// The outcome of [`resolve`], kept in the request's extensions.
@@ -75,20 +74,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ProofExpires {
     }
 }
 
-/// The caller, or — without authentication — the reason there is none, so reads still
-/// answer in read-only mode. A caller who must log in, or whose credential is bad, gets the
-/// 401 here, before the handler.
-pub struct Caller(pub Result<Identity, ApiError>);
-
+/// The caller, or — without authentication — nobody, so reads still answer in read-only
+/// mode. A caller who must log in, or whose credential is bad, gets the 401 here, before
+/// the handler.
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         match parts.extensions.get::<Resolved>() {
-            Some(Resolved(Ok(caught))) => Ok(Caller(Ok(caught.identity.clone()))),
-            Some(Resolved(Err(ApiError::ActionsDisabled))) => {
-                Ok(Caller(Err(ApiError::ActionsDisabled)))
-            }
+            Some(Resolved(Ok(caught))) => Ok(Caller::User(caught.identity.clone())),
+            Some(Resolved(Err(ApiError::ActionsDisabled))) => Ok(Caller::ReadOnly),
             Some(Resolved(Err(e))) => Err(e.clone()),
             None => Err(ApiError::NotLoggedIn),
         }

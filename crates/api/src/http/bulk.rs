@@ -8,8 +8,8 @@ use flux_web_shared::bulk::{BulkRequest, NDJSON, Preflight, Progress};
 use flux_web_shared::names::quoted;
 use flux_web_shared::problem::{Code, Problem};
 
-use super::auth::Caller;
 use super::extract::{Checked, JsonBody};
+use crate::auth::Caller;
 use crate::bulk::Bulk;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
@@ -44,7 +44,7 @@ pub async fn post(
     State(bulk): State<Bulk>,
     Path(action): Path<String>,
     Checked(options): Checked<ActionOptions>,
-    Caller(caller): Caller,
+    caller: Caller,
     peer: Option<Extension<Peer>>,
     JsonBody(request): JsonBody<BulkRequest>,
 ) -> Result<Response, ApiError> {
@@ -63,7 +63,7 @@ pub async fn post(
             "wait: not taken by bulk actions; each target's result says when it is done",
         ));
     }
-    let identity = caller?;
+    let identity = caller.user()?.clone();
     let limits = bulk.limits;
     let ctx = state.context();
     let targets = crate::bulk::targets(&ctx, &identity, &request, limits).await?;
@@ -85,10 +85,9 @@ pub async fn post(
         )?),
         None => None,
     };
-    let pass = state.gates.enter(
-        Class::BulkRuns,
-        &holder(&Ok(identity.clone()), peer.as_deref()),
-    )?;
+    let pass = state
+        .gates
+        .enter(Class::BulkRuns, &holder(Some(&identity), peer.as_deref()))?;
     let body = crate::bulk::run(
         bulk,
         (identity, pass),

@@ -9,9 +9,10 @@ use flux_web_shared::events::EventPage;
 use flux_web_shared::problem::{Code, Problem};
 use futures::{Stream, StreamExt};
 
-use super::auth::{Caller, ProofExpires, passed};
+use super::auth::{ProofExpires, passed};
 use super::extract::Checked;
 use super::watch::KEEP_ALIVE;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::events::live::{self, Live};
 use crate::events::{EventsParams, Filter};
@@ -36,7 +37,7 @@ use crate::state::AppState;
 )]
 pub async fn list(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    caller: Caller,
     Checked(params): Checked<EventsParams>,
 ) -> Result<Json<EventPage>, ApiError> {
     Ok(Json(
@@ -72,7 +73,7 @@ pub struct LiveEvent {
 )]
 pub async fn watch(
     State(state): State<AppState>,
-    Caller(caller): Caller,
+    caller: Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
     Checked(params): Checked<EventsParams>,
@@ -86,10 +87,10 @@ pub async fn watch(
     let filter = Filter::from_params(&params)?;
     let pass = state
         .gates
-        .enter(Class::Streams, &holder(&caller, peer.as_deref()))?;
+        .enter(Class::Streams, &holder(caller.identity(), peer.as_deref()))?;
     let ends = passed(expires.deadline(state.clock.now()));
     // The caller, or none in read-only mode: Caller already refused the rest.
-    let viewer = caller.ok();
+    let viewer = caller.identity().cloned();
     let open = METRICS.subscriber();
     let events = live::stream(&state.watches, state.access.clone(), viewer, filter)
         // A credential that expires ends the stream, as the object watch's does.

@@ -8,8 +8,9 @@ use flux_web_shared::bulk::NDJSON;
 use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
 use flux_web_shared::problem::Problem;
 
-use super::auth::{Caller, ProofExpires};
+use super::auth::ProofExpires;
 use super::extract::{Checked, ObjectPath};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::logs::{Answer, Following};
@@ -37,16 +38,17 @@ use crate::target::Target;
 pub async fn logs(
     State(state): State<AppState>,
     target: Target,
-    Caller(caller): Caller,
+    caller: Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
     Checked(query): Checked<LogQuery>,
 ) -> Result<Response, ApiError> {
     let following = match query.follow {
         true => Some(Following {
-            pass: state
-                .gates
-                .enter(Class::LogFollows, &holder(&caller, peer.as_deref()))?,
+            pass: state.gates.enter(
+                Class::LogFollows,
+                &holder(caller.identity(), peer.as_deref()),
+            )?,
             deadline: expires.deadline(state.clock.now()),
         }),
         false => None,

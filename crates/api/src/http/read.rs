@@ -6,8 +6,8 @@ use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::auth::Caller;
 use super::extract::{Checked, ObjectPath};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::read::resources::{ResourceQuery, ResourcesParams};
 use crate::state::AppState;
@@ -30,7 +30,7 @@ use crate::target::Target;
 pub async fn detail(
     State(state): State<AppState>,
     target: Target,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Json<ObjectDetail>, ApiError> {
     Ok(Json(
         crate::read::detail(&state.context(), &caller, &target).await?,
@@ -54,7 +54,7 @@ pub async fn detail(
 pub async fn events(
     State(state): State<AppState>,
     target: Target,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
         crate::read::events(&state.context(), &caller, &target).await?,
@@ -79,7 +79,7 @@ pub async fn events(
 pub async fn timeline(
     State(state): State<AppState>,
     target: Target,
-    Caller(caller): Caller,
+    caller: Caller,
     Checked(query): Checked<crate::read::timeline::TimelineQuery>,
 ) -> Result<Json<flux_web_shared::timeline::Timeline>, ApiError> {
     Ok(Json(
@@ -105,7 +105,7 @@ pub async fn timeline(
 pub async fn resources(
     State(state): State<AppState>,
     Checked(query): Checked<ResourceQuery>,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
     Ok(Json(
         crate::read::resources::list(&state.context(), &caller, &query).await?,
@@ -143,7 +143,7 @@ pub async fn kind_list(
     State(state): State<AppState>,
     Path(path): Path<KindPath>,
     Checked(query): Checked<ResourceQuery>,
-    Caller(caller): Caller,
+    caller: Caller,
 ) -> Result<Json<ResourceList>, ApiError> {
     let kind = flux_web_core::kinds::find(&path.group, &path.kind)
         .filter(|k| k.workload.is_none())

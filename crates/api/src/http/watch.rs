@@ -9,8 +9,9 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use flux_web_shared::problem::Problem;
 use futures::{Stream, StreamExt};
 
-use super::auth::{Caller, ProofExpires, passed};
+use super::auth::{ProofExpires, passed};
 use super::extract::Checked;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::metrics::METRICS;
@@ -62,16 +63,16 @@ pub struct WatchEvent {
 pub async fn watch(
     State(state): State<AppState>,
     Checked(query): Checked<WatchQuery>,
-    Caller(caller): Caller,
+    caller: Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let pass = state
         .gates
-        .enter(Class::Streams, &holder(&caller, peer.as_deref()))?;
+        .enter(Class::Streams, &holder(caller.identity(), peer.as_deref()))?;
     let ends = passed(expires.deadline(state.clock.now()));
     // The caller, or none in read-only mode: Caller already refused the rest.
-    let viewer = caller.ok();
+    let viewer = caller.identity().cloned();
     // Counted for as long as the stream lives: the guard goes down with it.
     let open = METRICS.subscriber();
     let events = crate::watch::changes(&state.watches, state.access.clone(), viewer, query)

@@ -19,10 +19,10 @@ use flux_web_shared::problem::Code;
 use futures::{AsyncBufRead, AsyncBufReadExt, StreamExt, stream};
 use kube::api::{DynamicObject, LogParams};
 
+use crate::auth::Caller;
 use crate::cluster::{Cluster, ClusterError, Reader};
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::limits::Pass;
 use crate::target::Target;
 
@@ -54,7 +54,7 @@ pub struct Following {
 /// The logs `query` asks of `target`: read, or followed when the handler gave `following`.
 pub async fn answer(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     query: &LogQuery,
     following: Option<Following>,
@@ -72,7 +72,7 @@ pub async fn answer(
 /// The containers whose logs a query reads, and whether Pods beyond [`MAX_PODS`] were left out.
 async fn containers(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     query: &LogQuery,
 ) -> Result<(Vec<Container>, bool), ApiError> {
@@ -81,7 +81,7 @@ async fn containers(
         .map_err(|detail| ApiError::bad_request(Code::InvalidQuery, detail))?;
     // Logs often hold what manifests do not (tokens in URLs, customer data): they are read
     // only as a known user, never with the server's rights of read-only mode.
-    if caller.is_err() {
+    if caller.identity().is_none() {
         return Err(ApiError::Forbidden(
             "container logs are read only as a logged-in user, and flux-web runs without              authentication (read-only): configure authentication to read them"
                 .into(),
@@ -146,7 +146,7 @@ fn params(query: &LogQuery, container: &str) -> LogParams {
 /// its source.
 async fn read(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     namespace: &str,
     containers: Vec<Container>,
     query: &LogQuery,
@@ -302,7 +302,7 @@ pub fn merge(containers: Vec<Vec<LogLine>>) -> (Vec<LogLine>, bool) {
 /// goes away, or the end of the hour, closes every stream then, whatever the containers do.
 async fn follow(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     (namespace, containers): (&str, Vec<Container>),
     query: &LogQuery,
     Following { pass, deadline }: Following,

@@ -13,10 +13,10 @@ use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, Sour
 use k8s_openapi::api::core::v1::Event;
 
 use crate::actions::listing;
+use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::target::{Target, wire_target};
 use flux_web_core::audit::USERNAME_ANNOTATION;
 use flux_web_core::history::event_time;
@@ -26,7 +26,7 @@ use flux_web_core::view::View;
 
 pub async fn detail(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
 ) -> Result<ObjectDetail, ApiError> {
     let read = ctx.read_target(caller, target).await?;
@@ -59,7 +59,7 @@ pub async fn detail(
 /// `read` when the listing's plan of a pull read it already, as the caller.
 async fn source(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     view: &View,
     read: Option<&View>,
 ) -> Option<SourceSummary> {
@@ -99,7 +99,7 @@ fn artifact(view: &View) -> Option<ArtifactSummary> {
 /// The Events of the object, audit events included, newest first.
 pub async fn events(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
 ) -> Result<Vec<EventSummary>, ApiError> {
     // Reading the object first: who may not see it may not see its events either.
@@ -114,7 +114,7 @@ pub async fn events(
 /// the object itself is checked by who calls this.
 pub async fn object_events(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
 ) -> Result<Vec<Event>, ClusterError> {
     let selector = format!(

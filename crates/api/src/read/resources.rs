@@ -14,6 +14,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use crate::access::Decision;
+use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::Context;
 use crate::error::ApiError;
@@ -129,7 +130,7 @@ impl ResourceQuery {
 
 pub async fn list(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     query: &ResourceQuery,
 ) -> Result<ResourceList, ApiError> {
     let lists = join_all(
@@ -226,10 +227,10 @@ fn sort(items: &mut [ResourceSummary], order: Sort) {
 /// Where a caller who may list nothing in the namespace asked for may list Kustomizations.
 async fn somewhere_else(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     query: &ResourceQuery,
 ) -> Result<Vec<String>, ApiError> {
-    let (Ok(identity), Some(_), Some(ks)) = (
+    let (Caller::User(identity), Some(_), Some(ks)) = (
         caller,
         &query.namespace,
         flux_kinds().find(|k| k.kind == "Kustomization"),
@@ -243,7 +244,7 @@ async fn somewhere_else(
 /// asked; a kind not installed has none (and is no refusal).
 async fn objects_of(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     kind: &'static Kind,
     namespace: Option<&str>,
 ) -> Result<(Vec<ResourceSummary>, bool), ApiError> {
@@ -258,7 +259,7 @@ async fn objects_of(
             Ok(objects) => (objects, true),
             Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
                 // No cluster-wide list: the namespaces where a review says the caller may list.
-                (Ok(identity), None) => {
+                (Caller::User(identity), None) => {
                     let namespaces = listable_namespaces(ctx, identity, On::Kind(kind)).await?;
                     let mut objects = Vec::new();
                     for ns in &namespaces {

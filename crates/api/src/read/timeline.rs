@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use flux_web_core::history::{from_event, history};
 
+use crate::auth::Caller;
 use crate::clock::rfc3339;
 use crate::cluster::ClusterError;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::target::Target;
 
 /// `?limit=&before=` of a timeline request.
@@ -31,7 +31,7 @@ pub struct TimelineQuery {
 
 pub async fn timeline(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     query: &TimelineQuery,
 ) -> Result<Timeline, ApiError> {

@@ -8,10 +8,10 @@ use futures::future::join_all;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
+use crate::auth::Caller;
 use crate::cluster::Reader;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::target::{Target, wire_target};
 use flux_web_core::kinds::{self, Workload};
 use flux_web_core::plan::On;
@@ -23,7 +23,7 @@ use flux_web_core::workloads::{
 /// The inventory's workloads with their readiness; one the caller may not read shows no count.
 pub async fn summaries(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     object: &DynamicObject,
 ) -> Vec<WorkloadSummary> {
     let reads = inventory(object).into_iter().map(|target| async move {
@@ -53,7 +53,7 @@ pub async fn summaries(
 /// The page of a Deployment, StatefulSet, DaemonSet or CronJob.
 pub async fn detail(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     workload: &DynamicObject,
 ) -> Result<WorkloadDetail, ApiError> {
@@ -96,7 +96,7 @@ pub async fn detail(
 /// of a CronJob (through the Jobs it owns), read as the caller.
 pub async fn pods(
     ctx: &Context<'_>,
-    caller: &Result<Identity, ApiError>,
+    caller: &Caller,
     target: &Target,
     workload: &DynamicObject,
 ) -> Result<Vec<DynamicObject>, ApiError> {
@@ -127,7 +127,7 @@ struct Lists<'a> {
 impl<'a> Lists<'a> {
     async fn new(
         ctx: &'a Context<'a>,
-        caller: &'a Result<Identity, ApiError>,
+        caller: &'a Caller,
         namespace: &'a str,
     ) -> Result<Self, ApiError> {
         let pods =
