@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use flux_web_shared::actions::Target as WireTarget;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
@@ -15,10 +16,10 @@ use crate::cluster::{Cluster, Reader};
 use crate::config::DownloadPolicy;
 use crate::error::ApiError;
 use crate::identity::Identity;
-use crate::target::Target;
+use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::Kind;
 use flux_web_core::plan::{self, Action, Check, Input, Plan};
-use flux_web_core::view::{ObjectRef, View};
+use flux_web_core::view::View;
 
 pub struct Context<'a> {
     pub cluster: &'a Cluster,
@@ -49,6 +50,17 @@ pub trait Watched: Send + Sync {
 
     /// This server wrote `object` of `resource`: no copy older than that answers for it.
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
+}
+
+/// An object as answers name it, with the version it was read at.
+pub fn wire_target(resource: &ApiResource, namespace: &str, name: &str) -> WireTarget {
+    WireTarget {
+        group: resource.group.clone(),
+        version: resource.version.clone(),
+        kind: resource.kind.clone(),
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    }
 }
 
 /// Hands out a request's [`Context`]: the server's shared state, which sits above every
@@ -115,7 +127,7 @@ impl Context<'_> {
     pub async fn plan(
         &self,
         identity: &Identity,
-        target: &Target,
+        target: &ObjectRef,
         action: Action,
         input: &Input<'_>,
     ) -> Result<(Read, Plan), ApiError> {
@@ -135,10 +147,10 @@ impl Context<'_> {
     async fn read_to_act(
         &self,
         identity: &Identity,
-        target: &Target,
+        target: &ObjectRef,
         action: Action,
     ) -> Result<Read, ApiError> {
-        let object = target.object();
+        let object = target.clone();
         if action == Action::Reconcile
             && let Some(found) = self
                 .watches
@@ -159,8 +171,8 @@ impl Context<'_> {
 
     /// Reads the object a request is aimed at as the caller, or as the server when there is
     /// no caller.
-    pub async fn read_target(&self, caller: &Caller, target: &Target) -> Result<Read, ApiError> {
-        self.read(reader(caller), &target.object()).await
+    pub async fn read_target(&self, caller: &Caller, target: &ObjectRef) -> Result<Read, ApiError> {
+        self.read(reader(caller), &target.clone()).await
     }
 
     /// Reads each of `objects`, in order.

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use flux_web_shared::problem::{Code, PROBLEM_JSON, Problem};
 
 use crate::cluster::ClusterError;
+use flux_web_core::address::AddressError;
 use flux_web_core::plan::{Refusal, Why};
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -187,6 +188,13 @@ impl ApiError {
             detail: self.to_string(),
             code: self.code(),
         }
+    }
+}
+
+/// An address the core refused, as the caller's 400.
+impl From<AddressError> for ApiError {
+    fn from(refused: AddressError) -> Self {
+        Self::bad_request(refused.code, refused.message)
     }
 }
 

@@ -21,8 +21,7 @@
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act; [`audit`] — the
 //!   Events of actions, their journal, forwarding to notification-controller.
 //! - [`cluster`] — the only module that talks to Kubernetes; [`config`] — the configuration,
-//!   validated once; [`identity`] — who a caller is to Kubernetes, from claims; [`target`] —
-//!   what a request is aimed at.
+//!   validated once; [`identity`] — who a caller is to Kubernetes, from claims.
 //! - [`error`] — `ApiError`, rendered as problem+json; [`metrics`], [`telemetry`],
 //!   [`health`] (readiness), [`clock`], [`ndjson`], [`tls`], [`ui`] (the SPA's files).
 
@@ -50,7 +49,6 @@ pub mod ndjson;
 pub mod read;
 pub mod resumer;
 pub mod state;
-pub mod target;
 pub mod telemetry;
 pub mod tls;
 pub mod ui;

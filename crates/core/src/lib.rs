@@ -5,6 +5,7 @@
 //! adapter, hands them to this core as views, and executes the plans it gets back.
 //!
 //! - [`kinds`] — the registry: each kind's differences as data.
+//! - [`address`] — an object by kind, namespace and name, checked.
 //! - [`view`] — an object parsed once into what flux-web decides on.
 //! - [`summary`] — one word for how an object is doing.
 //! - [`patch`] — the bodies of every write.
@@ -15,6 +16,7 @@
 //! - [`audit`] — the audit trail's words: Event reasons and annotations.
 //! - [`history`] — an object's past as timeline entries: `status.history` and Events.
 
+pub mod address;
 pub mod audit;
 pub mod history;
 pub mod kinds;

@@ -9,10 +9,11 @@ use flux_web_shared::actions::{ArtifactRef, Suspension};
 use flux_web_shared::problem::Code;
 use serde_json::Value;
 
+use super::address::ObjectRef;
 use super::kinds::{Artifacts, Kind, Workload};
 use super::patch::{self, Suspender};
 use super::until::{self, End};
-use super::view::{Artifact, ObjectRef, View};
+use super::view::{Artifact, View};
 /// How the write of an action is made once the custom verb is allowed (spec 4.3); the
 /// config's `userActions.access`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]

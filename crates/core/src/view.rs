@@ -8,6 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntr
 use kube_core::DynamicObject;
 use serde_json::{Value, json};
 
+use super::address::ObjectRef;
 use super::kinds::{self, Artifacts, Kind, Sources, Suspend};
 
 /// Who suspended an object, as the Flux Operator and the flux CLI record it.
@@ -130,29 +131,6 @@ pub fn manager_of(workload: &DynamicObject, namespace: &str) -> Option<ObjectRef
             .map_or(namespace, String::as_str);
         Some(ObjectRef::new(kinds::by_kind(group, kind)?, ns, name))
     })
-}
-
-/// An object by kind, namespace and name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectRef {
-    pub kind: &'static Kind,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectRef {
-    pub fn new(kind: &'static Kind, namespace: &str, name: &str) -> Self {
-        Self {
-            kind,
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-        }
-    }
-
-    /// `Kind/namespace/name`, as messages and audit events name objects.
-    pub fn describe(&self) -> String {
-        format!("{}/{}/{}", self.kind.kind, self.namespace, self.name)
-    }
 }
 
 /// What `status.artifact` says of a file in storage.

@@ -6,9 +6,9 @@ use flux_web_shared::objects::{JobSummary, PodSummary, State};
 use kube_core::DynamicObject;
 use serde_json::Value;
 
+use super::address::ObjectRef;
 use super::kinds::{self, Kind, Readiness, Workload};
 use super::patch::{CREATED_BY, RESTARTED_AT, annotation};
-use super::view::ObjectRef;
 
 /// The workloads of `status.inventory.entries`, whose ids are `<ns>_<name>_<group>_<Kind>`.
 pub fn inventory(object: &DynamicObject) -> Vec<ObjectRef> {

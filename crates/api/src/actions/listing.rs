@@ -10,10 +10,11 @@ use futures::future::join_all;
 
 use crate::access::Decision;
 use crate::auth::Caller;
+use crate::context::wire_target;
 use crate::context::{Context, Read};
 use crate::error::ApiError;
 use crate::identity::Identity;
-use crate::target::{Target, wire_target};
+use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{self, Artifacts, Workload};
 use flux_web_core::plan::{self, Check, Input, On};
 use flux_web_core::view::View;
@@ -21,7 +22,7 @@ use flux_web_core::view::View;
 pub async fn list(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
 ) -> Result<ActionListing, ApiError> {
     let read = ctx.read_target(caller, target).await?;
     for_object(ctx, caller, target, &read).await
@@ -31,7 +32,7 @@ pub async fn list(
 pub async fn for_object(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     read: &Read,
 ) -> Result<ActionListing, ApiError> {
     Ok(with_sources(ctx, caller, target, read).await?.0)
@@ -42,7 +43,7 @@ pub async fn for_object(
 pub async fn with_sources(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     read: &Read,
 ) -> Result<(ActionListing, Vec<View>), ApiError> {
     let checks = target
@@ -147,7 +148,7 @@ async fn permission(
 async fn may_delete_pods(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
 ) -> Result<ActionPermission, ApiError> {
     let pods = kinds::find("core", "pods").ok_or_else(|| ApiError::NotFound("Pod kind".into()))?;
     let check = Check {

@@ -20,14 +20,21 @@ use crate::access::Permit;
 use crate::audit::{Entry, Involved, manager};
 use crate::clock::rfc3339;
 use crate::cluster::{Grant, Reader};
+use crate::context::wire_target;
 use crate::context::{Context, Read};
 use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::metrics::METRICS;
-use crate::target::{ActionOptions, Target, wire_target};
+use flux_web_core::address::ObjectRef;
 use flux_web_core::plan::{AuditOn, Input, Op, Plan};
 use flux_web_core::until;
-use flux_web_core::view::ObjectRef;
+
+/// `?dryRun=true&wait=30s` of a state-changing action.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionOptions {
+    pub dry_run: bool,
+    pub wait: Option<Duration>,
+}
 
 /// How often `?wait=` looks at the object.
 const WAIT_POLL: Duration = Duration::from_millis(250);
@@ -36,7 +43,7 @@ const WAIT_POLL: Duration = Duration::from_millis(250);
 async fn act(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
     options: &ActionOptions,
     request: &ActionRequest,
@@ -95,7 +102,7 @@ pub struct Prepared {
 pub async fn prepare(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
     input: &Input<'_>,
 ) -> Result<Prepared, ApiError> {
@@ -267,7 +274,7 @@ async fn audit(
 pub async fn act_audited(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
     options: &ActionOptions,
     request: &ActionRequest,
@@ -305,7 +312,7 @@ pub async fn act_audited(
 async fn record_refusal(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
     error: &ApiError,
 ) {
@@ -319,7 +326,7 @@ async fn record_refusal(
 pub fn entry<'a>(
     ctx: &Context<'a>,
     identity: &'a Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
 ) -> Entry<'a> {
     Entry {

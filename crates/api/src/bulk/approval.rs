@@ -14,7 +14,7 @@ use flux_web_shared::problem::Code;
 use crate::auth::session::Sealer;
 use crate::error::ApiError;
 use crate::identity::Identity;
-use crate::target::Target;
+use flux_web_core::address::ObjectRef;
 
 /// The sealing name: a token opens as nothing else, and nothing else as a token.
 const NAME: &str = "flux-web-preflight";
@@ -34,13 +34,13 @@ struct Sealed {
 pub struct Approved(HashSet<String>);
 
 impl Approved {
-    pub fn contains(&self, target: &Target) -> bool {
+    pub fn contains(&self, target: &ObjectRef) -> bool {
         self.0.contains(&digest(target))
     }
 }
 
 /// A short digest of a target's address: a token of 500 targets stays a few kilobytes.
-fn digest(target: &Target) -> String {
+fn digest(target: &ObjectRef) -> String {
     let address = format!(
         "{}/{}/{}/{}",
         target.kind.group, target.kind.plural, target.namespace, target.name
@@ -56,7 +56,7 @@ pub fn issue<'a>(
     sealer: &Sealer,
     identity: &Identity,
     action: Action,
-    targets: impl Iterator<Item = &'a Target>,
+    targets: impl Iterator<Item = &'a ObjectRef>,
     now: Timestamp,
 ) -> String {
     let sealed = Sealed {
@@ -97,8 +97,8 @@ pub fn open(
 mod tests {
     use super::*;
 
-    fn target(name: &str) -> Target {
-        Target::parse("kustomize.toolkit.fluxcd.io", "ks", "apps", name).unwrap()
+    fn target(name: &str) -> ObjectRef {
+        ObjectRef::parse("kustomize.toolkit.fluxcd.io", "ks", "apps", name).unwrap()
     }
 
     fn user(name: &str) -> Identity {

@@ -26,6 +26,7 @@ use flux_web_shared::problem::Code;
 use futures::StreamExt;
 use futures::stream;
 
+use crate::actions::ActionOptions;
 use crate::actions::{self, Prepared};
 use crate::audit::{Outcome, log_refusal};
 use crate::auth::Caller;
@@ -33,13 +34,14 @@ use crate::auth::session::Sealer;
 use crate::clock::Ids;
 use crate::clock::rfc3339;
 use crate::config::Bulk as BulkLimits;
+use crate::context::wire_target;
 use crate::context::{Context, Services};
 use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::limits::Pass;
 use crate::read::resources::{self, ResourceQuery, ResourcesParams};
-use crate::target::{ActionOptions, Target, wire_target};
 use approval::Approved;
+use flux_web_core::address::ObjectRef;
 use flux_web_core::plan::Input;
 use flux_web_core::until::End;
 use runs::Runs;
@@ -51,7 +53,7 @@ pub async fn targets(
     identity: &Identity,
     request: &BulkRequest,
     limits: BulkLimits,
-) -> Result<Vec<Target>, ApiError> {
+) -> Result<Vec<ObjectRef>, ApiError> {
     let invalid = |detail: String| ApiError::bad_request(Code::InvalidBody, detail);
     request.check().map_err(invalid)?;
     let too_many = |count: usize| {
@@ -92,7 +94,7 @@ pub async fn targets(
                 .map(|item| {
                     let t = &item.target;
                     let group = if t.group.is_empty() { "core" } else { &t.group };
-                    Target::parse(group, &t.kind, &t.namespace, &t.name)
+                    ObjectRef::parse(group, &t.kind, &t.namespace, &t.name)
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }
@@ -113,11 +115,11 @@ pub async fn targets(
 }
 
 /// `group/kind/namespace/name`, checked as a path is.
-fn parse_address(address: &str) -> Result<Target, String> {
+fn parse_address(address: &str) -> Result<ObjectRef, String> {
     let parts: Vec<&str> = address.split('/').collect();
     match parts.as_slice() {
         [group, kind, namespace, name] => {
-            Target::parse(group, kind, namespace, name).map_err(|e| e.to_string())
+            ObjectRef::parse(group, kind, namespace, name).map_err(|e| e.to_string())
         }
         _ => Err("not group/kind/namespace/name".into()),
     }
@@ -155,7 +157,7 @@ pub async fn preflight(
     identity: &Identity,
     action: Action,
     (request, until): (&BulkRequest, Option<&End>),
-    targets: &[Target],
+    targets: &[ObjectRef],
 ) -> Preflight {
     let ctx = bulk.services.context();
     let concurrency = bulk.limits.concurrency;
@@ -207,7 +209,7 @@ pub fn run(
     (identity, pass): (Identity, Pass),
     action: Action,
     (request, until): (BulkRequest, Option<End>),
-    targets: Vec<Target>,
+    targets: Vec<ObjectRef>,
     approved: Option<Approved>,
 ) -> Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<Progress>(targets.len() + 2);
@@ -290,7 +292,7 @@ enum Step<'a> {
 async fn fate(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     action: Action,
     (request, until): (&BulkRequest, Option<&End>),
     step: Step<'_>,
@@ -336,9 +338,9 @@ async fn record_refusals(
     ctx: &Context<'_>,
     identity: &Identity,
     action: Action,
-    refused: &[(&Target, ApiError)],
+    refused: &[(&ObjectRef, ApiError)],
 ) {
-    let mut by_namespace: BTreeMap<&str, Vec<&(&Target, ApiError)>> = BTreeMap::new();
+    let mut by_namespace: BTreeMap<&str, Vec<&(&ObjectRef, ApiError)>> = BTreeMap::new();
     for refusal in refused {
         by_namespace
             .entry(&refusal.0.namespace)
@@ -371,7 +373,7 @@ async fn record_refusals(
 async fn carry(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     prepared: Prepared,
     step: Step<'_>,
 ) -> Result<Item, ApiError> {
@@ -437,7 +439,7 @@ pub fn fate_of(error: &ApiError) -> Fate {
 
 /// A target as answers name it before (or without) reading it: at the version flux-web
 /// addresses its kind by.
-fn addressed(target: &Target) -> WireTarget {
+fn addressed(target: &ObjectRef) -> WireTarget {
     WireTarget {
         group: target.kind.group.to_owned(),
         version: target.kind.version.to_owned(),

@@ -18,13 +18,12 @@ use crate::config::DownloadPolicy;
 use crate::context::Context;
 use crate::error::ApiError;
 use crate::identity::Identity;
-use crate::target::Target;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
+use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{self, Action};
 use flux_web_core::plan::{Download, Input};
-use flux_web_core::view::ObjectRef;
 use verify::{Hasher, Verified};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,7 +56,7 @@ pub fn filename(kind: &str, namespace: &str, name: &str, revision: &str) -> Stri
 pub async fn download(
     ctx: &Context<'_>,
     identity: &Identity,
-    target: &Target,
+    target: &ObjectRef,
     artifact_name: Option<&str>,
 ) -> Result<Response, ApiError> {
     let now = rfc3339(ctx.clock.now());

@@ -8,13 +8,13 @@ use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::extract::{ActionQuery, Checked, JsonBody, ObjectPath};
+use super::extract::{ActionQuery, Checked, JsonBody, Object, ObjectPath};
+use crate::actions::ActionOptions;
 use crate::actions::act_audited;
 use crate::actions::listing;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::target::{ActionOptions, Target};
 use flux_web_core::kinds::Action;
 
 /// What the caller may do to the object, and why not.
@@ -33,7 +33,7 @@ use flux_web_core::kinds::Action;
 )]
 pub async fn list(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     caller: Caller,
 ) -> Result<Json<ActionListing>, ApiError> {
     Ok(Json(
@@ -62,7 +62,7 @@ pub async fn list(
 )]
 pub async fn post(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     Path(params): Path<Vec<(String, String)>>,
     Checked(options): Checked<ActionOptions>,
     caller: Caller,
@@ -110,7 +110,7 @@ pub async fn post(
 )]
 pub async fn download(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     Path(params): Path<Vec<(String, String)>>,
     OriginalUri(uri): OriginalUri,
     caller: Caller,

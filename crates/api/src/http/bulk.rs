@@ -9,12 +9,12 @@ use flux_web_shared::names::quoted;
 use flux_web_shared::problem::{Code, Problem};
 
 use super::extract::{Checked, JsonBody};
+use crate::actions::ActionOptions;
 use crate::auth::Caller;
 use crate::bulk::Bulk;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::state::AppState;
-use crate::target::ActionOptions;
 use flux_web_core::kinds::Action;
 
 /// Runs an action on many objects: with `?dryRun=true` the pre-flight (every target's fate,

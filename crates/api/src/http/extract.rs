@@ -12,12 +12,13 @@ use flux_web_shared::names::quoted;
 use flux_web_shared::problem::Code;
 use serde::de::DeserializeOwned;
 
+use crate::actions::ActionOptions;
 use crate::error::ApiError;
 use crate::events::{EventsParams, KNOWN as EVENTS_QUERY};
 use crate::read::resources::ResourceQuery;
 use crate::read::timeline::TimelineQuery;
-use crate::target::{ActionOptions, Target};
 use crate::watch::WatchQuery;
+use flux_web_core::address::ObjectRef;
 
 /// Request bodies are small JSON documents; anything larger is refused unread.
 pub const MAX_BODY: usize = 1 << 20;
@@ -26,14 +27,19 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest `?wait=` honoured.
 const MAX_WAIT: Duration = Duration::from_secs(600);
 
-impl<S: Send + Sync> FromRequestParts<S> for Target {
+/// The object a path names, checked before the handler runs.
+#[derive(Debug)]
+pub struct Object(pub ObjectRef);
+
+impl<S: Send + Sync> FromRequestParts<S> for Object {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(path) = Path::<ObjectPath>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::bad_request(Code::InvalidPath, e.body_text()))?;
-        Target::parse(&path.group, &path.kind, &path.namespace, &path.name)
+        let object = ObjectRef::parse(&path.group, &path.kind, &path.namespace, &path.name)?;
+        Ok(Object(object))
     }
 }
 

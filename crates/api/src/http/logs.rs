@@ -9,13 +9,12 @@ use flux_web_shared::logs::{LogEvent, LogQuery, Logs};
 use flux_web_shared::problem::Problem;
 
 use super::auth::ProofExpires;
-use super::extract::{Checked, ObjectPath};
+use super::extract::{Checked, Object, ObjectPath};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::limits::{Class, Peer, holder};
 use crate::logs::{Answer, Following};
 use crate::state::AppState;
-use crate::target::Target;
 
 /// The logs of a Pod, or of every Pod of a Deployment, StatefulSet, DaemonSet or CronJob (its
 /// newest 20), read as the caller through `pods/log`.
@@ -37,7 +36,7 @@ use crate::target::Target;
 )]
 pub async fn logs(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     caller: Caller,
     expires: ProofExpires,
     peer: Option<Extension<Peer>>,

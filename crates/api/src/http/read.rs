@@ -6,12 +6,11 @@ use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
-use super::extract::{Checked, ObjectPath};
+use super::extract::{Checked, Object, ObjectPath};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::read::resources::{ResourceQuery, ResourcesParams};
 use crate::state::AppState;
-use crate::target::Target;
 
 /// The object as the detail page shows it, with what the caller may do to it.
 #[utoipa::path(
@@ -29,7 +28,7 @@ use crate::target::Target;
 )]
 pub async fn detail(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     caller: Caller,
 ) -> Result<Json<ObjectDetail>, ApiError> {
     Ok(Json(
@@ -53,7 +52,7 @@ pub async fn detail(
 )]
 pub async fn events(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     caller: Caller,
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
@@ -78,7 +77,7 @@ pub async fn events(
 )]
 pub async fn timeline(
     State(state): State<AppState>,
-    target: Target,
+    Object(target): Object,
     caller: Caller,
     Checked(query): Checked<crate::read::timeline::TimelineQuery>,
 ) -> Result<Json<flux_web_shared::timeline::Timeline>, ApiError> {

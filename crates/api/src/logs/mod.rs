@@ -24,7 +24,7 @@ use crate::cluster::{Cluster, ClusterError, Reader};
 use crate::context::{Context, reader};
 use crate::error::ApiError;
 use crate::limits::Pass;
-use crate::target::Target;
+use flux_web_core::address::ObjectRef;
 
 /// The longest a followed log stays open; a client that wants more asks again.
 pub const MAX_FOLLOW: Duration = Duration::from_secs(3600);
@@ -55,7 +55,7 @@ pub struct Following {
 pub async fn answer(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     query: &LogQuery,
     following: Option<Following>,
 ) -> Result<Answer, ApiError> {
@@ -73,7 +73,7 @@ pub async fn answer(
 async fn containers(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     query: &LogQuery,
 ) -> Result<(Vec<Container>, bool), ApiError> {
     query

@@ -15,9 +15,10 @@ use k8s_openapi::api::core::v1::Event;
 use crate::actions::listing;
 use crate::auth::Caller;
 use crate::cluster::ClusterError;
+use crate::context::wire_target;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
-use crate::target::{Target, wire_target};
+use flux_web_core::address::ObjectRef;
 use flux_web_core::audit::USERNAME_ANNOTATION;
 use flux_web_core::history::event_time;
 use flux_web_core::kinds::{Readiness, Workload};
@@ -27,7 +28,7 @@ use flux_web_core::view::View;
 pub async fn detail(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
 ) -> Result<ObjectDetail, ApiError> {
     let read = ctx.read_target(caller, target).await?;
     let (actions, sources) = listing::with_sources(ctx, caller, target, &read).await?;
@@ -100,7 +101,7 @@ fn artifact(view: &View) -> Option<ArtifactSummary> {
 pub async fn events(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
 ) -> Result<Vec<EventSummary>, ApiError> {
     // Reading the object first: who may not see it may not see its events either.
     ctx.read_target(caller, target).await?;
@@ -115,7 +116,7 @@ pub async fn events(
 pub async fn object_events(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
 ) -> Result<Vec<Event>, ClusterError> {
     let selector = format!(
         "involvedObject.name={},involvedObject.kind={}",

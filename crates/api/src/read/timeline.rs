@@ -16,7 +16,7 @@ use crate::clock::rfc3339;
 use crate::cluster::ClusterError;
 use crate::context::Context;
 use crate::error::ApiError;
-use crate::target::Target;
+use flux_web_core::address::ObjectRef;
 
 /// `?limit=&before=` of a timeline request.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -32,7 +32,7 @@ pub struct TimelineQuery {
 pub async fn timeline(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     query: &TimelineQuery,
 ) -> Result<Timeline, ApiError> {
     let (limit, before) = paging(

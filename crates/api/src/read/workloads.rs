@@ -11,8 +11,9 @@ use kube::core::ApiResource;
 use crate::auth::Caller;
 use crate::cluster::Reader;
 use crate::context::Context;
+use crate::context::wire_target;
 use crate::error::ApiError;
-use crate::target::{Target, wire_target};
+use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{self, Workload};
 use flux_web_core::plan::On;
 use flux_web_core::view::manager_of;
@@ -54,7 +55,7 @@ pub async fn summaries(
 pub async fn detail(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     workload: &DynamicObject,
 ) -> Result<WorkloadDetail, ApiError> {
     let lists = Lists::new(ctx, caller, &target.namespace).await?;
@@ -97,7 +98,7 @@ pub async fn detail(
 pub async fn pods(
     ctx: &Context<'_>,
     caller: &Caller,
-    target: &Target,
+    target: &ObjectRef,
     workload: &DynamicObject,
 ) -> Result<Vec<DynamicObject>, ApiError> {
     let lists = Lists::new(ctx, caller, &target.namespace).await?;

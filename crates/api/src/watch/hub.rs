@@ -24,7 +24,7 @@ use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
 use crate::context::Watched;
-use crate::target::wire_target;
+use crate::context::wire_target;
 use flux_web_core::kinds::Kind;
 use flux_web_core::summary;
 use flux_web_core::view::{View, slim_managed_fields};

@@ -1,0 +1,123 @@
+//! An object's address: a known kind, a namespace and a name, each checked as Kubernetes
+//! checks it. One type for what a request is aimed at, what a plan writes, what a source
+//! reference names.
+
+use flux_web_shared::names::{self, quoted};
+use flux_web_shared::problem::Code;
+
+use crate::kinds::{self, Kind};
+
+/// An object by kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: &'static Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Why an address was refused: the problem code and the rule, for the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl std::fmt::Display for AddressError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl ObjectRef {
+    pub fn new(kind: &'static Kind, namespace: &str, name: &str) -> Self {
+        Self {
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The address of `group`/`kind` (plural, Kind or short name) `namespace`/`name`, checked
+    /// before anything is asked of Kubernetes.
+    pub fn parse(
+        group: &str,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Self, AddressError> {
+        let kind = kinds::find(group, kind).ok_or_else(|| AddressError {
+            code: Code::UnknownKind,
+            message: format!(
+                "flux-web does not know kind {} in API group {}",
+                quoted(kind),
+                quoted(group)
+            ),
+        })?;
+        let invalid = |e: names::NameError| AddressError {
+            code: Code::InvalidName,
+            message: e.to_string(),
+        };
+        names::check_namespace(namespace).map_err(invalid)?;
+        names::check_object_name(name).map_err(invalid)?;
+        Ok(Self::new(kind, namespace, name))
+    }
+
+    /// `Kind/namespace/name`, as messages and audit events name objects.
+    pub fn describe(&self) -> String {
+        format!("{}/{}/{}", self.kind.kind, self.namespace, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_checked_before_anything_else() {
+        let cases = [
+            ("kustomize.toolkit.fluxcd.io", "ks", "apps", "web", None),
+            ("nope.io", "ks", "apps", "web", Some(Code::UnknownKind)),
+            (
+                "kustomize.toolkit.fluxcd.io",
+                "widgets",
+                "apps",
+                "web",
+                Some(Code::UnknownKind),
+            ),
+            (
+                "kustomize.toolkit.fluxcd.io",
+                "ks",
+                "..",
+                "web",
+                Some(Code::InvalidName),
+            ),
+            (
+                "kustomize.toolkit.fluxcd.io",
+                "ks",
+                "apps",
+                "..",
+                Some(Code::InvalidName),
+            ),
+            (
+                "kustomize.toolkit.fluxcd.io",
+                "ks",
+                "Apps",
+                "web",
+                Some(Code::InvalidName),
+            ),
+            (
+                "kustomize.toolkit.fluxcd.io",
+                "ks",
+                "apps",
+                &"x".repeat(254),
+                Some(Code::InvalidName),
+            ),
+        ];
+        for (group, kind, namespace, name, error) in cases {
+            let got = ObjectRef::parse(group, kind, namespace, name)
+                .err()
+                .map(|e| e.code);
+            assert_eq!(got, error, "{group}/{kind}/{namespace}/{name}");
+        }
+    }
+}
