@@ -2,6 +2,7 @@
 //! audit trail, the watches, the download policy and the clock; and the one way objects are
 //! read into the core's views.
 
+use flux_web_shared::actions::Verb;
 use std::sync::Arc;
 
 use flux_web_shared::actions::Target as WireTarget;
@@ -157,7 +158,7 @@ impl Context<'_> {
                 .cached(object.kind, &object.namespace, &object.name)
             && let Ok(Decision::Allowed) = self
                 .access
-                .check(identity, &Check::of("get", &object))
+                .check(identity, &Check::of(Verb::Get, &object))
                 .await
         {
             return Ok(Read {

@@ -5,7 +5,7 @@
 //! checks without executing it, so "allowed" there and "200" here cannot disagree.
 
 pub use flux_web_shared::actions::Action;
-use flux_web_shared::actions::{ArtifactRef, Suspension};
+use flux_web_shared::actions::{ArtifactRef, Suspension, Verb};
 use flux_web_shared::problem::Code;
 use serde_json::Value;
 
@@ -64,14 +64,14 @@ impl On {
 /// empty name, create in this namespace)?
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
-    pub verb: &'static str,
+    pub verb: Verb,
     pub on: On,
     pub namespace: String,
     pub name: String,
 }
 
 impl Check {
-    pub fn of(verb: &'static str, object: &ObjectRef) -> Self {
+    pub fn of(verb: Verb, object: &ObjectRef) -> Self {
         Self {
             verb,
             on: On::Kind(object.kind),
@@ -122,7 +122,7 @@ pub enum AuditOn {
 /// An audit Event the action leaves once done (spec 4.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audit {
-    pub verb: &'static str,
+    pub verb: Verb,
     pub on: AuditOn,
 }
 
@@ -340,23 +340,17 @@ pub fn plan(
 /// The checks of a write of `object` by `verb`: the custom verb and, when the write
 /// impersonates the user, the native `patch` too. Answers the custom verb's check, whose
 /// permit the write uses.
-fn may_patch(plan: &mut Plan, mode: Mode, verb: &'static str, object: &ObjectRef) -> usize {
+fn may_patch(plan: &mut Plan, mode: Mode, verb: Verb, object: &ObjectRef) -> usize {
     let permit = plan.checks.len();
     plan.checks.push(Check::of(verb, object));
     if mode == Mode::Impersonated {
-        plan.checks.push(Check::of("patch", object));
+        plan.checks.push(Check::of(Verb::Patch, object));
     }
     permit
 }
 
 /// A merge patch of `object` with the permit of check `permit`, audited as `verb`.
-fn merge_patch(
-    plan: &mut Plan,
-    permit: usize,
-    verb: &'static str,
-    object: &ObjectRef,
-    body: Value,
-) {
+fn merge_patch(plan: &mut Plan, permit: usize, verb: Verb, object: &ObjectRef, body: Value) {
     plan.writes.push(Write {
         permit,
         op: Op::MergePatch {
@@ -493,7 +487,7 @@ fn workload(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) -> Re
     let op = match object.kind.workload {
         Some(Workload::Restart) => {
             if mode == Mode::Impersonated {
-                plan.checks.push(Check::of("patch", object));
+                plan.checks.push(Check::of(Verb::Patch, object));
             }
             plan.requested_at = Some(input.now.to_owned());
             plan.message = format!("{}/{ns}/{name} restarted", object.kind.kind);
@@ -505,7 +499,7 @@ fn workload(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) -> Re
         Some(Workload::RunJob) => {
             // A Job runs code: creating one is a permission of its own in both modes.
             plan.checks.push(Check {
-                verb: "create",
+                verb: Verb::Create,
                 on: On::Jobs,
                 namespace: ns.clone(),
                 name: String::new(),

@@ -49,14 +49,14 @@ impl Action {
     }
 
     /// The RBAC verb checked, and the verb an audit event names (spec 4.4).
-    pub fn verb(self) -> &'static str {
+    pub fn verb(self) -> Verb {
         match self {
-            Action::Reconcile | Action::Pull => "reconcile",
-            Action::Suspend => "suspend",
-            Action::Resume => "resume",
-            Action::Download => "download",
-            Action::Restart | Action::RunJob => "restart",
-            Action::Delete => "delete",
+            Action::Reconcile | Action::Pull => Verb::Reconcile,
+            Action::Suspend => Verb::Suspend,
+            Action::Resume => Verb::Resume,
+            Action::Download => Verb::Download,
+            Action::Restart | Action::RunJob => Verb::Restart,
+            Action::Delete => Verb::Delete,
         }
     }
 
@@ -280,13 +280,71 @@ pub struct ActionPermission {
     pub message: Option<String>,
 }
 
+/// An RBAC verb flux-web asks Kubernetes about: Kubernetes' own, and the custom verbs of the
+/// spec that Roles grant for actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Verb {
+    Get,
+    List,
+    Patch,
+    Create,
+    Delete,
+    Reconcile,
+    Suspend,
+    Resume,
+    Download,
+    Restart,
+}
+
+impl Verb {
+    /// The verbs of actions, whose audit Events the config chooses (`userActions.audit`).
+    pub const AUDITABLE: [Verb; 6] = [
+        Verb::Reconcile,
+        Verb::Suspend,
+        Verb::Resume,
+        Verb::Download,
+        Verb::Restart,
+        Verb::Delete,
+    ];
+
+    /// As RBAC rules and access reviews spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::List => "list",
+            Verb::Patch => "patch",
+            Verb::Create => "create",
+            Verb::Delete => "delete",
+            Verb::Reconcile => "reconcile",
+            Verb::Suspend => "suspend",
+            Verb::Resume => "resume",
+            Verb::Download => "download",
+            Verb::Restart => "restart",
+        }
+    }
+
+    /// An action's verb by its name, as the config lists them.
+    pub fn auditable(name: &str) -> Option<Self> {
+        Self::AUDITABLE.into_iter().find(|v| v.as_str() == name)
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_verbs_and_the_wire_agree() {
-        let verbs: Vec<_> = Action::ALL.iter().map(|a| (a.name(), a.verb())).collect();
+        let verbs: Vec<_> = Action::ALL
+            .iter()
+            .map(|a| (a.name(), a.verb().as_str()))
+            .collect();
         assert_eq!(
             verbs,
             [

@@ -1,6 +1,7 @@
 //! Access-review answers kept for a few seconds per identity, so a page that lists eight
 //! actions twice does not cost sixteen reviews.
 
+use flux_web_shared::actions::Verb;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,7 +21,7 @@ pub struct Key {
     username: String,
     // The same user with other groups is another subject.
     groups: Vec<String>,
-    verb: String,
+    verb: Verb,
     group: String,
     plural: String,
     namespace: String,
@@ -32,7 +33,7 @@ impl Key {
         Key {
             username: identity.username.clone(),
             groups: identity.groups.clone(),
-            verb: check.verb.to_owned(),
+            verb: check.verb,
             group: check.on.group().to_owned(),
             plural: check.on.plural().to_owned(),
             namespace: check.namespace.clone(),
@@ -84,7 +85,7 @@ mod tests {
             display_name: "u".into(),
         };
         let check = Check {
-            verb: "get",
+            verb: Verb::Get,
             on: flux_web_core::plan::On::Jobs,
             namespace: "ns".into(),
             name: "n".into(),

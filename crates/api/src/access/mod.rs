@@ -172,19 +172,13 @@ impl Access {
             return Ok(decision);
         }
         METRICS.access_review("kubernetes");
-        let review = self
+        let allowed = self
             .cluster
             .review(&identity.username, &identity.review_groups(), check)
             .await?;
-        let decision = if review.allowed {
-            Decision::Allowed
-        } else {
-            Decision::Denied(missing_rule(check))
-        };
-        let keep = if review.allowed {
-            KEEP_ALLOWED
-        } else {
-            KEEP_DENIED
+        let (decision, keep) = match allowed {
+            true => (Decision::Allowed, KEEP_ALLOWED),
+            false => (Decision::Denied(missing_rule(check)), KEEP_DENIED),
         };
         self.cache.put(key, decision.clone(), keep);
         Ok(decision)
@@ -210,11 +204,12 @@ mod tests {
     use super::*;
     use flux_web_core::kinds::find;
     use flux_web_core::plan::On;
+    use flux_web_shared::actions::Verb;
 
     #[test]
     fn the_missing_rule_names_verb_resource_group_and_namespace() {
         let check = Check {
-            verb: "reconcile",
+            verb: Verb::Reconcile,
             on: On::Kind(find("kustomize.toolkit.fluxcd.io", "ks").unwrap()),
             namespace: "apps".into(),
             name: "web".into(),
@@ -226,7 +221,7 @@ mod tests {
         );
         let pods = Check {
             on: On::Kind(find("core", "pods").unwrap()),
-            verb: "delete",
+            verb: Verb::Delete,
             ..check
         };
         assert!(missing_rule(&pods).contains("in API group 'core'"));

@@ -82,7 +82,7 @@ pub async fn with_sources(
 fn refuse(action: Action, reason: Code, message: String) -> ActionPermission {
     ActionPermission {
         action,
-        verb: action.verb().to_owned(),
+        verb: action.verb().to_string(),
         allowed: false,
         reason: Some(reason),
         message: Some(message),
@@ -92,7 +92,7 @@ fn refuse(action: Action, reason: Code, message: String) -> ActionPermission {
 fn allowed(action: Action) -> ActionPermission {
     ActionPermission {
         action,
-        verb: action.verb().to_owned(),
+        verb: action.verb().to_string(),
         allowed: true,
         reason: None,
         message: None,

@@ -17,6 +17,7 @@ mod forward;
 pub mod journal;
 pub mod manager;
 
+use flux_web_shared::actions::Verb;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -91,7 +92,7 @@ impl Involved {
 pub struct Entry<'a> {
     pub identity: &'a Identity,
     /// The RBAC verb: pull is audited as `reconcile` of the source.
-    pub verb: &'a str,
+    pub verb: Verb,
     pub involved: Involved,
     /// For workload actions, the workload as `Kind/namespace/name`.
     pub subject: Option<String>,
@@ -268,7 +269,7 @@ impl Auditor {
             Ok(()) => METRICS.audit("written"),
             Err(e) => tracing::error!(
                 user = entry.identity.username,
-                verb = entry.verb,
+                verb = %entry.verb,
                 "audit event not written: {e}"
             ),
         }
@@ -281,7 +282,7 @@ pub fn log_refusal(entry: &Entry<'_>, error: &ApiError) {
     tracing::info!(
         user = entry.identity.username,
         groups = ?entry.identity.groups,
-        verb = entry.verb,
+        verb = %entry.verb,
         target = format!("{}/{}/{}", entry.involved.kind, entry.involved.namespace, entry.involved.name),
         code = error.code().as_str(),
         run = entry.run,
@@ -351,7 +352,7 @@ pub fn event(
 ) -> Event {
     let involved = &entry.involved;
     let mut annotations = BTreeMap::from([
-        (ACTION_ANNOTATION.to_owned(), entry.verb.to_owned()),
+        (ACTION_ANNOTATION.to_owned(), entry.verb.to_string()),
         (
             USERNAME_ANNOTATION.to_owned(),
             entry.identity.username.clone(),
@@ -496,7 +497,7 @@ mod tests {
         let (identity, resource, involved) = (identity(), kustomizations(), involved());
         let entry = Entry {
             identity: &identity,
-            verb: "reconcile",
+            verb: Verb::Reconcile,
             involved: Involved::of(&resource, &involved),
             subject: None,
             run: None,
@@ -565,7 +566,7 @@ mod tests {
         let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let entry = Entry {
             identity: &identity,
-            verb: "reconcile",
+            verb: Verb::Reconcile,
             involved: Involved::target(kind, "apps", "web"),
             subject: None,
             run: None,
@@ -606,7 +607,7 @@ mod tests {
         let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
         let entry = Entry {
             identity: &identity,
-            verb: "suspend",
+            verb: Verb::Suspend,
             involved: Involved::target(kind, "apps", "x0"),
             subject: None,
             run: Some("run-1"),
@@ -639,7 +640,7 @@ mod tests {
         let (identity, resource, involved) = (identity(), kustomizations(), involved());
         let entry = Entry {
             identity: &identity,
-            verb: "restart",
+            verb: Verb::Restart,
             involved: Involved::of(&resource, &involved),
             subject: Some("Deployment/apps/web".into()),
             run: None,

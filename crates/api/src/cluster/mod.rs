@@ -180,14 +180,6 @@ pub struct Unreachable {
     pub reason: String,
 }
 
-/// The answer of a SubjectAccessReview.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Review {
-    pub allowed: bool,
-    /// The authorizer's explanation, when it gave one.
-    pub reason: String,
-}
-
 impl Cluster {
     /// Connects with the given kubeconfig file, or else `KUBECONFIG`, `~/.kube/config` or the
     /// in-cluster service account, in kube-rs's order. Does not contact the API server.
@@ -610,13 +602,13 @@ impl Cluster {
         Ok(())
     }
 
-    /// Asks whether `username` in `groups` passes `check`.
+    /// Asks whether `username` in `groups` passes `check` (a SubjectAccessReview).
     pub async fn review(
         &self,
         username: &str,
         groups: &[String],
         check: &Check,
-    ) -> Result<Review, ClusterError> {
+    ) -> Result<bool, ClusterError> {
         let review = SubjectAccessReview {
             spec: SubjectAccessReviewSpec {
                 user: Some(username.to_owned()),
@@ -626,7 +618,7 @@ impl Cluster {
                     resource: Some(check.on.plural().to_owned()),
                     namespace: Some(check.namespace.clone()),
                     name: Some(check.name.clone()),
-                    verb: Some(check.verb.to_owned()),
+                    verb: Some(check.verb.as_str().to_owned()),
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -639,10 +631,7 @@ impl Cluster {
             .await
             .map_err(|e| Who::Server.blame(e))?;
         let status = answer.status.unwrap_or_default();
-        Ok(Review {
-            allowed: status.allowed && !status.denied.unwrap_or(false),
-            reason: status.reason.unwrap_or_default(),
-        })
+        Ok(status.allowed && !status.denied.unwrap_or(false))
     }
 
     /// The Events of `namespace` (or of all) that match a field selector.
@@ -664,21 +653,6 @@ impl Cluster {
     ) -> impl Stream<Item = Result<watcher::Event<Event>, watcher::Error>> + Send + use<> {
         let api = Api::<Event>::all(self.client.clone());
         watcher::watcher(api, watcher::Config::default()).default_backoff()
-    }
-
-    /// The log of one container of a Pod, read as `reader` through `pods/log`.
-    pub async fn pod_log(
-        &self,
-        reader: Reader<'_>,
-        namespace: &str,
-        pod: &str,
-        params: &LogParams,
-    ) -> Result<String, ClusterError> {
-        let who = Who::from(reader);
-        let request = self.log_request(who, namespace, pod, params)?;
-        self.bounded(false, self.client.request_text(request))
-            .await
-            .map_err(|e| who.blame(e))
     }
 
     /// A followed container log: its lines as the container writes them. The deadline bounds

@@ -9,6 +9,7 @@ pub mod file;
 mod quantity;
 pub mod secret;
 
+use flux_web_shared::actions::Verb;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
@@ -34,15 +35,13 @@ const DEFAULT_KUBERNETES_TIMEOUT: Duration = crate::cluster::DEFAULT_TIMEOUT;
 const MAX_CLUSTER_NAME: usize = 63;
 const DEFAULT_SCOPES: [&str; 5] = ["openid", "offline_access", "profile", "email", "groups"];
 
-/// The verbs an action can be audited under (spec 4.4); `*` in the config stands for all.
-pub const AUDITABLE_VERBS: [&str; 6] = [
-    "reconcile",
-    "suspend",
-    "resume",
-    "download",
-    "restart",
-    "delete",
-];
+/// The verbs whose actions are audited (`userActions.audit`, spec 4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audited {
+    /// `*`: every action.
+    All,
+    These(Vec<Verb>),
+}
 
 /// Validated settings of the whole server.
 #[derive(Debug, Clone)]
@@ -154,7 +153,7 @@ impl OAuth2 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserActions {
     /// Verbs whose successful actions become audit events.
-    pub audit: Vec<String>,
+    pub audit: Audited,
     pub access: Access,
     /// Also record denied and failed attempts as Warning events (our addition).
     pub audit_denied: bool,
@@ -187,7 +186,7 @@ impl Default for Bulk {
 impl Default for UserActions {
     fn default() -> Self {
         Self {
-            audit: Vec::new(),
+            audit: Audited::These(Vec::new()),
             access: Access::default(),
             audit_denied: false,
             bulk: Bulk::default(),
@@ -197,8 +196,11 @@ impl Default for UserActions {
 }
 
 impl UserActions {
-    pub fn audits(&self, verb: &str) -> bool {
-        self.audit.iter().any(|v| v == "*" || v == verb)
+    pub fn audits(&self, verb: Verb) -> bool {
+        match &self.audit {
+            Audited::All => true,
+            Audited::These(verbs) => verbs.contains(&verb),
+        }
     }
 }
 
@@ -309,17 +311,28 @@ impl Config {
         let user_actions = spec
             .user_actions
             .map(|ua| {
+                let mut verbs = Vec::new();
                 for (i, verb) in ua.audit.iter().enumerate() {
-                    if verb != "*" && !AUDITABLE_VERBS.contains(&verb.as_str()) {
-                        errors.add(
-                            format!(".spec.userActions.audit[{i}]"),
-                            format!(
-                                "unknown action {verb:?}; use \"*\" or any of {}",
-                                AUDITABLE_VERBS.join(", ")
-                            ),
-                        );
+                    match Verb::auditable(verb) {
+                        Some(known) => verbs.push(known),
+                        None if verb == "*" => {}
+                        None => {
+                            let known: Vec<_> =
+                                Verb::AUDITABLE.iter().map(|v| v.as_str()).collect();
+                            errors.add(
+                                format!(".spec.userActions.audit[{i}]"),
+                                format!(
+                                    "unknown action {verb:?}; use \"*\" or any of {}",
+                                    known.join(", ")
+                                ),
+                            );
+                        }
                     }
                 }
+                let audit = match ua.audit.iter().any(|v| v == "*") {
+                    true => Audited::All,
+                    false => Audited::These(verbs),
+                };
                 let defaults = Bulk::default();
                 let bulk = ua.bulk.map_or(defaults, |b| Bulk {
                     concurrency: errors.count(
@@ -336,7 +349,7 @@ impl Config {
                     ),
                 });
                 UserActions {
-                    audit: ua.audit,
+                    audit,
                     access: ua.access.unwrap_or_default(),
                     audit_denied: ua.audit_denied,
                     bulk,

@@ -1,4 +1,5 @@
 use super::*;
+use flux_web_shared::actions::Verb;
 
 fn error_of(yaml: &str) -> String {
     match Config::from_yaml(yaml) {
@@ -48,7 +49,7 @@ fn a_flux_operator_oidc_config_loads_unchanged_with_defaults_filled_in() {
         Some("claims.groups")
     );
     assert_eq!(config.user_actions.access, Access::Impersonated);
-    assert!(config.user_actions.audits("reconcile"));
+    assert!(config.user_actions.audits(Verb::Reconcile));
     assert_eq!(config.download.max_size, 512 << 20);
     assert!(!config.download.allow_loopback);
 }
@@ -76,8 +77,8 @@ fn our_additions_are_read() {
             groups: vec!["devs".into()]
         }
     );
-    assert!(config.user_actions.audits("suspend"));
-    assert!(!config.user_actions.audits("resume"));
+    assert!(config.user_actions.audits(Verb::Suspend));
+    assert!(!config.user_actions.audits(Verb::Resume));
     assert_eq!(config.user_actions.access, Access::FineGrained);
     assert!(config.user_actions.audit_denied);
     assert_eq!(
@@ -119,7 +120,7 @@ fn our_additions_are_read() {
 fn no_authentication_means_read_only() {
     let config = Config::from_yaml(HEADER).unwrap();
     assert_eq!(config.authentication, Authentication::None);
-    assert!(!config.user_actions.audits("reconcile"));
+    assert!(!config.user_actions.audits(Verb::Reconcile));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! summary each, filtered and paginated. Listed as the caller: cluster-wide when their RBAC
 //! allows it, else namespace by namespace where a SubjectAccessReview says they may list.
 
+use flux_web_shared::actions::Verb;
 use flux_web_shared::names::quoted;
 use flux_web_shared::objects::{
     Empty, EmptyReason, KindCount, ResourceList, ResourceSummary, Sort, SortKey, State,
@@ -395,7 +396,7 @@ pub async fn listable_namespaces(
     let checks: Vec<_> = namespaces
         .iter()
         .map(|ns| Check {
-            verb: "list",
+            verb: Verb::List,
             on,
             namespace: ns.clone(),
             name: String::new(),

@@ -11,6 +11,7 @@
 
 pub mod hub;
 
+use flux_web_shared::actions::Verb;
 use flux_web_shared::names::quoted;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -160,8 +161,8 @@ async fn visible(
         return true; // a resync
     };
     let (verb, name) = match query.name {
-        Some(_) => ("get", update.name.clone()),
-        None => ("list", String::new()),
+        Some(_) => (Verb::Get, update.name.clone()),
+        None => (Verb::List, String::new()),
     };
     let check = Check {
         verb,

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::kinds::{KINDS, find};
 use crate::until::Until;
+use flux_web_shared::actions::Verb;
 use flux_web_shared::problem::Code;
 
 const NOW: &str = "2026-12-01T10:00:00Z";
@@ -118,14 +119,14 @@ fn every_kind_refuses_the_actions_it_does_not_take_and_plans_the_others() {
                             Op::CreateJob { namespace, .. } => {
                                 assert_eq!(
                                     (check.verb, check.on, &check.namespace),
-                                    ("create", On::Jobs, namespace),
+                                    (Verb::Create, On::Jobs, namespace),
                                     "{case}"
                                 )
                             }
                         }
                     }
                     // Impersonated writes need the native verb; FineGrained ones never ask for it.
-                    let patches = plan.checks.iter().filter(|c| c.verb == "patch").count();
+                    let patches = plan.checks.iter().filter(|c| c.verb == Verb::Patch).count();
                     let patched = plan
                         .writes
                         .iter()
@@ -263,7 +264,7 @@ fn reconcile_patches_requested_at_checks_patch_when_impersonating_and_waits_for_
     assert_eq!(
         plan.audits,
         [Audit {
-            verb: "reconcile",
+            verb: Verb::Reconcile,
             on: AuditOn::Object(ObjectRef::new(hr, "apps", "web"))
         }]
     );
