@@ -2,7 +2,7 @@
 //! by the kind's rule, a Pod's and a Job's summary, a workload's selector and last restart.
 //! Pure: every case has a test.
 
-use flux_web_shared::objects::{JobSummary, PodSummary, State};
+use flux_web_shared::objects::{JobSummary, PodPhase, PodSummary, State};
 use kube_core::DynamicObject;
 use serde_json::Value;
 
@@ -76,14 +76,14 @@ pub fn state(kind: &Kind, object: &DynamicObject) -> (State, String) {
             (state, format!("schedule {schedule}, {last}"))
         }
         Readiness::Phase => {
-            let phase = data["status"]["phase"].as_str().unwrap_or("Unknown");
+            let phase = PodPhase::of(data["status"]["phase"].as_str());
             let state = match phase {
-                "Running" | "Succeeded" => State::Ready,
-                "Pending" => State::Progressing,
-                "Failed" => State::Failed,
-                _ => State::Unknown,
+                PodPhase::Running | PodPhase::Succeeded => State::Ready,
+                PodPhase::Pending => State::Progressing,
+                PodPhase::Failed => State::Failed,
+                PodPhase::Unknown => State::Unknown,
             };
-            (state, phase.to_owned())
+            (state, phase.as_str().to_owned())
         }
         Readiness::Conditions => (State::Unknown, String::new()),
     }
@@ -103,10 +103,7 @@ pub fn pod_summary(pod: &DynamicObject) -> PodSummary {
         .map_or(0, Vec::len);
     PodSummary {
         name: pod.metadata.name.clone().unwrap_or_default(),
-        phase: pod.data["status"]["phase"]
-            .as_str()
-            .unwrap_or("Unknown")
-            .to_owned(),
+        phase: PodPhase::of(pod.data["status"]["phase"].as_str()),
         ready: format!("{ready}/{containers}"),
         restarts: statuses
             .iter()
@@ -292,12 +289,8 @@ mod tests {
         }));
         let summary = pod_summary(&pod);
         assert_eq!(
-            (
-                summary.phase.as_str(),
-                summary.ready.as_str(),
-                summary.restarts
-            ),
-            ("Running", "1/2", 3)
+            (summary.phase, summary.ready.as_str(), summary.restarts),
+            (PodPhase::Running, "1/2", 3)
         );
         assert_eq!(summary.created_by.as_deref(), Some("alice"));
     }

@@ -20,6 +20,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// The severity of an Event's `type`: anything but `Warning` is normal.
+    pub fn of(event_type: Option<&str>) -> Self {
+        match event_type {
+            Some("Warning") => Self::Warning,
+            _ => Self::Normal,
+        }
+    }
+}
+
 /// One Event, with the object it is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,6 +1,7 @@
 //! What the read API answers about objects (`GET /api/v1/{group}/{kind}/{namespace}/{name}`
 //! and its `/events`): summaries made for the UI, never whole objects with their secrets.
 
+use crate::events::Severity;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{ActionListing, Condition, Target};
@@ -270,14 +271,49 @@ pub struct ObjectDetail {
     pub spec: serde_json::Value,
 }
 
+/// A Pod's `status.phase`, as Kubernetes names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum PodPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    /// Not known, or a phase this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+impl PodPhase {
+    /// The phase `status.phase` names; `Unknown` for none or another.
+    pub fn of(phase: Option<&str>) -> Self {
+        match phase {
+            Some("Pending") => Self::Pending,
+            Some("Running") => Self::Running,
+            Some("Succeeded") => Self::Succeeded,
+            Some("Failed") => Self::Failed,
+            _ => Self::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Running => "Running",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Unknown => "Unknown",
+        }
+    }
+}
+
 /// A Kubernetes Event of an object, audit events included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventSummary {
-    /// `Normal` or `Warning`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Severity,
     pub reason: String,
     pub message: String,
     /// When it last happened (RFC 3339).
@@ -367,7 +403,7 @@ pub struct WorkloadSummary {
 #[serde(rename_all = "camelCase")]
 pub struct PodSummary {
     pub name: String,
-    pub phase: String,
+    pub phase: PodPhase,
     /// Ready containers over containers, as `1/2`.
     pub ready: String,
     pub restarts: i32,

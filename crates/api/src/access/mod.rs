@@ -31,6 +31,8 @@ pub struct Permit {
     mode: AccessMode,
 }
 
+impl crate::cluster::sealed::Sealed for Permit {}
+
 impl Grant for Permit {
     /// What the permit was granted for: a write may go there and nowhere else.
     fn check(&self) -> &Check {

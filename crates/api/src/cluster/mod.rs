@@ -81,11 +81,17 @@ impl<'a> From<Reader<'a>> for Who<'a> {
 
 /// What a write needs of the permit that allows it: the check it passed (the write goes
 /// there and nowhere else) and whom it impersonates. `access::Permit` is the one
-/// implementation, and only a passed access review makes one.
-pub trait Grant {
+/// implementation, and only a passed access review makes one; the trait is sealed, so no
+/// code outside this crate can make a write's permit of its own.
+pub trait Grant: sealed::Sealed {
     fn check(&self) -> &Check;
     /// The user a write impersonates, or none when the server writes (FineGrained).
     fn impersonates(&self) -> Option<&Identity>;
+}
+
+/// The seal of [`Grant`]: only this crate can implement it.
+pub(crate) mod sealed {
+    pub trait Sealed {}
 }
 
 impl<'a> Who<'a> {

@@ -184,10 +184,7 @@ pub fn cluster_event(event: Event) -> Option<(Timestamp, ClusterEvent)> {
         name: involved.name.clone()?,
     };
     let id = event.metadata.uid.clone().unwrap_or_default();
-    let severity = match event.type_.as_deref() {
-        Some("Warning") => Severity::Warning,
-        _ => Severity::Normal,
-    };
+    let severity = Severity::of(event.type_.as_deref());
     let reason = event.reason.clone().unwrap_or_default();
     let count = event.count.unwrap_or(1);
     let (at, entry) = from_event(event)?;

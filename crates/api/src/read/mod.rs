@@ -9,6 +9,7 @@ pub mod resources;
 pub mod timeline;
 pub mod workloads;
 
+use flux_web_shared::events::Severity;
 use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};
 use k8s_openapi::api::core::v1::Event;
 
@@ -137,7 +138,7 @@ fn event_summary(event: Event) -> (Option<jiff::Timestamp>, EventSummary) {
         .and_then(|a| a.get(USERNAME_ANNOTATION))
         .cloned();
     let summary = EventSummary {
-        kind: event.type_.unwrap_or_default(),
+        kind: Severity::of(event.type_.as_deref()),
         reason: event.reason.unwrap_or_default(),
         message: event.message.unwrap_or_default(),
         time: at.map(crate::clock::rfc3339),

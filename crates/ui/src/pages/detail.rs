@@ -4,7 +4,7 @@
 //! their logs.
 
 use flux_web_shared::actions::{Action, ActionPermission, Target};
-use flux_web_shared::objects::{ObjectDetail, PodSummary, SourceSummary, WorkloadDetail};
+use flux_web_shared::objects::{ObjectDetail, PodPhase, PodSummary, SourceSummary, WorkloadDetail};
 use flux_web_shared::timeline::{EntryKind, Timeline};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
@@ -361,7 +361,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
             .pods
             .iter()
             .chain(workload.jobs.iter().flat_map(|j| j.pods.iter()))
-            .filter(|p| p.phase == "Running" || p.phase == "Succeeded")
+            .filter(|p| matches!(p.phase, PodPhase::Running | PodPhase::Succeeded))
             .count();
         steps.push(step(
             "Pods",
@@ -431,7 +431,7 @@ fn Pods(
                 let path = format!("core/Pod/{namespace}/{}", pod.name);
                 view! {
                     <tr>
-                        <td class="mono">{pod.name.clone()}</td><td>{pod.phase.clone()}</td><td>{pod.ready.clone()}</td>
+                        <td class="mono">{pod.name.clone()}</td><td>{pod.phase.as_str()}</td><td>{pod.ready.clone()}</td>
                         <td>{pod.restarts}</td><td>{ago(pod.created_at.clone())}</td><td>{pod.created_by.clone().unwrap_or_default()}</td>
                         <td><button class="action small" data-action="delete"
                             aria-disabled=(!allowed).to_string() aria-describedby=(!allowed).then_some("why-delete-pods")
