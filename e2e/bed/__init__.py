@@ -1,26 +1,22 @@
-"""What the Python e2e scripts (clients/run, bench/read) share: the running test bed as
-admin, and flux-web processes on it."""
+"""The test bed as a Python package, and what the e2e scripts share.
 
-import importlib.machinery
-import importlib.util
+- `settings`, `build`, `pki`, `processes`, `api`, `components`, `commands`: the test bed
+  itself, which `e2e/testbed` runs (up, env, logs, apply, down).
+- `testbed`: the bed's functions the scripts use (running, kubeconfig, apply, free_ports,
+  wait_until, http_ok, Api, the paths).
+- Here: the running bed as admin (`Cluster`), flux-web processes on it (`FluxWeb`), Flux
+  objects to create (`flux`).
+"""
+
 import json
 import os
 import subprocess
 import urllib.error
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import testbed
 
-
-def _load_testbed():
-    loader = importlib.machinery.SourceFileLoader("testbed", str(ROOT / "e2e" / "testbed"))
-    spec = importlib.util.spec_from_loader("testbed", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-testbed = _load_testbed()
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class Cluster:
