@@ -483,6 +483,16 @@ check('rollout restart of the Deployment sets restartedAt on its template', asyn
 });
 
 check('logs after the restart: every Pod in its colour, filtered as you type, followed, downloaded', async () => {
+  // The page draws the object anew on each live update, the log viewer and its filter with
+  // it: the rollout of the restart settles first, so no update comes while the filter is used.
+  await until('the restart rolled out', async () => {
+    const { body: d } = await kube('/apis/apps/v1/namespaces/demo-apps/deployments/web');
+    const { body: pods } = await kube('/api/v1/namespaces/demo-apps/pods?labelSelector=app%3Dweb');
+    const s = d.status ?? {};
+    return s.observedGeneration === d.metadata.generation && s.updatedReplicas === d.spec.replicas
+      && s.readyReplicas === d.spec.replicas && s.replicas === d.spec.replicas
+      && pods.items.every((p) => !p.metadata.deletionTimestamp);
+  }, 60000);
   await page.goto(`${ADMIN}${WEB}?tab=logs`);
   const logs = page.getByRole('region', { name: 'Logs' });
   const lines = logs.locator('.log-line');
