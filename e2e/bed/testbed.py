@@ -1,13 +1,13 @@
 """The test bed's functions and paths the e2e scripts use, in one place."""
 
 from .api import Api, http_ok
-from .build import module_dir, npm_ci
+from .build import build, module_dir, npm_ci
 from .commands import apply, running
-from .pki import kubeconfig
+from .pki import kubeconfig, write_kubeconfig
 from .processes import free_ports, wait_until
 from .settings import CACHE, E2E, FLUX_OPERATOR, RUN, Failure
 
 __all__ = [
-    "Api", "http_ok", "module_dir", "npm_ci", "apply", "running", "kubeconfig", "free_ports",
-    "wait_until", "CACHE", "E2E", "FLUX_OPERATOR", "RUN", "Failure",
+    "Api", "http_ok", "build", "module_dir", "npm_ci", "apply", "running", "kubeconfig",
+    "write_kubeconfig", "free_ports", "wait_until", "CACHE", "E2E", "FLUX_OPERATOR", "RUN", "Failure",
 ]
