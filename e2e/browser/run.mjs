@@ -302,24 +302,29 @@ check('events page: the audit trail across namespaces filtered by the URL; a new
   await page.emulateMedia({ colorScheme: null });
 });
 
-check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through its pre-flight', async () => {
-  // A namespace of its own with one failing and one ready Kustomization: what the demo world's
-  // are by now depends on the checks and runs before.
+check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" (a failure retried too) through its pre-flight', async () => {
+  // A namespace of its own with two failing Kustomizations, one of them retried as
+  // kustomize-controller reports it (Ready False, Reconciling True), and one ready: what the
+  // demo world's are by now depends on the checks and runs before.
   const ns = `palette-${Date.now().toString(36)}`;
   await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
-  for (const [name, ready] of [['infra', 'False'], ['apps', 'True']]) {
+  for (const [name, ready, retried] of [['infra', 'False', false], ['retried', 'False', true], ['apps', 'True', false]]) {
     const path = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`;
     await kubeCreate(path, {
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name, labels: INERT },
       spec: { interval: '10m', prune: true, sourceRef: { kind: 'GitRepository', name: 'repo' } },
     });
+    const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     await kubeStatus(`${path}/${name}`, { conditions: [{
       type: 'Ready', status: ready, reason: ready === 'True' ? 'Succeeded' : 'BuildFailed', message: 'set by the check',
-      lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    }] });
+      lastTransitionTime: at,
+    }, ...(retried ? [{
+      type: 'Reconciling', status: 'True', reason: 'ProgressingWithRetry', message: 'retrying', lastTransitionTime: at,
+    }] : [])] });
   }
   await page.goto(`${ADMIN}/resources?namespace=${ns}&kind=Kustomization`);
-  await page.locator('tbody tr').nth(1).waitFor();
+  await page.locator('tbody tr').nth(2).waitFor();
+  assert.equal(await page.locator('tbody tr', { hasText: 'retried' }).locator('.badge').innerText(), 'failed · retrying');
   await page.keyboard.press('Control+k');
   const input = page.getByRole('combobox', { name: 'Command' });
   await input.waitFor();
@@ -328,8 +333,11 @@ check('palette: Ctrl+K, type, Enter runs "reconcile all failed in view" through 
   await shot('palette-light.png');
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Bulk action' });
-  await dialog.getByText('Reconcile — 1 will change').waitFor();
-  assert.match(await dialog.locator('tbody tr').innerText(), new RegExp(`Kustomization/${ns}/infra\\s+will change`));
+  await dialog.getByText('Reconcile — 2 will change').waitFor();
+  const rows = await dialog.locator('tbody tr').allInnerTexts();
+  for (const name of ['infra', 'retried']) {
+    assert.ok(rows.some((row) => new RegExp(`Kustomization/${ns}/${name}\\s+will change`).test(row)), rows.join(' | '));
+  }
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await dialog.waitFor({ state: 'hidden' });
 });
@@ -583,7 +591,7 @@ check('OIDC: a deep link logged out offers one way in, and the login comes back 
   await page.getByRole('link', { name: 'Log in with your identity provider' }).waitFor();
 });
 
-check('status words: replicas on a Deployment, a CronJob\'s schedule, "no status" on an Alert', async () => {
+check('status words: replicas on a Deployment, a CronJob\'s schedule, an Alert ready as flux get says', async () => {
   await page.goto(`${ADMIN}${WEB}`);
   const badge = page.locator('h1 .badge');
   await badge.waitFor();
@@ -592,7 +600,8 @@ check('status words: replicas on a Deployment, a CronJob\'s schedule, "no status
   await page.goto(`${ADMIN}${REPORT}`);
   await page.locator('.object-header .message', { hasText: /schedule .+, (last run|not run yet)/ }).waitFor();
   await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Alert`);
-  assert.equal(await page.locator('tbody tr .badge').first().innerText(), 'no status');
+  assert.equal(await page.locator('tbody tr .badge').first().innerText(), 'ready');
+  await page.locator('tbody tr', { hasText: 'keeps no status' }).first().waitFor();
 });
 
 check('empty lists say why: no match, a namespace you may not list, no RBAC at all', async () => {

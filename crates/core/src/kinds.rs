@@ -51,6 +51,10 @@ pub enum Artifacts {
 pub enum Readiness {
     /// The Ready condition (Flux kinds).
     Conditions,
+    /// None by design: notification-controller's v1beta3 Alert and Provider are static
+    /// objects without a status. Ready unless suspended, as `flux get` shows them; a Ready
+    /// condition, when an older version set one, still counts.
+    Static,
     /// `status.readyReplicas` of `spec.replicas` (Deployment, StatefulSet).
     Replicas,
     /// `status.numberReady` of `status.desiredNumberScheduled` (DaemonSet).
@@ -59,6 +63,14 @@ pub enum Readiness {
     Schedule,
     /// Its phase (Pod).
     Phase,
+}
+
+impl Readiness {
+    /// Whether the kind's state comes from its conditions (`summary`), not from its
+    /// replicas, schedule or phase (`workloads::state`).
+    pub fn by_conditions(self) -> bool {
+        matches!(self, Readiness::Conditions | Readiness::Static)
+    }
 }
 
 /// Everything flux-web knows about one kind.
@@ -257,24 +269,30 @@ pub static KINDS: [Kind; 23] = [
             Suspend::Annotation("source.extensions.fluxcd.io/reconcile"),
         )
     },
-    flux(
-        NOTIFICATION,
-        "Alert",
-        "alerts",
-        &[],
-        "v1beta3",
-        Reconcile::No,
-        Suspend::Spec,
-    ),
-    flux(
-        NOTIFICATION,
-        "Provider",
-        "providers",
-        &[],
-        "v1beta3",
-        Reconcile::No,
-        Suspend::Spec,
-    ),
+    Kind {
+        readiness: Readiness::Static,
+        ..flux(
+            NOTIFICATION,
+            "Alert",
+            "alerts",
+            &[],
+            "v1beta3",
+            Reconcile::No,
+            Suspend::Spec,
+        )
+    },
+    Kind {
+        readiness: Readiness::Static,
+        ..flux(
+            NOTIFICATION,
+            "Provider",
+            "providers",
+            &[],
+            "v1beta3",
+            Reconcile::No,
+            Suspend::Spec,
+        )
+    },
     flux(
         NOTIFICATION,
         "Receiver",

@@ -1,9 +1,21 @@
 //! One word for how a Flux object is doing, from its conditions: the badge of every list and
 //! page. Pure, so every case has a test.
+//!
+//! The rule is the Ready condition's, as `flux get` shows it: True is ready, False is failed
+//! (the Flux controllers retry most failures: kustomize-controller reports a failure it will
+//! retry as Ready=False with Reconciling=True, `ProgressingWithRetry`; that is failed, and
+//! `retrying` says it), Unknown is progressing (a first reconcile, or a rollout not judged
+//! yet), none is unknown, except for the kinds that have no status by design (Alert and
+//! Provider), which are ready as `flux get` shows them. A suspended object is suspended
+//! whatever its conditions say.
 
 use flux_web_shared::objects::{State, StatusSummary};
 
+use crate::kinds::Readiness;
 use crate::view::View;
+
+/// The words beside a kind that has no status, where others show their Ready message.
+const STATIC: &str = "A static object: its controller keeps no status for it";
 
 pub fn summarize(view: &View) -> StatusSummary {
     let ready = view.ready();
@@ -15,15 +27,20 @@ pub fn summarize(view: &View) -> StatusSummary {
     } else {
         match ready.map(|c| c.status.as_str()) {
             Some("True") => State::Ready,
-            Some("False") if reconciling => State::Progressing,
             Some("False") => State::Failed,
             Some(_) => State::Progressing,
+            None if view.object.kind.readiness == Readiness::Static => State::Ready,
             None => State::Unknown,
         }
     };
     StatusSummary {
         state,
-        message: ready.map(|c| c.message.clone()).unwrap_or_default(),
+        retrying: state == State::Failed && reconciling,
+        message: match ready {
+            Some(c) => c.message.clone(),
+            None if state == State::Ready => STATIC.to_owned(),
+            None => String::new(),
+        },
         last_handled_reconcile_at: view.last_handled.clone(),
         changed_at: ready.and_then(|c| c.last_transition_time.clone()),
         suspended_by: view.suspended_by.clone(),
@@ -57,41 +74,121 @@ mod tests {
         json!({"type": kind, "status": status, "reason": "r", "message": format!("{kind} is {status}")})
     }
 
+    /// Each kind as its controller reports it: a failure it retries is still failed (as
+    /// `flux get` says False), only a Ready not judged yet is progressing.
     #[test]
-    fn the_state_follows_suspension_then_ready_then_reconciling() {
-        let ks = find("kustomize.toolkit.fluxcd.io", "ks").unwrap();
+    fn ready_false_is_failed_retrying_or_not_and_only_unknown_is_progressing() {
+        let ready_ks = |status, reconciling: Option<&str>| {
+            let mut conditions = vec![condition("Ready", status)];
+            conditions.extend(reconciling.map(|r| condition("Reconciling", r)));
+            json!(conditions)
+        };
+        // (kind, spec, conditions, state, retrying)
         let cases = [
             (
+                "ks",
                 json!({"suspend": true}),
-                json!([condition("Ready", "True")]),
+                ready_ks("True", None),
                 State::Suspended,
+                false,
             ),
-            (json!({}), json!([condition("Ready", "True")]), State::Ready),
             (
+                "ks",
+                json!({"suspend": true}),
+                ready_ks("False", Some("True")),
+                State::Suspended,
+                false,
+            ),
+            ("ks", json!({}), ready_ks("True", None), State::Ready, false),
+            (
+                "ks",
                 json!({}),
-                json!([condition("Ready", "False")]),
+                ready_ks("False", None),
                 State::Failed,
+                false,
+            ),
+            // kustomize-controller's ProgressingWithRetry: failed, and retried.
+            (
+                "ks",
+                json!({}),
+                ready_ks("False", Some("True")),
+                State::Failed,
+                true,
             ),
             (
+                "ks",
                 json!({}),
-                json!([
-                    condition("Ready", "False"),
-                    condition("Reconciling", "True")
-                ]),
+                ready_ks("False", Some("False")),
+                State::Failed,
+                false,
+            ),
+            // A first reconcile: Ready Unknown, Reconciling True.
+            (
+                "ks",
+                json!({}),
+                ready_ks("Unknown", Some("True")),
                 State::Progressing,
+                false,
             ),
             (
+                "ks",
                 json!({}),
-                json!([condition("Ready", "Unknown")]),
+                ready_ks("Unknown", None),
                 State::Progressing,
+                false,
             ),
-            (json!({}), json!([]), State::Unknown),
+            ("ks", json!({}), json!([]), State::Unknown, false),
+            // A HelmRelease remediating, a source that cannot fetch and retries, the same.
+            (
+                "hr",
+                json!({}),
+                ready_ks("False", Some("True")),
+                State::Failed,
+                true,
+            ),
+            (
+                "gitrepo",
+                json!({}),
+                ready_ks("False", Some("True")),
+                State::Failed,
+                true,
+            ),
+            (
+                "gitrepo",
+                json!({}),
+                ready_ks("True", Some("True")),
+                State::Ready,
+                false,
+            ),
+            // notification-controller's v1beta3 Alert and Provider have no status at all.
+            ("Alert", json!({}), json!([]), State::Ready, false),
+            ("Provider", json!({}), json!([]), State::Ready, false),
+            (
+                "Alert",
+                json!({"suspend": true}),
+                json!([]),
+                State::Suspended,
+                false,
+            ),
+            // An older version's Ready condition still counts.
+            (
+                "Provider",
+                json!({}),
+                ready_ks("False", None),
+                State::Failed,
+                false,
+            ),
         ];
-        for (spec, conditions, state) in cases {
+        for (name, spec, conditions, state, retrying) in cases {
+            let kind = crate::kinds::KINDS
+                .iter()
+                .find(|k| k.is_named(name))
+                .unwrap();
+            let summary = summarize(kind, &with(spec.clone(), conditions.clone()));
             assert_eq!(
-                summarize(ks, &with(spec.clone(), conditions.clone())).state,
-                state,
-                "{spec} {conditions}"
+                (summary.state, summary.retrying),
+                (state, retrying),
+                "{name} {spec} {conditions}"
             );
         }
     }

@@ -85,7 +85,7 @@ pub fn state(kind: &Kind, object: &DynamicObject) -> (State, String) {
             };
             (state, phase.as_str().to_owned())
         }
-        Readiness::Conditions => (State::Unknown, String::new()),
+        Readiness::Conditions | Readiness::Static => (State::Unknown, String::new()),
     }
 }
 

@@ -38,8 +38,8 @@ impl State {
         }
     }
 
-    /// The word on the badge: `unknown` means the object reports no status (yet, or ever,
-    /// as an Alert), which is what people are told.
+    /// The word on the badge: `unknown` means the object reports no status (yet), which is
+    /// what people are told.
     pub fn label(self) -> &'static str {
         match self {
             State::Unknown => "no status",
@@ -168,6 +168,9 @@ pub const WORKLOAD_KINDS: [&str; 5] = ["Deployment", "StatefulSet", "DaemonSet",
 #[serde(rename_all = "camelCase")]
 pub struct StatusSummary {
     pub state: State,
+    /// A failure the controller tries again by itself (Ready False while Reconciling True).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retrying: bool,
     /// The Ready condition's message, when there is one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
@@ -196,6 +199,7 @@ impl StatusSummary {
     pub(crate) fn ready() -> Self {
         StatusSummary {
             state: State::Ready,
+            retrying: false,
             message: String::new(),
             last_handled_reconcile_at: None,
             changed_at: None,

@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::audit::USERNAME_ANNOTATION;
 use flux_web_core::history::event_time;
-use flux_web_core::kinds::{Readiness, Workload};
+use flux_web_core::kinds::Workload;
 use flux_web_core::summary;
 use flux_web_core::view::View;
 
@@ -40,7 +40,7 @@ pub async fn detail(
         _ => None,
     };
     let mut summary = summary::summarize(&read.view);
-    if target.kind.readiness != Readiness::Conditions {
+    if !target.kind.readiness.by_conditions() {
         (summary.state, summary.message) =
             flux_web_core::workloads::state(target.kind, &read.found);
     }

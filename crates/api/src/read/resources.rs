@@ -488,6 +488,7 @@ mod tests {
             },
             summary: flux_web_shared::objects::StatusSummary {
                 state,
+                retrying: false,
                 message: String::new(),
                 last_handled_reconcile_at: None,
                 changed_at: Some(at.into()).filter(|a: &String| !a.is_empty()),

@@ -190,7 +190,7 @@ fn Object(
             <section aria-labelledby="source-title">
                 <h2 id="source-title">"Source"</h2>
                 <dl>
-                    <dt>{source.kind.clone()}</dt><dd>{link(&target)} {source.status.map(|s| view! { " " <Badge state=s.state/> })}</dd>
+                    <dt>{source.kind.clone()}</dt><dd>{link(&target)} {source.status.map(|s| view! { " " <Badge state=s.state retrying=s.retrying/> })}</dd>
                     {source.url.map(|u| view! { <dt>"URL"</dt><dd class="mono">{u}</dd> })}
                 </dl>
             </section>
@@ -269,7 +269,7 @@ fn Object(
         <header class="object-header">
             <p class="kind">{format!("{} in {}", detail.target.kind, detail.target.namespace)}</p>
             <div class="title-row">
-                <h1>{detail.target.name.clone()} " " <Badge state=summary.state/></h1>
+                <h1>{detail.target.name.clone()} " " <Badge state=summary.state retrying=summary.retrying/></h1>
                 <Star path=path.clone()/>
             </div>
             {(!summary.message.is_empty()).then(|| view! { <p class="message">{summary.message.clone()}</p> })}
@@ -323,7 +323,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
         let state = source
             .status
             .as_ref()
-            .map(|s| view! { " " <Badge state=s.state/> });
+            .map(|s| view! { " " <Badge state=s.state retrying=s.retrying/> });
         steps.push(step(
             "Source",
             view! { {source.kind.clone()} " " {link(&target)} {state} }.into_any(),
@@ -338,7 +338,7 @@ fn Pipeline(detail: ObjectDetail) -> impl IntoView {
     let me = &detail.target;
     steps.push(
         view! {
-            <li aria-current="page"><span class="step-role">"This"</span>{me.kind.clone()} " " {me.name.clone()} " " <Badge state=detail.summary.state/></li>
+            <li aria-current="page"><span class="step-role">"This"</span>{me.kind.clone()} " " {me.name.clone()} " " <Badge state=detail.summary.state retrying=detail.summary.retrying/></li>
         }
         .into_any(),
     );

@@ -123,7 +123,7 @@ fn Failing(list: ResourceList) -> impl IntoView {
                             let datetime = when.clone().unwrap_or_default();
                             view! {
                                 <li>
-                                    <Badge state=item.summary.state/>" "
+                                    <Badge state=item.summary.state retrying=item.summary.retrying/>" "
                                     <span class="kind">{t.kind.clone()}</span>" "
                                     <A href=href>{format!("{}/{}", t.namespace, t.name)}</A>
                                     " "<time datetime=datetime>{ago(when)}</time>

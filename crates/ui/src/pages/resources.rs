@@ -495,7 +495,7 @@ fn Table(
                     <td>{item.target.kind.clone()}</td>
                     <td>{item.target.namespace.clone()}</td>
                     <td><A href=href>{item.target.name.clone()}</A></td>
-                    <td><Badge state=item.summary.state/></td>
+                    <td><Badge state=item.summary.state retrying=item.summary.retrying/></td>
                     <td class="message">{item.summary.message.clone()}</td>
                     <td>{item.summary.updated().map(|at| view! { <time datetime=at.to_owned()>{ago(Some(at.to_owned()))}</time> })}</td>
                 </tr>
