@@ -250,6 +250,20 @@ pub struct SourceSummary {
     pub status: Option<StatusSummary>,
 }
 
+impl SourceSummary {
+    /// The source as a target: every kind a Kustomization or HelmRelease takes its artifact
+    /// from is in Flux's source group.
+    pub fn target(&self) -> Target {
+        Target {
+            group: "source.toolkit.fluxcd.io".into(),
+            version: String::new(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 /// A Flux object as the detail page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

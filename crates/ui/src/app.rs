@@ -7,7 +7,8 @@ use leptos_router::hooks::use_location;
 use leptos_router::path;
 use wasm_bindgen::JsCast;
 
-use crate::api::{self, ApiError, Live, LiveState};
+use crate::api::live::{Live, LiveState};
+use crate::api::{self, ApiError};
 use crate::components::act::Refocus;
 use crate::components::favourites::Favourites;
 use crate::components::focus::focus;

@@ -2,9 +2,9 @@
 //! the API server only through [`api`], with the types of `flux-web-shared`.
 //!
 //! - [`app`] — the frame: header, user menu, routes.
-//! - [`pages`] — one module a page.
+//! - [`pages`] — one module a page, a folder for a page of parts.
 //! - [`components`] — what pages share: the action bar, bulk actions, dialogs, toasts, badges.
-//! - [`api`] — every call to the server.
+//! - [`api`] — every call to the server, typed by address and query, and the live data.
 //! - [`format`] — times and sizes for people.
 //! - [`command`] — the curl and flux command lines of an action.
 

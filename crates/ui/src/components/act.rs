@@ -1,12 +1,13 @@
-//! Taking an action on one object: once at a time, waiting for the controller where one
-//! answers it, the outcome told in a toast, and the keyboard focus given back to the button
-//! that started it.
+//! Taking an action on one object: once at a time (a Leptos `Action`, whose pending input
+//! says which is running), waiting for the controller where one answers it, the outcome told
+//! in a toast, the page read again, and the keyboard focus given back to the button that
+//! started it.
 
 use flux_web_shared::actions::{Action, ActionRequest, ActionResponse};
 use leptos::prelude::*;
 
 use super::toast::toasts;
-use crate::api;
+use crate::api::{self, Address};
 
 /// How long the page waits for a controller to handle a reconcile, pull or resume before it
 /// says it has not yet.
@@ -81,40 +82,79 @@ pub fn refocus() -> Option<Refocus> {
     use_context::<Refocus>()
 }
 
-/// Runs `action` on `path` once at a time; toasts the outcome and calls `done` after it.
-pub fn run(
-    path: String,
-    action: Action,
-    request: ActionRequest,
-    busy: RwSignal<Option<Action>>,
-    done: Callback<()>,
-) {
-    if busy.get_untracked().is_some() {
-        return;
-    }
-    busy.set(Some(action));
-    let toasts = toasts();
-    // Taken here: the task below runs outside the component that called.
-    let refocus = refocus();
-    leptos::task::spawn_local(async move {
-        match api::act(&path, action, &request, wait(action)).await {
-            Ok(response) => {
-                // The answer's message names what was done (the Job a run-job created).
-                toasts.ok(outcome(&response));
-                // Done but not yet in the audit trail: the user must know.
-                if let Some(why) = response.audit_error {
-                    toasts.failed(format!("{} done, not audited yet: {why}", action.label()));
+/// An action on one object that waits for the user's word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub object: Address,
+    pub action: Action,
+}
+
+/// An action to take on one object, as asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub object: Address,
+    pub action: Action,
+    pub request: ActionRequest,
+}
+
+/// What a page's actions share: the one waiting for the user's word and the one running.
+/// The page keeps it, so that a redraw of its parts (a live update) neither closes an open
+/// confirmation nor forgets the action in flight.
+#[derive(Clone, Copy)]
+pub struct Acting {
+    pub asked: RwSignal<Option<Asked>>,
+    running: leptos::prelude::Action<Run, ()>,
+}
+
+impl Acting {
+    /// Actions whose outcomes are toasted, after which `done` runs (the page reads again).
+    pub fn new(done: Callback<()>) -> Self {
+        let toasts = toasts();
+        let running = leptos::prelude::Action::new_unsync(move |run: &Run| {
+            let Run {
+                object,
+                action,
+                request,
+            } = run.clone();
+            async move {
+                match api::act(&object, action, &request, wait(action)).await {
+                    Ok(response) => {
+                        // The answer's message names what was done (the Job a run-job created).
+                        toasts.ok(outcome(&response));
+                        // Done but not yet in the audit trail: the user must know.
+                        if let Some(why) = response.audit_error {
+                            toasts
+                                .failed(format!("{} done, not audited yet: {why}", action.label()));
+                        }
+                    }
+                    Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
                 }
+                // The user may have left the page meanwhile: then only the toast is told.
+                let _ = done.try_run(());
             }
-            Err(e) => toasts.failed(format!("{} failed: {}", action.label(), e.detail())),
+        });
+        Self {
+            asked: RwSignal::new(None),
+            running,
         }
-        // The bar that started it may have been drawn anew meanwhile (a live update), or the
-        // user may have left the page: then only what still exists is told.
-        let _ = busy.try_set(None);
-        // Its button is enabled again: the focus may go back to it.
-        if let Some(Refocus(held)) = refocus {
-            held.update(|_| {});
+    }
+
+    /// Asks for the user's word on `action` on `object`.
+    pub fn ask(self, object: Address, action: Action) {
+        self.asked.set(Some(Asked { object, action }));
+    }
+
+    /// Takes `run`, unless an action is running already.
+    pub fn run(self, run: Run) {
+        if !self.running.pending().get_untracked() {
+            self.running.dispatch(run);
         }
-        let _ = done.try_run(());
-    });
+    }
+
+    /// The action running, tracked.
+    pub fn busy(self) -> Option<Action> {
+        self.running
+            .input()
+            .with(|run| run.as_ref().map(|r| r.action))
+    }
 }

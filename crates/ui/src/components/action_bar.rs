@@ -8,21 +8,18 @@
 use flux_web_shared::actions::{Action, ActionListing, ActionPermission, ActionRequest};
 use leptos::prelude::*;
 
-use super::act::{Refocus, refocus, run, waits};
-use super::confirm::{Acting, asks};
+use super::act::{Acting, Refocus, Run, refocus, waits};
+use super::confirm::asks;
 use super::palette::{Command, Commands};
-use crate::api;
+use crate::api::{self, Address};
 
 #[component]
-pub fn ActionBar(
-    listing: ActionListing,
-    path: String,
-    acting: Acting,
-    done: Callback<()>,
-) -> impl IntoView {
-    let busy = acting.busy;
+pub fn ActionBar(listing: ActionListing, object: Address, acting: Acting) -> impl IntoView {
+    let busy = move || acting.busy();
     if let Some(Refocus(held)) = refocus() {
+        // Also when the action ends: its button, disabled while it ran, takes the focus back.
         Effect::new(move |_| {
+            let _ = busy();
             let lost = document()
                 .active_element()
                 .is_none_or(|e| e.tag_name() == "BODY");
@@ -35,19 +32,21 @@ pub fn ActionBar(
     }
     // What a button does: some actions ask first.
     let start = {
-        let path = path.clone();
+        let object = object.clone();
         move |action: Action| {
             if asks(action) {
-                acting.ask(path.clone(), action);
+                acting.ask(object.clone(), action);
             } else {
-                run(path.clone(), action, ActionRequest::default(), busy, done);
+                acting.run(Run {
+                    object: object.clone(),
+                    action,
+                    request: ActionRequest::default(),
+                });
             }
         }
     };
     // The palette offers the allowed actions by name: "Reconcile Kustomization flux-system/apps".
-    let object = path
-        .split_once('/')
-        .map_or_else(|| path.clone(), |(_, rest)| rest.replacen('/', " ", 1));
+    let label = object.label();
     let offered: Vec<Action> = listing
         .actions
         .iter()
@@ -55,15 +54,15 @@ pub fn ActionBar(
         .map(|p| p.action)
         .collect();
     // A command chosen in the palette always asks: typed, it is easily the wrong one.
-    let from_palette = path.clone();
+    let from_palette = object.clone();
     Commands::offer(move || {
         offered
             .iter()
             .map(|action| {
-                let (action, path) = (*action, from_palette.clone());
+                let (action, object) = (*action, from_palette.clone());
                 Command {
-                    label: format!("{} {object}", action.label()),
-                    run: Callback::new(move |()| acting.ask(path.clone(), action)),
+                    label: format!("{} {label}", action.label()),
+                    run: Callback::new(move |()| acting.ask(object.clone(), action)),
                 }
             })
             .collect()
@@ -72,13 +71,12 @@ pub fn ActionBar(
         .actions
         .iter()
         .map(|permission| {
-            let path = path.clone();
             if permission.action == Action::Download {
-                return view! { <Download permission=permission.clone() path=path artifacts=listing.artifacts.iter().map(|a| a.name.clone()).collect()/> }.into_any();
+                return view! { <Download permission=permission.clone() object=object.clone() artifacts=listing.artifacts.iter().map(|a| a.name.clone()).collect()/> }.into_any();
             }
             let action = permission.action;
             let allowed = permission.allowed;
-            let running = move || busy.get() == Some(action);
+            let running = move || busy() == Some(action);
             let start = start.clone();
             let click = move |_| {
                 // A refused action does nothing: its reason is what it says.
@@ -90,7 +88,7 @@ pub fn ActionBar(
                 <button
                     class="action"
                     data-action=action.name()
-                    disabled=move || allowed && busy.get().is_some()
+                    disabled=move || allowed && busy().is_some()
                     aria-disabled=(!allowed).to_string()
                     aria-describedby=(!allowed).then(|| why_id(action))
                     aria-busy=move || running().to_string()
@@ -119,7 +117,7 @@ pub fn ActionBar(
     view! {
         <div class="action-bar" role="toolbar" aria-label="Actions">{buttons}</div>
         <p class="progress" role="status">
-            {move || busy.get().filter(|a| waits(*a)).map(|a| format!("{}: waiting for the controller to handle it…", a.label()))}
+            {move || busy().filter(|a| waits(*a)).map(|a| format!("{}: waiting for the controller to handle it…", a.label()))}
         </p>
         {refusals}
     }
@@ -133,7 +131,11 @@ fn why_id(action: Action) -> String {
 /// Download of the artifact: a link, so the browser streams it to disk under the server's
 /// filename with its own progress; an ArtifactGenerator offers its ExternalArtifacts.
 #[component]
-fn Download(permission: ActionPermission, path: String, artifacts: Vec<String>) -> impl IntoView {
+fn Download(
+    permission: ActionPermission,
+    object: Address,
+    artifacts: Vec<String>,
+) -> impl IntoView {
     if !permission.allowed {
         return view! {
             <button class="action" data-action="download" aria-disabled="true" aria-describedby=why_id(Action::Download)>
@@ -144,7 +146,7 @@ fn Download(permission: ActionPermission, path: String, artifacts: Vec<String>) 
     }
     if artifacts.is_empty() {
         return view! {
-            <a class="action button" data-action="download" href=api::download_url(&path, None) download="">"Download"</a>
+            <a class="action button" data-action="download" href=api::download_url(&object, None) download="">"Download"</a>
         }
         .into_any();
     }
@@ -155,7 +157,7 @@ fn Download(permission: ActionPermission, path: String, artifacts: Vec<String>) 
             <select id="artifact-choice" on:change=move |ev| chosen.set(event_target_value(&ev))>
                 {artifacts.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
             </select>
-            <a class="action button" data-action="download" href=move || api::download_url(&path, Some(&chosen.get())) download="">"Download"</a>
+            <a class="action button" data-action="download" href=move || api::download_url(&object, Some(&chosen.get())) download="">"Download"</a>
         </span>
     }
     .into_any()

@@ -7,41 +7,10 @@
 use flux_web_shared::actions::{Action, ActionRequest, Target};
 use leptos::prelude::*;
 
-use super::act::{run, wait};
+use super::act::{Acting, Asked, Run, wait};
 use super::copy_as::{CopyAs, bearer};
 use super::dialog::Dialog;
 use crate::{api, command};
-
-/// An action on one object that waits for the user's word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Asked {
-    /// The object, as `group/kind/namespace/name`.
-    pub path: String,
-    pub action: Action,
-}
-
-/// What a page's actions share: the one waiting for the user's word and the one running.
-/// The page keeps it, so that a redraw of its parts (a live update) neither closes an open
-/// confirmation nor forgets the action in flight.
-#[derive(Debug, Clone, Copy)]
-pub struct Acting {
-    pub asked: RwSignal<Option<Asked>>,
-    pub busy: RwSignal<Option<Action>>,
-}
-
-impl Acting {
-    pub fn new() -> Self {
-        Self {
-            asked: RwSignal::new(None),
-            busy: RwSignal::new(None),
-        }
-    }
-
-    /// Asks for the user's word on `action` on `path`.
-    pub fn ask(self, path: String, action: Action) {
-        self.asked.set(Some(Asked { path, action }));
-    }
-}
 
 /// Whether a button's click asks first: the actions that stop a controller or touch running
 /// workloads. The palette asks for every action: a typed command is easily the wrong one.
@@ -105,8 +74,8 @@ pub fn written(field: RwSignal<String>) -> Option<String> {
 }
 
 #[component]
-pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
-    let Acting { asked, busy } = acting;
+pub fn Confirm(acting: Acting) -> impl IntoView {
+    let asked = acting.asked;
     let reason = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
     let verdict = RwSignal::new(Verdict::Checking);
@@ -127,18 +96,22 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         until.set(String::new());
     });
     let go = move || {
-        let Some(Asked { path, action }) = asked.get_untracked() else {
+        let Some(Asked { object, action }) = asked.get_untracked() else {
             return;
         };
         let request = untrack(request);
         close.run(());
-        run(path, action, request, busy, done);
+        acting.run(Run {
+            object,
+            action,
+            request,
+        });
     };
     // Each dry run is numbered: the answer to an older one (the end changed since) is dropped.
     let latest = StoredValue::new(0u64);
     let owner = Owner::current().unwrap_or_default();
     let check = Callback::new(move |()| {
-        let Some(Asked { path, action }) = asked.get_untracked() else {
+        let Some(Asked { object, action }) = asked.get_untracked() else {
             return;
         };
         latest.update_value(|n| *n += 1);
@@ -147,7 +120,7 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         let request = untrack(request);
         let owner = owner.clone();
         leptos::task::spawn_local(async move {
-            let answer = api::dry_run(&path, action, &request).await;
+            let answer = api::dry_run(&object, action, &request).await;
             if latest.try_get_value() != Some(this) {
                 return;
             }
@@ -179,14 +152,7 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         request_animation_frame(move || super::focus::focus(first));
     });
     let action = move || asked.with(|a| a.as_ref().map(|a| a.action));
-    let object = move || {
-        asked.with(|a| {
-            a.as_ref()
-                .and_then(|a| api::target_of(&a.path))
-                .map(|t| format!("{} {}/{}", t.kind, t.namespace, t.name))
-                .unwrap_or_default()
-        })
-    };
+    let object = move || asked.with(|a| a.as_ref().map(|a| a.object.label()).unwrap_or_default());
     let label = move || {
         format!(
             "{} {}",
@@ -209,17 +175,17 @@ pub fn Confirm(acting: Acting, done: Callback<()>) -> impl IntoView {
         Signal::derive(move || {
             asked
                 .get()
-                .and_then(|a| api::target_of(&a.path).and_then(|t| form(a.action, &t)))
+                .and_then(|a| form(a.action, &a.object.target()))
                 .unwrap_or_default()
         })
     };
     let curl = Signal::derive(move || {
-        let Some(Asked { path, action }) = asked.get() else {
+        let Some(Asked { object, action }) = asked.get() else {
             return String::new();
         };
         // The block follows what is typed.
         let request = request();
-        let endpoint = api::action_url(&path, action, wait(action));
+        let endpoint = api::action_url(&object, action, wait(action));
         command::curl(&origin, &endpoint, &request, bearer())
     });
     let blocks = vec![

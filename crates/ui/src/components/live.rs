@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{Live, LiveState};
+use crate::api::live::{Live, LiveState};
 
 #[component]
 pub fn LiveIndicator() -> impl IntoView {

@@ -5,7 +5,7 @@ use flux_web_shared::logs::{LogEvent, LogLine, LogSource};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::api;
+use crate::api::{self, Address, query};
 
 /// Lines the viewer keeps while following; older ones scroll away.
 const KEPT: usize = 5_000;
@@ -16,8 +16,8 @@ const COLOURS: usize = 6;
 
 #[component]
 pub fn LogViewer(
-    /// The object's API path (`apps/Deployment/ns/name`).
-    path: String,
+    /// The workload or Pod.
+    object: Address,
 ) -> impl IntoView {
     let lines = RwSignal::new(Vec::<LogLine>::new());
     let sources = RwSignal::new(Vec::<LogSource>::new());
@@ -27,7 +27,7 @@ pub fn LogViewer(
     let wrap = RwSignal::new(true);
     let filter = RwSignal::new(String::new());
     let loading = RwSignal::new(true);
-    let download_name = format!("{}.log", path.replace('/', "-"));
+    let download_name = format!("{}.log", object.to_string().replace('/', "-"));
 
     // Reads the tail, or follows, whenever the choice changes; a stream in flight is aborted
     // when the choice changes again or the page goes away.
@@ -36,13 +36,16 @@ pub fn LogViewer(
             controller.abort();
         }
         let (follow, previous) = (follow.get(), previous.get());
-        let path = path.clone();
-        let query = format!("tailLines={TAIL}&previous={previous}");
+        let object = object.clone();
+        let query = query::Logs {
+            tail: TAIL,
+            previous,
+        };
         problem.set(None);
         loading.set(true);
         if !follow {
             leptos::task::spawn_local(async move {
-                match api::logs(&path, &query).await {
+                match api::logs(&object, query).await {
                     Ok(answer) => {
                         lines.set(answer.lines);
                         sources.set(answer.sources);
@@ -57,7 +60,7 @@ pub fn LogViewer(
         let signal = controller.signal();
         lines.set(Vec::new());
         leptos::task::spawn_local(async move {
-            let outcome = api::follow_logs(&path, &query, &signal, |event| match event {
+            let outcome = api::follow_logs(&object, query, &signal, |event| match event {
                 LogEvent::Sources { sources: found } => {
                     sources.set(found);
                     loading.set(false);

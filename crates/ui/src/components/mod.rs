@@ -5,7 +5,8 @@
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
 //! - [`palette`] — the command palette (Ctrl+K): the named commands of the page in view.
-//! - [`act`] — taking an action on one object: once at a time, its outcome in a toast.
+//! - [`act`] — taking an action on one object (a Leptos `Action`): once at a time, its outcome
+//!   in a toast.
 //! - [`action_bar`] — the actions of an object, as its listing allows them.
 //! - [`confirm`] — asking before an action: what it does, its dry run, its commands.
 //! - [`copy_as`] — the `curl`, `flux` and `kubectl` of what a dialog is about to do.
@@ -16,6 +17,7 @@
 //! - [`keys`] — the keyboard map and its `?` sheet.
 //! - [`live`] — the header's word on the live streams.
 //! - [`favourites`] — the objects starred in this browser.
+//! - [`object_link`] — a link to an object's page.
 
 pub mod act;
 pub mod action_bar;
@@ -29,6 +31,7 @@ pub mod focus;
 pub mod keys;
 pub mod live;
 pub mod logs;
+pub mod object_link;
 pub mod palette;
 pub mod search;
 pub mod tabs;

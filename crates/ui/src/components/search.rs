@@ -8,35 +8,29 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::format::encode;
+use crate::api::query::Filters;
 
-/// The resource list's query string for `typed`: its qualifiers, and its other words as the
-/// name filter. A kind is spelt as the list offers it when it is one of its names (any case,
+/// The resource list's filters for `typed`: its qualifiers, and its other words as the name
+/// filter. A kind is spelt as the list offers it when it is one of its names (any case,
 /// singular or plural); otherwise as typed, for the server to resolve (`ks`, `hr`) or refuse.
-pub fn query(typed: &str) -> String {
-    let mut filters: Vec<(&str, String)> = Vec::new();
+pub fn query(typed: &str) -> Filters {
+    let mut filters = Filters::default();
     let mut words = Vec::new();
     for word in typed.split_whitespace() {
         let qualified = word.split_once(':').map(|(k, v)| (k.to_lowercase(), v));
-        match qualified.as_ref().map(|(k, v)| (k.as_str(), *v)) {
-            Some(("kind", kind)) if !kind.is_empty() => filters.push(("kind", kind_name(kind))),
-            Some(("ns" | "namespace", ns)) if !ns.is_empty() => {
-                filters.push(("namespace", ns.to_owned()));
-            }
+        filters = match qualified.as_ref().map(|(k, v)| (k.as_str(), *v)) {
+            Some(("kind", kind)) if !kind.is_empty() => filters.with("kind", &kind_name(kind)),
+            Some(("ns" | "namespace", ns)) if !ns.is_empty() => filters.with("namespace", ns),
             Some(("status", status)) if !status.is_empty() => {
-                filters.push(("status", status.to_lowercase()));
+                filters.with("status", &status.to_lowercase())
             }
-            _ => words.push(word),
-        }
+            _ => {
+                words.push(word);
+                filters
+            }
+        };
     }
-    if !words.is_empty() {
-        filters.push(("q", words.join(" ")));
-    }
-    filters
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    filters.with("q", &words.join(" "))
 }
 
 fn kind_name(typed: &str) -> String {
@@ -57,7 +51,7 @@ pub fn QuickSearch() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         navigate(
-            &format!("/resources?{}", query(&text.get_untracked())),
+            &query(&text.get_untracked()).href("/resources", &[]),
             NavigateOptions::default(),
         );
         text.set(String::new());
@@ -75,7 +69,9 @@ pub fn QuickSearch() -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::query;
+    fn query(typed: &str) -> String {
+        super::query(typed).encode(&[])
+    }
 
     #[test]
     fn qualifiers_become_filters_and_the_other_words_the_name() {

@@ -10,11 +10,14 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::{Failure, filter_query};
-use crate::api::{self, ApiError};
-use crate::format::{ago, encode};
+use super::Failure;
+use crate::api::live::{Change, Stream, follow};
+use crate::api::query::{self, EVENT_FILTERS, Filters};
+use crate::api::{self, Address, ApiError};
+use crate::format::ago;
 
-const FILTERS: [&str; 5] = ["kind", "namespace", "severity", "reason", "q"];
+/// The page's own address.
+const PAGE_PATH: &str = "/events";
 /// Events kept on the page: live ones push the oldest out.
 const KEPT: usize = 1000;
 
@@ -47,9 +50,9 @@ impl Shown {
 #[component]
 pub fn EventsPage() -> impl IntoView {
     super::set_title("Events");
-    let url_query = use_query_map();
-    let param = move |key: &'static str| url_query.with(|q| q.get(key)).unwrap_or_default();
-    let filters = Memo::new(move |_| filter_query(&FILTERS, &param, None, &[]));
+    let url = use_query_map();
+    let filters = Memo::new(move |_| url.with(|q| Filters::read(&EVENT_FILTERS, |k| q.get(k))));
+    let param = move |key: &'static str| filters.with(|f| f.get(key).to_owned());
     let shown = RwSignal::new(None::<Result<Shown, ApiError>>);
     let loading_older = RwSignal::new(false);
     // Each read of the first page is a generation: an answer for older filters is dropped.
@@ -57,9 +60,13 @@ pub fn EventsPage() -> impl IntoView {
     let first_page = move || {
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
-        let query = filters.get_untracked();
+        let page = query::Events {
+            filters: filters.get_untracked(),
+            before: None,
+            limit: None,
+        };
         leptos::task::spawn_local(async move {
-            let answer = api::events(&query).await.map(|page| Shown {
+            let answer = api::events(&page).await.map(|page| Shown {
                 events: page.events,
                 next: page.next,
                 namespaces: page.namespaces,
@@ -77,11 +84,15 @@ pub fn EventsPage() -> impl IntoView {
         else {
             return;
         };
-        let query = format!("{}&before={}", filters.get_untracked(), encode(&before));
+        let page = query::Events {
+            filters: filters.get_untracked(),
+            before: Some(before),
+            limit: None,
+        };
         let mine = generation.get_value();
         loading_older.set(true);
         leptos::task::spawn_local(async move {
-            let answer = api::events(&query).await;
+            let answer = api::events(&page).await;
             if generation.try_get_value() != Some(mine) {
                 return;
             }
@@ -97,26 +108,26 @@ pub fn EventsPage() -> impl IntoView {
         });
     };
     // A new filter: the first page again, and a live stream with the same filters.
-    Effect::new(
-        move |previous: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
-            drop(previous);
-            let query = filters.get();
-            first_page();
-            api::watch_events(&query, move |live| match live {
-                Some(event) => shown.update(|s| {
-                    if let Some(Ok(s)) = s {
-                        s.arrive(event);
-                    }
-                }),
-                None => first_page(),
-            })
+    Effect::new(move |_| {
+        filters.track();
+        first_page();
+    });
+    follow(
+        move || Stream::Events(filters.get()),
+        move |change| match change {
+            Change::Event(event) => shown.update(|s| {
+                if let Some(Ok(s)) = s {
+                    s.arrive(event);
+                }
+            }),
+            Change::Resync | Change::Changed => first_page(),
         },
     );
 
     let navigate = use_navigate();
     let set = move |key: &'static str, value: String| {
-        let to = filter_query(&FILTERS, &param, Some(key), &[(key, &value)]);
-        navigate(&format!("/events?{to}"), NavigateOptions::default());
+        let to = filters.with_untracked(|f| f.with(key, &value).href(PAGE_PATH, &[]));
+        navigate(&to, NavigateOptions::default());
     };
     let (set_kind, set_ns, set_severity, set_reason, set_q) =
         (set.clone(), set.clone(), set.clone(), set.clone(), set);
@@ -189,7 +200,7 @@ fn EventTable(events: Vec<ClusterEvent>) -> impl IntoView {
                 <th scope="col">"Reason"</th><th scope="col">"Message"</th><th scope="col">"Who"</th>
             </tr></thead>
             <tbody>{events.into_iter().map(|e| {
-                let href = format!("/{}", api::object_path(&e.object));
+                let href = Address::of(&e.object).href();
                 let (word, class) = match e.severity {
                     Severity::Warning => ("Warning", "severity severity-warning"),
                     Severity::Normal => ("Normal", "severity"),

@@ -8,51 +8,69 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{Failure, set_title};
-use crate::api::{self, ApiError};
+use crate::api::live::{Stream, use_live};
+use crate::api::query::{self, Filters, Watch};
+use crate::api::{self, Address, ApiError};
 use crate::components::badge::Badge;
 use crate::components::favourites::Favourites;
-use crate::format::{ago, encode};
+use crate::format::ago;
 
 /// Failing objects shown; the rest are one link away.
 const FAILING: usize = 10;
 const ACTIONS: usize = 8;
 
+/// The newest failures first, on this page and behind its "All failing" link.
+fn failing() -> Filters {
+    Filters::default()
+        .with("status", State::Failed.name())
+        .with("sort", "-updated")
+}
+
+/// The audit trail: the Events of flux-web's actions.
+fn audit() -> Filters {
+    Filters::default().with("reason", "WebAction")
+}
+
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     set_title("Overview");
-    let list = LocalResource::new(|| async {
-        api::resources(&format!("status=failed&sort=-updated&limit={FAILING}")).await
-    });
-    let actions = LocalResource::new(|| async {
-        api::events(&format!("reason=WebAction&limit={ACTIONS}")).await
-    });
-    let again = super::on_settled(move || list.refetch());
-    let more = super::on_settled(move || actions.refetch());
-    // Each stream's handle lives as long as the effect that opened it: the page.
-    Effect::new(
-        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| api::watch("", again),
+    let list = use_live(
+        || Stream::Objects(Watch::default()),
+        || async {
+            let page = query::Resources {
+                filters: failing(),
+                offset: 0,
+                limit: FAILING,
+            };
+            api::resources(&page).await
+        },
     );
-    Effect::new(
-        move |_: Option<Option<gloo_net::eventsource::futures::EventSource>>| {
-            api::watch_events("reason=WebAction", move |_| more())
+    let actions = use_live(
+        || Stream::Events(audit()),
+        || async {
+            let page = query::Events {
+                filters: audit(),
+                before: None,
+                limit: Some(ACTIONS),
+            };
+            api::events(&page).await
         },
     );
     view! {
         <h1>"Overview"</h1>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || list.get().map(|answer| match answer {
-                Ok(list) => view! { <Kinds counts=list.counts.clone()/><Failing list=list/> }.into_any(),
-                Err(e) => view! { <Failure error=e/> }.into_any(),
-            })}
-        </Transition>
+        {move || list.get().map(|answer| match answer {
+            Ok(list) => view! { <Kinds counts=list.counts.clone()/><Failing list=list/> }.into_any(),
+            Err(e) => view! { <Failure error=e/> }.into_any(),
+        }).unwrap_or_else(|| view! { <p class="loading">"Loading…"</p> }.into_any())}
         <div class="columns">
             <Starred/>
             <section class="panel" aria-labelledby="actions-title">
                 <h2 id="actions-title">"Recent actions"</h2>
-                <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                    {move || actions.get().map(|answer| view! { <Actions answer=answer/> })}
-                </Transition>
-                <p><A href="/events?reason=WebAction">"The whole audit trail"</A></p>
+                {move || match actions.get() {
+                    Some(answer) => view! { <Actions answer=answer/> }.into_any(),
+                    None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                }}
+                <p><A href=audit().href("/events", &[])>"The whole audit trail"</A></p>
             </section>
         </div>
     }
@@ -83,7 +101,8 @@ fn Kinds(counts: Vec<KindCount>) -> impl IntoView {
             {kinds.into_iter().map(|(kind, mut states)| {
                 states.sort_by_key(|(s, _)| s.urgency());
                 let all: usize = states.iter().map(|(_, n)| n).sum();
-                let href = format!("/resources?kind={}", encode(&kind));
+                let of_kind = Filters::default().with("kind", &kind);
+                let href = of_kind.href("/resources", &[]);
                 let title = kind.clone();
                 view! {
                     <li class="card">
@@ -92,7 +111,7 @@ fn Kinds(counts: Vec<KindCount>) -> impl IntoView {
                         </A>
                         <ul class="card-states">
                             {states.into_iter().map(|(state, n)| {
-                                let href = format!("/resources?kind={}&status={}", encode(&kind), state.name());
+                                let href = of_kind.with("status", state.name()).href("/resources", &[]);
                                 view! { <li><A href=href attr:class=format!("badge badge-{}", state.name())>{format!("{n} {}", state.label())}</A></li> }
                             }).collect_view()}
                         </ul>
@@ -118,7 +137,7 @@ fn Failing(list: ResourceList) -> impl IntoView {
                     <ul class="failing">
                         {list.items.into_iter().map(|item| {
                             let t = &item.target;
-                            let href = format!("/{}", api::object_path(t));
+                            let href = Address::of(t).href();
                             let when = item.summary.updated().map(str::to_owned);
                             let datetime = when.clone().unwrap_or_default();
                             view! {
@@ -133,7 +152,7 @@ fn Failing(list: ResourceList) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     {(total > FAILING).then(|| view! {
-                        <p><A href="/resources?status=failed&sort=-updated">{format!("All {total} failing")}</A></p>
+                        <p><A href=failing().href("/resources", &[])>{format!("All {total} failing")}</A></p>
                     })}
                 }.into_any()
             }}
@@ -156,12 +175,8 @@ fn Starred() -> impl IntoView {
                 } else {
                     view! {
                         <ul class="starred">
-                            {all.into_iter().map(|path| {
-                                // `group/Kind/namespace/name` reads "Kind namespace/name".
-                                let label = path
-                                    .split_once('/')
-                                    .map_or_else(|| path.clone(), |(_, rest)| rest.replacen('/', " ", 1));
-                                view! { <li><A href=format!("/{path}")>{label}</A></li> }
+                            {all.iter().filter_map(|path| Address::parse(path)).map(|object| {
+                                view! { <li><A href=object.href()>{object.label()}</A></li> }
                             }).collect_view()}
                         </ul>
                     }.into_any()
@@ -188,7 +203,7 @@ fn Actions(answer: Result<EventPage, ApiError>) -> impl IntoView {
     view! {
         <ul class="recent">
             {page.events.into_iter().map(|e| {
-                let href = format!("/{}", api::object_path(&e.object));
+                let href = Address::of(&e.object).href();
                 let who = e.entry.who.clone().unwrap_or_else(|| "someone".to_owned());
                 let what = e.entry.action.clone().unwrap_or_else(|| e.reason.clone());
                 view! {

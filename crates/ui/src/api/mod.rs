@@ -1,0 +1,221 @@
+//! The one place that talks to the flux-web API. Every call takes an object's [`Address`] and
+//! a typed query ([`query`]), and returns the answer's type from `flux-web-shared`, or an
+//! [`ApiError`] carrying the problem's `detail` for the user. [`live`] keeps answers current.
+
+mod address;
+pub mod live;
+pub mod query;
+mod stream;
+
+pub use address::Address;
+
+use flux_web_shared::actions::{Action, ActionRequest, ActionResponse};
+use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
+use flux_web_shared::events::EventPage;
+use flux_web_shared::logs::{LogEvent, Logs};
+use flux_web_shared::objects::{ObjectDetail, ResourceList};
+use flux_web_shared::problem::{Code, Problem};
+use flux_web_shared::timeline::Timeline;
+use flux_web_shared::user::UserInfo;
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+
+use crate::format::encode;
+use stream::read_lines;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server wants a login first (401).
+    NotLoggedIn(String),
+    /// Any other problem the server answered.
+    Problem(Problem),
+    /// No answer, or not one of this API's.
+    Network(String),
+}
+
+impl ApiError {
+    /// The sentence to show people.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::NotLoggedIn(detail) | ApiError::Network(detail) => detail.clone(),
+            ApiError::Problem(problem) => problem.detail.clone(),
+        }
+    }
+}
+
+async fn answer<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
+    if response.ok() {
+        return response
+            .json()
+            .await
+            .map_err(|e| ApiError::Network(format!("an answer this page cannot read: {e}")));
+    }
+    Err(refusal(response).await)
+}
+
+/// The problem of an answer that is not a success.
+async fn refusal(response: Response) -> ApiError {
+    let status = response.status();
+    let problem = response
+        .json::<Problem>()
+        .await
+        .unwrap_or_else(|_| Problem {
+            type_uri: "about:blank".into(),
+            title: response.status_text(),
+            status,
+            detail: format!("the server answered {status}"),
+            code: Code::Unknown,
+        });
+    if status == 401 {
+        ApiError::NotLoggedIn(problem.detail)
+    } else {
+        ApiError::Problem(problem)
+    }
+}
+
+async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    answer(Request::get(url).send().await).await
+}
+
+pub async fn userinfo() -> Result<UserInfo, ApiError> {
+    get("/api/v1/userinfo").await
+}
+
+pub async fn resources(query: &query::Resources) -> Result<ResourceList, ApiError> {
+    get(&format!("/api/v1/resources?{}", query.encode())).await
+}
+
+pub async fn detail(object: &Address) -> Result<ObjectDetail, ApiError> {
+    get(&format!("/api/v1/{object}")).await
+}
+
+/// A page of the timeline of `object`: the newest, or the one older than `before`.
+pub async fn timeline(object: &Address, before: Option<&str>) -> Result<Timeline, ApiError> {
+    match before {
+        Some(before) => {
+            get(&format!(
+                "/api/v1/{object}/timeline?before={}",
+                encode(before)
+            ))
+            .await
+        }
+        None => get(&format!("/api/v1/{object}/timeline")).await,
+    }
+}
+
+/// A page of the cluster's Events.
+pub async fn events(query: &query::Events) -> Result<EventPage, ApiError> {
+    get(&format!("/api/v1/events?{}", query.encode())).await
+}
+
+/// Takes `action` on `object`; with `wait` (seconds) the answer comes once the controller has
+/// handled it, or when the wait is over, with the Ready condition it left.
+pub async fn act(
+    object: &Address,
+    action: Action,
+    request: &ActionRequest,
+    wait: Option<u32>,
+) -> Result<ActionResponse, ApiError> {
+    post_action(&action_url(object, action, wait), request).await
+}
+
+/// What `action` on `object` would do: the server's checks and the write sent as a dry run,
+/// nothing written, nothing audited.
+pub async fn dry_run(
+    object: &Address,
+    action: Action,
+    request: &ActionRequest,
+) -> Result<ActionResponse, ApiError> {
+    post_action(
+        &format!("{}?dryRun=true", action_url(object, action, None)),
+        request,
+    )
+    .await
+}
+
+/// The endpoint of `action` on `object`, asking to wait `wait` seconds for the controller
+/// (also what a copied curl command calls).
+pub fn action_url(object: &Address, action: Action, wait: Option<u32>) -> String {
+    let wait = wait.map(|s| format!("?wait={s}s")).unwrap_or_default();
+    format!("/api/v1/{object}/actions/{action}{wait}")
+}
+
+async fn post_action(url: &str, request: &ActionRequest) -> Result<ActionResponse, ApiError> {
+    let request = Request::post(url)
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    answer(request.send().await).await
+}
+
+/// The endpoint of a bulk `action` (also what a copied curl command calls).
+pub fn bulk_url(action: Action) -> String {
+    format!("/api/v1/actions/{action}")
+}
+
+/// The pre-flight of a bulk action: every target's fate, nothing written.
+pub async fn bulk_preflight(action: Action, request: &BulkRequest) -> Result<Preflight, ApiError> {
+    let request = Request::post(&format!("{}?dryRun=true", bulk_url(action)))
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    answer(request.send().await).await
+}
+
+/// Runs a bulk action, calling `on_progress` with each line of its progress as it arrives.
+pub async fn bulk_run(
+    action: Action,
+    request: &BulkRequest,
+    on_progress: impl Fn(Progress),
+) -> Result<(), ApiError> {
+    let request = Request::post(&bulk_url(action))
+        .json(request)
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read_lines(request.send().await, "the run's progress", on_progress).await
+}
+
+/// The logs of the Pod or workload `object`.
+pub async fn logs(object: &Address, query: query::Logs) -> Result<Logs, ApiError> {
+    get(&format!("/api/v1/{object}/logs?{}", query.encode())).await
+}
+
+/// Follows the logs of `object` until the stream ends or `abort` fires, calling `on_event`
+/// with each document as it arrives.
+pub async fn follow_logs(
+    object: &Address,
+    query: query::Logs,
+    abort: &web_sys::AbortSignal,
+    on_event: impl Fn(LogEvent),
+) -> Result<(), ApiError> {
+    let url = format!("/api/v1/{object}/logs?follow=true&{}", query.encode());
+    let request = Request::get(&url)
+        .abort_signal(Some(abort))
+        .build()
+        .map_err(|e| ApiError::Network(e.to_string()))?;
+    read_lines(request.send().await, "the log stream", on_event).await
+}
+
+/// Ends the session; answers where the browser goes next (the provider's logout page).
+pub async fn logout() -> Result<String, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Next {
+        location: String,
+    }
+    let response = Request::post("/logout")
+        .header("Accept", "application/json")
+        .send()
+        .await;
+    answer::<Next>(response).await.map(|next| next.location)
+}
+
+/// Where the browser downloads the artifact of `object` (an ArtifactGenerator's: `artifact`).
+pub fn download_url(object: &Address, artifact: Option<&str>) -> String {
+    match artifact {
+        Some(name) => format!(
+            "/api/v1/{object}/actions/download?artifact={}",
+            encode(name)
+        ),
+        None => format!("/api/v1/{object}/actions/download"),
+    }
+}

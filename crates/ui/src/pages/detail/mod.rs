@@ -1,0 +1,187 @@
+//! `/{group}/{kind}/{namespace}/{name}`: one object with its actions. A Flux object shows its
+//! state, conditions, source, artifact, inventory workloads and events (the audit trail
+//! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them, and
+//! their logs.
+//!
+//! The page is drawn once per object; its parts follow the live data each by itself, so a
+//! live update leaves an open tab, the log viewer and its filter as they are.
+//!
+//! - [`header`] — name, state, suspension, pipeline, actions.
+//! - [`overview`] — conditions, source, artifact, the workload; the inventory.
+//! - [`pipeline`] — source → this → workloads or Pods.
+//! - [`workload`] — a workload's Pods and Jobs.
+//! - [`timeline`] — the controller's work and people's actions.
+
+mod header;
+mod overview;
+mod pipeline;
+mod timeline;
+mod workload;
+
+use flux_web_shared::objects::{ObjectDetail, WORKLOAD_KINDS};
+use flux_web_shared::timeline::Timeline;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{Failure, set_title};
+use crate::api::live::{LiveData, Stream, use_live};
+use crate::api::query::Watch;
+use crate::api::{self, Address, ApiError};
+use crate::components::act::Acting;
+use crate::components::confirm::Confirm;
+use crate::components::logs::LogViewer;
+use crate::components::tabs::{Tab, Tabs};
+use header::Header;
+use overview::{Inventory, Overview};
+use timeline::{Show, TimelineView, git_url};
+
+/// What the page reads: the object, and its timeline's newest page.
+#[derive(Debug, Clone, PartialEq)]
+struct Page {
+    detail: ObjectDetail,
+    timeline: Result<Timeline, ApiError>,
+}
+
+#[component]
+pub fn DetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let object = Memo::new(move |_| {
+        params.with(|p| {
+            let part = |key| p.get(key).unwrap_or_default();
+            Address::from_parts(
+                &part("group"),
+                &part("kind"),
+                &part("namespace"),
+                &part("name"),
+            )
+        })
+    });
+    let live = use_live(
+        move || object.with(changes_of),
+        move || {
+            let object = object.get();
+            async move {
+                let (detail, timeline) =
+                    futures::join!(api::detail(&object), api::timeline(&object, None));
+                detail.map(|detail| Page { detail, timeline })
+            }
+        },
+    );
+    // Outside what a live update draws anew: an open confirmation and a running action last.
+    let acting = Acting::new(Callback::new(move |()| live.reload()));
+    // Loading, refused, or the object: drawn anew only when that changes.
+    let shown = Memo::new(move |_| {
+        live.with(|answer| match answer {
+            None => None,
+            Some(Err(e)) => Some(Err(e.clone())),
+            Some(Ok(_)) => Some(Ok(object.get())),
+        })
+    });
+    view! {
+        {move || match shown.get() {
+            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+            Some(Err(e)) => view! { <Failure error=e/> }.into_any(),
+            Some(Ok(object)) => view! { <Object live=live object=object acting=acting/> }.into_any(),
+        }}
+        <Confirm acting=acting/>
+    }
+}
+
+/// The changes that may change the page: the object's; a workload's Pods too, which change
+/// without the workload changing.
+fn changes_of(object: &Address) -> Stream {
+    let workload = WORKLOAD_KINDS
+        .iter()
+        .any(|w| *w != "Pod" && w.eq_ignore_ascii_case(&object.kind));
+    Stream::Objects(match workload {
+        true => Watch {
+            kinds: vec![object.kind.clone(), "pods".to_owned()],
+            namespace: object.namespace.clone(),
+            name: String::new(),
+        },
+        false => Watch {
+            kinds: vec![object.kind.clone()],
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+        },
+    })
+}
+
+#[component]
+fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoView {
+    // The latest page read (a failed re-read leaves the last one shown).
+    let Some(Ok(first)) = live.get_untracked() else {
+        return ().into_any();
+    };
+    let page = Memo::new(move |last: Option<&Page>| match live.get() {
+        Some(Ok(page)) => page,
+        _ => last.cloned().unwrap_or_else(|| first.clone()),
+    });
+    let detail = Memo::new(move |_| page.with(|p| p.detail.clone()));
+    let timeline = Memo::new(move |_| page.with(|p| p.timeline.clone()));
+    set_title(&object.label());
+    let git = move || detail.with(git_url);
+    let show = RwSignal::new(Show::All);
+    // Which tabs there are changes seldom: the tabs, and what they hold, are drawn anew then.
+    let extra =
+        Memo::new(move |_| detail.with(|d| (!d.workloads.is_empty(), d.workload.is_some())));
+    let tabs = {
+        let object = object.clone();
+        move || {
+            let (inventory, logs) = extra.get();
+            let timeline_of = object.clone();
+            let mut tabs = vec![
+                Tab {
+                    id: "overview",
+                    label: "Overview",
+                    panel: view! { {move || view! { <Overview detail=detail.get() acting=acting/> }} }.into_any(),
+                },
+                Tab {
+                    id: "timeline",
+                    label: "Timeline",
+                    panel: view! {
+                        <section aria-labelledby="timeline-title">
+                            <h2 id="timeline-title">"Timeline"</h2>
+                            {move || match timeline.get() {
+                                Ok(first) => view! { <TimelineView first=first object=timeline_of.clone() git=git() show=show/> }.into_any(),
+                                Err(e) => view! { <p class="notice">{format!("The timeline could not be read: {}", e.detail())}</p> }.into_any(),
+                            }}
+                        </section>
+                    }
+                    .into_any(),
+                },
+            ];
+            if inventory {
+                tabs.push(Tab {
+                    id: "inventory",
+                    label: "Inventory",
+                    panel: view! { {move || view! { <Inventory workloads=detail.with(|d| d.workloads.clone())/> }} }.into_any(),
+                });
+            }
+            if logs {
+                tabs.push(Tab {
+                    id: "logs",
+                    label: "Logs",
+                    panel: view! { <LogViewer object=object.clone()/> }.into_any(),
+                });
+            }
+            tabs.push(Tab {
+                id: "spec",
+                label: "Spec",
+                panel: view! {
+                    <section aria-labelledby="spec-title">
+                        <h2 id="spec-title">"Spec, as stored"</h2>
+                        <pre class="spec" tabindex="0" role="region" aria-label="Spec">{move || detail.with(|d| serde_json::to_string_pretty(&d.spec).unwrap_or_default())}</pre>
+                    </section>
+                }
+                .into_any(),
+            });
+            view! { <Tabs label="Sections" tabs=tabs/> }
+        }
+    };
+    view! {
+        <Header detail=detail object=object acting=acting/>
+        {tabs}
+    }
+    .into_any()
+}

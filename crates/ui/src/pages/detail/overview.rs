@@ -1,0 +1,84 @@
+//! The object's Overview tab: its conditions, its source, its artifact, a workload's Pods; and
+//! the Inventory tab's workloads.
+
+use flux_web_shared::objects::{ObjectDetail, WorkloadSummary};
+use leptos::prelude::*;
+
+use super::workload::Workload;
+use crate::components::act::Acting;
+use crate::components::badge::Badge;
+use crate::components::object_link::ObjectLink;
+use crate::format::{ago, size};
+
+#[component]
+pub fn Overview(detail: ObjectDetail, acting: Acting) -> impl IntoView {
+    let mut sections: Vec<AnyView> = Vec::new();
+    if !detail.conditions.is_empty() {
+        sections.push(view! {
+            <section aria-labelledby="conditions-title">
+                <h2 id="conditions-title">"Conditions"</h2>
+                <div class="table-scroll"><table>
+                    <thead><tr><th scope="col">"Type"</th><th scope="col">"Status"</th><th scope="col">"Reason"</th><th scope="col">"Message"</th></tr></thead>
+                    <tbody>{detail.conditions.into_iter().map(|c| view! {
+                        <tr><td>{c.kind.clone()}</td><td>{c.status.clone()}</td><td>{c.reason.clone()}</td><td class="message">{c.message.clone()}</td></tr>
+                    }).collect_view()}</tbody>
+                </table></div>
+            </section>
+        }.into_any());
+    }
+    if let Some(source) = detail.source {
+        let target = source.target();
+        sections.push(view! {
+            <section aria-labelledby="source-title">
+                <h2 id="source-title">"Source"</h2>
+                <dl>
+                    <dt>{source.kind.clone()}</dt><dd><ObjectLink target=target/> {source.status.map(|s| view! { " " <Badge state=s.state retrying=s.retrying/> })}</dd>
+                    {source.url.map(|u| view! { <dt>"URL"</dt><dd class="mono">{u}</dd> })}
+                </dl>
+            </section>
+        }.into_any());
+    }
+    if let Some(artifact) = detail.artifact {
+        sections.push(
+            view! {
+                <section aria-labelledby="artifact-title">
+                    <h2 id="artifact-title">"Artifact"</h2>
+                    <dl>
+                        <dt>"Revision"</dt><dd class="mono">{artifact.revision}</dd>
+                        <dt>"Digest"</dt><dd class="mono">{artifact.digest}</dd>
+                        <dt>"Size"</dt><dd>{size(artifact.size)}</dd>
+                        <dt>"Updated"</dt><dd>{ago(artifact.last_update_time.clone())} " ago"</dd>
+                    </dl>
+                </section>
+            }
+            .into_any(),
+        );
+    }
+    if let Some(workload) = detail.workload {
+        sections.push(view! {
+            <Workload workload=workload namespace=detail.target.namespace.clone() delete_pods=detail.actions.delete_pods acting=acting/>
+        }.into_any());
+    }
+    if sections.is_empty() {
+        sections.push(view! { <p class="notice">"Nothing more to show: its controller reports no conditions."</p> }.into_any());
+    }
+    sections
+}
+
+/// The workloads of a Flux object's inventory, the unhealthy marked.
+#[component]
+pub fn Inventory(workloads: Vec<WorkloadSummary>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="workloads-title">
+            <h2 id="workloads-title">"Workloads"</h2>
+            <div class="table-scroll"><table>
+                <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Ready"</th></tr></thead>
+                <tbody>{workloads.into_iter().map(|w| view! {
+                    <tr class=if w.healthy { "" } else { "unhealthy" }>
+                        <td>{w.target.kind.clone()}</td><td><ObjectLink target=w.target.clone()/></td><td>{w.ready.clone().unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </section>
+    }
+}
