@@ -8,6 +8,7 @@
 //! - [`address`] — an object by kind, namespace and name, checked.
 //! - [`view`] — an object parsed once into what flux-web decides on.
 //! - [`summary`] — one word for how an object is doing.
+//! - [`facts`] — the reconciler's facts about an object, as its page lists them.
 //! - [`patch`] — the bodies of every write.
 //! - [`plan`] — one plan per action: checks, writes, audit, wait; or the refusal.
 //! - [`until`] — when a suspension ends by itself.
@@ -18,6 +19,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod facts;
 pub mod history;
 pub mod kinds;
 pub mod owners;

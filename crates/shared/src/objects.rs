@@ -287,6 +287,29 @@ pub struct ObjectDetail {
     /// The object's spec, as stored.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub spec: serde_json::Value,
+    /// The object's status, as its controller last wrote it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub status: serde_json::Value,
+    /// The spec and status as YAML, for people to read and copy.
+    #[serde(default)]
+    pub manifest: String,
+    /// The reconciler's facts: its controller, interval, last revisions, and the settings
+    /// of its kind that decide what a reconcile does. Empty for a workload.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<Fact>,
+    /// For a source: the Kustomizations, HelmReleases and HelmCharts that take it, among
+    /// those the caller may list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<Target>,
+}
+
+/// A fact of the reconciler's about an object: "Interval", "10m".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
 }
 
 /// A Pod's `status.phase`, as Kubernetes names it.

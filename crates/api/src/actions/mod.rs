@@ -164,7 +164,11 @@ pub async fn carry_out(
         {
             ctx.watches.wrote(&resource, object);
         }
-        if let Op::CreateJob { namespace, .. } = &write.op {
+        // A dry run's Job has a name the API server made up for it, which the real run will
+        // not get: only a Job that exists is named.
+        if let Op::CreateJob { namespace, .. } = &write.op
+            && !options.dry_run
+        {
             let job = object
                 .as_ref()
                 .and_then(|o| o.metadata.name.clone())

@@ -4,9 +4,11 @@
 //! - [`resources`] — the list of Flux objects, filtered and paginated.
 //! - [`summary`] — the state of a Flux object in one word.
 //! - [`workloads`] — inventories, Pods and Jobs.
+//! - [`used_by`] — the objects that take a source.
 
 pub mod resources;
 pub mod timeline;
+pub mod used_by;
 pub mod workloads;
 
 use flux_web_shared::events::Severity;
@@ -53,8 +55,23 @@ pub async fn detail(
         source: source(ctx, caller, &read.view, sources.last()).await,
         artifact: artifact(&read.view),
         actions,
+        facts: flux_web_core::facts::facts(target.kind, &read.found),
+        used_by: used_by::used_by(ctx, caller, target).await,
+        manifest: manifest(&read.found),
         spec: flux_web_core::view::spec(&read.found),
+        status: read.found.data["status"].clone(),
     })
+}
+
+/// The spec and status as YAML; a part the object lacks is left out.
+fn manifest(found: &kube::api::DynamicObject) -> String {
+    let mut parts = serde_json::Map::new();
+    for key in ["spec", "status"] {
+        if let Some(part) = found.data.get(key).filter(|v| !v.is_null()) {
+            parts.insert(key.to_owned(), part.clone());
+        }
+    }
+    serde_yaml_ng::to_string(&parts).unwrap_or_default()
 }
 
 /// The source of a Kustomization or HelmRelease, with its state when the caller may read it:

@@ -110,6 +110,112 @@ async fn the_detail_of_a_kustomization_has_its_state_source_and_actions_in_one_c
 }
 
 #[tokio::test]
+async fn a_page_has_the_reconcilers_facts_its_yaml_and_a_sources_takers_as_the_caller_may_list() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let (ns, other) = (
+        bed.namespace("usedby").await,
+        bed.namespace("usedby-other").await,
+    );
+    grant_alice_reads(&bed, &ns).await;
+    let (ks, repo) = world(&bed, &ns).await;
+    let charts = resource("source.toolkit.fluxcd.io", "HelmChart", "helmcharts");
+    create(
+        &bed,
+        &ns,
+        &charts,
+        "chart",
+        json!({"interval": "10m", "chart": "./charts/web",
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+    )
+    .await;
+    // Another namespace's Kustomization takes the same repository: only who may list there
+    // learns of it.
+    create(
+        &bed,
+        &other,
+        &ks,
+        "elsewhere",
+        json!({"interval": "10m", "prune": false,
+        "sourceRef": {"kind": "GitRepository", "name": "repo", "namespace": ns}}),
+    )
+    .await;
+    // A same-named repository of the other namespace is another source.
+    create(
+        &bed,
+        &other,
+        &ks,
+        "decoy",
+        json!({"interval": "10m", "prune": false,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    until_allowed(&alice, &listing(&ks, &ns, "apps")).await;
+    // As a set: the order is by namespace, and the bed's names end in a random suffix.
+    let takers = |detail: &serde_json::Value| -> Vec<String> {
+        let mut all: Vec<String> = detail["usedBy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| format!("{}/{}/{}", t["kind"], t["namespace"], t["name"]).replace('"', ""))
+            .collect();
+        all.sort();
+        all
+    };
+    let (status, detail) = call(&alice, "GET", &object_path(&repo, &ns, "repo"), None).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(
+        takers(&detail),
+        [
+            format!("HelmChart/{ns}/chart"),
+            format!("Kustomization/{ns}/apps")
+        ]
+    );
+    let (_, detail) = call(&root, "GET", &object_path(&repo, &ns, "repo"), None).await;
+    assert_eq!(takers(&detail), {
+        let mut all = [
+            format!("HelmChart/{ns}/chart"),
+            format!("Kustomization/{ns}/apps"),
+            format!("Kustomization/{other}/elsewhere"),
+        ];
+        all.sort();
+        all
+    });
+
+    let (status, detail) = call(&alice, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!(status, 200, "{detail}");
+    let fact = |label: &str| {
+        detail["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["label"] == label)
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(fact("Controller"), Some(json!("kustomize-controller")));
+    assert_eq!(fact("Source"), Some(json!("GitRepository/repo")));
+    assert_eq!(fact("Prune"), Some(json!("yes")));
+    assert_eq!(
+        fact("Last request handled"),
+        Some(json!("2026-11-23T21:30:00Z"))
+    );
+    assert_eq!(
+        detail["usedBy"],
+        serde_json::Value::Null,
+        "a Kustomization is no source"
+    );
+    assert_eq!(detail["status"]["conditions"][0]["reason"], "BuildFailed");
+    let manifest = detail["manifest"].as_str().unwrap();
+    assert!(manifest.starts_with("spec:\n"), "{manifest}");
+    assert!(
+        manifest.contains("\nstatus:\n") && manifest.contains("  prune: true\n"),
+        "{manifest}"
+    );
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

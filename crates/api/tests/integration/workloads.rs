@@ -235,6 +235,25 @@ async fn run_job_creates_an_owned_job_per_click_marked_with_who_asked() {
     let created = create_object(&bed, &ns, &cronjobs, cronjob("backup")).await;
     let app = flux_web(&bed, Settings::default()).await;
     until_allowed(&app, &listing(&cronjobs, &ns, "backup")).await;
+    let jobs = Api::<Job>::namespaced(bed.client(User::Admin).await, &ns);
+
+    // The dry run names no Job: the name the API server makes up for it is not the one a
+    // run gets. And it creates none.
+    let dry = format!("{}?dryRun=true", path(&cronjobs, &ns, "backup", "run-job"));
+    let (status, body) = call(&app, "POST", &dry, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["job"], Value::Null, "{body}");
+    assert_eq!(
+        body["message"],
+        "dry run: a Job created from CronJob backup"
+    );
+    assert!(
+        jobs.list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     let mut names = Vec::new();
     for _ in 0..2 {
@@ -249,7 +268,6 @@ async fn run_job_creates_an_owned_job_per_click_marked_with_who_asked() {
         names.push(body["job"].as_str().unwrap().to_owned());
     }
     assert_ne!(names[0], names[1], "two clicks, two Jobs");
-    let jobs = Api::<Job>::namespaced(bed.client(User::Admin).await, &ns);
     for name in &names {
         let job = jobs.get(name).await.unwrap();
         assert!(name.starts_with("backup-") && name.len() <= 63);

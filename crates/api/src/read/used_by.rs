@@ -1,0 +1,155 @@
+//! Who takes a source: the Kustomizations, HelmReleases and HelmCharts whose references name
+//! it, among those the caller may list (cluster-wide, or else in the source's namespace).
+//! What cannot be listed is left out, never refused: the source's page is read all the same.
+
+use flux_web_shared::actions::Target;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::Caller;
+use crate::cluster::ClusterError;
+use crate::context::{Context, reader, wire_target};
+use flux_web_core::address::ObjectRef;
+use flux_web_core::kinds::{Kind, by_kind};
+
+/// The most takers a page lists.
+const MOST: usize = 100;
+
+/// The group of the source kinds (HelmChart and HelmRepository included).
+const SOURCES: &str = "source.toolkit.fluxcd.io";
+
+/// The kinds that take sources, and where in their spec their references to one are.
+const TAKERS: [(&str, &str, &[&str]); 3] = [
+    (
+        "kustomize.toolkit.fluxcd.io",
+        "Kustomization",
+        &["/sourceRef"],
+    ),
+    (
+        "helm.toolkit.fluxcd.io",
+        "HelmRelease",
+        &["/chart/spec/sourceRef", "/chartRef"],
+    ),
+    (SOURCES, "HelmChart", &["/sourceRef"]),
+];
+
+/// Of a listed taker, what the match reads.
+#[derive(Debug, Deserialize)]
+struct Taker {
+    metadata: Meta,
+    #[serde(default)]
+    spec: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct Meta {
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+/// The objects that take `source`, by namespace, kind and name; none for an object that is
+/// not a source.
+pub async fn used_by(ctx: &Context<'_>, caller: &Caller, source: &ObjectRef) -> Vec<Target> {
+    if source.kind.group != SOURCES {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (group, kind, at) in TAKERS {
+        let Some(kind) = by_kind(group, kind) else {
+            continue;
+        };
+        for taker in takers(ctx, caller, kind, &source.namespace).await {
+            let namespace = taker.metadata.namespace.unwrap_or_default();
+            let names = |reference: &Value| takes(reference, &namespace, source);
+            if at.iter().filter_map(|p| taker.spec.pointer(p)).any(names) {
+                found.push((kind, namespace, taker.metadata.name.unwrap_or_default()));
+            }
+        }
+    }
+    found.sort_by(|a, b| (&a.1, a.0.kind, &a.2).cmp(&(&b.1, b.0.kind, &b.2)));
+    let mut targets = Vec::new();
+    for (kind, namespace, name) in found.into_iter().take(MOST) {
+        if let Ok(resource) = ctx.resource(kind).await {
+            targets.push(wire_target(&resource, &namespace, &name));
+        }
+    }
+    targets
+}
+
+/// Whether `reference`, written in an object of `namespace`, names `source`.
+fn takes(reference: &Value, namespace: &str, source: &ObjectRef) -> bool {
+    let text = |key: &str| reference[key].as_str();
+    text("kind") == Some(source.kind.kind)
+        && text("name") == Some(source.name.as_str())
+        && text("namespace").unwrap_or(namespace) == source.namespace
+}
+
+/// The objects of `kind` the caller may list: everywhere, or else in `namespace`.
+async fn takers(ctx: &Context<'_>, caller: &Caller, kind: &Kind, namespace: &str) -> Vec<Taker> {
+    let Ok(resource) = ctx.resource(kind).await else {
+        return Vec::new();
+    };
+    let who = reader(caller);
+    match ctx.cluster.list(who, &resource, None, None).await {
+        Ok(all) => all,
+        Err(ClusterError::Forbidden(_)) => ctx
+            .cluster
+            .list(who, &resource, Some(namespace), None)
+            .await
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_reference_names_a_source_by_kind_name_and_namespace_its_own_by_default() {
+        let source = ObjectRef::parse(
+            "source.toolkit.fluxcd.io",
+            "GitRepository",
+            "flux-system",
+            "repo",
+        )
+        .unwrap();
+        let cases = [
+            (
+                json!({"kind": "GitRepository", "name": "repo"}),
+                "flux-system",
+                true,
+            ),
+            (
+                json!({"kind": "GitRepository", "name": "repo"}),
+                "apps",
+                false,
+            ),
+            (
+                json!({"kind": "GitRepository", "name": "repo", "namespace": "flux-system"}),
+                "apps",
+                true,
+            ),
+            (
+                json!({"kind": "OCIRepository", "name": "repo"}),
+                "flux-system",
+                false,
+            ),
+            (
+                json!({"kind": "GitRepository", "name": "other"}),
+                "flux-system",
+                false,
+            ),
+            (json!("repo"), "flux-system", false),
+        ];
+        for (reference, namespace, expected) in cases {
+            assert_eq!(
+                takes(&reference, namespace, &source),
+                expected,
+                "{reference} in {namespace}"
+            );
+        }
+    }
+}
