@@ -63,7 +63,7 @@ pub fn App() -> impl IntoView {
                 </Transition>
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <p class="notice">"No such page."</p> }>
+                <Routes fallback=NoSuchPage>
                     <Route path=path!("/") view=OverviewPage/>
                     <Route path=path!("/resources") view=ResourcesPage/>
                     <Route path=path!("/events") view=EventsPage/>
@@ -226,4 +226,17 @@ fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// An address that names no page: said as a page, with its heading and title, and the ways on.
+#[component]
+fn NoSuchPage() -> impl IntoView {
+    crate::pages::set_title("No such page");
+    view! {
+        <section class="failure">
+            <h1>"No such page"</h1>
+            <p>"flux-web has no page at this address. An object's page is /group/kind/namespace/name."</p>
+            <p><A href="/">"Overview"</A>" · "<A href="/resources">"Resources"</A>" · "<A href="/events">"Events"</A></p>
+        </section>
+    }
 }

@@ -72,6 +72,12 @@ pub fn since(seconds: f64) -> String {
     }
 }
 
+/// "12:03": the browser's local time of day at `ms` since the epoch.
+pub fn clock(ms: f64) -> String {
+    let date = js_sys::Date::new(&ms.into());
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
 /// `text` as a URI component: every byte but the unreserved ones percent-encoded.
 pub fn encode(text: &str) -> String {
     text.bytes()

@@ -17,5 +17,9 @@ mod pages;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // index.html's static shell, shown while the WASM loads, gives way to the app.
+    if let Some(shell) = leptos::prelude::document().get_element_by_id("shell") {
+        shell.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }

@@ -182,4 +182,11 @@ check('a permission revoked while the page is open: after the 403 the button is 
   await reconcile.click();
   await toast('Reconcile failed');
   await until('the button marked refused', async () => (await reconcile.getAttribute('aria-disabled')) === 'true');
+  // A failure is an alert, and stays until dismissed (a success goes after 8 s).
+  const failed = page.locator('.toast-failed', { hasText: 'Reconcile failed' });
+  assert.equal(await failed.getAttribute('role'), 'alert');
+  await page.waitForTimeout(9000);
+  assert.equal(await failed.count(), 1, 'the failure toast stays');
+  await failed.getByRole('button', { name: 'Dismiss' }).click();
+  await failed.waitFor({ state: 'detached' });
 });

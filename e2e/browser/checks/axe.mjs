@@ -27,6 +27,8 @@ check('axe-core finds nothing on any page, light and dark, with its dialogs open
     ['resources', `${ADMIN}/resources?namespace=flux-system`, 'tbody tr'],
     ['events', `${ADMIN}/events`, 'main h1:visible'],
     ['kustomization', `${ADMIN}${KS}`, 'main h2:visible'],
+    ['suspended kustomization', `${ADMIN}/kustomize.toolkit.fluxcd.io/Kustomization/demo-infra/legacy`, '.suspended'],
+    ['unknown route', `${ADMIN}/no/such/page/here/x`, 'main h1:visible'],
     ['git repository', `${ADMIN}${REPO}`, 'main h2:visible'],
     ['deployment', `${ADMIN}${WEB}`, 'main h2:visible'],
     ['cron job', `${ADMIN}${REPORT}`, 'main h2:visible'],
@@ -52,13 +54,19 @@ check('axe-core finds nothing on any page, light and dark, with its dialogs open
     await page.getByRole('dialog').getByText(/^Copy as/).click();
     await scan(`suspend dialog (${scheme})`);
     await page.keyboard.press('Escape');
+    await page.goto(`${ADMIN}/resources?namespace=flux-system`);
+    await page.locator('tbody input[type="checkbox"]').first().click();
+    await page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button', { name: 'Reconcile' }).click();
+    await page.getByRole('dialog').getByText(/will change/).first().waitFor();
+    await scan(`selected row and bulk dialog (${scheme})`);
+    await page.keyboard.press('Escape');
     await page.keyboard.press('Control+k');
     await page.getByRole('combobox').first().waitFor();
     await scan(`palette (${scheme})`);
     await page.keyboard.press('Escape');
   }
   await page.emulateMedia({ colorScheme: null });
-  console.log(`     axe-core: ${found.length} violations on ${pages.length * 2 + 4} views`);
+  console.log(`     axe-core: ${found.length} violations on ${pages.length * 2 + 6} views`);
   for (const line of found) console.log(`     ${line}`);
   assert.equal(found.length, 0, found.join('\n'));
 });

@@ -24,7 +24,7 @@ check('keyboard: / searches with kind: and ns:, ? lists every shortcut, g o / g 
   await page.keyboard.press('?');
   const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
   await sheet.waitFor();
-  assert.equal(await sheet.locator('dt').count(), 10);
+  assert.equal(await sheet.locator('dt').count(), 13);
   await shot('shortcuts-light.png');
   await page.keyboard.press('Escape');
   await sheet.waitFor({ state: 'hidden' });

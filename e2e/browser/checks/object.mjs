@@ -45,7 +45,7 @@ check('an object\'s tabs: in the URL, by arrows from the keyboard, and each show
   assert.ok(await page.getByRole('tabpanel', { name: 'Overview', includeHidden: true }).isHidden());
   await page.keyboard.press('End');
   await page.waitForURL(/\?tab=spec$/);
-  assert.match(await page.getByRole('region', { name: 'Spec', exact: true }).innerText(), /"sourceRef": \{/);
+  assert.match(await page.getByRole('region', { name: 'Spec and status as YAML' }).innerText(), /^  sourceRef:$/m);
   await page.keyboard.press('ArrowRight');
   await page.waitForURL((url) => !url.search);
   // The pipeline's workloads lead to the inventory; a reload keeps the tab.

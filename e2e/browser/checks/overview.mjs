@@ -16,7 +16,7 @@ check('overview: a card a kind with its states, the newest failures, recent acti
   const listed = await page.evaluate(async () => (await (await fetch('/api/v1/resources?kind=Kustomization&limit=1')).json()).total);
   assert.equal(count, listed);
   await page.locator('.recent li').first().waitFor();
-  assert.match(await page.locator('.recent li').first().innerText(), /\b(reconcile|suspend|resume|pull|restart|run-job|delete)\b/);
+  assert.match(await page.locator('.recent li').first().innerText(), /\b(reconciled|suspended|resumed|pulled|restarted|ran a Job from|deleted)\b/);
   await until('the live stream connected', async () => (await page.locator('.live').innerText()).includes('Live'));
   await card.locator('.card-title').click();
   await page.waitForURL(`${ADMIN}/resources?kind=Kustomization`);

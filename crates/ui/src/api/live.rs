@@ -7,22 +7,27 @@
 use std::future::Future;
 
 use flux_web_shared::events::ClusterEvent;
-use gloo_net::eventsource::futures::EventSource;
 use leptos::prelude::*;
 
 use super::ApiError;
 use super::query::{Filters, Watch};
-use super::stream::listen;
+use super::stream::{Listening, listen};
 
-/// Whether the live streams are flowing, as the app shows it: each stream says so as its
-/// events arrive, and when its connection breaks (the browser then reconnects by itself).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether the live streams are flowing, as the app shows it: each stream says so when its
+/// connection opens, breaks (the browser then reconnects by itself) or is refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Live {
-    /// No stream has answered yet.
+    /// No stream has opened yet.
     Connecting,
     Connected,
-    /// A stream broke off; the browser is trying again.
-    Reconnecting,
+    /// A stream broke off at `since` (ms since the epoch); the browser is trying again.
+    Reconnecting {
+        since: f64,
+    },
+    /// Broken since `since` for longer than a reconnection takes, or refused for good.
+    Offline {
+        since: f64,
+    },
 }
 
 /// The app's [`Live`] state, given to every component by context.
@@ -84,7 +89,7 @@ pub fn follow(
     let stream = Memo::new(move |_| stream());
     // The handle lives as long as the effect: dropped (closing the stream) when the stream
     // changes or the component goes.
-    Effect::new(move |previous: Option<Option<EventSource>>| {
+    Effect::new(move |previous: Option<Option<Listening>>| {
         drop(previous);
         let on_change = on_change.clone();
         let stream = stream.get();

@@ -29,15 +29,21 @@ pub enum ApiError {
     NotLoggedIn(String),
     /// Any other problem the server answered.
     Problem(Problem),
-    /// No answer, or not one of this API's.
+    /// No answer at all: the server is down, or the network between.
+    Unreachable,
+    /// An answer that is not one of this API's, or one that broke off.
     Network(String),
 }
+
+/// What a page says when flux-web does not answer, instead of the browser's own words.
+pub const UNREACHABLE: &str = "flux-web is not answering: the server or the network to it is down";
 
 impl ApiError {
     /// The sentence to show people.
     pub fn detail(&self) -> String {
         match self {
             ApiError::NotLoggedIn(detail) | ApiError::Network(detail) => detail.clone(),
+            ApiError::Unreachable => UNREACHABLE.to_owned(),
             ApiError::Problem(problem) => problem.detail.clone(),
         }
     }
@@ -46,7 +52,7 @@ impl ApiError {
 async fn answer<T: DeserializeOwned>(
     response: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiError> {
-    let response = response.map_err(|e| ApiError::Network(e.to_string()))?;
+    let response = response.map_err(|_| ApiError::Unreachable)?;
     if response.ok() {
         return response
             .json()

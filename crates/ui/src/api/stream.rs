@@ -1,51 +1,122 @@
 //! The two kinds of streams the server answers: Server-Sent Events (the live streams) and
 //! NDJSON bodies (a bulk run's progress, a followed log), read as they arrive.
 
-use futures::StreamExt;
-use gloo_net::eventsource::futures::EventSource;
 use gloo_net::http::Response;
-use leptos::prelude::{GetUntracked, Set, use_context};
+use leptos::prelude::{GetUntracked, Set, set_timeout, use_context};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{EventSource, MessageEvent};
 
 use super::ApiError;
 use super::live::{Live, LiveState};
 
+/// How long a broken stream may try to reconnect before the header says the app is offline.
+const OFFLINE_AFTER_MS: u64 = 10_000;
+
+/// An open stream of Server-Sent Events; closed when dropped.
+pub struct Listening {
+    source: EventSource,
+    // Held for as long as the browser may call them.
+    _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
 /// Opens the Server-Sent Events at `url` and calls `on_message` with the name and data of
-/// each event of the `names` given, for as long as the returned handle lives; the app's
-/// [`LiveState`] hears of each event and each broken connection.
+/// each event of the `names` given, for as long as the returned handle lives. The app's
+/// [`LiveState`] follows the connection itself, not its messages: open, broken (the browser
+/// reconnects by itself), or closed for good.
 pub fn listen(
     url: &str,
     names: &[&str],
     on_message: impl Fn(String, String) + 'static,
-) -> Option<EventSource> {
-    let mut source = EventSource::new(url).ok()?;
-    let streams: Vec<_> = names
-        .iter()
-        .filter_map(|name| source.subscribe(*name).ok())
-        .collect();
-    let mut all = futures::stream::select_all(streams);
-    let live = use_context::<LiveState>();
-    let report = move |state: Live| {
-        if let Some(LiveState(live)) = live
-            && live.get_untracked() != state
-        {
-            live.set(state);
+) -> Option<Listening> {
+    let source = EventSource::new(url).ok()?;
+    let on_message = std::rc::Rc::new(on_message);
+    let mut handlers = Vec::new();
+    let mut on = |name: &str, handler: Closure<dyn FnMut(web_sys::Event)>| {
+        let added = source
+            .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
+            .is_ok();
+        if added {
+            handlers.push(handler);
         }
     };
-    leptos::task::spawn_local(async move {
-        // An error is a broken connection the browser retries, not the stream's end: the
-        // stream ends when the handle is dropped.
-        while let Some(item) = all.next().await {
-            match item {
-                Ok((name, message)) => {
-                    report(Live::Connected);
-                    on_message(name, message.data().as_string().unwrap_or_default());
+    for name in names {
+        let on_message = on_message.clone();
+        let named = (*name).to_owned();
+        on(
+            name,
+            Closure::new(move |event: web_sys::Event| {
+                if let Some(message) = event.dyn_ref::<MessageEvent>() {
+                    on_message(
+                        named.clone(),
+                        message.data().as_string().unwrap_or_default(),
+                    );
                 }
-                Err(_) => report(Live::Reconnecting),
+            }),
+        );
+    }
+    let live = use_context::<LiveState>();
+    on("open", Closure::new(move |_| report(live, Live::Connected)));
+    let watched = source.clone();
+    on(
+        "error",
+        Closure::new(move |_| {
+            if watched.ready_state() == EventSource::CLOSED {
+                // Refused (a lost session, too many streams): the browser will not try again.
+                report(live, Live::Offline { since: now() });
+            } else {
+                broken(live);
             }
-        }
-    });
-    Some(source)
+        }),
+    );
+    Some(Listening {
+        source,
+        _handlers: handlers,
+    })
+}
+
+/// A connection broke and the browser tries again: reconnecting, then offline if it stays
+/// broken for a while (a later open says connected again).
+fn broken(live: Option<LiveState>) {
+    let Some(LiveState(state)) = live else {
+        return;
+    };
+    if matches!(
+        state.get_untracked(),
+        Live::Reconnecting { .. } | Live::Offline { .. }
+    ) {
+        return;
+    }
+    let since = now();
+    state.set(Live::Reconnecting { since });
+    set_timeout(
+        move || {
+            if state.try_get_untracked() == Some(Live::Reconnecting { since }) {
+                state.set(Live::Offline { since });
+            }
+        },
+        std::time::Duration::from_millis(OFFLINE_AFTER_MS),
+    );
+}
+
+fn report(live: Option<LiveState>, now: Live) {
+    if let Some(LiveState(state)) = live
+        && state.try_get_untracked().is_some_and(|was| was != now)
+    {
+        state.set(now);
+    }
+}
+
+/// Milliseconds since the epoch, the browser's clock.
+fn now() -> f64 {
+    js_sys::Date::now()
 }
 
 /// Reads an NDJSON answer, calling `on_item` with each line as it arrives.
@@ -54,9 +125,8 @@ pub async fn read_lines<T: DeserializeOwned>(
     what: &str,
     on_item: impl Fn(T),
 ) -> Result<(), ApiError> {
-    use wasm_bindgen::JsCast;
     let network = |e: String| ApiError::Network(e);
-    let response = response.map_err(|e| network(e.to_string()))?;
+    let response = response.map_err(|_| ApiError::Unreachable)?;
     if !response.ok() {
         return Err(super::refusal(response).await);
     }

@@ -3,7 +3,8 @@
 //! RBAC rule, or the state that forbids it), shown in words under the bar, so keyboard and
 //! screen reader users reach it too. A running action shows a spinner and cannot be started
 //! twice; its outcome becomes a toast. Those that stop a controller or touch running workloads
-//! ask first, with a dry run.
+//! ask first, with a dry run. Suspend and Resume are one button: the one the object's state
+//! calls for.
 
 use flux_web_shared::actions::{Action, ActionListing, ActionPermission, ActionRequest};
 use leptos::prelude::*;
@@ -14,7 +15,21 @@ use super::palette::{Command, Commands};
 use crate::api::{self, Address};
 
 #[component]
-pub fn ActionBar(listing: ActionListing, object: Address, acting: Acting) -> impl IntoView {
+pub fn ActionBar(
+    mut listing: ActionListing,
+    object: Address,
+    acting: Acting,
+    suspended: bool,
+    /// The toolbar's name: "Actions", or whose they are when a page has two.
+    #[prop(default = "Actions")]
+    label: &'static str,
+) -> impl IntoView {
+    let other = if suspended {
+        Action::Suspend
+    } else {
+        Action::Resume
+    };
+    listing.actions.retain(|p| p.action != other);
     let busy = move || acting.busy();
     if let Some(Refocus(held)) = refocus() {
         // Also when the action ends: its button, disabled while it ran, takes the focus back.
@@ -46,7 +61,7 @@ pub fn ActionBar(listing: ActionListing, object: Address, acting: Acting) -> imp
         }
     };
     // The palette offers the allowed actions by name: "Reconcile Kustomization flux-system/apps".
-    let label = object.label();
+    let named = object.label();
     let offered: Vec<Action> = listing
         .actions
         .iter()
@@ -61,7 +76,7 @@ pub fn ActionBar(listing: ActionListing, object: Address, acting: Acting) -> imp
             .map(|action| {
                 let (action, object) = (*action, from_palette.clone());
                 Command {
-                    label: format!("{} {label}", action.label()),
+                    label: format!("{} {named}", action.label()),
                     run: Callback::new(move |()| acting.ask(object.clone(), action)),
                 }
             })
@@ -115,7 +130,7 @@ pub fn ActionBar(listing: ActionListing, object: Address, acting: Acting) -> imp
         .collect::<Vec<_>>();
     let refusals = (!refusals.is_empty()).then(|| view! { <ul class="refusals">{refusals}</ul> });
     view! {
-        <div class="action-bar" role="toolbar" aria-label="Actions">{buttons}</div>
+        <div class="action-bar" role="toolbar" aria-label=label>{buttons}</div>
         <p class="progress" role="status">
             {move || busy().filter(|a| waits(*a)).map(|a| format!("{}: waiting for the controller to handle it…", a.label()))}
         </p>

@@ -2,7 +2,8 @@
 //! dry run of the very request (every check made, the write sent with `dryRun=All`, nothing
 //! written), the same change as commands to copy, and a button named after it that works only
 //! once the dry run said yes. Suspend asks for its reason and end here; a new end is checked
-//! again.
+//! again. What cannot be undone opens on Cancel, and an Enter typed before the dry run was
+//! shown does nothing: two quick Enters never delete a Pod.
 
 use flux_web_shared::actions::{Action, ActionRequest, Target};
 use leptos::prelude::*;
@@ -85,13 +86,16 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
         ..ActionRequest::default()
     };
     // Confirmed while a dry run was still out (the end had just changed, and leaving its
-    // field ran it again): carried out as soon as that dry run says yes.
+    // field ran it again): carried out as soon as that dry run says yes, but only when an
+    // earlier one was shown, since the person has then read what the change does.
     let pending = RwSignal::new(false);
+    let shown = RwSignal::new(false);
     let close = Callback::new(move |()| {
         if asked.with_untracked(Option::is_some) {
             asked.set(None);
         }
         pending.set(false);
+        shown.set(false);
         reason.set(String::new());
         until.set(String::new());
     });
@@ -125,6 +129,9 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
                 return;
             }
             let yes = answer.is_ok();
+            if yes {
+                let _ = shown.try_set(true);
+            }
             let _ = verdict.try_set(match answer {
                 Ok(response) => Verdict::Would(response.message),
                 Err(e) => Verdict::Refused(e.detail()),
@@ -143,11 +150,12 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
             return;
         };
         check.run(());
-        // Once the dialog is open: the first field to fill, or the button, for Enter.
-        let first = if action == Action::Suspend {
-            "#suspend-reason"
-        } else {
-            "#confirm-go"
+        // Once the dialog is open: the first field to fill; Cancel before what cannot be
+        // undone; otherwise the button, for Enter once the dry run said yes.
+        let first = match action {
+            Action::Suspend => "#suspend-reason",
+            Action::Restart | Action::RunJob | Action::Delete => "#confirm-cancel",
+            _ => "#confirm-go",
         };
         request_animation_frame(move || super::focus::focus(first));
     });
@@ -165,7 +173,8 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
         ev.prevent_default();
         match verdict.get_untracked() {
             Verdict::Would(_) => go(),
-            Verdict::Checking => pending.set(true),
+            Verdict::Checking if shown.get_untracked() => pending.set(true),
+            Verdict::Checking => {}
             Verdict::Refused(_) => {}
         }
     };
@@ -208,7 +217,7 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
                 }}</p>
                 <CopyAs blocks=blocks/>
                 <div class="dialog-buttons">
-                    <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                    <button type="button" id="confirm-cancel" on:click=move |_| close.run(())>"Cancel"</button>
                     <button type="submit" id="confirm-go"
                         class=move || if matches!(action(), Some(Action::Delete | Action::Restart)) { "danger" } else { "primary" }
                         aria-disabled=move || (!ready()).to_string()

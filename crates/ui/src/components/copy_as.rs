@@ -57,7 +57,7 @@ fn CopyBlock(label: &'static str, text: Signal<String>) -> impl IntoView {
 }
 
 /// Puts `text` on the clipboard; false where the browser refuses (no secure context).
-async fn copy_to_clipboard(text: &str) -> bool {
+pub async fn copy_to_clipboard(text: &str) -> bool {
     use js_sys::{Function, Promise, Reflect};
     use wasm_bindgen::{JsCast, JsValue};
     let navigator = Reflect::get(&window(), &"navigator".into()).unwrap_or_default();

@@ -8,9 +8,10 @@ use wasm_bindgen::JsCast;
 
 use super::dialog::Dialog;
 use super::focus::focus;
+use super::toast::{Toasts, toasts};
 
 /// Every shortcut, as the sheet shows it: the keys, and what they do.
-pub const SHORTCUTS: [(&str, &str); 10] = [
+pub const SHORTCUTS: [(&str, &str); 13] = [
     ("/", "Search objects (kind:, ns:, status: qualify)"),
     (
         "Ctrl K  ⌘ K",
@@ -22,6 +23,9 @@ pub const SHORTCUTS: [(&str, &str); 10] = [
     ("↓ ↑  j k", "Next and previous row of a list"),
     ("Shift click", "Select a range of rows"),
     ("f", "Favourite the object in view, or not"),
+    ("1 … 9", "The object's first, second … tab"),
+    ("l", "The object's logs (a workload's)"),
+    ("y", "Copy the link to this page"),
     ("Esc", "Close a dialog or menu"),
     ("?", "This sheet"),
 ];
@@ -56,10 +60,36 @@ pub fn chord(key: &str) -> Option<&'static str> {
     }
 }
 
+/// Clicks the element `selector` finds, if any.
+fn click(selector: &str) {
+    if let Some(element) = document()
+        .query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        element.click();
+        let _ = element.focus();
+    }
+}
+
+/// Puts the page's address on the clipboard, and says so.
+fn copy_link(toasts: Toasts) {
+    let href = window().location().href().unwrap_or_default();
+    leptos::task::spawn_local(async move {
+        if super::copy_as::copy_to_clipboard(&href).await {
+            toasts.ok("Link copied");
+        } else {
+            toasts.failed("The browser would not let the link be copied");
+        }
+    });
+}
+
 /// Listens for the app's shortcuts while it lives, and holds the `?` sheet.
 #[component]
 pub fn Keys() -> impl IntoView {
     let navigate = use_navigate();
+    let toasts = toasts();
     let sheet = RwSignal::new(false);
     // When `g` was pressed, for the chord's second key.
     let g_at = StoredValue::new(None::<f64>);
@@ -78,6 +108,11 @@ pub fn Keys() -> impl IntoView {
         }
         match key.as_str() {
             "/" => focus("#quick-search"),
+            "l" => click("#tab-logs"),
+            "y" => copy_link(toasts),
+            digit if digit.len() == 1 && matches!(digit.as_bytes()[0], b'1'..=b'9') => {
+                click(&format!("[role=\"tab\"]:nth-of-type({digit})"))
+            }
             "?" => sheet.set(true),
             "g" => g_at.set_value(Some(now)),
             _ => return,

@@ -1,5 +1,6 @@
 //! Messages that say how an action went: success in words, failure with the problem's
-//! `detail`. Announced to screen readers; each goes away after a while or when dismissed.
+//! `detail`. A success is announced politely and goes away after a while; a failure is an
+//! alert and stays until dismissed, since it may need reading twice.
 
 use leptos::prelude::*;
 
@@ -39,6 +40,9 @@ impl Toasts {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
         self.list.update(|l| l.push(Toast { id, ok, text }));
+        if !ok {
+            return;
+        }
         let list = self.list;
         set_timeout(
             move || list.update(|l| l.retain(|t| t.id != id)),
@@ -55,9 +59,10 @@ pub fn toasts() -> Toasts {
 pub fn ToastList() -> impl IntoView {
     let toasts = toasts();
     view! {
-        <div class="toasts" role="status" aria-live="polite">
+        <div class="toasts">
             <For each=move || toasts.list.get() key=|t| t.id let:toast>
-                <div class=if toast.ok { "toast toast-ok" } else { "toast toast-failed" }>
+                <div class=if toast.ok { "toast toast-ok" } else { "toast toast-failed" }
+                    role=if toast.ok { "status" } else { "alert" }>
                     <span>{toast.text.clone()}</span>
                     <button
                         class="icon"

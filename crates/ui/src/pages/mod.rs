@@ -16,7 +16,7 @@ use leptos::prelude::*;
 
 use leptos_router::components::A;
 
-use crate::api::ApiError;
+use crate::api::{ApiError, UNREACHABLE};
 
 /// Names the page in the browser's title bar, tab and history: "`what` · flux-web".
 pub fn set_title(what: &str) {
@@ -49,13 +49,28 @@ pub fn Failure(error: ApiError) -> impl IntoView {
         ApiError::Problem(problem) if problem.status == 403 => {
             ("Not allowed", problem.detail.clone())
         }
-        other => ("Something went wrong", other.detail()),
+        ApiError::Problem(problem) if problem.status == 400 => (
+            "This address asks for what flux-web cannot read",
+            problem.detail.clone(),
+        ),
+        ApiError::Unreachable => (
+            "flux-web is not answering",
+            format!("{UNREACHABLE}. This page reads again as soon as it answers."),
+        ),
+        ApiError::Problem(problem) => ("flux-web could not answer", problem.detail.clone()),
+        ApiError::Network(detail) => ("flux-web's answer broke off", detail.clone()),
     };
     set_title(heading);
+    // A bad filter or page in the address: the same page without its query is the way on.
+    let here = window().location().pathname().unwrap_or_default();
+    let cleared = (matches!(&error, ApiError::Problem(p) if p.status == 400)
+        && !window().location().search().unwrap_or_default().is_empty())
+    .then(|| view! { <p><A href=here>"Clear the filters"</A></p> });
     view! {
         <section class="failure" role="alert">
             <h1>{heading}</h1>
             <p>{detail}</p>
+            {cleared}
             <p><A href="/resources">"Back to the resources"</A></p>
         </section>
     }

@@ -96,9 +96,40 @@ fn Kinds(counts: Vec<KindCount>) -> impl IntoView {
         return view! { <p class="notice">"There are no Flux objects you may see yet."</p> }
             .into_any();
     }
+    // One line for everything: how many, how many fail, how many are suspended.
+    let count = |wanted: Option<State>| -> usize {
+        kinds
+            .iter()
+            .flat_map(|(_, states)| states)
+            .filter(|(s, _)| wanted.is_none_or(|w| *s == w))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let summary = format!(
+        "{} objects · {} failing · {} suspended",
+        count(None),
+        count(Some(State::Failed)),
+        count(Some(State::Suspended))
+    );
+    // Kinds whose objects are all ready fold into one line: the cards are for trouble.
+    let (healthy, troubled): (Vec<_>, Vec<_>) = kinds
+        .into_iter()
+        .partition(|(_, states)| states.iter().all(|(s, _)| *s == State::Ready));
+    let healthy = (!healthy.is_empty()).then(|| {
+        view! {
+            <p class="healthy"><span class="badge badge-ready">"all ready"</span>" "
+                {healthy.into_iter().map(|(kind, states)| {
+                    let all: usize = states.iter().map(|(_, n)| n).sum();
+                    let href = Filters::default().with("kind", &kind).href("/resources", &[]);
+                    view! { <A href=href>{format!("{all} {kind}")}</A>" " }
+                }).collect_view()}
+            </p>
+        }
+    });
     view! {
+        <p class="summary" role="status">{summary}</p>
         <ul class="cards" aria-label="Objects by kind">
-            {kinds.into_iter().map(|(kind, mut states)| {
+            {troubled.into_iter().map(|(kind, mut states)| {
                 states.sort_by_key(|(s, _)| s.urgency());
                 let all: usize = states.iter().map(|(_, n)| n).sum();
                 let of_kind = Filters::default().with("kind", &kind);
@@ -119,6 +150,7 @@ fn Kinds(counts: Vec<KindCount>) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
+        {healthy}
     }
     .into_any()
 }
@@ -203,14 +235,32 @@ fn Actions(answer: Result<EventPage, ApiError>) -> impl IntoView {
     view! {
         <ul class="recent">
             {page.events.into_iter().map(|e| {
-                let href = Address::of(&e.object).href();
                 let who = e.entry.who.clone().unwrap_or_else(|| "someone".to_owned());
-                let what = e.entry.action.clone().unwrap_or_else(|| e.reason.clone());
+                let touched = acted_on(&e.entry.message);
+                let verb = match (e.entry.action.as_deref(), touched) {
+                    // The audit trail says `restart`, the RBAC verb a run needs on a CronJob.
+                    (Some("restart"), Some(("CronJob", ..))) => done("run-job"),
+                    (Some(action), _) => done(action),
+                    (None, _) => e.reason.clone(),
+                };
+                // A workload's action is recorded on its Flux object: named by what it touched.
+                let (kind, href, name) = match touched {
+                    Some((kind, namespace, name)) => (
+                        kind.to_owned(),
+                        Address::from_parts(group_of(kind), kind, namespace, name).href(),
+                        format!("{namespace}/{name}"),
+                    ),
+                    None => (
+                        e.object.kind.clone(),
+                        Address::of(&e.object).href(),
+                        format!("{}/{}", e.object.namespace, e.object.name),
+                    ),
+                };
                 view! {
                     <li>
-                        <strong>{who}</strong>" "{what}" "
-                        <span class="kind">{e.object.kind.clone()}</span>" "
-                        <A href=href>{format!("{}/{}", e.object.namespace, e.object.name)}</A>
+                        <strong>{who}</strong>" "{verb}" "
+                        <span class="kind">{kind}</span>" "
+                        <A href=href>{name}</A>
                         " "<time datetime=e.entry.time.clone()>{ago(Some(e.entry.time.clone()))}</time>
                     </li>
                 }
@@ -218,4 +268,59 @@ fn Actions(answer: Result<EventPage, ApiError>) -> impl IntoView {
         </ul>
     }
     .into_any()
+}
+
+/// An action's verb as done: "reconciled", "ran a Job from".
+fn done(action: &str) -> String {
+    match action {
+        "run-job" => "ran a Job from".to_owned(),
+        "pull" => "pulled".to_owned(),
+        "restart" => "restarted".to_owned(),
+        "download" => "downloaded".to_owned(),
+        verb if verb.ends_with('e') => format!("{verb}d"),
+        verb => format!("{verb}ed"),
+    }
+}
+
+/// The workload an audit message names beside the Flux object it is recorded on
+/// ("... for 'Pod/demo-apps/web-1' managed by 'Kustomization/flux-system/apps' ..."), as
+/// kind, namespace and name.
+fn acted_on(message: &str) -> Option<(&str, &str, &str)> {
+    let (_, rest) = message.split_once(" for '")?;
+    let (subject, _) = rest.split_once("' managed by '")?;
+    let mut parts = subject.splitn(3, '/');
+    Some((parts.next()?, parts.next()?, parts.next()?))
+}
+
+/// The API group of a workload kind an audit message names; the core group for a Pod.
+fn group_of(kind: &str) -> &'static str {
+    match kind {
+        "CronJob" | "Job" => "batch",
+        "Pod" => "core",
+        _ => "apps",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audit_message_names_the_workload_acted_on_and_its_verb_reads_as_done() {
+        let pod = "User 'ada' performed action 'delete' for 'Pod/demo-apps/web-1' managed by 'Kustomization/flux-system/apps' on the web UI";
+        assert_eq!(acted_on(pod), Some(("Pod", "demo-apps", "web-1")));
+        let ks = "User 'ada' performed action 'reconcile' for 'Kustomization/flux-system/apps' on the web UI";
+        assert_eq!(acted_on(ks), None);
+        for (verb, words) in [
+            ("reconcile", "reconciled"),
+            ("suspend", "suspended"),
+            ("resume", "resumed"),
+            ("delete", "deleted"),
+            ("run-job", "ran a Job from"),
+            ("restart", "restarted"),
+            ("pull", "pulled"),
+        ] {
+            assert_eq!(done(verb), words);
+        }
+    }
 }

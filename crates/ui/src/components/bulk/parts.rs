@@ -12,7 +12,8 @@ use crate::components::copy_as::{CopyAs, bearer};
 #[component]
 pub fn Rows(rows: RwSignal<Vec<Row>>) -> impl IntoView {
     view! {
-        <div class="table-scroll bulk-rows">
+        // Focusable: the rows scroll, and the keyboard must reach those they hide.
+        <div class="table-scroll bulk-rows" tabindex="0" role="region" aria-label="Each object's fate">
             <table>
                 <caption class="visually-hidden">"Each object's fate"</caption>
                 <thead><tr>

@@ -1,8 +1,13 @@
 //! The log viewer of a workload's page: every Pod's containers merged by time, each Pod in a
-//! colour of its own, filtered as you type, followed live on request, downloadable as text.
+//! colour of its own, each line coloured by its level with a tally of them; opens following
+//! the newest line; narrowed by Pod, container, level and text; JSON laid out on request;
+//! downloadable as text.
+
+mod lines;
 
 use flux_web_shared::logs::{LogEvent, LogLine, LogSource};
 use leptos::prelude::*;
+use lines::{Level, clock, pretty};
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, Address, query};
@@ -22,10 +27,16 @@ pub fn LogViewer(
     let lines = RwSignal::new(Vec::<LogLine>::new());
     let sources = RwSignal::new(Vec::<LogSource>::new());
     let problem = RwSignal::new(None::<String>);
-    let follow = RwSignal::new(false);
+    let follow = RwSignal::new(true);
     let previous = RwSignal::new(false);
     let wrap = RwSignal::new(true);
     let filter = RwSignal::new(String::new());
+    let (pod, container, level) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(None::<Level>),
+    );
+    let laid_out = RwSignal::new(false);
     let loading = RwSignal::new(true);
     let download_name = format!("{}.log", object.to_string().replace('/', "-"));
 
@@ -94,30 +105,65 @@ pub fn LogViewer(
         let index = pods.with(|p| p.iter().position(|p| p == pod).unwrap_or(0));
         format!("log-pod-{}", index % COLOURS)
     };
-    let shown = Memo::new(move |_| {
-        let needle = filter.get().to_lowercase();
+    let containers = Memo::new(move |_| {
+        let mut names: Vec<String> =
+            sources.with(|s| s.iter().map(|s| s.container.clone()).collect());
+        names.sort();
+        names.dedup();
+        names
+    });
+    // Each line with its level, read once as it arrives.
+    let levelled = Memo::new(move |_| {
         lines.with(|all| {
             all.iter()
-                .filter(|l| needle.is_empty() || l.text.to_lowercase().contains(&needle))
+                .map(|l| (Level::of(&l.text), l.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let shown = Memo::new(move |_| {
+        let needle = filter.get().to_lowercase();
+        let (pod, container, level) = (pod.get(), container.get(), level.get());
+        levelled.with(|all| {
+            all.iter()
+                .filter(|(l, line)| {
+                    (pod.is_empty() || line.pod == pod)
+                        && (container.is_empty() || line.container == container)
+                        && level.is_none_or(|wanted| *l == wanted)
+                        && (needle.is_empty() || line.text.to_lowercase().contains(&needle))
+                })
                 .cloned()
                 .collect::<Vec<_>>()
         })
     });
-    // While following, the newest line stays in view.
+    let tally = move || {
+        levelled.with(|all| {
+            Level::PICKED
+                .iter()
+                .filter_map(|wanted| {
+                    let n = all.iter().filter(|(l, _)| l == wanted).count();
+                    (n > 0).then(|| format!("{n} {}", wanted.name()))
+                })
+                .collect::<Vec<_>>()
+                .join(" · ")
+        })
+    };
+    // The newest line is in view when the lines come, and stays in view while following.
     let log = NodeRef::<leptos::html::Pre>::new();
-    Effect::new(move |_| {
-        shown.track();
-        if follow.get_untracked()
+    Effect::new(move |first: Option<bool>| {
+        let any = shown.with(|s| !s.is_empty());
+        if (follow.get_untracked() || first != Some(false))
             && let Some(log) = log.get_untracked()
         {
             log.set_scroll_top(log.scroll_height());
         }
+        // Until the first lines arrive, the next answer is the first.
+        !any && first != Some(false)
     });
     let download = move |_| {
         let text: String = shown.with(|lines| {
             lines
                 .iter()
-                .map(|l| {
+                .map(|(_, l)| {
                     format!(
                         "{} {}/{} {}\n",
                         l.time.as_deref().unwrap_or("-"),
@@ -138,6 +184,13 @@ pub fn LogViewer(
                 <label><input type="checkbox" prop:checked=follow on:change=move |e| follow.set(event_target_checked(&e))/>" Follow"</label>
                 <label><input type="checkbox" prop:checked=previous disabled=follow on:change=move |e| previous.set(event_target_checked(&e))/>" Previous instance"</label>
                 <label><input type="checkbox" prop:checked=wrap on:change=move |e| wrap.set(event_target_checked(&e))/>" Wrap lines"</label>
+                <Pick label="Pod" options=pods chosen=pod/>
+                <Pick label="Container" options=containers chosen=container/>
+                <label>"Level "<select on:change=move |e| level.set(Level::parse(&event_target_value(&e)))>
+                    <option value="">"all"</option>
+                    {Level::PICKED.iter().map(|l| view! { <option value=l.name()>{l.name()}</option> }).collect_view()}
+                </select></label>
+                <label><input type="checkbox" prop:checked=laid_out on:change=move |e| laid_out.set(event_target_checked(&e))/>" Lay out JSON"</label>
                 <input type="search" placeholder="Filter lines" aria-label="Filter log lines"
                     prop:value=filter on:input=move |e| filter.set(event_target_value(&e))/>
                 <button type="button" on:click=download>"Download"</button>
@@ -147,25 +200,40 @@ pub fn LogViewer(
                     else if shown == all { format!("{all} lines") }
                     else { format!("{shown} of {all} lines") }
                 }}</span>
+                <span class="log-tally">{tally}</span>
             </div>
             {move || problem.get().map(|p| view! { <p class="notice error">{p}</p> })}
             {move || sources.get().into_iter().filter_map(|s| s.error.map(|e| view! {
                 <p class="notice">{format!("{}/{}: {e}", s.pod, s.container)}</p>
             })).collect_view()}
-            <pre class="log" class:wrap=wrap tabindex="0" role="region" aria-label="Log lines" node_ref=log>{move || shown.get().into_iter().map(|line| view! {
-                <span class=format!("log-line {}", colour(&line.pod))>
+            <pre class="log" class:wrap=wrap tabindex="0" role="region" aria-label="Log lines" node_ref=log>{move || shown.get().into_iter().map(|(level, line)| view! {
+                <span class=format!("log-line {} log-{}", colour(&line.pod), level.name())>
                     <span class="log-pod">{format!("{}/{}", line.pod, line.container)}</span>
                     " "<time>{line.time.as_deref().map(clock).unwrap_or_default()}</time>
-                    " "{line.text}{line.cut.then_some(" …")}"\n"
+                    " "{if laid_out.get() { pretty(&line.text) } else { line.text }}{line.cut.then_some(" …")}
                 </span>
             }).collect_view()}</pre>
         </section>
     }
 }
 
-/// `HH:MM:SS` of an RFC 3339 time, for the gutter; the full time is in the download.
-fn clock(time: &str) -> String {
-    time.get(11..19).unwrap_or(time).to_owned()
+/// A choice among `options`, all of them when empty; shown once there are two to choose from.
+#[component]
+fn Pick(
+    label: &'static str,
+    options: Memo<Vec<String>>,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    move || {
+        (options.with(Vec::len) > 1).then(|| {
+            view! {
+                <label>{label}" "<select on:change=move |e| chosen.set(event_target_value(&e))>
+                    <option value="">"all"</option>
+                    {options.get().into_iter().map(|o| view! { <option value=o.clone() selected=chosen.get_untracked() == o>{o.clone()}</option> }).collect_view()}
+                </select></label>
+            }
+        })
+    }
 }
 
 /// Offers `text` as a download named `name`.

@@ -2,7 +2,7 @@
 //! the Ready message, who suspended it (why, until when), the last handled reconcile, the
 //! pipeline, and the action bar. Each part follows the live data by itself.
 
-use flux_web_shared::objects::ObjectDetail;
+use flux_web_shared::objects::{ObjectDetail, State};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 
@@ -41,7 +41,11 @@ pub fn Header(detail: Memo<ObjectDetail>, object: Address, acting: Acting) -> im
     };
     let bar = {
         let object = object.clone();
-        move || view! { <ActionBar listing=detail.with(|d| d.actions.clone()) object=object.clone() acting=acting/> }
+        move || {
+            let (listing, suspended) =
+                detail.with(|d| (d.actions.clone(), d.summary.state == State::Suspended));
+            view! { <ActionBar listing=listing object=object.clone() acting=acting suspended=suspended/> }
+        }
     };
     view! {
         <header class="object-header">

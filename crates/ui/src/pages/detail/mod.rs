@@ -7,12 +7,15 @@
 //! live update leaves an open tab, the log viewer and its filter as they are.
 //!
 //! - [`header`] — name, state, suspension, pipeline, actions.
-//! - [`overview`] — conditions, source, artifact, the workload; the inventory.
+//! - [`overview`] — the reconciler's facts, conditions, source and who takes it, artifact,
+//!   the workload; the inventory.
+//! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
 //! - [`timeline`] — the controller's work and people's actions.
 
 mod header;
+mod manifest;
 mod overview;
 mod pipeline;
 mod timeline;
@@ -32,6 +35,7 @@ use crate::components::confirm::Confirm;
 use crate::components::logs::LogViewer;
 use crate::components::tabs::{Tab, Tabs};
 use header::Header;
+use manifest::Manifest;
 use overview::{Inventory, Overview};
 use timeline::{Show, TimelineView, git_url};
 
@@ -168,13 +172,7 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
             tabs.push(Tab {
                 id: "spec",
                 label: "Spec",
-                panel: view! {
-                    <section aria-labelledby="spec-title">
-                        <h2 id="spec-title">"Spec, as stored"</h2>
-                        <pre class="spec" tabindex="0" role="region" aria-label="Spec">{move || detail.with(|d| serde_json::to_string_pretty(&d.spec).unwrap_or_default())}</pre>
-                    </section>
-                }
-                .into_any(),
+                panel: view! { <Manifest yaml=Signal::derive(move || detail.with(|d| d.manifest.clone()))/> }.into_any(),
             });
             view! { <Tabs label="Sections" tabs=tabs/> }
         }

@@ -1,5 +1,5 @@
-//! The object's Overview tab: its conditions, its source, its artifact, a workload's Pods; and
-//! the Inventory tab's workloads.
+//! The object's Overview tab: the reconciler's facts, its conditions, its source, who takes
+//! it (a source's), its artifact, a workload's Pods; and the Inventory tab's workloads.
 
 use flux_web_shared::objects::{ObjectDetail, WorkloadSummary};
 use leptos::prelude::*;
@@ -13,6 +13,32 @@ use crate::format::{ago, size};
 #[component]
 pub fn Overview(detail: ObjectDetail, acting: Acting) -> impl IntoView {
     let mut sections: Vec<AnyView> = Vec::new();
+    if !detail.facts.is_empty() {
+        sections.push(
+            view! {
+                <section aria-labelledby="facts-title">
+                    <h2 id="facts-title">"Reconciler"</h2>
+                    <dl class="facts">{detail.facts.into_iter().map(|f| view! {
+                        <dt>{f.label}</dt><dd>{f.value}</dd>
+                    }).collect_view()}</dl>
+                </section>
+            }
+            .into_any(),
+        );
+    }
+    if !detail.used_by.is_empty() {
+        sections.push(
+            view! {
+                <section aria-labelledby="used-by-title">
+                    <h2 id="used-by-title">"Used by"</h2>
+                    <ul class="used-by">{detail.used_by.into_iter().map(|t| view! {
+                        <li>{t.kind.clone()}" "<ObjectLink target=t/></li>
+                    }).collect_view()}</ul>
+                </section>
+            }
+            .into_any(),
+        );
+    }
     if !detail.conditions.is_empty() {
         sections.push(view! {
             <section aria-labelledby="conditions-title">

@@ -1,12 +1,16 @@
-//! A workload's own section: its readiness, who manages it, its last restart, its Pods (a
-//! CronJob's by Job, with who triggered each), and a Delete for each Pod.
+//! A workload's own section: its readiness, who manages it (with that Flux object's own
+//! actions: a workload is mostly fixed by reconciling or suspending what applies it), its last
+//! restart, its Pods (a CronJob's by Job, with who triggered each), and a Delete for each Pod.
 
+use flux_web_shared::actions::Target;
 use flux_web_shared::actions::{Action, ActionPermission};
-use flux_web_shared::objects::{PodSummary, WorkloadDetail};
+use flux_web_shared::objects::{PodSummary, State, WorkloadDetail};
 use leptos::prelude::*;
 
-use crate::api::Address;
+use crate::api::{self, Address};
 use crate::components::act::Acting;
+use crate::components::action_bar::ActionBar;
+use crate::components::badge::Badge;
 use crate::components::object_link::ObjectLink;
 use crate::format::{age, ago};
 
@@ -33,6 +37,7 @@ pub fn Workload(
                 {workload.managed_by.clone().map(|t| view! { <dt>"Managed by"</dt><dd>{t.kind.clone()} " " <ObjectLink target=t/></dd> })}
                 {workload.restarted_at.clone().map(|r| view! { <dt>"Restarted"</dt><dd>{ago(Some(r))} " ago"</dd> })}
             </dl>
+            {workload.managed_by.clone().map(|t| view! { <Manager target=t acting=acting/> })}
             {(!workload.pods.is_empty() || workload.jobs.is_empty()).then(|| pods.clone()(workload.pods.clone()))}
             {workload.jobs.into_iter().map(|job| {
                 let by = job.created_by.clone().map(|b| format!(" — triggered by {b}")).unwrap_or_default();
@@ -46,6 +51,29 @@ pub fn Workload(
             }).collect_view()}
             {refusal.map(|why| view! { <p class="refusals" id="why-delete-pods"><strong>"Delete"</strong>": "{why}</p> })}
         </section>
+    }
+}
+
+/// The Flux object that applies the workload, its state and its actions, read once.
+#[component]
+fn Manager(target: Target, acting: Acting) -> impl IntoView {
+    let object = Address::of(&target);
+    let read = object.clone();
+    let detail = LocalResource::new(move || {
+        let read = read.clone();
+        async move { api::detail(&read).await }
+    });
+    move || {
+        let object = object.clone();
+        detail.get().and_then(Result::ok).map(|d| {
+            let suspended = d.summary.state == State::Suspended;
+            view! {
+                <div class="manager">
+                    <p>{format!("{}: ", object.label())}<Badge state=d.summary.state retrying=d.summary.retrying/></p>
+                    <ActionBar listing=d.actions object=object acting=acting suspended=suspended label="Actions of its manager"/>
+                </div>
+            }
+        })
     }
 }
 

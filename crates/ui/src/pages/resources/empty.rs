@@ -1,5 +1,6 @@
 //! An empty list, told apart: filters that match nothing, a namespace the user may not list
-//! (or that does not exist), or RBAC that lets them list nothing at all.
+//! (or that does not exist), RBAC that lets them list nothing at all, or a page past the end
+//! (a stale link: the list has shrunk since).
 
 use flux_web_shared::objects::{EmptyReason, ResourceList};
 use leptos::prelude::*;
@@ -9,7 +10,18 @@ use super::PAGE_PATH;
 use crate::api::query::Filters;
 
 #[component]
-pub fn Nothing(list: ResourceList, filters: Filters) -> impl IntoView {
+pub fn Nothing(list: ResourceList, filters: Filters, offset: usize) -> impl IntoView {
+    if offset > 0 && list.total > 0 {
+        let objects = if list.total == 1 { "object" } else { "objects" };
+        return view! {
+            <div class="notice empty" role="status">
+                <p class="empty-title">"This page is past the end of the list."</p>
+                <p>{format!("It has {} {objects} now.", list.total)}</p>
+                <p><A href=filters.href(PAGE_PATH, &[])>"Go to the first page"</A></p>
+            </div>
+        }
+        .into_any();
+    }
     let namespace = filters.get("namespace").to_owned();
     let reason = list.empty.as_ref().map(|e| e.reason);
     let elsewhere = list.empty.map(|e| e.namespaces).unwrap_or_default();
@@ -52,4 +64,5 @@ pub fn Nothing(list: ResourceList, filters: Filters) -> impl IntoView {
             {(!filters.is_empty()).then(|| view! { <p><A href=PAGE_PATH>"Clear the filters"</A></p> })}
         </div>
     }
+    .into_any()
 }

@@ -14,7 +14,7 @@ mod table;
 
 use flux_web_shared::actions::Action;
 use flux_web_shared::bulk::{BulkRequest, Selector};
-use flux_web_shared::objects::State;
+use flux_web_shared::objects::{Sort, SortKey, State};
 use flux_web_shared::user::UserInfo;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -33,6 +33,12 @@ use table::Table;
 
 /// The page's own address.
 const PAGE_PATH: &str = "/resources";
+/// The order without `?sort=`: failures first, since a list is read to find what is wrong.
+pub const FIRST_SORT: Sort = Sort {
+    key: SortKey::Status,
+    descending: false,
+};
+
 /// Objects a page of the list shows.
 const PAGE: usize = 50;
 
@@ -64,8 +70,12 @@ pub fn ResourcesPage() -> impl IntoView {
         })
     };
     let list = use_live(stream, move || {
+        let filters = filters.get();
         let page = query::Resources {
-            filters: filters.get(),
+            filters: match filters.get("sort") {
+                "" => filters.with("sort", &FIRST_SORT.param()),
+                _ => filters,
+            },
             offset: offset.get(),
             limit: PAGE,
         };
@@ -165,7 +175,7 @@ pub fn ResourcesPage() -> impl IntoView {
         {move || match list.get() {
             None => view! { <p class="loading">"Loading…"</p> }.into_any(),
             Some(Ok(list)) if list.items.is_empty() => view! {
-                <Nothing list=list filters=filters.get()/>
+                <Nothing list=list filters=filters.get() offset=offset.get()/>
             }.into_any(),
             Some(Ok(list)) => view! {
                 <Counts list=list.clone() filters=filters.get()/>

@@ -36,6 +36,7 @@ pub fn Table(
             let object = Address::of(&item.target);
             let label = format!("Select {}", object.label());
             let (row, boxed) = (object.clone(), object.clone());
+            let (name, title) = (item.target.name.clone(), item.target.name.clone());
             view! {
                 <tr class:selected=move || selection.contains(&row)>
                     <td class="select">
@@ -43,17 +44,17 @@ pub fn Table(
                             prop:checked=move || selection.contains(&boxed)
                             on:click=move |ev| page.with_value(|p| selection.click(p, index, ev.shift_key()))/>
                     </td>
-                    <td>{item.target.kind.clone()}</td>
-                    <td>{item.target.namespace.clone()}</td>
-                    <td><A href=object.href()>{item.target.name.clone()}</A></td>
-                    <td><Badge state=item.summary.state retrying=item.summary.retrying/></td>
-                    <td class="message">{item.summary.message.clone()}</td>
-                    <td>{item.summary.updated().map(|at| view! { <time datetime=at.to_owned()>{ago(Some(at.to_owned()))}</time> })}</td>
+                    <td class="kind">{item.target.kind.clone()}</td>
+                    <td class="namespace" title=item.target.namespace.clone()>{item.target.namespace.clone()}</td>
+                    <td class="name"><A href=object.href() attr:title=title>{name}</A></td>
+                    <td class="state"><Badge state=item.summary.state retrying=item.summary.retrying/></td>
+                    <td class="message">{(!item.summary.message.is_empty()).then(|| view! { <Clamped text=item.summary.message.clone()/> })}</td>
+                    <td class="updated">{item.summary.updated().map(|at| view! { <time datetime=at.to_owned()>{ago(Some(at.to_owned()))}</time> })}</td>
                 </tr>
             }
         })
         .collect_view();
-    let sort = Sort::parse(filters.get("sort")).unwrap_or_default();
+    let sort = Sort::parse(filters.get("sort")).unwrap_or(super::FIRST_SORT);
     // A column's link sorts by it (again: the reverse), from the first page.
     let sort_to = {
         let filters = filters.clone();
@@ -114,6 +115,19 @@ pub fn Table(
         </nav>
     }
     .into_any()
+}
+
+/// A message on one line, whole on a click (or Enter): rows stay one line high, so a screen
+/// holds twenty of them, and a long message is still there to read.
+#[component]
+fn Clamped(text: String) -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <button type="button" class="clamp" aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)>
+            {text}
+        </button>
+    }
 }
 
 /// A column's header: a link that sorts by it, `aria-sort` on the column sorted by.
