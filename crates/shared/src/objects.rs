@@ -374,6 +374,14 @@ pub struct ResourceSummary {
     pub summary: StatusSummary,
 }
 
+/// `GET /api/v1/namespaces`: where the caller may list Flux objects, for a namespace picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamespaceList {
+    /// In name order.
+    pub namespaces: Vec<String>,
+}
+
 /// A page of `GET /api/v1/resources`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -314,3 +314,15 @@ check('recent actions name what was touched: a Job run from a CronJob, not only 
   await until('the run in recent actions', async () => /ran a Job from CronJob demo-apps\/report/.test(await first.innerText()));
   assert.equal(await first.getByRole('link').getAttribute('href'), '/batch/CronJob/demo-apps/report');
 });
+
+check('the namespace field offers the namespaces the user may list', async () => {
+  await page.goto(`${ADMIN}/resources`);
+  const offered = page.locator('datalist#namespaces option');
+  await until('namespaces offered', async () => (await offered.count()) > 0);
+  const values = await offered.evaluateAll((options) => options.map((o) => o.value));
+  for (const ns of ['demo-apps', 'demo-infra', 'flux-system']) assert.ok(values.includes(ns), `${ns} in ${values}`);
+  await page.goto(`${process.env.FLUX_WEB_VIEWER_URL}/resources`);
+  await page.locator('main h1').first().waitFor();
+  await until('the viewer\'s namespaces', async () => (await offered.count()) > 0);
+  assert.deepEqual(await offered.evaluateAll((options) => options.map((o) => o.value)), ['flux-system']);
+});

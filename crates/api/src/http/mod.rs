@@ -109,6 +109,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(actions::post, actions::download))
         .routes(routes!(bulk::post))
         .routes(routes!(read::resources))
+        .routes(routes!(read::namespaces))
         .routes(routes!(read::kind_list))
         .routes(routes!(read::detail))
         .routes(routes!(read::events))

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use flux_web_shared::objects::{EventSummary, ObjectDetail, ResourceList};
+use flux_web_shared::objects::{EventSummary, NamespaceList, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
@@ -11,6 +11,27 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::read::resources::{ResourceQuery, ResourcesParams};
 use crate::state::AppState;
+
+/// The namespaces where the caller may list Flux objects: what a namespace picker offers.
+#[utoipa::path(
+    get,
+    path = "/v1/namespaces",
+    operation_id = "listNamespaces",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The namespaces, in name order", body = NamespaceList),
+        (status = "4XX", description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn namespaces(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<NamespaceList>, ApiError> {
+    let namespaces = crate::read::resources::namespaces(&state.context(), &caller).await?;
+    Ok(Json(NamespaceList { namespaces }))
+}
 
 /// The object as the detail page shows it, with what the caller may do to it.
 #[utoipa::path(

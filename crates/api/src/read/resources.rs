@@ -225,6 +225,20 @@ fn sort(items: &mut [ResourceSummary], order: Sort) {
     });
 }
 
+/// The namespaces where the caller may list Flux objects (Kustomizations stand for them, as
+/// for an empty list's hint); every namespace in read-only mode, whose reads are the server's.
+pub async fn namespaces(ctx: &Context<'_>, caller: &Caller) -> Result<Vec<String>, ApiError> {
+    let mut namespaces = match (caller, flux_kinds().find(|k| k.kind == "Kustomization")) {
+        (Caller::User(identity), Some(ks)) => {
+            listable_namespaces(ctx, identity, On::Kind(ks)).await?
+        }
+        (Caller::User(_), None) => Vec::new(),
+        (Caller::ReadOnly, _) => ctx.cluster.namespaces().await?,
+    };
+    namespaces.sort();
+    Ok(namespaces)
+}
+
 /// Where a caller who may list nothing in the namespace asked for may list Kustomizations.
 async fn somewhere_else(
     ctx: &Context<'_>,

@@ -859,3 +859,41 @@ async fn the_timeline_merges_history_controller_events_and_actions_newest_first_
     assert_eq!((status, object_status), (403, 403), "{problem}");
     assert!(problem.get("entries").is_none());
 }
+
+#[tokio::test]
+async fn the_namespace_picker_offers_where_the_caller_may_list_and_nothing_to_who_may_not() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let (ns, other) = (
+        bed.namespace("picker").await,
+        bed.namespace("picker-hidden").await,
+    );
+    grant_alice_reads(&bed, &ns).await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
+    let offered = |body: &serde_json::Value| -> Vec<String> {
+        body["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let body = eventually(
+        "alice's grant to count",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(&alice, "GET", "/api/v1/namespaces", None).await;
+            (status == 200 && offered(&body).contains(&ns)).then_some(body)
+        },
+    )
+    .await;
+    let names = offered(&body);
+    assert!(!names.contains(&other), "{other} is not alice's: {names:?}");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let (status, body) = call(&mallory, "GET", "/api/v1/namespaces", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["namespaces"], json!([]));
+}

@@ -13,7 +13,7 @@ use flux_web_shared::actions::{Action, ActionRequest, ActionResponse};
 use flux_web_shared::bulk::{BulkRequest, Preflight, Progress};
 use flux_web_shared::events::EventPage;
 use flux_web_shared::logs::{LogEvent, Logs};
-use flux_web_shared::objects::{ObjectDetail, ResourceList};
+use flux_web_shared::objects::{NamespaceList, ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::timeline::Timeline;
 use flux_web_shared::user::UserInfo;
@@ -88,6 +88,11 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
 
 pub async fn userinfo() -> Result<UserInfo, ApiError> {
     get("/api/v1/userinfo").await
+}
+
+/// Where the user may list Flux objects.
+pub async fn namespaces() -> Result<NamespaceList, ApiError> {
+    get("/api/v1/namespaces").await
 }
 
 pub async fn resources(query: &query::Resources) -> Result<ResourceList, ApiError> {

@@ -1,5 +1,6 @@
-//! The list's filters, kept in the page's URL: the form, and the count of objects in each
-//! state, each a link that filters by it.
+//! The list's filters, kept in the page's URL: the form (its namespace field offers the
+//! namespaces the user may list), and the count of objects in each state, each a link that
+//! filters by it.
 
 use flux_web_shared::objects::{FLUX_KINDS, ResourceList, State};
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::PAGE_PATH;
+use crate::api;
 use crate::api::query::Filters;
 
 #[component]
@@ -18,6 +20,8 @@ pub fn FilterForm(filters: Memo<Filters>) -> impl IntoView {
         navigate(&to, NavigateOptions::default());
     };
     let value = move |key: &'static str| filters.with(|f| f.get(key).to_owned());
+    // Read once a page: where the user may list, for the namespace field to offer.
+    let namespaces = LocalResource::new(api::namespaces);
     let on = move |key: &'static str| {
         let set = set.clone();
         move |ev: leptos::ev::Event| set(key, event_target_value(&ev))
@@ -33,7 +37,12 @@ pub fn FilterForm(filters: Memo<Filters>) -> impl IntoView {
             </label>
             <label>
                 "Namespace"
-                <input type="text" placeholder="all" prop:value=move || value("namespace") on:change=on("namespace")/>
+                <input type="text" placeholder="all" list="namespaces" autocomplete="off"
+                    prop:value=move || value("namespace") on:change=on("namespace")/>
+                <datalist id="namespaces">
+                    {move || namespaces.get().and_then(Result::ok).map(|list| list.namespaces.into_iter()
+                        .map(|ns| view! { <option value=ns></option> }).collect_view())}
+                </datalist>
             </label>
             <label>
                 "Status"
