@@ -9,5 +9,8 @@ pub const REASON_REFUSED: &str = "WebActionRefused";
 pub const USERNAME_ANNOTATION: &str = "event.toolkit.fluxcd.io/username";
 /// The action, on an audit Event.
 pub const ACTION_ANNOTATION: &str = "event.toolkit.fluxcd.io/action";
+/// What a workload action touched (`Kind/namespace/name`), on the audit Event of the Flux
+/// object that manages it.
+pub const SUBJECT_ANNOTATION: &str = "event.toolkit.fluxcd.io/subject";
 /// The component that reports flux-web's Events.
 pub const COMPONENT: &str = "flux-web";

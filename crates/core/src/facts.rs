@@ -62,6 +62,20 @@ const COMMON: &[Field] = &[
     field("Depends on", "/spec/dependsOn", Read::Names),
 ];
 
+/// What every source kind with an artifact says of its last fetch, after its own fields.
+const FETCHED: &[Field] = &[
+    field(
+        "Last fetched revision",
+        "/status/artifact/revision",
+        Read::Text,
+    ),
+    field(
+        "Last fetched at",
+        "/status/artifact/lastUpdateTime",
+        Read::Text,
+    ),
+];
+
 const KUSTOMIZATION: &[Field] = &[
     field("Source", "/spec/sourceRef", Read::Ref),
     field("Path", "/spec/path", Read::Text),
@@ -99,16 +113,6 @@ const GIT_REPOSITORY: &[Field] = &[
     field("SemVer", "/spec/ref/semver", Read::Text),
     field("Reference", "/spec/ref/name", Read::Text),
     field("Commit", "/spec/ref/commit", Read::Text),
-    field(
-        "Last fetched revision",
-        "/status/artifact/revision",
-        Read::Text,
-    ),
-    field(
-        "Last fetched at",
-        "/status/artifact/lastUpdateTime",
-        Read::Text,
-    ),
 ];
 
 const OCI_REPOSITORY: &[Field] = &[
@@ -117,32 +121,12 @@ const OCI_REPOSITORY: &[Field] = &[
     field("SemVer", "/spec/ref/semver", Read::Text),
     field("Digest", "/spec/ref/digest", Read::Text),
     field("Provider", "/spec/provider", Read::Text),
-    field(
-        "Last fetched revision",
-        "/status/artifact/revision",
-        Read::Text,
-    ),
-    field(
-        "Last fetched at",
-        "/status/artifact/lastUpdateTime",
-        Read::Text,
-    ),
 ];
 
 const HELM_REPOSITORY: &[Field] = &[
     field("URL", "/spec/url", Read::Text),
     field("Type", "/spec/type", Read::Text),
     field("Provider", "/spec/provider", Read::Text),
-    field(
-        "Last fetched revision",
-        "/status/artifact/revision",
-        Read::Text,
-    ),
-    field(
-        "Last fetched at",
-        "/status/artifact/lastUpdateTime",
-        Read::Text,
-    ),
 ];
 
 const BUCKET: &[Field] = &[
@@ -150,16 +134,6 @@ const BUCKET: &[Field] = &[
     field("Bucket", "/spec/bucketName", Read::Text),
     field("Prefix", "/spec/prefix", Read::Text),
     field("Provider", "/spec/provider", Read::Text),
-    field(
-        "Last fetched revision",
-        "/status/artifact/revision",
-        Read::Text,
-    ),
-    field(
-        "Last fetched at",
-        "/status/artifact/lastUpdateTime",
-        Read::Text,
-    ),
 ];
 
 const HELM_CHART: &[Field] = &[
@@ -167,16 +141,6 @@ const HELM_CHART: &[Field] = &[
     field("Version", "/spec/version", Read::Text),
     field("Source", "/spec/sourceRef", Read::Ref),
     field("Values files", "/spec/valuesFiles", Read::Names),
-    field(
-        "Last fetched revision",
-        "/status/artifact/revision",
-        Read::Text,
-    ),
-    field(
-        "Last fetched at",
-        "/status/artifact/lastUpdateTime",
-        Read::Text,
-    ),
 ];
 
 const ALERT: &[Field] = &[
@@ -243,33 +207,40 @@ const IMAGE_UPDATE_AUTOMATION: &[Field] = &[
     field("Last push at", "/status/lastPushTime", Read::Text),
 ];
 
-/// A kind's own fields, and the controller that reconciles it.
-fn of(kind: &Kind) -> Option<(&'static str, &'static [Field])> {
+/// A kind's controller, its own fields, and whether it keeps an artifact it fetched.
+fn of(kind: &Kind) -> Option<(&'static str, &'static [Field], bool)> {
     Some(match kind.kind {
-        "Kustomization" => ("kustomize-controller", KUSTOMIZATION),
-        "HelmRelease" => ("helm-controller", HELM_RELEASE),
-        "GitRepository" => ("source-controller", GIT_REPOSITORY),
-        "OCIRepository" => ("source-controller", OCI_REPOSITORY),
-        "HelmRepository" => ("source-controller", HELM_REPOSITORY),
-        "Bucket" => ("source-controller", BUCKET),
-        "HelmChart" => ("source-controller", HELM_CHART),
-        "ExternalArtifact" => ("source-controller", &[]),
-        "ArtifactGenerator" => ("source-watcher", &[]),
-        "Alert" => ("notification-controller", ALERT),
-        "Provider" => ("notification-controller", PROVIDER),
-        "Receiver" => ("notification-controller", RECEIVER),
-        "ImageRepository" => ("image-reflector-controller", IMAGE_REPOSITORY),
-        "ImagePolicy" => ("image-reflector-controller", IMAGE_POLICY),
-        "ImageUpdateAutomation" => ("image-automation-controller", IMAGE_UPDATE_AUTOMATION),
-        "FluxInstance" | "ResourceSet" | "ResourceSetInputProvider" => ("flux-operator", &[]),
+        "Kustomization" => ("kustomize-controller", KUSTOMIZATION, false),
+        "HelmRelease" => ("helm-controller", HELM_RELEASE, false),
+        "GitRepository" => ("source-controller", GIT_REPOSITORY, true),
+        "OCIRepository" => ("source-controller", OCI_REPOSITORY, true),
+        "HelmRepository" => ("source-controller", HELM_REPOSITORY, true),
+        "Bucket" => ("source-controller", BUCKET, true),
+        "HelmChart" => ("source-controller", HELM_CHART, true),
+        "ExternalArtifact" => ("source-controller", &[], false),
+        "ArtifactGenerator" => ("source-watcher", &[], false),
+        "Alert" => ("notification-controller", ALERT, false),
+        "Provider" => ("notification-controller", PROVIDER, false),
+        "Receiver" => ("notification-controller", RECEIVER, false),
+        "ImageRepository" => ("image-reflector-controller", IMAGE_REPOSITORY, false),
+        "ImagePolicy" => ("image-reflector-controller", IMAGE_POLICY, false),
+        "ImageUpdateAutomation" => (
+            "image-automation-controller",
+            IMAGE_UPDATE_AUTOMATION,
+            false,
+        ),
+        "FluxInstance" | "ResourceSet" | "ResourceSetInputProvider" => {
+            ("flux-operator", &[], false)
+        }
         _ => return None,
     })
 }
 
 /// The facts of `found`, an object of `kind`: the controller first, then the kind's own
-/// fields, then those every reconciled kind has; none for a kind that is not Flux's.
+/// fields, its last fetch, then those every reconciled kind has; none for a kind that is not
+/// Flux's.
 pub fn facts(kind: &Kind, found: &DynamicObject) -> Vec<Fact> {
-    let Some((controller, own)) = of(kind) else {
+    let Some((controller, own, fetches)) = of(kind) else {
         return Vec::new();
     };
     let object = serde_json::json!({ "spec": found.data["spec"], "status": found.data["status"] });
@@ -277,7 +248,8 @@ pub fn facts(kind: &Kind, found: &DynamicObject) -> Vec<Fact> {
         label: "Controller".to_owned(),
         value: controller.to_owned(),
     }];
-    facts.extend(own.iter().chain(COMMON).filter_map(|field| {
+    let fetched: &[Field] = if fetches { FETCHED } else { &[] };
+    facts.extend(own.iter().chain(fetched).chain(COMMON).filter_map(|field| {
         let value = words(object.pointer(field.at)?, field.read)?;
         Some(Fact {
             label: field.label.to_owned(),

@@ -7,7 +7,9 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Event;
 use serde_json::Value;
 
-use crate::audit::{ACTION_ANNOTATION, REASON, REASON_REFUSED, USERNAME_ANNOTATION};
+use crate::audit::{
+    ACTION_ANNOTATION, REASON, REASON_REFUSED, SUBJECT_ANNOTATION, USERNAME_ANNOTATION,
+};
 
 /// When an Event happened: its last time, else its event time, its first time, its creation.
 pub fn event_time(event: &Event) -> Option<Timestamp> {
@@ -29,6 +31,7 @@ fn entry(at: Timestamp, kind: EntryKind, message: String) -> (Timestamp, Timelin
             message,
             who: None,
             action: None,
+            subject: None,
             revision: None,
             result: None,
             duration: None,
@@ -88,6 +91,7 @@ pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
     if matches!(kind, EntryKind::Action | EntryKind::Refusal) {
         entry.who = get(USERNAME_ANNOTATION);
         entry.action = get(ACTION_ANNOTATION);
+        entry.subject = get(SUBJECT_ANNOTATION);
         entry.run = get(flux_web_shared::bulk::RUN_ANNOTATION);
     } else {
         entry.revision = annotations

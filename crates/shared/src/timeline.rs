@@ -39,6 +39,10 @@ pub struct TimelineEntry {
     /// The action's verb (actions and refusals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// What a workload action touched (`Kind/namespace/name`): the Event is recorded on the
+    /// Flux object that manages it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// The revision reconciled, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,

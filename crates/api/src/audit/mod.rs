@@ -33,7 +33,7 @@ use flux_web_shared::actions::AuditState;
 use flux_web_shared::bulk::RUN_ANNOTATION;
 
 use flux_web_core::audit::{
-    ACTION_ANNOTATION, COMPONENT, REASON, REASON_REFUSED, USERNAME_ANNOTATION,
+    ACTION_ANNOTATION, COMPONENT, REASON, REASON_REFUSED, SUBJECT_ANNOTATION, USERNAME_ANNOTATION,
 };
 
 use crate::clock::Ids;
@@ -364,10 +364,7 @@ pub fn event(
         (token_key(&involved.group), token.to_owned()),
     ]);
     if let Some(subject) = &entry.subject {
-        annotations.insert(
-            "event.toolkit.fluxcd.io/subject".to_owned(),
-            subject.clone(),
-        );
+        annotations.insert(SUBJECT_ANNOTATION.to_owned(), subject.clone());
     }
     if let Some(run) = entry.run {
         annotations.insert(RUN_ANNOTATION.to_owned(), run.to_owned());

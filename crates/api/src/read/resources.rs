@@ -239,20 +239,16 @@ pub async fn namespaces(ctx: &Context<'_>, caller: &Caller) -> Result<Vec<String
     Ok(namespaces)
 }
 
-/// Where a caller who may list nothing in the namespace asked for may list Kustomizations.
+/// Where a caller who may list nothing in the namespace asked for may list Flux objects.
 async fn somewhere_else(
     ctx: &Context<'_>,
     caller: &Caller,
     query: &ResourceQuery,
 ) -> Result<Vec<String>, ApiError> {
-    let (Caller::User(identity), Some(_), Some(ks)) = (
-        caller,
-        &query.namespace,
-        flux_kinds().find(|k| k.kind == "Kustomization"),
-    ) else {
-        return Ok(Vec::new());
-    };
-    listable_namespaces(ctx, identity, On::Kind(ks)).await
+    match (caller, &query.namespace) {
+        (Caller::User(_), Some(_)) => namespaces(ctx, caller).await,
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// The objects of one kind the caller may list, and whether they may list it anywhere they

@@ -10,7 +10,8 @@ use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader, wire_target};
 use flux_web_core::address::ObjectRef;
-use flux_web_core::kinds::{Kind, by_kind};
+use flux_web_core::kinds::by_kind;
+use kube::core::ApiResource;
 
 /// The most takers a page lists.
 const MOST: usize = 100;
@@ -58,22 +59,21 @@ pub async fn used_by(ctx: &Context<'_>, caller: &Caller, source: &ObjectRef) -> 
         let Some(kind) = by_kind(group, kind) else {
             continue;
         };
-        for taker in takers(ctx, caller, kind, &source.namespace).await {
+        let Ok(resource) = ctx.resource(kind).await else {
+            continue;
+        };
+        for taker in takers(ctx, caller, &resource, &source.namespace).await {
             let namespace = taker.metadata.namespace.unwrap_or_default();
             let names = |reference: &Value| takes(reference, &namespace, source);
             if at.iter().filter_map(|p| taker.spec.pointer(p)).any(names) {
-                found.push((kind, namespace, taker.metadata.name.unwrap_or_default()));
+                let name = taker.metadata.name.unwrap_or_default();
+                found.push(wire_target(&resource, &namespace, &name));
             }
         }
     }
-    found.sort_by(|a, b| (&a.1, a.0.kind, &a.2).cmp(&(&b.1, b.0.kind, &b.2)));
-    let mut targets = Vec::new();
-    for (kind, namespace, name) in found.into_iter().take(MOST) {
-        if let Ok(resource) = ctx.resource(kind).await {
-            targets.push(wire_target(&resource, &namespace, &name));
-        }
-    }
-    targets
+    found.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
+    found.truncate(MOST);
+    found
 }
 
 /// Whether `reference`, written in an object of `namespace`, names `source`.
@@ -84,17 +84,19 @@ fn takes(reference: &Value, namespace: &str, source: &ObjectRef) -> bool {
         && text("namespace").unwrap_or(namespace) == source.namespace
 }
 
-/// The objects of `kind` the caller may list: everywhere, or else in `namespace`.
-async fn takers(ctx: &Context<'_>, caller: &Caller, kind: &Kind, namespace: &str) -> Vec<Taker> {
-    let Ok(resource) = ctx.resource(kind).await else {
-        return Vec::new();
-    };
+/// The objects of `resource` the caller may list: everywhere, or else in `namespace`.
+async fn takers(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    resource: &ApiResource,
+    namespace: &str,
+) -> Vec<Taker> {
     let who = reader(caller);
-    match ctx.cluster.list(who, &resource, None, None).await {
+    match ctx.cluster.list(who, resource, None, None).await {
         Ok(all) => all,
         Err(ClusterError::Forbidden(_)) => ctx
             .cluster
-            .list(who, &resource, Some(namespace), None)
+            .list(who, resource, Some(namespace), None)
             .await
             .unwrap_or_default(),
         Err(_) => Vec::new(),

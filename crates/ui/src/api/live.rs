@@ -50,8 +50,8 @@ pub enum Change {
     Resync,
     /// An object selected changed or went away.
     Changed,
-    /// A new Event, or a new count of one.
-    Event(ClusterEvent),
+    /// A new Event, or a new count of one (boxed: an Event is far larger than the others).
+    Event(Box<ClusterEvent>),
 }
 
 impl Stream {
@@ -74,7 +74,9 @@ impl Stream {
     fn change(name: &str, data: &str) -> Option<Change> {
         match name {
             "resync" => Some(Change::Resync),
-            "event" => serde_json::from_str(data).ok().map(Change::Event),
+            "event" => serde_json::from_str(data)
+                .ok()
+                .map(|e| Change::Event(Box::new(e))),
             _ => Some(Change::Changed),
         }
     }

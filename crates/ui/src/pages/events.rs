@@ -117,7 +117,7 @@ pub fn EventsPage() -> impl IntoView {
         move |change| match change {
             Change::Event(event) => shown.update(|s| {
                 if let Some(Ok(s)) = s {
-                    s.arrive(event);
+                    s.arrive(*event);
                 }
             }),
             Change::Resync | Change::Changed => first_page(),

@@ -26,7 +26,7 @@ pub fn Actions(answer: Result<EventPage, ApiError>) -> impl IntoView {
         <ul class="recent">
             {page.events.into_iter().map(|e| {
                 let who = e.entry.who.clone().unwrap_or_else(|| "someone".to_owned());
-                let touched = acted_on(&e.entry.message);
+                let touched = acted_on(e.entry.subject.as_deref());
                 let verb = match (e.entry.action.as_deref(), touched) {
                     // The audit trail says `restart`, the RBAC verb a run needs on a CronJob.
                     (Some("restart"), Some(("CronJob", ..))) => done("run-job"),
@@ -72,13 +72,10 @@ fn done(action: &str) -> String {
     }
 }
 
-/// The workload an audit message names beside the Flux object it is recorded on
-/// ("... for 'Pod/demo-apps/web-1' managed by 'Kustomization/flux-system/apps' ..."), as
-/// kind, namespace and name.
-fn acted_on(message: &str) -> Option<(&str, &str, &str)> {
-    let (_, rest) = message.split_once(" for '")?;
-    let (subject, _) = rest.split_once("' managed by '")?;
-    let mut parts = subject.splitn(3, '/');
+/// The workload an audit entry names as its subject (`Kind/namespace/name`) beside the Flux
+/// object it is recorded on, as kind, namespace and name.
+fn acted_on(subject: Option<&str>) -> Option<(&str, &str, &str)> {
+    let mut parts = subject?.splitn(3, '/');
     Some((parts.next()?, parts.next()?, parts.next()?))
 }
 
@@ -96,10 +93,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_audit_message_names_the_workload_acted_on_and_its_verb_reads_as_done() {
-        let pod = "User 'ada' performed action 'delete' for 'Pod/demo-apps/web-1' managed by 'Kustomization/flux-system/apps' on the web UI";
+    fn an_audit_entry_names_the_workload_acted_on_and_its_verb_reads_as_done() {
+        let pod = Some("Pod/demo-apps/web-1");
         assert_eq!(acted_on(pod), Some(("Pod", "demo-apps", "web-1")));
-        let ks = "User 'ada' performed action 'reconcile' for 'Kustomization/flux-system/apps' on the web UI";
+        let ks = None;
         assert_eq!(acted_on(ks), None);
         for (verb, words) in [
             ("reconcile", "reconciled"),
