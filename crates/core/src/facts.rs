@@ -24,6 +24,8 @@ enum Read {
     Names,
     /// One reference as `Kind/name` (or `name`), `namespace/` before it when given.
     Ref,
+    /// A Go duration, cut to two decimals ("1.23s").
+    Took,
 }
 
 /// One fact of a kind: its label, where it is (a JSON pointer into the object) and how it
@@ -58,6 +60,12 @@ const COMMON: &[Field] = &[
         "Last request handled",
         "/status/lastHandledReconcileAt",
         Read::Text,
+    ),
+    // The newest of `status.history`'s snapshots comes first (a Kustomization's, Flux 2.3+).
+    field(
+        LAST_RUN,
+        "/status/history/0/lastReconciledDuration",
+        Read::Took,
     ),
     field("Depends on", "/spec/dependsOn", Read::Names),
 ];
@@ -259,6 +267,53 @@ pub fn facts(kind: &Kind, found: &DynamicObject) -> Vec<Fact> {
     facts
 }
 
+/// The label of how long the last run took.
+pub const LAST_RUN: &str = "Last run took";
+
+/// What the controllers write when a reconcile succeeds ("Reconciliation finished in 1.2s,
+/// next run in 10m0s"): the one place they say how long a run took.
+const FINISHED: &str = "Reconciliation finished in ";
+/// What the API server's event correlator puts before a message it combined with similar ones.
+const COMBINED: &str = "(combined from similar events): ";
+
+/// How long the last successful run took and when it ended, from the object's Events given
+/// as (message, time), newest first; none when no Event says so. For the kinds without a
+/// `status.history` that says it.
+pub fn last_run<'a>(events: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Option<Fact> {
+    events.into_iter().find_map(|(message, time)| {
+        let message = message.strip_prefix(COMBINED).unwrap_or(message);
+        let took = message.strip_prefix(FINISHED)?.split(',').next()?.trim();
+        (!took.is_empty()).then(|| Fact {
+            label: LAST_RUN.to_owned(),
+            value: match time {
+                Some(time) => format!("{}, finished {time}", two_decimals(took)),
+                None => two_decimals(took),
+            },
+        })
+    })
+}
+
+/// A Go duration ("1m2.345678s", "245.318ms") cut to two decimals in each number.
+fn two_decimals(duration: &str) -> String {
+    let mut out = String::with_capacity(duration.len());
+    let mut decimals = None::<usize>;
+    for c in duration.chars() {
+        match (c, decimals) {
+            ('.', _) => decimals = Some(0),
+            (d, Some(n)) if d.is_ascii_digit() => {
+                decimals = Some(n + 1);
+                if n >= 2 {
+                    continue;
+                }
+            }
+            (d, _) if d.is_ascii_digit() => {}
+            _ => decimals = None,
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `value` as words, as `read` says; none when there is nothing to say.
 fn words(value: &Value, read: Read) -> Option<String> {
     let text = match (read, value) {
@@ -275,6 +330,7 @@ fn words(value: &Value, read: Read) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", "),
         (Read::Ref, reference_to) => reference(reference_to)?,
+        (Read::Took, Value::String(s)) => two_decimals(s),
         _ => return None,
     };
     (!text.is_empty()).then_some(text)
@@ -320,6 +376,33 @@ mod tests {
     }
 
     #[test]
+    fn the_last_run_is_the_newest_event_that_says_how_long_it_took() {
+        let events = [
+            ("Health check passed in 3.1s", Some("2026-12-06T12:03:00Z")),
+            (
+                "(combined from similar events): Reconciliation finished in 1.234567891s, next run in 10m0s",
+                Some("2026-12-06T12:02:00Z"),
+            ),
+            (
+                "Reconciliation finished in 9s, next run in 10m0s",
+                Some("2026-12-06T12:01:00Z"),
+            ),
+        ];
+        let fact = last_run(events).unwrap();
+        assert_eq!(fact.label, "Last run took");
+        assert_eq!(fact.value, "1.23s, finished 2026-12-06T12:02:00Z");
+        assert_eq!(
+            last_run([("Reconciliation finished in 245.318ms, next run in 1m", None)])
+                .unwrap()
+                .value,
+            "245.31ms"
+        );
+        assert_eq!(two_decimals("1m2.3456s"), "1m2.34s");
+        assert!(last_run([("Reconciliation finished in , next", None)]).is_none());
+        assert!(last_run([("stored artifact for commit", None)]).is_none());
+    }
+
+    #[test]
     fn a_kustomization_says_its_controller_source_path_prune_and_revisions() {
         let facts = of_kind(
             "kustomize.toolkit.fluxcd.io",
@@ -331,7 +414,8 @@ mod tests {
                     "targetNamespace": "apps", "decryption": {"provider": "sops"},
                     "dependsOn": [{"name": "infra"}, {"name": "crds", "namespace": "flux-system"}]},
                 "status": {"lastAppliedRevision": "main@sha1:abc", "lastAttemptedRevision": "main@sha1:def",
-                    "lastHandledReconcileAt": "2026-12-06T12:00:00Z"},
+                    "lastHandledReconcileAt": "2026-12-06T12:00:00Z",
+                    "history": [{"lastReconciledDuration": "2.345678s"}, {"lastReconciledDuration": "9s"}]},
             }),
         );
         assert_eq!(
@@ -349,6 +433,7 @@ mod tests {
                 ("Last applied revision", "main@sha1:abc"),
                 ("Last attempted revision", "main@sha1:def"),
                 ("Last request handled", "2026-12-06T12:00:00Z"),
+                ("Last run took", "2.34s"),
                 ("Depends on", "infra, flux-system/crds"),
             ])
         );

@@ -55,12 +55,48 @@ pub async fn detail(
         source: source(ctx, caller, &read.view, sources.last()).await,
         artifact: artifact(&read.view),
         actions,
-        facts: flux_web_core::facts::facts(target.kind, &read.found),
+        facts: facts(ctx, caller, target, &read.found).await,
         used_by: used_by::used_by(ctx, caller, target).await,
         manifest: manifest(&read.found),
         spec: flux_web_core::view::spec(&read.found),
         status: read.found.data["status"].clone(),
     })
+}
+
+/// The reconciler's facts; how long its last run took from its Events when its status does
+/// not say (for a Flux kind only: a workload has no facts). Events the caller may not list
+/// are no fact, not a refusal of the page.
+async fn facts(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    target: &ObjectRef,
+    found: &kube::api::DynamicObject,
+) -> Vec<flux_web_shared::objects::Fact> {
+    let mut facts = flux_web_core::facts::facts(target.kind, found);
+    if facts.is_empty()
+        || facts
+            .iter()
+            .any(|f| f.label == flux_web_core::facts::LAST_RUN)
+    {
+        return facts;
+    }
+    let Ok(events) = object_events(ctx, caller, target).await else {
+        return facts;
+    };
+    let mut timed: Vec<_> = events.iter().map(|e| (event_time(e), e)).collect();
+    timed.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    let times: Vec<_> = timed
+        .iter()
+        .map(|(at, _)| at.map(crate::clock::rfc3339))
+        .collect();
+    let messages = timed.iter().zip(&times).map(|((_, event), time)| {
+        (
+            event.message.as_deref().unwrap_or_default(),
+            time.as_deref(),
+        )
+    });
+    facts.extend(flux_web_core::facts::last_run(messages));
+    facts
 }
 
 /// The spec and status as YAML; a part the object lacks is left out.

@@ -150,6 +150,24 @@ async fn a_page_has_the_reconcilers_facts_its_yaml_and_a_sources_takers_as_the_c
         "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
     )
     .await;
+    // source-controller has no history in its status: how long its last run took is in its
+    // Event, aggregated by the API server's correlator.
+    let event: k8s_openapi::api::core::v1::Event = serde_json::from_value(json!({
+        "metadata": {"name": "repo.finished"},
+        "involvedObject": {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "name": "repo", "namespace": ns},
+        "reason": "GitOperationSucceeded", "type": "Normal",
+        "message": "(combined from similar events): Reconciliation finished in 812.3456ms, next run in 10m0s",
+        "lastTimestamp": "2026-11-30T11:00:00Z", "firstTimestamp": "2026-11-30T10:00:00Z",
+        "source": {"component": "source-controller"},
+    }))
+    .unwrap();
+    kube::Api::<k8s_openapi::api::core::v1::Event>::namespaced(
+        bed.client(crate::support::User::Admin).await,
+        &ns,
+    )
+    .create(&kube::api::PostParams::default(), &event)
+    .await
+    .unwrap();
     let alice = flux_web(&bed, Settings::default()).await;
     let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
     until_allowed(&alice, &listing(&ks, &ns, "apps")).await;
@@ -174,6 +192,16 @@ async fn a_page_has_the_reconcilers_facts_its_yaml_and_a_sources_takers_as_the_c
         ]
     );
     let (_, detail) = call(&root, "GET", &object_path(&repo, &ns, "repo"), None).await;
+    let last_run = detail["facts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["label"] == "Last run took");
+    assert_eq!(
+        last_run.map(|f| f["value"].clone()),
+        Some(json!("812.34ms, finished 2026-11-30T11:00:00Z")),
+        "{detail}"
+    );
     assert_eq!(takers(&detail), {
         let mut all = [
             format!("HelmChart/{ns}/chart"),
