@@ -1,7 +1,8 @@
 // The first load of a page in a fresh headless Chromium, for `make bench` (e2e/bench/peer):
-// prints {bytes, requests, rendered_ms} as JSON, where bytes are what came over the wire
+// prints {bytes, requests, rendered_ms, wasm} as JSON, where bytes are what came over the wire
 // (compressed, headers included) until the page shows a link or cell whose text starts with
-// the given prefix, and rendered_ms is the time from navigation to then.
+// the given prefix, rendered_ms is the time from navigation to then, and wasm the WebAssembly
+// modules fetched.
 //
 //     node first-load.mjs <url> <prefix>
 
@@ -23,7 +24,11 @@ try {
   await cdp.send('Network.enable');
   let bytes = 0;
   let requests = 0;
-  cdp.on('Network.requestWillBeSent', () => { requests += 1; });
+  const wasm = [];
+  cdp.on('Network.requestWillBeSent', (e) => {
+    requests += 1;
+    if (new URL(e.request.url).pathname.endsWith('.wasm')) wasm.push(new URL(e.request.url).pathname);
+  });
   cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; });
   const started = performance.now();
   await page.goto(url);
@@ -32,7 +37,7 @@ try {
     prefix, { timeout: 60000, polling: 'raf' });
   const rendered = performance.now() - started;
   await page.waitForTimeout(300); // what the list asked for lands
-  console.log(JSON.stringify({ bytes, requests, rendered_ms: rendered }));
+  console.log(JSON.stringify({ bytes, requests, rendered_ms: rendered, wasm }));
 } finally {
   await context.close();
 }

@@ -2,6 +2,7 @@
 
 use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
+use leptos_router::Lazy;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
@@ -18,8 +19,7 @@ use crate::components::palette::{Commands, Palette};
 use crate::components::search::QuickSearch;
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
-use crate::pages::detail::DetailPage;
-use crate::pages::events::EventsPage;
+use crate::pages::lazy::{DetailRoute, EventsRoute};
 use crate::pages::login::LoginPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::resources::ResourcesPage;
@@ -66,9 +66,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NoSuchPage>
                     <Route path=path!("/") view=OverviewPage/>
                     <Route path=path!("/resources") view=ResourcesPage/>
-                    <Route path=path!("/events") view=EventsPage/>
+                    <Route path=path!("/events") view={Lazy::<EventsRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/:group/:kind/:namespace/:name") view=DetailPage/>
+                    <Route path=path!("/:group/:kind/:namespace/:name") view={Lazy::<DetailRoute>::new()}/>
                 </Routes>
             </main>
             <ToastList/>

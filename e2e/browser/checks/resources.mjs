@@ -41,14 +41,15 @@ check('a first load reads the list once, its icon is ours, and its JSON comes co
   assert.ok(icons.every((url) => !url.endsWith('/favicon.ico')), icons.join('\n'));
 });
 
-check('first load: at most 400 KiB over the wire until the list shows, and how long it takes (printed)', async () => {
+check('first load: at most 400 KiB over the wire until the list shows, one WebAssembly module (the pages opened later fetch theirs), and how long it takes (printed)', async () => {
   // A browser of its own: nothing cached, no session; the same measure as make bench's.
   const out = execFileSync(process.execPath, [new URL('../first-load.mjs', import.meta.url).pathname,
     `${ADMIN}/resources?namespace=flux-system`, 'apps'], { encoding: 'utf8', timeout: 120000 });
-  const { bytes, requests, rendered_ms: rendered } = JSON.parse(out.trim().split('\n').pop());
+  const { bytes, requests, rendered_ms: rendered, wasm } = JSON.parse(out.trim().split('\n').pop());
   console.log(`     first load: ${bytes} B on the wire (${(bytes / 1024).toFixed(1)} of 400 KiB), ${requests} requests, `
     + `the list rendered after ${Math.round(rendered)} ms`);
   assert.ok(bytes <= 400 * 1024, `${bytes} B`);
+  assert.deepEqual(wasm.map((path) => path.replace(/-[0-9a-f]{12}/, '')), ['/ui.wasm']);
 });
 
 check('empty lists say why: no match, a namespace you may not list, no RBAC at all', async () => {

@@ -5,9 +5,11 @@
 //! - [`detail`] — `/{group}/{kind}/{namespace}/{name}`: an object or a workload.
 //! - [`events`] — `/events`: the cluster's Events, filtered by the query string, live.
 //! - [`login`] — `/login`: the way in when the server asks for a login.
+//! - [`lazy`] — the routes whose pages are fetched when they first open.
 
 pub mod detail;
 pub mod events;
+pub mod lazy;
 pub mod login;
 pub mod overview;
 pub mod resources;
