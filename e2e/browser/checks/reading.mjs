@@ -127,7 +127,7 @@ check('the list: failures first, one line a row, 20 rows and more in 1440x900', 
   }
 });
 
-check('a phone: at 360 px the list is cards, and no element ends past the viewport', async () => {
+check('a phone: at 360 px the list is cards, the header one row, the filters folded, and no element ends past the viewport', async () => {
   await page.setViewportSize({ width: 360, height: 740 });
   try {
     for (const path of ['/resources', WEB, `${KS}?tab=overview`, '/events']) {
@@ -143,6 +143,19 @@ check('a phone: at 360 px the list is cards, and no element ends past the viewpo
     const box = await row.boundingBox();
     await shot('resources-360-light.png');
     assert.ok(box.height < 70, `a card of ${box.height} px: two lines`);
+    // One row: every visible part of the header shares its vertical middle.
+    const middles = await page.locator('header.top > *').evaluateAll((parts) => parts
+      .map((e) => e.getBoundingClientRect()).filter((r) => r.height > 0).map((r) => Math.round(r.top + r.height / 2)));
+    assert.ok(Math.max(...middles) - Math.min(...middles) <= 4, `the header's parts at ${middles}`);
+    // The filters wait behind their button, which says how many are set, and unfold on a tap.
+    await page.goto(`${ADMIN}/resources?namespace=flux-system&status=ready`);
+    const toggle = page.getByRole('button', { name: 'Filters (2)' });
+    await toggle.waitFor();
+    assert.equal(await page.locator('form.filters').isVisible(), false);
+    await toggle.click();
+    await page.locator('form.filters').waitFor();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(await past(), [], 'the filters unfolded: past the viewport');
   } finally {
     await page.setViewportSize({ width: 1280, height: 860 });
   }
@@ -196,7 +209,8 @@ check('the header leaves Live within 5 s of the server\'s death, and says offlin
     console.log(`    the header left Live ${Date.now() - died} ms after the server died`);
     assert.equal((await live.innerText()).trim(), 'Reconnecting…');
     await until('Offline since', async () => /^Offline since \d\d:\d\d$/.test((await live.innerText()).trim()), 20000);
-    // A page read now says what is wrong in words, not the browser's.
+    // A page opened now says what is wrong in words, not the browser's: the events page's
+    // code was never fetched from this server, so it is its code that cannot come.
     await page.getByRole('link', { name: 'Events' }).click();
     const failure = page.locator('section.failure');
     await failure.waitFor();

@@ -20,7 +20,7 @@ pub fn LiveIndicator() -> impl IntoView {
     };
     view! {
         <span class=move || shown().1 role="status" title="Live updates from the cluster">
-            <span class="live-dot" aria-hidden="true"></span>{move || shown().0}
+            <span class="live-dot" aria-hidden="true"></span><span class="live-word">{move || shown().0}</span>
         </span>
     }
 }

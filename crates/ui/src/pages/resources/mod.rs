@@ -164,12 +164,27 @@ pub fn ResourcesPage() -> impl IntoView {
                 .map_or(0, |l| l.total)
         })
     });
+    // A phone folds the filters and shortcuts behind one button, which says how many filters
+    // are set; wider screens always show them and never the button.
+    let folded = RwSignal::new(true);
+    let set = move || {
+        filters.with(|f| {
+            let set = |k: &&&str| **k != "sort" && !f.get(k).is_empty();
+            RESOURCE_FILTERS.iter().filter(set).count()
+        })
+    };
     view! {
         <h1>"Resources"</h1>
-        <FilterForm filters=filters/>
-        <div class="shortcuts" role="group" aria-label="Shortcuts">
-            <button type="button" on:click=move |_| reconcile_failed()>{RECONCILE_FAILED}</button>
-            <button type="button" on:click=move |_| resume_mine()>{RESUME_MINE}</button>
+        <button type="button" class="tools-toggle" aria-controls="list-tools"
+            aria-expanded=move || (!folded.get()).to_string() on:click=move |_| folded.update(|f| *f = !*f)>
+            {move || match set() { 0 => "Filters".to_owned(), n => format!("Filters ({n})") }}
+        </button>
+        <div id="list-tools" class="list-tools" class:folded=move || folded.get()>
+            <FilterForm filters=filters/>
+            <div class="shortcuts" role="group" aria-label="Shortcuts">
+                <button type="button" on:click=move |_| reconcile_failed()>{RECONCILE_FAILED}</button>
+                <button type="button" on:click=move |_| resume_mine()>{RESUME_MINE}</button>
+            </div>
         </div>
         <BulkBar selection=selection total=total ask=ask request=selected/>
         {move || match list.get() {
