@@ -15,14 +15,14 @@ const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir()
 });
 const page = context.pages()[0] ?? (await context.newPage());
 
-// [view, flux-web's path, the peer's path, width]
+// [view, flux-web's path, the peer's path, width, the peer's button to press there]
 const VIEWS = [
   ['overview', '/', '/', 1440],
   ['failing-kustomization', '/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/infra',
     '/resource/Kustomization/flux-system/infra', 1440],
   ['deployment', '/apps/Deployment/demo-apps/web', '/workload/Deployment/demo-apps/web', 1440],
   ['list', '/resources', '/resources', 1440],
-  ['logs', '/apps/Deployment/demo-apps/web?tab=logs', '/workload/Deployment/demo-apps/web', 1440],
+  ['logs', '/apps/Deployment/demo-apps/web?tab=logs', '/workload/Deployment/demo-apps/web', 1440, 'View logs'],
   ['phone-list', '/resources', '/resources', 360],
 ];
 
@@ -36,12 +36,16 @@ try {
     }
   } else {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    for (const [view, ours, theirs, width] of VIEWS) {
+    for (const [view, ours, theirs, width, press] of VIEWS) {
       await page.setViewportSize({ width, height: 900 });
       for (const [who, base, path] of [['flux-web', OURS, ours], ['peer', PEER, theirs]]) {
         await page.goto(`${base}${path}`);
         // Both load their data after the page: give each the same few seconds to settle.
         await page.waitForTimeout(4000);
+        if (who === 'peer' && press) {
+          await page.getByRole('button', { name: press }).first().click();
+          await page.waitForTimeout(4000);
+        }
         await page.screenshot({ path: join(SCREENSHOTS, `${view}-${who}.png`) });
         console.log(`${view}-${who}.png: ${page.url()}`);
       }

@@ -273,7 +273,7 @@ check('a stale page link and a bad filter say what is wrong and offer the way ba
   assert.equal(await page.title(), 'No such page · flux-web');
 });
 
-check('logs open on the newest line, with pickers, level colours and their tally', async () => {
+check('logs open on the newest line, on the screen, with pickers, level colours and their tally', async () => {
   await page.goto(`${ADMIN}${WEB}?tab=logs`);
   const logs = page.getByRole('region', { name: 'Logs' });
   const region = logs.getByRole('region', { name: 'Log lines' });
@@ -284,6 +284,9 @@ check('logs open on the newest line, with pickers, level colours and their tally
   await logs.getByLabel('Level').waitFor();
   const box = await region.boundingBox();
   assert.ok(box.height >= 300, `the viewer is ${box.height} px high`);
+  // The newest line is on the screen, not only at the bottom of a viewer that ends below it.
+  await until('the newest line on the screen', async () => region.locator('.log-line').last().evaluate(
+    (line) => line.getBoundingClientRect().bottom <= window.innerHeight + 1));
 });
 
 check('quick search suggests objects with their state as you type; arrows and Enter open one', async () => {

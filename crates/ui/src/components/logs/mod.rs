@@ -147,7 +147,8 @@ pub fn LogViewer(
                 .join(" · ")
         })
     };
-    // The newest line is in view when the lines come, and stays in view while following.
+    // The newest line is in view when the lines come, and stays in view while following:
+    // the first lines also bring the viewer's bottom onto the screen when it ends below it.
     let log = NodeRef::<leptos::html::Pre>::new();
     Effect::new(move |first: Option<bool>| {
         let any = shown.with(|s| !s.is_empty());
@@ -155,6 +156,13 @@ pub fn LogViewer(
             && let Some(log) = log.get_untracked()
         {
             log.set_scroll_top(log.scroll_height());
+            let below = window().inner_height().ok().and_then(|h| h.as_f64());
+            if any
+                && first != Some(false)
+                && below.is_some_and(|h| log.get_bounding_client_rect().bottom() > h)
+            {
+                log.scroll_into_view_with_bool(false);
+            }
         }
         // Until the first lines arrive, the next answer is the first.
         !any && first != Some(false)
