@@ -2,6 +2,7 @@
 //! checks it. One type for what a request is aimed at, what a plan writes, what a source
 //! reference names.
 
+use flux_web_shared::actions::Target;
 use flux_web_shared::names::{self, quoted};
 use flux_web_shared::problem::Code;
 
@@ -65,6 +66,17 @@ impl ObjectRef {
     /// `Kind/namespace/name`, as messages and audit events name objects.
     pub fn describe(&self) -> String {
         format!("{}/{}/{}", self.kind.kind, self.namespace, self.name)
+    }
+
+    /// The object as the wire names it, at the version the pinned releases serve.
+    pub fn target(&self) -> Target {
+        Target {
+            group: self.kind.group.to_owned(),
+            version: self.kind.version.to_owned(),
+            kind: self.kind.kind.to_owned(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
     }
 }
 

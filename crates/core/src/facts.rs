@@ -67,7 +67,6 @@ const COMMON: &[Field] = &[
         "/status/history/0/lastReconciledDuration",
         Read::Took,
     ),
-    field("Depends on", "/spec/dependsOn", Read::Names),
 ];
 
 /// What every source kind with an artifact says of its last fetch, after its own fields.
@@ -434,7 +433,6 @@ mod tests {
                 ("Last attempted revision", "main@sha1:def"),
                 ("Last request handled", "2026-12-06T12:00:00Z"),
                 ("Last run took", "2.34s"),
-                ("Depends on", "infra, flux-system/crds"),
             ])
         );
     }

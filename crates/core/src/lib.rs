@@ -8,6 +8,7 @@
 //! - [`address`] — an object by kind, namespace and name, checked.
 //! - [`view`] — an object parsed once into what flux-web decides on.
 //! - [`summary`] — one word for how an object is doing.
+//! - [`blocked`] — why a failed object waits for another: dependency, source, health.
 //! - [`facts`] — the reconciler's facts about an object, as its page lists them.
 //! - [`patch`] — the bodies of every write.
 //! - [`plan`] — one plan per action: checks, writes, audit, wait; or the refusal.
@@ -19,6 +20,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod blocked;
 pub mod facts;
 pub mod history;
 pub mod kinds;

@@ -47,6 +47,10 @@ pub fn summarize(view: &View) -> StatusSummary {
         suspended_by_user: view.suspended_by_user.clone(),
         suspended_reason: view.suspended_reason.clone(),
         suspended_until: view.suspended_until.clone(),
+        blocked_by: match state {
+            State::Failed => crate::blocked::blocked_by(view).map(Box::new),
+            _ => None,
+        },
     }
 }
 

@@ -167,6 +167,9 @@ pub struct View {
     pub generation: Option<i64>,
     /// The sources a pull reconciles, upstream last; why there are none otherwise.
     pub sources: Result<Vec<ObjectRef>, String>,
+    /// A Kustomization's or HelmRelease's `dependsOn`: objects of its own kind, in its own
+    /// namespace unless named.
+    pub depends_on: Vec<ObjectRef>,
     pub artifact: Option<Artifact>,
     /// An ArtifactGenerator's ExternalArtifacts.
     pub inventory: Vec<ArtifactRef>,
@@ -220,6 +223,10 @@ impl View {
             || (!suspended && suspended_by.is_some());
         Self {
             sources: sources(kind, spec, status, &namespace, &name),
+            depends_on: match kind.sources {
+                Sources::None => Vec::new(),
+                _ => depends_on(kind, spec, &namespace),
+            },
             artifact: artifact(&status["artifact"]),
             inventory: match kind.artifacts {
                 Artifacts::Inventory => inventory(status),
@@ -296,6 +303,22 @@ fn inventory(status: &Value) -> Vec<ArtifactRef> {
 
 /// The sources a pull reconciles, upstream last: a HelmRelease with `spec.chart` pulls the
 /// HelmChart generated for it and that chart's own source.
+fn depends_on(kind: &'static Kind, spec: &Value, namespace: &str) -> Vec<ObjectRef> {
+    spec["dependsOn"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            let name = d["name"].as_str().filter(|n| !n.is_empty())?;
+            Some(ObjectRef::new(
+                kind,
+                d["namespace"].as_str().unwrap_or(namespace),
+                name,
+            ))
+        })
+        .collect()
+}
+
 fn sources(
     kind: &Kind,
     spec: &Value,

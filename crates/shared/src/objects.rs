@@ -191,6 +191,47 @@ pub struct StatusSummary {
     /// When the suspension ends by itself (RFC 3339), when it was given an end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_until: Option<String>,
+    /// For a failed object, when its controller says another object keeps it from being ready:
+    /// the dependency or source it waits for, or the applied objects found unhealthy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<Box<BlockedBy>>,
+}
+
+/// What keeps an object from being ready, as its controller's Ready condition tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BlockedBy {
+    pub cause: Blocker,
+    /// The dependency or source waited for, when the controller names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// The applied objects a health check timed out on, as `Kind/namespace/name`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<String>,
+}
+
+/// The kinds of [`BlockedBy`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Blocker {
+    /// A `dependsOn` entry is not ready.
+    Dependency,
+    /// The source (or a HelmRelease's chart) has no artifact to apply.
+    Source,
+    /// Objects it applied did not become healthy in time.
+    Unhealthy,
+}
+
+/// A `dependsOn` entry of a Kustomization or HelmRelease, with its state when the caller may
+/// read it (none: it does not exist, or the caller may not see it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Dependency {
+    pub target: Target,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<StatusSummary>,
 }
 
 #[cfg(test)]
@@ -207,6 +248,7 @@ impl StatusSummary {
             suspended_by_user: None,
             suspended_reason: None,
             suspended_until: None,
+            blocked_by: None,
         }
     }
 }
@@ -302,6 +344,13 @@ pub struct ObjectDetail {
     /// those the caller may list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub used_by: Vec<Target>,
+    /// For a Kustomization or HelmRelease: its `dependsOn`, each with its state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Dependency>,
+    /// For a Kustomization or HelmRelease: the objects of its kind whose `dependsOn` names it,
+    /// among those the caller may list.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_by: Vec<Target>,
 }
 
 /// A fact of the reconciler's about an object: "Interval", "10m".

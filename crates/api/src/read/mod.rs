@@ -4,15 +4,17 @@
 //! - [`resources`] — the list of Flux objects, filtered and paginated.
 //! - [`summary`] — the state of a Flux object in one word.
 //! - [`workloads`] — inventories, Pods and Jobs.
-//! - [`used_by`] — the objects that take a source.
+//! - [`referrers`] — the objects that take a source, or depend on an object.
 
+pub mod referrers;
 pub mod resources;
 pub mod timeline;
-pub mod used_by;
 pub mod workloads;
 
 use flux_web_shared::events::Severity;
-use flux_web_shared::objects::{ArtifactSummary, EventSummary, ObjectDetail, SourceSummary};
+use flux_web_shared::objects::{
+    ArtifactSummary, Dependency, EventSummary, ObjectDetail, SourceSummary,
+};
 use k8s_openapi::api::core::v1::Event;
 
 use crate::actions::listing;
@@ -56,7 +58,9 @@ pub async fn detail(
         artifact: artifact(&read.view),
         actions,
         facts: facts(ctx, caller, target, &read.found).await,
-        used_by: used_by::used_by(ctx, caller, target).await,
+        used_by: referrers::used_by(ctx, caller, target).await,
+        depends_on: depends_on(ctx, caller, &read.view).await,
+        required_by: referrers::required_by(ctx, caller, target).await,
         manifest: manifest(&read.found),
         spec: flux_web_core::view::spec(&read.found),
         status: read.found.data["status"].clone(),
@@ -97,6 +101,19 @@ async fn facts(
     });
     facts.extend(flux_web_core::facts::last_run(messages));
     facts
+}
+
+/// The `dependsOn` entries of `view`, each with its state as the caller may read it (read
+/// side by side: a release may wait for many).
+async fn depends_on(ctx: &Context<'_>, caller: &Caller, view: &View) -> Vec<Dependency> {
+    let reads = view.depends_on.iter().map(|dependency| async move {
+        let read = ctx.read(reader(caller), dependency).await.ok();
+        Dependency {
+            target: dependency.target(),
+            summary: read.map(|r| summary::summarize(&r.view)),
+        }
+    });
+    futures::future::join_all(reads).await
 }
 
 /// The spec and status as YAML; a part the object lacks is left out.

@@ -506,6 +506,7 @@ mod tests {
                 suspended_by_user: None,
                 suspended_reason: None,
                 suspended_until: None,
+                blocked_by: None,
             },
         }
     }

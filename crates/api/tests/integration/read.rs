@@ -244,6 +244,107 @@ async fn a_page_has_the_reconcilers_facts_its_yaml_and_a_sources_takers_as_the_c
 }
 
 #[tokio::test]
+async fn a_dependency_not_ready_blocks_and_each_page_names_the_other_as_the_caller_may_see() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let (ns, other) = (
+        bed.namespace("deps").await,
+        bed.namespace("deps-other").await,
+    );
+    grant_alice_reads(&bed, &ns).await;
+    // apps fails by itself (BuildFailed); after waits for it, and for one alice may not read.
+    let (ks, _) = world(&bed, &ns).await;
+    let source = json!({"kind": "GitRepository", "name": "repo", "namespace": ns});
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "after",
+        json!({"interval": "10m", "prune": true, "sourceRef": source,
+        "dependsOn": [{"name": "apps"}, {"name": "hidden", "namespace": other}]}),
+    )
+    .await;
+    set_status(
+        &bed,
+        &ns,
+        &ks,
+        "after",
+        json!({"conditions": [{"type": "Ready", "status": "False",
+        "reason": "DependencyNotReady", "message": format!("dependency '{ns}/apps' is not ready"),
+        "lastTransitionTime": "2026-11-23T21:30:00Z"}]}),
+    )
+    .await;
+    create(
+        &bed,
+        &other,
+        &ks,
+        "hidden",
+        json!({"interval": "10m", "prune": true, "sourceRef": source}),
+    )
+    .await;
+    create(
+        &bed,
+        &other,
+        &ks,
+        "elsewhere",
+        json!({"interval": "10m", "prune": true, "sourceRef": source,
+        "dependsOn": [{"name": "apps", "namespace": ns}]}),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    until_allowed(&alice, &listing(&ks, &ns, "after")).await;
+
+    let blocked = json!({"cause": "dependency", "target": {"group": "kustomize.toolkit.fluxcd.io",
+        "version": "v1", "kind": "Kustomization", "namespace": ns, "name": "apps"}});
+    let (status, after) = call(&alice, "GET", &object_path(&ks, &ns, "after"), None).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after["summary"]["blockedBy"], blocked, "{after}");
+    let dependencies = after["dependsOn"].as_array().unwrap();
+    assert_eq!(dependencies.len(), 2, "{after}");
+    assert_eq!(dependencies[0]["target"]["name"], "apps");
+    assert_eq!(dependencies[0]["summary"]["state"], "failed");
+    // Named, as the object's own spec names it, with no state: alice may not read it.
+    assert_eq!(dependencies[1]["target"]["namespace"], other.as_str());
+    assert_eq!(dependencies[1]["summary"], serde_json::Value::Null);
+    // The list row says it too, with nothing else read.
+    let (_, list) = call(
+        &alice,
+        "GET",
+        &format!("/api/v1/resources?namespace={ns}&q=after"),
+        None,
+    )
+    .await;
+    assert_eq!(list["items"][0]["summary"]["blockedBy"], blocked, "{list}");
+
+    let required = |detail: &serde_json::Value| -> Vec<String> {
+        detail["requiredBy"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| {
+                format!(
+                    "{}/{}",
+                    t["namespace"].as_str().unwrap(),
+                    t["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (_, apps) = call(&alice, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!(required(&apps), [format!("{ns}/after")], "{apps}");
+    assert_eq!(
+        apps["summary"]["blockedBy"],
+        serde_json::Value::Null,
+        "a build failure is its own"
+    );
+    let (_, apps) = call(&root, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    let mut expected = [format!("{ns}/after"), format!("{other}/elsewhere")];
+    expected.sort();
+    assert_eq!(required(&apps), expected);
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

@@ -1,6 +1,7 @@
 //! Pieces the pages share.
 //!
 //! - [`badge`] — an object's state in one word.
+//! - [`blocked`] — what keeps a failed object from being ready, with a link.
 //! - [`focus`] — moving the keyboard focus.
 //! - [`dialog`] — modal dialogs (native `<dialog>`: focus stays inside, Escape closes).
 //! - [`toast`] — success and failure messages.
@@ -22,6 +23,7 @@
 pub mod act;
 pub mod action_bar;
 pub mod badge;
+pub mod blocked;
 pub mod bulk;
 pub mod confirm;
 pub mod copy_as;

@@ -1,5 +1,5 @@
 //! The top of an object's page: its kind and namespace, its name with its state, the star,
-//! the Ready message, who suspended it (why, until when), the last handled reconcile, the
+//! what blocks it, the Ready message, who suspended it (why, until when), the last handled reconcile, the
 //! pipeline, and the action bar. Each part follows the live data by itself.
 
 use flux_web_shared::objects::{ObjectDetail, State};
@@ -11,6 +11,7 @@ use crate::api::{Address, ApiError};
 use crate::components::act::Acting;
 use crate::components::action_bar::ActionBar;
 use crate::components::badge::Badge;
+use crate::components::blocked::Blocked;
 use crate::components::favourites::Favourites;
 use crate::format::ago;
 
@@ -54,6 +55,7 @@ pub fn Header(detail: Memo<ObjectDetail>, object: Address, acting: Acting) -> im
                 <h1>{move || detail.with(|d| d.target.name.clone())} " " {move || detail.with(|d| view! { <Badge state=d.summary.state retrying=d.summary.retrying/> })}</h1>
                 <Star object=object/>
             </div>
+            {move || detail.with(|d| d.summary.blocked_by.clone().map(|b| view! { <p class="blocked-by"><Blocked blocked=*b/></p> }))}
             {move || detail.with(|d| (!d.summary.message.is_empty()).then(|| view! { <p class="message">{d.summary.message.clone()}</p> }))}
             {suspended}
             {handled}

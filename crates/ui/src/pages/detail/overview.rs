@@ -1,7 +1,8 @@
-//! The object's Overview tab: the reconciler's facts, its conditions, its source, who takes
-//! it (a source's), its artifact, a workload's Pods; and the Inventory tab's workloads.
+//! The object's Overview tab: the reconciler's facts, its dependencies both ways, its
+//! conditions, its source, who takes it (a source's), its artifact, a workload's Pods; and the Inventory tab's workloads.
 
-use flux_web_shared::objects::{ObjectDetail, WorkloadSummary};
+use flux_web_shared::actions::Target;
+use flux_web_shared::objects::{Dependency, ObjectDetail, WorkloadSummary};
 use leptos::prelude::*;
 
 use super::workload::Workload;
@@ -37,6 +38,12 @@ pub fn Overview(detail: ObjectDetail, acting: Acting) -> impl IntoView {
                 </section>
             }
             .into_any(),
+        );
+    }
+    if !detail.depends_on.is_empty() || !detail.required_by.is_empty() {
+        sections.push(
+            view! { <Dependencies depends_on=detail.depends_on required_by=detail.required_by/> }
+                .into_any(),
         );
     }
     if !detail.conditions.is_empty() {
@@ -89,6 +96,35 @@ pub fn Overview(detail: ObjectDetail, acting: Acting) -> impl IntoView {
         sections.push(view! { <p class="notice">"Nothing more to show: its controller reports no conditions."</p> }.into_any());
     }
     sections
+}
+
+/// What the object waits for (its `dependsOn`, each with its state, or said unreadable) and
+/// what waits for it.
+#[component]
+fn Dependencies(depends_on: Vec<Dependency>, required_by: Vec<Target>) -> impl IntoView {
+    let kind = |t: &Target| t.kind.clone();
+    view! {
+        <section aria-labelledby="dependencies-title">
+            <h2 id="dependencies-title">"Dependencies"</h2>
+            <dl class="dependencies">
+                {(!depends_on.is_empty()).then(|| view! {
+                    <dt>"Depends on"</dt>
+                    {depends_on.into_iter().map(|d| view! {
+                        <dd>{kind(&d.target)}" "<ObjectLink target=d.target/>" "
+                            {match d.summary {
+                                Some(s) => view! { <Badge state=s.state retrying=s.retrying/> }.into_any(),
+                                None => view! { <span class="hint">"not found, or not yours to read"</span> }.into_any(),
+                            }}
+                        </dd>
+                    }).collect_view()}
+                })}
+                {(!required_by.is_empty()).then(|| view! {
+                    <dt>"Required by"</dt>
+                    {required_by.into_iter().map(|t| view! { <dd>{kind(&t)}" "<ObjectLink target=t/></dd> }).collect_view()}
+                })}
+            </dl>
+        </section>
+    }
 }
 
 /// The workloads of a Flux object's inventory, the unhealthy marked.

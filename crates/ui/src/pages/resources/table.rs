@@ -10,6 +10,7 @@ use super::{PAGE, PAGE_PATH};
 use crate::api::Address;
 use crate::api::query::Filters;
 use crate::components::badge::Badge;
+use crate::components::blocked::Blocked;
 use crate::format::ago;
 
 #[component]
@@ -48,7 +49,12 @@ pub fn Table(
                     <td class="namespace" title=item.target.namespace.clone()>{item.target.namespace.clone()}</td>
                     <td class="name"><A href=object.href() attr:title=title>{name}</A></td>
                     <td class="state"><Badge state=item.summary.state retrying=item.summary.retrying/></td>
-                    <td class="message">{(!item.summary.message.is_empty()).then(|| view! { <Clamped text=item.summary.message.clone()/> })}</td>
+                    // What blocks a failed object says more than its message, which the
+                    // object's page keeps.
+                    <td class="message">{match item.summary.blocked_by.clone() {
+                        Some(blocked) => view! { <Blocked blocked=*blocked/> }.into_any(),
+                        None => (!item.summary.message.is_empty()).then(|| view! { <Clamped text=item.summary.message.clone()/> }).into_any(),
+                    }}</td>
                     <td class="updated">{item.summary.updated().map(|at| view! { <time datetime=at.to_owned()>{ago(Some(at.to_owned()))}</time> })}</td>
                 </tr>
             }

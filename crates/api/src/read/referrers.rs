@@ -1,6 +1,8 @@
-//! Who takes a source: the Kustomizations, HelmReleases and HelmCharts whose references name
-//! it, among those the caller may list (cluster-wide, or else in the source's namespace).
-//! What cannot be listed is left out, never refused: the source's page is read all the same.
+//! Who refers to an object, among those the caller may list (cluster-wide, or else in the
+//! object's namespace): a source's takers, the Kustomizations, HelmReleases and HelmCharts
+//! whose source references name it; a Kustomization's or HelmRelease's dependants, the
+//! objects of its kind whose `dependsOn` names it. What cannot be listed is left out, never
+//! refused: the object's page is read all the same.
 
 use flux_web_shared::actions::Target;
 use serde::Deserialize;
@@ -10,7 +12,7 @@ use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader, wire_target};
 use flux_web_core::address::ObjectRef;
-use flux_web_core::kinds::by_kind;
+use flux_web_core::kinds::{Sources, by_kind};
 use kube::core::ApiResource;
 
 /// The most takers a page lists.
@@ -34,6 +36,15 @@ const TAKERS: [(&str, &str, &[&str]); 3] = [
     (SOURCES, "HelmChart", &["/sourceRef"]),
 ];
 
+/// How a referrer's field names the object.
+#[derive(Debug, Clone, Copy)]
+enum Naming {
+    /// A reference with kind, name and namespace (its own by default).
+    Reference,
+    /// A list of `{name, namespace}` of the object's own kind (`dependsOn`).
+    Dependencies,
+}
+
 /// Of a listed taker, what the match reads.
 #[derive(Debug, Deserialize)]
 struct Taker {
@@ -54,17 +65,44 @@ pub async fn used_by(ctx: &Context<'_>, caller: &Caller, source: &ObjectRef) -> 
     if source.kind.group != SOURCES {
         return Vec::new();
     }
+    referrers(ctx, caller, source, &TAKERS, Naming::Reference).await
+}
+
+/// The objects of `target`'s kind whose `dependsOn` names it; none for a kind without
+/// dependencies.
+pub async fn required_by(ctx: &Context<'_>, caller: &Caller, target: &ObjectRef) -> Vec<Target> {
+    if target.kind.sources == Sources::None {
+        return Vec::new();
+    }
+    let dependants = [(target.kind.group, target.kind.kind, &["/dependsOn"][..])];
+    referrers(ctx, caller, target, &dependants, Naming::Dependencies).await
+}
+
+/// The objects of the kinds of `table` whose fields (JSON pointers into their spec) name
+/// `object` as `naming` says, sorted, at most [`MOST`].
+async fn referrers(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    object: &ObjectRef,
+    table: &[(&str, &str, &[&str])],
+    naming: Naming,
+) -> Vec<Target> {
     let mut found = Vec::new();
-    for (group, kind, at) in TAKERS {
+    for (group, kind, at) in table {
         let Some(kind) = by_kind(group, kind) else {
             continue;
         };
         let Ok(resource) = ctx.resource(kind).await else {
             continue;
         };
-        for taker in takers(ctx, caller, &resource, &source.namespace).await {
+        for taker in takers(ctx, caller, &resource, &object.namespace).await {
             let namespace = taker.metadata.namespace.unwrap_or_default();
-            let names = |reference: &Value| takes(reference, &namespace, source);
+            let names = |field: &Value| match naming {
+                Naming::Reference => takes(field, &namespace, object),
+                Naming::Dependencies => field
+                    .as_array()
+                    .is_some_and(|list| list.iter().any(|d| depends(d, &namespace, object))),
+            };
             if at.iter().filter_map(|p| taker.spec.pointer(p)).any(names) {
                 let name = taker.metadata.name.unwrap_or_default();
                 found.push(wire_target(&resource, &namespace, &name));
@@ -74,6 +112,12 @@ pub async fn used_by(ctx: &Context<'_>, caller: &Caller, source: &ObjectRef) -> 
     found.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
     found.truncate(MOST);
     found
+}
+
+/// Whether a `dependsOn` entry, written in an object of `namespace`, names `object`.
+fn depends(entry: &Value, namespace: &str, object: &ObjectRef) -> bool {
+    entry["name"].as_str() == Some(object.name.as_str())
+        && entry["namespace"].as_str().unwrap_or(namespace) == object.namespace
 }
 
 /// Whether `reference`, written in an object of `namespace`, names `source`.
@@ -153,5 +197,25 @@ mod tests {
                 "{reference} in {namespace}"
             );
         }
+    }
+
+    #[test]
+    fn a_dependency_names_an_object_by_name_and_namespace_its_own_by_default() {
+        let infra = ObjectRef::parse(
+            "kustomize.toolkit.fluxcd.io",
+            "Kustomization",
+            "flux-system",
+            "infra",
+        )
+        .unwrap();
+        assert!(depends(&json!({"name": "infra"}), "flux-system", &infra));
+        assert!(!depends(&json!({"name": "infra"}), "apps", &infra));
+        assert!(depends(
+            &json!({"name": "infra", "namespace": "flux-system"}),
+            "apps",
+            &infra
+        ));
+        assert!(!depends(&json!({"name": "other"}), "flux-system", &infra));
+        assert!(!depends(&json!("infra"), "flux-system", &infra));
     }
 }
