@@ -171,7 +171,9 @@ def start_flux(state, bins, api):
             "--storage-path", storage,
             "--storage-addr", state["storage"], "--storage-adv-addr", state["storage"],
         ],
-        "kustomize-controller": ["--events-addr", state["notification_controller"]],
+        # A dependant tries again 5 s after its dependency was not ready (Flux's default is
+        # 30 s), so the suites see a fixed dependency's dependants follow within seconds.
+        "kustomize-controller": ["--events-addr", state["notification_controller"], "--requeue-dependency=5s"],
     }
     for controller in CONTROLLERS:
         metrics, health = free_ports(2)

@@ -12,8 +12,11 @@ use crate::view::View;
 
 /// The Ready reason of an object waiting for a `dependsOn` entry.
 const DEPENDENCY_NOT_READY: &str = "DependencyNotReady";
-/// The Ready reasons of an object whose source has no artifact for it (kustomize-controller's
-/// and helm-controller's; `SourceNotReady` in older helm-controllers).
+/// The Ready reasons of an object whose artifact failed (kustomize-controller's and
+/// helm-controller's; `SourceNotReady` in older helm-controllers). kustomize-controller gives
+/// the same reason to a path missing from a good artifact: only a message about the source
+/// ("Source is not ready, artifact not found", "Source 'GitRepository/ns/name' not found",
+/// helm-controller's "HelmChart 'ns/name' is not ready") blames it.
 const NO_ARTIFACT: [&str; 2] = ["ArtifactFailed", "SourceNotReady"];
 /// The Ready reason of a health check that timed out.
 const HEALTH_CHECK_FAILED: &str = "HealthCheckFailed";
@@ -30,6 +33,10 @@ pub fn blocked_by(view: &View) -> Option<BlockedBy> {
         reason if NO_ARTIFACT.contains(&reason) => {
             // The nearest source: a HelmRelease's chart before the chart's own source.
             let source = view.sources.as_ref().ok().and_then(|s| s.first().cloned());
+            let blamed = |s: &ObjectRef| ready.message.starts_with(&format!("{} '", s.kind.kind));
+            if !ready.message.starts_with("Source") && !source.as_ref().is_some_and(blamed) {
+                return None;
+            }
             (Blocker::Source, source, vec![])
         }
         HEALTH_CHECK_FAILED => (Blocker::Unhealthy, None, unhealthy(&ready.message)),
@@ -151,7 +158,7 @@ mod tests {
             "ks",
             ks.clone(),
             "ArtifactFailed",
-            "Source artifact not found, retrying in 30s",
+            "Source is not ready, artifact not found",
         ));
         assert_eq!(
             said(blocked),
@@ -193,10 +200,15 @@ mod tests {
                 ]
             ))
         );
-        // The controller's own failures, and a Ready that is not False, block on nothing else.
+        // The controller's own failures, and a Ready that is not False, block on nothing else:
+        // a path missing from a good artifact is kustomize-controller's ArtifactFailed too.
         for (reason, message) in [
             ("BuildFailed", "kustomize build failed"),
             ("ReconciliationFailed", "apply failed"),
+            (
+                "ArtifactFailed",
+                "kustomization path not found: stat /tmp/kustomization-1/missing: no such file or directory",
+            ),
         ] {
             assert_eq!(blocked_by(&view("ks", ks.clone(), reason, message)), None);
         }

@@ -346,9 +346,16 @@ struct ListedFieldsMeta {
     annotations: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
+/// What a row's summary reads of the spec: suspension, and the references "blocked by" names.
 #[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ListedSpec {
     suspend: Option<bool>,
+    source_ref: Option<serde_json::Value>,
+    chart_ref: Option<serde_json::Value>,
+    /// A HelmRelease's chart template (an object); a HelmChart's chart name (a string).
+    chart: Option<serde_json::Value>,
+    depends_on: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -356,6 +363,7 @@ struct ListedSpec {
 struct ListedStatus {
     conditions: Option<Vec<serde_json::Value>>,
     last_handled_reconcile_at: Option<String>,
+    helm_chart: Option<String>,
 }
 
 impl Listed {
@@ -386,10 +394,20 @@ impl Listed {
                 ..ObjectMeta::default()
             },
             data: serde_json::json!({
-                "spec": {"suspend": self.spec.suspend},
+                "spec": {
+                    "suspend": self.spec.suspend,
+                    "sourceRef": self.spec.source_ref,
+                    "chartRef": self.spec.chart_ref,
+                    "chart": self.spec.chart.map(|c| match c.pointer("/spec/sourceRef") {
+                        Some(source) => serde_json::json!({"spec": {"sourceRef": source}}),
+                        None => c,
+                    }),
+                    "dependsOn": self.spec.depends_on,
+                },
                 "status": {
                     "conditions": self.status.conditions,
                     "lastHandledReconcileAt": self.status.last_handled_reconcile_at,
+                    "helmChart": self.status.helm_chart,
                 },
             }),
         }
@@ -451,6 +469,62 @@ mod tests {
                 .pointer("/status/inventory")
                 .is_none_or(serde_json::Value::is_null)
         );
+    }
+
+    #[test]
+    fn a_listed_object_is_blocked_by_what_the_whole_object_is() {
+        let failed = |reason: &str, message: &str| serde_json::json!([{"type": "Ready", "status": "False", "reason": reason, "message": message}]);
+        let cases = [
+            (
+                "ks",
+                serde_json::json!({"interval": "10m", "dependsOn": [{"name": "a"}, {"name": "b", "namespace": "x"}],
+                    "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+                serde_json::json!({"conditions": failed("DependencyNotReady", "dependency 'x/b' is not ready")}),
+            ),
+            (
+                "ks",
+                serde_json::json!({"sourceRef": {"kind": "OCIRepository", "name": "oci", "namespace": "src"}}),
+                serde_json::json!({"conditions": failed("ArtifactFailed", "Source is not ready, artifact not found")}),
+            ),
+            (
+                "hr",
+                serde_json::json!({"chart": {"spec": {"chart": "web", "version": "1.x",
+                    "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}}),
+                serde_json::json!({"helmChart": "flux-system/flux-system-web",
+                    "conditions": failed("ArtifactFailed", "HelmChart 'flux-system/flux-system-web' is not ready")}),
+            ),
+        ];
+        // A HelmChart's spec.chart is a string: read as it is, not refused.
+        let chart = flux_web_core::kinds::find("source.toolkit.fluxcd.io", "HelmChart").unwrap();
+        let whole = serde_json::json!({"metadata": {"name": "c", "namespace": "flux-system"},
+            "spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}});
+        let listed: Listed = serde_json::from_value(whole.clone()).unwrap();
+        let full: DynamicObject = serde_json::from_value(whole).unwrap();
+        assert_eq!(
+            summary::summarize(&View::parse(chart, &listed.object(chart))),
+            summary::summarize(&View::parse(chart, &full))
+        );
+        for (short, spec, status) in cases {
+            let group = match short {
+                "ks" => "kustomize.toolkit.fluxcd.io",
+                _ => "helm.toolkit.fluxcd.io",
+            };
+            let kind = flux_web_core::kinds::find(group, short).unwrap();
+            let whole = serde_json::json!({"metadata": {"name": "web", "namespace": "flux-system"},
+                "spec": spec, "status": status});
+            let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
+            let listed: Listed = serde_json::from_value(whole.clone()).unwrap();
+            let slim = summary::summarize(&View::parse(kind, &listed.object(kind)));
+            assert_eq!(
+                slim,
+                summary::summarize(&View::parse(kind, &full)),
+                "{whole}"
+            );
+            assert!(
+                slim.blocked_by.is_some_and(|b| b.target.is_some()),
+                "{whole}"
+            );
+        }
     }
 
     #[test]
