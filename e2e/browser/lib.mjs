@@ -36,14 +36,19 @@ export async function kubeDelete(path) {
   assert.equal(response.status, 200, `${path}: ${await response.text()}`);
 }
 
-/** Merge-patches an object's status as the bed's admin, as its controller would. */
-export async function kubeStatus(path, status) {
-  const response = await fetch(`${process.env.APISERVER}${path}/status`, {
+/** Merge-patches an object as the bed's admin. */
+export async function kubePatch(path, body) {
+  const response = await fetch(`${process.env.APISERVER}${path}`, {
     method: 'PATCH',
     headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}`, 'Content-Type': 'application/merge-patch+json' },
-    body: JSON.stringify({ status }),
+    body: JSON.stringify(body),
   });
   assert.equal(response.status, 200, `${path}: ${await response.text()}`);
+}
+
+/** Merge-patches an object's status as the bed's admin, as its controller would. */
+export async function kubeStatus(path, status) {
+  await kubePatch(`${path}/status`, { status });
 }
 
 /** Creates an object as the bed's admin. */

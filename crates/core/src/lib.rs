@@ -14,6 +14,7 @@
 //! - [`plan`] — one plan per action: checks, writes, audit, wait; or the refusal.
 //! - [`until`] — when a suspension ends by itself.
 //! - [`workloads`] — workloads, Pods and Jobs as read.
+//! - [`controllers`] — the Flux controllers the cluster runs, from their Deployments.
 //! - [`owners`] — the owner kinds a workload's manager is found through.
 //! - [`audit`] — the audit trail's words: Event reasons and annotations.
 //! - [`history`] — an object's past as timeline entries: `status.history` and Events.
@@ -21,6 +22,7 @@
 pub mod address;
 pub mod audit;
 pub mod blocked;
+pub mod controllers;
 pub mod facts;
 pub mod history;
 pub mod kinds;

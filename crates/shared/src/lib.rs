@@ -7,6 +7,7 @@
 //! - [`actions`] — requests and answers of the action endpoints.
 //! - [`bulk`] — one action on many objects: the pre-flight and the run's progress.
 //! - [`objects`] — what the read API answers about objects.
+//! - [`controllers`] — the Flux controllers the cluster runs.
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
 //! - [`timeline`] — one object's history: the controller's work and people's actions.
@@ -19,6 +20,7 @@
 
 pub mod actions;
 pub mod bulk;
+pub mod controllers;
 pub mod duration;
 pub mod events;
 pub mod health;

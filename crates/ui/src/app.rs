@@ -19,7 +19,7 @@ use crate::components::palette::{Commands, Palette};
 use crate::components::search::QuickSearch;
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
-use crate::pages::lazy::{DetailRoute, EventsRoute};
+use crate::pages::lazy::{ControllersRoute, DetailRoute, EventsRoute};
 use crate::pages::login::LoginPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::resources::ResourcesPage;
@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/resources") view=ResourcesPage/>
                     <Route path=path!("/events") view={Lazy::<EventsRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/controllers") view={Lazy::<ControllersRoute>::new()}/>
                     <Route path=path!("/:group/:kind/:namespace/:name") view={Lazy::<DetailRoute>::new()}/>
                 </Routes>
             </main>

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use flux_web_shared::controllers::ControllerList;
 use flux_web_shared::objects::{EventSummary, NamespaceList, ObjectDetail, ResourceList};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
@@ -31,6 +32,28 @@ pub async fn namespaces(
 ) -> Result<Json<NamespaceList>, ApiError> {
     let namespaces = crate::read::resources::namespaces(&state.context(), &caller).await?;
     Ok(Json(NamespaceList { namespaces }))
+}
+
+/// The Flux controllers the cluster runs, as the caller may see their Deployments.
+#[utoipa::path(
+    get,
+    path = "/v1/controllers",
+    operation_id = "listControllers",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "The controllers by namespace and name, and the FluxInstances", body = ControllerList),
+        (status = "4XX", description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn controllers(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ControllerList>, ApiError> {
+    Ok(Json(
+        crate::read::controllers::controllers(&state.context(), &caller).await?,
+    ))
 }
 
 /// The object as the detail page shows it, with what the caller may do to it.

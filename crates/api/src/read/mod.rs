@@ -5,7 +5,9 @@
 //! - [`summary`] — the state of a Flux object in one word.
 //! - [`workloads`] — inventories, Pods and Jobs.
 //! - [`referrers`] — the objects that take a source, or depend on an object.
+//! - [`controllers`] — the Flux controllers the cluster runs.
 
+pub mod controllers;
 pub mod referrers;
 pub mod resources;
 pub mod timeline;

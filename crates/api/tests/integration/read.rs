@@ -345,6 +345,65 @@ async fn a_dependency_not_ready_blocks_and_each_page_names_the_other_as_the_call
 }
 
 #[tokio::test]
+async fn the_controllers_are_the_deployments_labelled_flux_as_the_caller_may_list_them() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("controllers").await;
+    let deployments = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("apps", "v1", "Deployment"),
+        "deployments",
+    );
+    let labels = json!({"app.kubernetes.io/part-of": "flux", "app.kubernetes.io/component": "helm-controller",
+        "app.kubernetes.io/version": "v2.9.4"});
+    let body: kube::api::DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "helm-controller", "namespace": ns, "labels": labels},
+        "spec": {"replicas": 0, "selector": {"matchLabels": {"app": "helm-controller"}},
+            "template": {"metadata": {"labels": {"app": "helm-controller"}},
+                "spec": {"containers": [{"name": "manager", "image": "ghcr.io/fluxcd/helm-controller:v1.6.3"}]}}},
+    }))
+    .unwrap();
+    kube::Api::<kube::api::DynamicObject>::namespaced_with(
+        bed.client(crate::support::User::Admin).await,
+        &ns,
+        &deployments,
+    )
+    .create(&kube::api::PostParams::default(), &body)
+    .await
+    .unwrap();
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    let (status, list) = call(&root, "GET", "/api/v1/controllers", None).await;
+    assert_eq!(status, 200, "{list}");
+    let ours = list["controllers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["target"]["namespace"] == ns.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ours["component"], "helm-controller", "{list}");
+    assert_eq!(ours["version"], "v1.6.3");
+    assert_eq!(ours["fluxVersion"], "v2.9.4");
+    assert_eq!(
+        (ours["state"].as_str(), ours["message"].as_str()),
+        (Some("failed"), Some("scaled to zero: not running"))
+    );
+    assert_eq!(ours["restarts"], 0, "no Pods, none restarted");
+
+    // Who may list Deployments neither cluster-wide nor in flux-system is told so.
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
+    let (status, list) = call(&mallory, "GET", "/api/v1/controllers", None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["controllers"], json!([]));
+    assert!(
+        list["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("flux-system")),
+        "{list}"
+    );
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

@@ -95,6 +95,10 @@ pub async fn namespaces() -> Result<NamespaceList, ApiError> {
     get("/api/v1/namespaces").await
 }
 
+pub async fn controllers() -> Result<flux_web_shared::controllers::ControllerList, ApiError> {
+    get("/api/v1/controllers").await
+}
+
 pub async fn resources(query: &query::Resources) -> Result<ResourceList, ApiError> {
     get(&format!("/api/v1/resources?{}", query.encode())).await
 }

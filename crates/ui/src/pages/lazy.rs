@@ -9,6 +9,7 @@ use leptos_router::LazyRoute;
 use leptos_router::components::A;
 
 use crate::api::UNREACHABLE;
+use crate::pages::controllers::ControllersPage;
 use crate::pages::detail::DetailPage;
 use crate::pages::events::EventsPage;
 
@@ -56,6 +57,12 @@ lazy_page!(
     EventsRoute,
     events,
     EventsPage
+);
+lazy_page!(
+    /// The Flux controllers.
+    ControllersRoute,
+    controllers,
+    ControllersPage
 );
 
 /// What shows when a page's code could not be fetched.

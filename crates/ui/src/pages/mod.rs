@@ -4,9 +4,11 @@
 //! - [`resources`] — `/resources`: Flux objects, filtered by the query string.
 //! - [`detail`] — `/{group}/{kind}/{namespace}/{name}`: an object or a workload.
 //! - [`events`] — `/events`: the cluster's Events, filtered by the query string, live.
+//! - [`controllers`] — `/controllers`: the Flux controllers the cluster runs.
 //! - [`login`] — `/login`: the way in when the server asks for a login.
 //! - [`lazy`] — the routes whose pages are fetched when they first open.
 
+pub mod controllers;
 pub mod detail;
 pub mod events;
 pub mod lazy;

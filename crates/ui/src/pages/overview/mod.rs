@@ -1,13 +1,16 @@
 //! `/`: the landing page. How many objects of each kind are in each state, what is failing
-//! (the newest failures first), the objects the user starred, and the latest actions taken
-//! through flux-web (its audit trail); all of it follows the live streams.
+//! (the newest failures first), whether the Flux controllers run, the objects the user
+//! starred, and the latest actions taken through flux-web (its audit trail); the counts,
+//! failures and actions follow the live streams.
 
 use flux_web_shared::objects::{KindCount, ResourceList, State};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+mod controllers;
 mod recent;
 
+use controllers::ControllersLine;
 use recent::Actions;
 
 use super::{Failure, set_title};
@@ -65,6 +68,7 @@ pub fn OverviewPage() -> impl IntoView {
             Ok(list) => view! { <Kinds counts=list.counts.clone()/><Failing list=list/> }.into_any(),
             Err(e) => view! { <Failure error=e/> }.into_any(),
         }).unwrap_or_else(|| view! { <p class="loading">"Loading…"</p> }.into_any())}
+        <ControllersLine/>
         <div class="columns">
             <Starred/>
             <section class="panel" aria-labelledby="actions-title">

@@ -1,0 +1,102 @@
+//! The Flux controllers the cluster runs (`GET /api/v1/controllers`), read as the caller:
+//! the Deployments labelled as Flux's, cluster-wide when the caller may list them there, else
+//! in `flux-system`; each with its Pods' restarts when the caller may list those; and the
+//! FluxInstances, where the Flux Operator is installed. A caller who may list Deployments in
+//! neither place is told so, not shown an empty cluster.
+
+use flux_web_shared::controllers::{ControllerList, ControllerSummary};
+use flux_web_shared::objects::ResourceSummary;
+use futures::future::join_all;
+use kube::api::DynamicObject;
+
+use crate::auth::Caller;
+use crate::cluster::ClusterError;
+use crate::context::{Context, reader, wire_target};
+use crate::error::ApiError;
+use flux_web_core::controllers::{NAMESPACE, SELECTOR, controller};
+use flux_web_core::kinds::{by_kind, find};
+use flux_web_core::summary::summarize;
+use flux_web_core::view::View;
+use flux_web_core::workloads::match_labels;
+
+pub async fn controllers(ctx: &Context<'_>, caller: &Caller) -> Result<ControllerList, ApiError> {
+    let (deployments, pods) = match (find("apps", "Deployment"), find("core", "Pod")) {
+        (Some(deployments), Some(pods)) => (deployments, pods),
+        _ => return Err(ApiError::NotFound("the Deployment and Pod kinds".into())),
+    };
+    let resource = ctx.resource(deployments).await?;
+    let who = reader(caller);
+    let listed = match ctx.cluster.list(who, &resource, None, Some(SELECTOR)).await {
+        Err(ClusterError::Forbidden(_)) => {
+            ctx.cluster
+                .list(who, &resource, Some(NAMESPACE), Some(SELECTOR))
+                .await
+        }
+        other => other,
+    };
+    let found: Vec<DynamicObject> = match listed {
+        Ok(found) => found,
+        Err(ClusterError::Forbidden(_)) => {
+            return Ok(ControllerList {
+                controllers: Vec::new(),
+                refused: Some(format!(
+                    "You may list Deployments neither cluster-wide nor in {NAMESPACE}, where \
+                     Flux runs: ask for list on deployments.apps there."
+                )),
+                instances: instances(ctx, caller).await,
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let pods_resource = ctx.resource(pods).await?;
+    let (resource, pods_resource) = (&resource, &pods_resource);
+    let summaries = found.iter().map(|deployment| async move {
+        let namespace = deployment.metadata.namespace.clone().unwrap_or_default();
+        let name = deployment.metadata.name.clone().unwrap_or_default();
+        let pods = match match_labels(deployment) {
+            Some(selector) => ctx
+                .cluster
+                .list::<DynamicObject>(who, pods_resource, Some(&namespace), Some(&selector))
+                .await
+                .ok(),
+            None => Some(Vec::new()),
+        };
+        let target = wire_target(resource, &namespace, &name);
+        controller(deployments, deployment, target, pods.as_deref())
+    });
+    let mut controllers: Vec<ControllerSummary> = join_all(summaries).await;
+    controllers.sort_by(|a, b| {
+        (&a.target.namespace, &a.target.name).cmp(&(&b.target.namespace, &b.target.name))
+    });
+    Ok(ControllerList {
+        controllers,
+        refused: None,
+        instances: instances(ctx, caller).await,
+    })
+}
+
+/// The FluxInstances the caller may list; none where the Flux Operator is not installed.
+async fn instances(ctx: &Context<'_>, caller: &Caller) -> Vec<ResourceSummary> {
+    let Some(kind) = by_kind("fluxcd.controlplane.io", "FluxInstance") else {
+        return Vec::new();
+    };
+    let Ok(resource) = ctx.resource(kind).await else {
+        return Vec::new();
+    };
+    let listed: Vec<DynamicObject> = ctx
+        .cluster
+        .list(reader(caller), &resource, None, None)
+        .await
+        .unwrap_or_default();
+    listed
+        .iter()
+        .map(|object| ResourceSummary {
+            target: wire_target(
+                &resource,
+                object.metadata.namespace.as_deref().unwrap_or_default(),
+                object.metadata.name.as_deref().unwrap_or_default(),
+            ),
+            summary: summarize(&View::parse(kind, object)),
+        })
+        .collect()
+}
