@@ -15,6 +15,7 @@
 //! - [`until`] — when a suspension ends by itself.
 //! - [`workloads`] — workloads, Pods and Jobs as read.
 //! - [`controllers`] — the Flux controllers the cluster runs, from their Deployments.
+//! - [`inventory`] — every object a Kustomization applied, and each one's health.
 //! - [`owners`] — the owner kinds a workload's manager is found through.
 //! - [`audit`] — the audit trail's words: Event reasons and annotations.
 //! - [`history`] — an object's past as timeline entries: `status.history` and Events.
@@ -25,6 +26,7 @@ pub mod blocked;
 pub mod controllers;
 pub mod facts;
 pub mod history;
+pub mod inventory;
 pub mod kinds;
 pub mod owners;
 pub mod patch;

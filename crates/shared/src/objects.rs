@@ -423,6 +423,31 @@ pub struct ResourceSummary {
     pub summary: StatusSummary,
 }
 
+/// `GET .../{name}/inventory`: every object a Kustomization applied, by kind, namespace and
+/// name, each with its health as the caller may read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryList {
+    pub items: Vec<InventoryItem>,
+    /// Health was read for the first items only: the inventory is larger than one answer
+    /// reads.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+}
+
+/// One applied object and its health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryItem {
+    pub target: Target,
+    /// Its health as kstatus judges it; none when the caller may not read it (or it was not
+    /// read: see `partial`). Unknown when it is gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<State>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+}
+
 /// `GET /api/v1/namespaces`: where the caller may list Flux objects, for a namespace picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,10 +1,11 @@
 // Why is it not ready (#32): a failed object waiting for another says which, with a link, in
 // its row and on its page; each page names the other (depends on, required by); the Flux
-// controllers' page says which run, and a controller scaled to zero is down at once.
+// controllers' page says which run, and a controller scaled to zero is down at once; a
+// Kustomization's inventory lists everything it applied with its health.
 
 import assert from 'node:assert/strict';
 import {
-  ADMIN, INERT, check, kubeCreate, kubeDelete, kubePatch, kubeStatus, page, shot, until,
+  ADMIN, INERT, KS, check, kubeCreate, kubeDelete, kubePatch, kubeStatus, page, shot, until,
 } from '../lib.mjs';
 
 const KUSTOMIZATIONS = '/apis/kustomize.toolkit.fluxcd.io/v1';
@@ -81,4 +82,19 @@ check('controllers: the demo\'s Flux install with its versions; one scaled to ze
   } finally {
     await kubePatch(deployment, { spec: { replicas: 1 } });
   }
+});
+
+check('inventory: everything the demo\'s apps Kustomization applied, by kind, with health, narrowed by a search', async () => {
+  await page.goto(`${ADMIN}${KS}?tab=inventory`);
+  const applied = page.locator('section[aria-labelledby="applied-title"]');
+  await applied.locator('table.applied').first().waitFor();
+  const headings = await applied.locator('h3').allInnerTexts();
+  for (const kind of ['CronJob (1)', 'Deployment (2)', 'StatefulSet (1)']) {
+    assert.ok(headings.includes(kind), `${kind} in ${headings}`);
+  }
+  assert.match(await applied.locator('p.inventory-summary').innerText(), /^\d+ objects · \d+ not healthy$/);
+  assert.ok(await applied.locator('table.applied .badge').count() >= 4, 'each object read has its health');
+  await shot('inventory-light.png');
+  await applied.getByRole('searchbox').fill('cache');
+  await until('only the cache', async () => (await applied.locator('h3').allInnerTexts()).join() === 'StatefulSet (1)');
 });

@@ -80,6 +80,61 @@ impl Versions {
     }
 }
 
+/// The resources a group version serves, by kind: (plural, namespaced).
+type Served = HashMap<String, (String, bool)>;
+
+/// What any group version serves, asked once in a while: an inventory names objects of kinds
+/// flux-web does not know (a ConfigMap, a CRD's objects), by group, version and kind only.
+#[derive(Default)]
+pub struct ServedKinds(Mutex<HashMap<(String, String), (Served, Instant)>>);
+
+impl ServedKinds {
+    /// The plural of `kind` in `group`/`version` and whether it is namespaced; `NotFound`
+    /// when the group version does not serve it.
+    pub async fn plural(
+        &self,
+        client: &kube::Client,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Result<(String, bool), ClusterError> {
+        let key = (group.to_owned(), version.to_owned());
+        let cached = {
+            let cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            cache
+                .get(&key)
+                .filter(|(_, at)| at.elapsed() < KEEP)
+                .map(|(served, _)| served.get(kind).cloned())
+        };
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                let path = match group {
+                    "" => format!("/api/{version}"),
+                    _ => format!("/apis/{group}/{version}"),
+                };
+                let list: APIResourceList = get(client, &path).await?;
+                let served: Served = list
+                    .resources
+                    .into_iter()
+                    // A subresource (`deployments/scale`) is named with a slash.
+                    .filter(|r| !r.name.contains('/'))
+                    .map(|r| (r.kind, (r.name, r.namespaced)))
+                    .collect();
+                let found = served.get(kind).cloned();
+                self.0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(key, (served, Instant::now()));
+                found
+            }
+        };
+        found.ok_or_else(|| {
+            ClusterError::NotFound(format!("{kind} ({group}/{version}) is not served"))
+        })
+    }
+}
+
 async fn get<T: DeserializeOwned>(client: &kube::Client, path: &str) -> Result<T, ClusterError> {
     let request = http::Request::get(path)
         .body(Vec::new())

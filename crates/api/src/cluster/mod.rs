@@ -45,6 +45,7 @@ pub struct Cluster {
     client: kube::Client,
     url: String,
     versions: Arc<discovery::Versions>,
+    served: Arc<discovery::ServedKinds>,
     /// Every call gets this long: a frozen API server never holds a request forever.
     timeout: Duration,
     /// Writes of one object go one at a time.
@@ -237,6 +238,7 @@ impl Cluster {
             client,
             url,
             versions: Arc::default(),
+            served: Arc::default(),
             timeout: DEFAULT_TIMEOUT,
             lanes: Arc::default(),
             name: None,
@@ -330,6 +332,38 @@ impl Cluster {
         })
     }
 
+    /// The resource of any `group`/`version`/`kind` (one flux-web does not know: an inventory
+    /// names them so), and whether it is namespaced. `NotFound` when it is not served.
+    pub async fn resource_of(
+        &self,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Result<(ApiResource, bool), ClusterError> {
+        let asked = self.served.plural(&self.client, group, version, kind);
+        let (plural, namespaced) = match tokio::time::timeout(self.timeout, asked).await {
+            Ok(found) => found.map_err(|e| Who::Server.blame(e))?,
+            Err(_) => {
+                return Err(ClusterError::Timeout(format!(
+                    "the Kubernetes API did not answer within {:?}",
+                    self.timeout
+                )));
+            }
+        };
+        let api_version = match group {
+            "" => version.to_owned(),
+            _ => format!("{group}/{version}"),
+        };
+        let resource = ApiResource {
+            group: group.to_owned(),
+            version: version.to_owned(),
+            api_version,
+            kind: kind.to_owned(),
+            plural,
+        };
+        Ok((resource, namespaced))
+    }
+
     /// The resource a check or a write is on: a kind at its served version, Jobs or Events.
     pub async fn resource_on(&self, on: On) -> Result<ApiResource, ClusterError> {
         let (version, api_version) = match on {
@@ -353,7 +387,9 @@ impl Cluster {
         namespace: &str,
         name: &str,
     ) -> Result<DynamicObject, ClusterError> {
-        let request = Request::new(DynamicObject::url_path(resource, Some(namespace)))
+        // A cluster-scoped object (an inventory's Namespace) has no namespace.
+        let scope = Some(namespace).filter(|n| !n.is_empty());
+        let request = Request::new(DynamicObject::url_path(resource, scope))
             .get(name, &Default::default())
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         self.send(reader.into(), request).await

@@ -115,6 +115,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::detail))
         .routes(routes!(read::events))
         .routes(routes!(read::timeline))
+        .routes(routes!(read::inventory))
         .routes(routes!(events::list))
         .routes(routes!(events::watch))
         .routes(routes!(logs::logs))

@@ -3,7 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use flux_web_shared::controllers::ControllerList;
-use flux_web_shared::objects::{EventSummary, NamespaceList, ObjectDetail, ResourceList};
+use flux_web_shared::objects::{
+    EventSummary, InventoryList, NamespaceList, ObjectDetail, ResourceList,
+};
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
 
@@ -101,6 +103,30 @@ pub async fn events(
 ) -> Result<Json<Vec<EventSummary>>, ApiError> {
     Ok(Json(
         crate::read::events(&state.context(), &caller, &target).await?,
+    ))
+}
+
+/// Every object a Kustomization applied, each with its health as the caller may read it.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/inventory",
+    operation_id = "getInventory",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(ObjectPath),
+    responses(
+        (status = 200, description = "By kind, namespace and name; an object the caller may not read has no state", body = InventoryList),
+        (status = "4XX", description = "Invalid address, or the object is not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn inventory(
+    State(state): State<AppState>,
+    Object(target): Object,
+    caller: Caller,
+) -> Result<Json<InventoryList>, ApiError> {
+    Ok(Json(
+        crate::read::inventory::inventory(&state.context(), &caller, &target).await?,
     ))
 }
 

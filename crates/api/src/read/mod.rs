@@ -6,8 +6,10 @@
 //! - [`workloads`] — inventories, Pods and Jobs.
 //! - [`referrers`] — the objects that take a source, or depend on an object.
 //! - [`controllers`] — the Flux controllers the cluster runs.
+//! - [`inventory`] — every object a Kustomization applied, with its health.
 
 pub mod controllers;
+pub mod inventory;
 pub mod referrers;
 pub mod resources;
 pub mod timeline;

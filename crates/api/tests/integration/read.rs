@@ -404,6 +404,106 @@ async fn the_controllers_are_the_deployments_labelled_flux_as_the_caller_may_lis
 }
 
 #[tokio::test]
+async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_read_it() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let (ns, other) = (
+        bed.namespace("inventory").await,
+        bed.namespace("inventory-other").await,
+    );
+    grant_alice_reads(&bed, &ns).await;
+    bed.grant(
+        &ns,
+        "devs-configmaps",
+        "",
+        "configmaps",
+        &["get"],
+        ("Group", "devs"),
+    )
+    .await;
+    let admin = bed.client(crate::support::User::Admin).await;
+    for namespace in [&ns, &other] {
+        let map: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": "settings"}, "data": {"a": "b"}}))
+                .unwrap();
+        kube::Api::<ConfigMap>::namespaced(admin.clone(), namespace)
+            .create(&kube::api::PostParams::default(), &map)
+            .await
+            .unwrap();
+    }
+    let (ks, _) = world(&bed, &ns).await;
+    set_status(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"inventory": {"entries": [
+            {"id": format!("{ns}_settings__ConfigMap"), "v": "v1"},
+            {"id": format!("{other}_settings__ConfigMap"), "v": "v1"},
+            {"id": format!("{ns}_gone__Service"), "v": "v1"},
+            {"id": format!("_{ns}__Namespace"), "v": "v1"},
+        ]}}),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    until_allowed(&alice, &listing(&ks, &ns, "apps")).await;
+    let inventory = format!("{}/inventory", object_path(&ks, &ns, "apps"));
+    let states = |list: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    format!(
+                        "{}/{}/{}",
+                        i["target"]["kind"].as_str().unwrap(),
+                        i["target"]["namespace"].as_str().unwrap(),
+                        i["target"]["name"].as_str().unwrap()
+                    ),
+                    i["state"].clone(),
+                )
+            })
+            .collect()
+    };
+    let (status, list) = call(&alice, "GET", &inventory, None).await;
+    assert_eq!(status, 200, "{list}");
+    let mut expected = vec![
+        (format!("ConfigMap/{ns}/settings"), json!("ready")),
+        (
+            format!("ConfigMap/{other}/settings"),
+            serde_json::Value::Null,
+        ),
+        (format!("Namespace//{ns}"), serde_json::Value::Null),
+        // Kubernetes refuses before it looks: alice may not get Services, gone or not.
+        (format!("Service/{ns}/gone"), serde_json::Value::Null),
+    ];
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(states(&list), expected, "{list}");
+    let (_, list) = call(&root, "GET", &inventory, None).await;
+    let root_states = states(&list);
+    assert!(
+        root_states.iter().all(|(_, s)| !s.is_null()),
+        "root reads all: {list}"
+    );
+    assert!(
+        root_states.contains(&(format!("Service/{ns}/gone"), json!("unknown"))),
+        "{list}"
+    );
+
+    // Who may not read the Kustomization may not read what it applied.
+    let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;
+    let (status, body) = call(&mallory, "GET", &inventory, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

@@ -95,6 +95,13 @@ pub async fn namespaces() -> Result<NamespaceList, ApiError> {
     get("/api/v1/namespaces").await
 }
 
+/// Every object `object` (a Kustomization) applied, with its health.
+pub async fn inventory(
+    object: &Address,
+) -> Result<flux_web_shared::objects::InventoryList, ApiError> {
+    get(&format!("/api/v1/{object}/inventory")).await
+}
+
 pub async fn controllers() -> Result<flux_web_shared::controllers::ControllerList, ApiError> {
     get("/api/v1/controllers").await
 }

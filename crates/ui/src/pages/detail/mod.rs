@@ -1,20 +1,22 @@
 //! `/{group}/{kind}/{namespace}/{name}`: one object with its actions. A Flux object shows its
-//! state, conditions, source, artifact, inventory workloads and events (the audit trail
-//! among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them, and
+//! state, conditions, source, artifact, dependencies, everything it applied and events (the
+//! audit trail among them); a workload shows its Pods, or a CronJob's Jobs, and who triggered them, and
 //! their logs.
 //!
 //! The page is drawn once per object; its parts follow the live data each by itself, so a
 //! live update leaves an open tab, the log viewer and its filter as they are.
 //!
 //! - [`header`] — name, state, suspension, pipeline, actions.
-//! - [`overview`] — the reconciler's facts, conditions, source and who takes it, artifact,
-//!   the workload; the inventory.
+//! - [`overview`] — the reconciler's facts, dependencies, conditions, source and who takes
+//!   it, artifact, the workload.
+//! - [`inventory`] — the workloads and every applied object with its health.
 //! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
 //! - [`timeline`] — the controller's work and people's actions.
 
 mod header;
+mod inventory;
 mod manifest;
 mod overview;
 mod pipeline;
@@ -35,8 +37,9 @@ use crate::components::confirm::Confirm;
 use crate::components::logs::LogViewer;
 use crate::components::tabs::{Tab, Tabs};
 use header::Header;
+use inventory::Inventory;
 use manifest::Manifest;
-use overview::{Inventory, Overview};
+use overview::Overview;
 use timeline::{Show, TimelineView, git_url};
 
 /// What the page reads: the object, and its timeline's newest page.
@@ -127,8 +130,13 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
     let git = move || detail.with(git_url);
     let show = RwSignal::new(Show::All);
     // Which tabs there are changes seldom: the tabs, and what they hold, are drawn anew then.
-    let extra =
-        Memo::new(move |_| detail.with(|d| (!d.workloads.is_empty(), d.workload.is_some())));
+    // A Kustomization keeps an inventory of all it applied, whatever its workloads.
+    let extra = Memo::new(move |_| {
+        detail.with(|d| {
+            let inventory = !d.workloads.is_empty() || d.target.kind == "Kustomization";
+            (inventory, d.workload.is_some())
+        })
+    });
     let tabs = {
         let object = object.clone();
         move || {
@@ -159,7 +167,7 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                 tabs.push(Tab {
                     id: "inventory",
                     label: "Inventory",
-                    panel: view! { {move || view! { <Inventory workloads=detail.with(|d| d.workloads.clone())/> }} }.into_any(),
+                    panel: view! { <Inventory workloads=Signal::derive(move || detail.with(|d| d.workloads.clone())) object=object.clone()/> }.into_any(),
                 });
             }
             if logs {

@@ -1,8 +1,8 @@
 //! The object's Overview tab: the reconciler's facts, its dependencies both ways, its
-//! conditions, its source, who takes it (a source's), its artifact, a workload's Pods; and the Inventory tab's workloads.
+//! conditions, its source, who takes it (a source's), its artifact, a workload's Pods.
 
 use flux_web_shared::actions::Target;
-use flux_web_shared::objects::{Dependency, ObjectDetail, WorkloadSummary};
+use flux_web_shared::objects::{Dependency, ObjectDetail};
 use leptos::prelude::*;
 
 use super::workload::Workload;
@@ -123,24 +123,6 @@ fn Dependencies(depends_on: Vec<Dependency>, required_by: Vec<Target>) -> impl I
                     {required_by.into_iter().map(|t| view! { <dd>{kind(&t)}" "<ObjectLink target=t/></dd> }).collect_view()}
                 })}
             </dl>
-        </section>
-    }
-}
-
-/// The workloads of a Flux object's inventory, the unhealthy marked.
-#[component]
-pub fn Inventory(workloads: Vec<WorkloadSummary>) -> impl IntoView {
-    view! {
-        <section aria-labelledby="workloads-title">
-            <h2 id="workloads-title">"Workloads"</h2>
-            <div class="table-scroll"><table>
-                <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Ready"</th></tr></thead>
-                <tbody>{workloads.into_iter().map(|w| view! {
-                    <tr class=if w.healthy { "" } else { "unhealthy" }>
-                        <td>{w.target.kind.clone()}</td><td><ObjectLink target=w.target.clone()/></td><td>{w.ready.clone().unwrap_or_default()}</td>
-                    </tr>
-                }).collect_view()}</tbody>
-            </table></div>
         </section>
     }
 }
