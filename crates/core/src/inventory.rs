@@ -16,6 +16,8 @@ use serde_json::Value;
 /// One object of an inventory, as its entry names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
+    /// The entry's id, `<namespace>_<name>_<group>_<Kind>`: how a page asks for its YAML.
+    pub id: String,
     /// Empty for the core group.
     pub group: String,
     pub version: String,
@@ -39,6 +41,7 @@ pub fn entries(object: &DynamicObject) -> Vec<Entry> {
                 return None;
             };
             (!name.is_empty() && !kind.is_empty()).then(|| Entry {
+                id: id.to_owned(),
                 group: (*group).to_owned(),
                 version: entry["v"].as_str().unwrap_or("v1").to_owned(),
                 kind: (*kind).to_owned(),
@@ -49,6 +52,35 @@ pub fn entries(object: &DynamicObject) -> Vec<Entry> {
         .collect();
     found.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
     found
+}
+
+/// What a Secret's values and its last applied configuration read as.
+pub const MASKED: &str = "••••••";
+/// `kubectl apply` keeps the whole object it applied here: a Secret's data too.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// `object` as a page shows it: without its managed fields, and a Secret's values masked,
+/// always (its keys are kept: which keys a Secret has is what a user debugs).
+pub fn shown(group: &str, kind: &str, mut object: DynamicObject) -> DynamicObject {
+    object.metadata.managed_fields = None;
+    if (group, kind) == ("", "Secret") {
+        for field in ["data", "stringData"] {
+            if let Some(values) = object.data[field].as_object_mut() {
+                values
+                    .values_mut()
+                    .for_each(|v| *v = Value::String(MASKED.to_owned()));
+            }
+        }
+        if let Some(applied) = object
+            .metadata
+            .annotations
+            .as_mut()
+            .and_then(|a| a.get_mut(LAST_APPLIED))
+        {
+            *applied = MASKED.to_owned();
+        }
+    }
+    object
 }
 
 /// The health of `object`, an object of `group`/`kind`, and the words beside it.
@@ -169,6 +201,33 @@ mod tests {
             serde_json::from_value(json!({"metadata": {"name": "x", "generation": 2}})).unwrap();
         object.data = data;
         object
+    }
+
+    #[test]
+    fn a_secret_shows_its_keys_never_its_values_nor_what_kubectl_applied() {
+        let secret: DynamicObject = serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s", "annotations": {
+                "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"aHVudGVyMg==\"}}",
+                "team": "web"},
+                "managedFields": [{"manager": "kubectl"}]},
+            "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "hunter2"}, "type": "Opaque",
+        }))
+        .unwrap();
+        let shown = shown("", "Secret", secret);
+        let text = serde_json::to_string(&shown).unwrap();
+        assert!(
+            !text.contains("aHVudGVyMg") && !text.contains("hunter2"),
+            "{text}"
+        );
+        assert_eq!(shown.data["data"]["password"], MASKED);
+        assert_eq!(shown.data["stringData"]["token"], MASKED);
+        assert_eq!(shown.metadata.annotations.unwrap()["team"], "web");
+        assert!(shown.metadata.managed_fields.is_none());
+        // A ConfigMap is shown as it is.
+        let map: DynamicObject =
+            serde_json::from_value(json!({"metadata": {"name": "m"}, "data": {"a": "b"}})).unwrap();
+        assert_eq!(super::shown("", "ConfigMap", map).data["data"]["a"], "b");
     }
 
     #[test]

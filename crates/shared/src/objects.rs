@@ -439,6 +439,8 @@ pub struct InventoryList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryItem {
+    /// The inventory entry's id (`<namespace>_<name>_<group>_<Kind>`): the `id` of its YAML.
+    pub id: String,
     pub target: Target,
     /// Its health as kstatus judges it; none when the caller may not read it (or it was not
     /// read: see `partial`). Unknown when it is gone.
@@ -446,6 +448,15 @@ pub struct InventoryItem {
     pub state: Option<State>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+}
+
+/// `GET .../{name}/inventory/object?id=`: one applied object as YAML, read as the caller,
+/// without its managed fields, a Secret's values masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InventoryObject {
+    pub target: Target,
+    pub yaml: String,
 }
 
 /// `GET /api/v1/namespaces`: where the caller may list Flux objects, for a namespace picker.

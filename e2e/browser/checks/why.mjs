@@ -97,4 +97,10 @@ check('inventory: everything the demo\'s apps Kustomization applied, by kind, wi
   await shot('inventory-light.png');
   await applied.getByRole('searchbox').fill('cache');
   await until('only the cache', async () => (await applied.locator('h3').allInnerTexts()).join() === 'StatefulSet (1)');
+  // Its YAML, read when asked for.
+  await applied.getByRole('button', { name: 'YAML of StatefulSet cache' }).click();
+  const yaml = applied.getByRole('region', { name: 'YAML of StatefulSet cache' });
+  await yaml.waitFor();
+  assert.match(await yaml.innerText(), /kind: StatefulSet[\s\S]*name: cache/);
+  assert.doesNotMatch(await yaml.innerText(), /managedFields/);
 });

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::actions::ActionOptions;
 use crate::error::ApiError;
 use crate::events::{EventsParams, KNOWN as EVENTS_QUERY};
+use crate::read::inventory::ObjectQuery;
 use crate::read::resources::ResourceQuery;
 use crate::read::timeline::TimelineQuery;
 use crate::watch::WatchQuery;
@@ -157,6 +158,20 @@ impl FromQuery for EventsParams {
 impl FromQuery for TimelineQuery {
     fn from_query(query: &str) -> Result<Self, ApiError> {
         self::query(query, "limit, before")
+    }
+}
+
+impl FromQuery for ObjectQuery {
+    fn from_query(query: &str) -> Result<Self, ApiError> {
+        let asked: Self = self::query(query, "id")?;
+        // An id is four names joined: a namespace, a name, a group and a Kind.
+        if asked.id.len() > ObjectQuery::MAX_ID {
+            return Err(ApiError::bad_request(
+                Code::InvalidQuery,
+                format!("id: at most {} characters", ObjectQuery::MAX_ID),
+            ));
+        }
+        Ok(asked)
     }
 }
 

@@ -116,6 +116,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::events))
         .routes(routes!(read::timeline))
         .routes(routes!(read::inventory))
+        .routes(routes!(read::inventory_object))
         .routes(routes!(events::list))
         .routes(routes!(events::watch))
         .routes(routes!(logs::logs))

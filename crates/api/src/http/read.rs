@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use flux_web_shared::controllers::ControllerList;
 use flux_web_shared::objects::{
-    EventSummary, InventoryList, NamespaceList, ObjectDetail, ResourceList,
+    EventSummary, InventoryList, InventoryObject, NamespaceList, ObjectDetail, ResourceList,
 };
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
@@ -127,6 +127,31 @@ pub async fn inventory(
 ) -> Result<Json<InventoryList>, ApiError> {
     Ok(Json(
         crate::read::inventory::inventory(&state.context(), &caller, &target).await?,
+    ))
+}
+
+/// One object a Kustomization applied, as YAML, read as the caller; a Secret's values masked.
+#[utoipa::path(
+    get,
+    path = "/v1/{group}/{kind}/{namespace}/{name}/inventory/object",
+    operation_id = "getInventoryObject",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(ObjectPath, crate::read::inventory::ObjectQuery),
+    responses(
+        (status = 200, description = "The object, without its managed fields", body = InventoryObject),
+        (status = "4XX", description = "Invalid address or id, an id not in the inventory, or an object the caller may not read", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn inventory_object(
+    State(state): State<AppState>,
+    Object(target): Object,
+    caller: Caller,
+    Checked(query): Checked<crate::read::inventory::ObjectQuery>,
+) -> Result<Json<InventoryObject>, ApiError> {
+    Ok(Json(
+        crate::read::inventory::object(&state.context(), &caller, &target, &query).await?,
     ))
 }
 

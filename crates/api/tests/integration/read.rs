@@ -432,6 +432,14 @@ async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_r
             .await
             .unwrap();
     }
+    let secret: k8s_openapi::api::core::v1::Secret = serde_json::from_value(
+        json!({"metadata": {"name": "creds"}, "stringData": {"password": "hunter2"}}),
+    )
+    .unwrap();
+    kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(admin.clone(), &ns)
+        .create(&kube::api::PostParams::default(), &secret)
+        .await
+        .unwrap();
     let (ks, _) = world(&bed, &ns).await;
     set_status(
         &bed,
@@ -439,6 +447,7 @@ async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_r
         &ks,
         "apps",
         json!({"inventory": {"entries": [
+            {"id": format!("{ns}_creds__Secret"), "v": "v1"},
             {"id": format!("{ns}_settings__ConfigMap"), "v": "v1"},
             {"id": format!("{other}_settings__ConfigMap"), "v": "v1"},
             {"id": format!("{ns}_gone__Service"), "v": "v1"},
@@ -472,6 +481,7 @@ async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_r
     assert_eq!(status, 200, "{list}");
     let mut expected = vec![
         (format!("ConfigMap/{ns}/settings"), json!("ready")),
+        (format!("Secret/{ns}/creds"), serde_json::Value::Null),
         (
             format!("ConfigMap/{other}/settings"),
             serde_json::Value::Null,
@@ -492,6 +502,37 @@ async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_r
         root_states.contains(&(format!("Service/{ns}/gone"), json!("unknown"))),
         "{list}"
     );
+
+    // One object's YAML: a Secret's keys, never its values; only ids of the inventory.
+    let object = |id: &str| format!("{inventory}/object?id={id}");
+    let (status, shown) = call(&root, "GET", &object(&format!("{ns}_creds__Secret")), None).await;
+    assert_eq!(status, 200, "{shown}");
+    let yaml = shown["yaml"].as_str().unwrap();
+    assert!(
+        yaml.contains("password: ••••••")
+            && !yaml.contains("aHVudGVyMg")
+            && !yaml.contains("hunter2"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("managedFields"), "{yaml}");
+    let (status, shown) = call(
+        &alice,
+        "GET",
+        &object(&format!("{ns}_settings__ConfigMap")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{shown}");
+    assert!(shown["yaml"].as_str().unwrap().contains("a: b"), "{shown}");
+    for (id, code) in [
+        (format!("{ns}_creds__Secret"), 403), // alice may not get Secrets
+        (format!("{other}_other__ConfigMap"), 404), // not in the inventory
+        ("x".repeat(601), 400),
+    ] {
+        let (status, body) = call(&alice, "GET", &object(&id), None).await;
+        assert_eq!(status, code, "{id}: {body}");
+        assert!(body["yaml"].is_null(), "{body}");
+    }
 
     // Who may not read the Kustomization may not read what it applied.
     let mallory = flux_web(&bed, Settings::user("mallory", &[])).await;

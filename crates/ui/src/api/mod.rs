@@ -102,6 +102,18 @@ pub async fn inventory(
     get(&format!("/api/v1/{object}/inventory")).await
 }
 
+/// One object `object` applied, as YAML: `id` is its inventory entry's.
+pub async fn inventory_object(
+    object: &Address,
+    id: &str,
+) -> Result<flux_web_shared::objects::InventoryObject, ApiError> {
+    get(&format!(
+        "/api/v1/{object}/inventory/object?id={}",
+        encode(id)
+    ))
+    .await
+}
+
 pub async fn controllers() -> Result<flux_web_shared::controllers::ControllerList, ApiError> {
     get("/api/v1/controllers").await
 }

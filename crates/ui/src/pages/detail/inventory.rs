@@ -1,7 +1,8 @@
 //! The Inventory tab of a Kustomization (or of what lists workloads): its workloads with
 //! their replicas, then every object it applied, grouped by kind, searchable, each with its
-//! health as the user may read it. The whole inventory is read the first time the tab opens,
-//! not with the page: it is one read per object.
+//! health as the user may read it, and its YAML on request (a Secret's values masked). The
+//! whole inventory is read the first time the tab opens, not with the page: it is one read
+//! per object.
 
 use flux_web_shared::objects::{
     InventoryItem, InventoryList, State, WORKLOAD_KINDS, WorkloadSummary,
@@ -16,13 +17,14 @@ use crate::components::object_link::ObjectLink;
 #[component]
 pub fn Inventory(workloads: Signal<Vec<WorkloadSummary>>, object: Address) -> impl IntoView {
     let query = use_query_map();
+    let owner = object.clone();
     // Latched: once opened, the tab keeps what it read.
     let opened = Memo::new(move |was: Option<&bool>| {
         was.copied().unwrap_or(false)
             || query.with(|q| q.get("tab").as_deref() == Some("inventory"))
     });
     let all = LocalResource::new(move || {
-        let (object, open) = (object.clone(), opened.get());
+        let (object, open) = (owner.clone(), opened.get());
         async move {
             match open {
                 true => Some(api::inventory(&object).await),
@@ -39,7 +41,7 @@ pub fn Inventory(workloads: Signal<Vec<WorkloadSummary>>, object: Address) -> im
             <h2 id="applied-title">"Applied objects"</h2>
             {move || match all.get().flatten() {
                 None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-                Some(answer) => view! { <Applied answer=answer/> }.into_any(),
+                Some(answer) => view! { <Applied answer=answer owner=object.clone()/> }.into_any(),
             }}
         </section>
     }
@@ -65,7 +67,7 @@ fn Workloads(workloads: Vec<WorkloadSummary>) -> impl IntoView {
 
 /// Every applied object by kind, narrowed by what is typed.
 #[component]
-fn Applied(answer: Result<InventoryList, ApiError>) -> impl IntoView {
+fn Applied(answer: Result<InventoryList, ApiError>, owner: Address) -> impl IntoView {
     let list = match answer {
         Ok(list) => list,
         Err(e) => return view! { <p class="notice">{format!("The inventory could not be read: {}", e.detail())}</p> }.into_any(),
@@ -113,8 +115,8 @@ fn Applied(answer: Result<InventoryList, ApiError>) -> impl IntoView {
         {move || groups().into_iter().map(|(kind, items)| view! {
             <h3>{format!("{kind} ({})", items.len())}</h3>
             <div class="table-scroll"><table class="applied">
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Health"</th></tr></thead>
-                <tbody>{items.into_iter().map(|item| view! { <Row item=item/> }).collect_view()}</tbody>
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Health"</th><th scope="col">"YAML"</th></tr></thead>
+                <tbody>{items.into_iter().map(|item| view! { <Row item=item owner=owner.clone()/> }).collect_view()}</tbody>
             </table></div>
         }).collect_view()}
     }
@@ -128,7 +130,7 @@ fn matches(item: &InventoryItem, wanted: &str) -> bool {
 }
 
 #[component]
-fn Row(item: InventoryItem) -> impl IntoView {
+fn Row(item: InventoryItem, owner: Address) -> impl IntoView {
     // A workload has a page of its own; other kinds are named.
     let name = match WORKLOAD_KINDS.contains(&item.target.kind.as_str()) {
         true => view! { <ObjectLink target=item.target.clone()/> }.into_any(),
@@ -144,5 +146,32 @@ fn Row(item: InventoryItem) -> impl IntoView {
         }
         None => view! { <span class="hint">"not yours to read"</span> }.into_any(),
     };
-    view! { <tr><td>{name}</td><td>{health}</td></tr> }
+    // Its YAML is read when asked for, and once.
+    let open = RwSignal::new(false);
+    let id = item.id.clone();
+    let yaml = LocalResource::new(move || {
+        let (owner, id, asked) = (owner.clone(), id.clone(), open.get());
+        async move {
+            match asked {
+                true => Some(api::inventory_object(&owner, &id).await),
+                false => None,
+            }
+        }
+    });
+    let label = format!("YAML of {} {}", item.target.kind, item.target.name);
+    let region = StoredValue::new(label.clone());
+    view! {
+        <tr>
+            <td>{name}</td><td>{health}</td>
+            <td><button type="button" class="quiet" aria-label=label aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>"YAML"</button></td>
+        </tr>
+        <Show when=move || open.get()>
+            <tr class="yaml-row"><td colspan="3">{move || match yaml.get().flatten() {
+                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+                Some(Ok(object)) => view! { <pre class="spec yaml" tabindex="0" role="region" aria-label=region.get_value()>{object.yaml}</pre> }.into_any(),
+                Some(Err(e)) => view! { <p class="hint">{e.detail()}</p> }.into_any(),
+            }}</td></tr>
+        </Show>
+    }
 }
