@@ -1,8 +1,9 @@
 //! The Flux core of flux-web: what it knows about Flux and Kubernetes kinds, and what it
 //! decides about them, with no I/O. A crate of its own so that nothing here can reach the
 //! Kubernetes client, the HTTP server or a runtime: its dependencies are the wire types,
-//! serde, jiff and Kubernetes' types. The server (`flux-web`) reads objects through its
-//! adapter, hands them to this core as views, and executes the plans it gets back.
+//! serde, jiff, Kubernetes' types and a CEL interpreter (for Flux's health check
+//! expressions). The server (`flux-web`) reads objects through its adapter, hands them to
+//! this core as views, and executes the plans it gets back.
 //!
 //! - [`kinds`] — the registry: each kind's differences as data.
 //! - [`address`] — an object by kind, namespace and name, checked.

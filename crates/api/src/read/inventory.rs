@@ -1,5 +1,6 @@
 //! A Kustomization's whole inventory (`GET .../{name}/inventory`): every object it applied,
-//! each read as the caller and judged by [`flux_web_core::inventory::health`]. The owner is
+//! each read as the caller and judged by [`flux_web_core::inventory::health`], or by the
+//! owner's `spec.healthCheckExprs` for the kinds it names. The owner is
 //! read first (who may not see it may not see what it applied); an object the caller may
 //! not read is listed as the owner's status names it, with no health; one that is gone says
 //! so. At most [`READ`] objects are read, a few at a time. One object's YAML is served only
@@ -14,6 +15,7 @@ use crate::cluster::ClusterError;
 use crate::context::{Context, reader};
 use crate::error::ApiError;
 use flux_web_core::address::ObjectRef;
+use flux_web_core::inventory::exprs::{self, Exprs};
 use flux_web_core::inventory::{Entry, entries, health, shown};
 
 /// The most objects one answer reads; the rest are listed without health.
@@ -29,10 +31,11 @@ pub async fn inventory(
     let read = ctx.read_target(caller, target).await?;
     let all = entries(&read.found);
     let partial = all.len() > READ;
+    let judges = &exprs::of(&read.found);
     let items = futures::stream::iter(all.into_iter().enumerate())
         .map(|(index, entry)| async move {
             match index < READ {
-                true => item(ctx, caller, entry).await,
+                true => item(ctx, caller, judges, entry).await,
                 false => unread(entry),
             }
         })
@@ -42,7 +45,10 @@ pub async fn inventory(
     Ok(InventoryList { items, partial })
 }
 
-async fn item(ctx: &Context<'_>, caller: &Caller, entry: Entry) -> InventoryItem {
+/// The owner's health check expressions, and the CEL environment they were compiled in.
+type Judges = (Vec<Exprs>, std::sync::Arc<cel::Env>);
+
+async fn item(ctx: &Context<'_>, caller: &Caller, judges: &Judges, entry: Entry) -> InventoryItem {
     let resource = match ctx
         .cluster
         .resource_of(&entry.group, &entry.version, &entry.kind)
@@ -57,7 +63,9 @@ async fn item(ctx: &Context<'_>, caller: &Caller, entry: Entry) -> InventoryItem
         .await;
     match found {
         Ok(object) => {
-            let (state, message) = health(&entry.group, &entry.kind, &object);
+            let (exprs, env) = judges;
+            let (state, message) = exprs::judge(exprs, env, &entry, &object)
+                .unwrap_or_else(|| health(&entry.group, &entry.kind, &object));
             judged(entry, state, message)
         }
         Err(ClusterError::NotFound(_)) => judged(

@@ -545,6 +545,49 @@ async fn the_whole_inventory_has_each_applied_objects_health_as_the_caller_may_r
 }
 
 #[tokio::test]
+async fn health_check_expressions_judge_the_kinds_they_name_instead_of_kstatus() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("exprs").await;
+    let (ks, repo) = world(&bed, &ns).await;
+    // Backwards on purpose, so that only the expressions can say it: a Ready repository
+    // fails, one that is not Ready is current.
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "checked",
+        json!({"interval": "10m", "prune": true, "wait": true,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"},
+        "healthCheckExprs": [{"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+            "failed": "status.conditions.exists(e, e.type == 'Ready' && e.status == 'True')",
+            "current": "status.conditions.exists(e, e.type == 'Ready' && e.status == 'False')"}]}),
+    )
+    .await;
+    // As source-controller leaves it: its generation observed.
+    set_status(&bed, &ns, &repo, "repo", json!({"observedGeneration": 1})).await;
+    set_status(
+        &bed,
+        &ns,
+        &ks,
+        "checked",
+        json!({"inventory": {"entries": [
+        {"id": format!("{ns}_repo_source.toolkit.fluxcd.io_GitRepository"), "v": "v1"}]}}),
+    )
+    .await;
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    let inventory = format!("{}/inventory", object_path(&ks, &ns, "checked"));
+    let (status, list) = call(&root, "GET", &inventory, None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"][0]["state"], "failed", "{list}");
+    assert_eq!(list["items"][0]["message"], "by healthCheckExprs");
+    set_status(&bed, &ns, &repo, "repo", json!({"conditions": [{"type": "Ready", "status": "False",
+        "reason": "GitOperationFailed", "message": "no", "lastTransitionTime": "2026-11-23T21:00:00Z"}]})).await;
+    let (_, list) = call(&root, "GET", &inventory, None).await;
+    assert_eq!(list["items"][0]["state"], "ready", "{list}");
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

@@ -7,11 +7,14 @@
 //! its phase and Ready condition, a Job by Complete or Failed, a claim by Bound, a load
 //! balancer by its address, a CRD by Established), and for any other kind its conditions
 //! (Stalled is failed, Reconciling in progress, Ready as `flux get` reads it); a generation
-//! not observed yet is in progress; an object without status is as it should be.
+//! not observed yet is in progress; an object without status is as it should be. The kinds
+//! the owner's `spec.healthCheckExprs` names are judged by those instead ([`exprs`]).
 
 use flux_web_shared::objects::State;
 use kube_core::DynamicObject;
 use serde_json::Value;
+
+pub mod exprs;
 
 /// One object of an inventory, as its entry names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
