@@ -459,6 +459,39 @@ pub struct InventoryObject {
     pub yaml: String,
 }
 
+/// `GET /api/v1/graph`: the caller's Flux sources, Kustomizations and HelmReleases, and what
+/// ties them: a source to what takes it, a dependency to what depends on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Graph {
+    /// By namespace, kind and name.
+    pub nodes: Vec<ResourceSummary>,
+    pub edges: Vec<GraphEdge>,
+}
+
+/// `from` feeds `to`: it is its source, or a dependency it waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GraphEdge {
+    /// None when the caller may not see it: an object they may not list is never named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Target>,
+    pub to: Target,
+    pub via: Via,
+}
+
+/// What an edge of the [`Graph`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum Via {
+    /// `from` is `to`'s source (`sourceRef`, `chartRef`, a HelmRelease's HelmChart, a chart's
+    /// repository).
+    Source,
+    /// `to` lists `from` in its `dependsOn`.
+    DependsOn,
+}
+
 /// `GET /api/v1/namespaces`: where the caller may list Flux objects, for a namespace picker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

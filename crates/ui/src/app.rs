@@ -19,7 +19,7 @@ use crate::components::palette::{Commands, Palette};
 use crate::components::search::QuickSearch;
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
-use crate::pages::lazy::{ControllersRoute, DetailRoute, EventsRoute};
+use crate::pages::lazy::{ControllersRoute, DetailRoute, EventsRoute, GraphRoute};
 use crate::pages::login::LoginPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::resources::ResourcesPage;
@@ -53,6 +53,9 @@ pub fn App() -> impl IntoView {
                     <A href="/" exact=true>"Overview"</A>
                     <A href="/resources">"Resources"</A>
                     <A href="/events">"Events"</A>
+                    // Where the header has room for them (the overview links them everywhere).
+                    <A href="/graph" attr:class="wide-only">"Graph"</A>
+                    <A href="/controllers" attr:class="wide-only">"Controllers"</A>
                 </nav>
                 <QuickSearch/>
                 <LiveIndicator/>
@@ -69,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events") view={Lazy::<EventsRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
                     <Route path=path!("/controllers") view={Lazy::<ControllersRoute>::new()}/>
+                    <Route path=path!("/graph") view={Lazy::<GraphRoute>::new()}/>
                     <Route path=path!("/:group/:kind/:namespace/:name") view={Lazy::<DetailRoute>::new()}/>
                 </Routes>
             </main>

@@ -35,6 +35,7 @@ check('axe-core finds nothing on any page, light and dark, with its dialogs open
     ['timeline tab', `${ADMIN}${KS}?tab=timeline`, 'section[aria-labelledby="timeline-title"] tbody tr'],
     ['inventory tab', `${ADMIN}${KS}?tab=inventory`, 'table.applied .badge'],
     ['controllers', `${ADMIN}/controllers`, 'table.controllers tbody tr'],
+    ['graph', `${ADMIN}/graph?namespace=flux-system`, 'ul.graph li'],
     ['logs tab', `${ADMIN}${WEB}?tab=logs`, '.log-line'],
     ['spec tab', `${ADMIN}${REPO}?tab=spec`, 'pre.spec'],
     ['missing object', `${ADMIN}/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/nope`, 'main h1:visible'],

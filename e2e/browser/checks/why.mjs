@@ -1,11 +1,12 @@
 // Why is it not ready (#32): a failed object waiting for another says which, with a link, in
 // its row and on its page; each page names the other (depends on, required by); the Flux
 // controllers' page says which run, and a controller scaled to zero is down at once; a
-// Kustomization's inventory lists everything it applied with its health.
+// Kustomization's inventory lists everything it applied with its health; the graph opens
+// the paths to failures and stays quick at 500 objects.
 
 import assert from 'node:assert/strict';
 import {
-  ADMIN, INERT, KS, check, kubeCreate, kubeDelete, kubePatch, kubeStatus, page, shot, until,
+  ADMIN, INERT, KS, check, context, kubeCreate, kubeDelete, kubePatch, kubeStatus, page, shot, until,
 } from '../lib.mjs';
 
 const KUSTOMIZATIONS = '/apis/kustomize.toolkit.fluxcd.io/v1';
@@ -103,4 +104,74 @@ check('inventory: everything the demo\'s apps Kustomization applied, by kind, wi
   await yaml.waitFor();
   assert.match(await yaml.innerText(), /kind: StatefulSet[\s\S]*name: cache/);
   assert.doesNotMatch(await yaml.innerText(), /managedFields/);
+});
+
+check('graph: the demo\'s source feeds its Kustomizations, the path to the failing one open; keyboard opens the rest', async () => {
+  await page.goto(`${ADMIN}/graph?namespace=flux-system`);
+  await page.locator('p.graph-summary').waitFor();
+  assert.match(await page.locator('p.graph-summary').innerText(), /^\d+ objects · \d+ ties · [1-9]\d* failing$/);
+  const repo = page.locator('ul.graph > li', { has: page.getByRole('link', { name: 'flux-system/flux-system', exact: true }) });
+  assert.ok(await repo.evaluate((li) => li.classList.contains('failing-path')), 'the path to infra is marked');
+  assert.ok(await repo.locator(':scope > details').evaluate((d) => d.open), 'and open');
+  await repo.getByRole('link', { name: 'flux-system/infra', exact: true }).waitFor();
+  await shot('graph-light.png');
+  // A folded path opens from the keyboard: its summary takes the focus and Enter.
+  await page.goto(`${ADMIN}/graph?namespace=demo-apps`);
+  await page.locator('p.graph-summary').waitFor();
+  const folded = await page.locator('ul.graph details:not([open]) > summary').first().elementHandle();
+  assert.ok(folded, 'demo-apps has a healthy path, folded');
+  await folded.focus();
+  await page.keyboard.press('Enter');
+  await until('opened, and what it feeds drawn', async () => folded.evaluate((s) => s.parentElement.open
+    && s.parentElement.querySelector('ul li') !== null));
+});
+
+check('graph: 500 objects in chains of ten draw and open without a long task over 200 ms (printed)', async () => {
+  const ns = `graph-${Date.now().toString(36)}`;
+  await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
+  try {
+    const base = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`;
+    await kubeCreate(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories`, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'repo', labels: INERT },
+      spec: { interval: '1h', url: 'https://git.example.com/x' },
+    });
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < 499; i = next++) {
+        const name = (n) => `ks-${String(n).padStart(3, '0')}`;
+        await kubeCreate(base, {
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: name(i), labels: INERT },
+          spec: { interval: '1h', path: './', prune: false, sourceRef: { kind: 'GitRepository', name: 'repo' },
+            ...(i % 10 === 0 ? {} : { dependsOn: [{ name: name(i - 1) }] }) },
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const view = await context.newPage();
+    try {
+      await view.addInitScript(() => {
+        window.longTasks = [];
+        new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); })
+          .observe({ type: 'longtask', buffered: true });
+      });
+      const started = Date.now();
+      await view.goto(`${ADMIN}/graph?namespace=${ns}`);
+      await view.locator('p.graph-summary', { hasText: /^500 objects/ }).waitFor({ timeout: 30000 });
+      const drawn = Date.now() - started;
+      // Open the source, then ten paths under it.
+      await view.locator('ul.graph > li > details > summary').first().click();
+      const opened = view.locator('ul.graph > li > details > ul > li > details > summary');
+      await opened.first().waitFor();
+      for (let i = 0; i < 10; i += 1) await opened.nth(i).click();
+      await view.waitForTimeout(500);
+      const tasks = await view.evaluate(() => window.longTasks);
+      const longest = Math.round(Math.max(0, ...tasks));
+      console.log(`     500 objects: graph drawn after ${drawn} ms; ${tasks.length} long tasks (> 50 ms), the longest ${longest} ms`);
+      assert.ok(longest <= 200, `a long task of ${longest} ms`);
+    } finally {
+      await view.close();
+    }
+  } finally {
+    await kubeDelete(`/api/v1/namespaces/${ns}`);
+  }
 });

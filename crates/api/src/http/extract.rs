@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::actions::ActionOptions;
 use crate::error::ApiError;
 use crate::events::{EventsParams, KNOWN as EVENTS_QUERY};
+use crate::read::graph::GraphQuery;
 use crate::read::inventory::ObjectQuery;
 use crate::read::resources::ResourceQuery;
 use crate::read::timeline::TimelineQuery;
@@ -158,6 +159,17 @@ impl FromQuery for EventsParams {
 impl FromQuery for TimelineQuery {
     fn from_query(query: &str) -> Result<Self, ApiError> {
         self::query(query, "limit, before")
+    }
+}
+
+impl FromQuery for GraphQuery {
+    fn from_query(query: &str) -> Result<Self, ApiError> {
+        let asked: Self = self::query(query, "namespace")?;
+        if let Some(namespace) = &asked.namespace {
+            flux_web_shared::names::check_namespace(namespace)
+                .map_err(|e| ApiError::bad_request(Code::InvalidQuery, e.to_string()))?;
+        }
+        Ok(asked)
     }
 }
 

@@ -111,6 +111,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::resources))
         .routes(routes!(read::namespaces))
         .routes(routes!(read::controllers))
+        .routes(routes!(read::graph))
         .routes(routes!(read::kind_list))
         .routes(routes!(read::detail))
         .routes(routes!(read::events))

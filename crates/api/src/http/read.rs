@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use flux_web_shared::controllers::ControllerList;
 use flux_web_shared::objects::{
-    EventSummary, InventoryList, InventoryObject, NamespaceList, ObjectDetail, ResourceList,
+    EventSummary, Graph, InventoryList, InventoryObject, NamespaceList, ObjectDetail, ResourceList,
 };
 use flux_web_shared::problem::Code;
 use flux_web_shared::problem::Problem;
@@ -34,6 +34,30 @@ pub async fn namespaces(
 ) -> Result<Json<NamespaceList>, ApiError> {
     let namespaces = crate::read::resources::namespaces(&state.context(), &caller).await?;
     Ok(Json(NamespaceList { namespaces }))
+}
+
+/// The caller's sources, Kustomizations and HelmReleases, and the ties between them.
+#[utoipa::path(
+    get,
+    path = "/v1/graph",
+    operation_id = "getGraph",
+    tag = "objects",
+    security((), ("bearer" = []), ("cookie" = [])),
+    params(crate::read::graph::GraphQuery),
+    responses(
+        (status = 200, description = "The objects the caller may list, and each source and dependsOn tie; an end they may not list has no name", body = Graph),
+        (status = "4XX", description = "Invalid query, or not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub async fn graph(
+    State(state): State<AppState>,
+    caller: Caller,
+    Checked(query): Checked<crate::read::graph::GraphQuery>,
+) -> Result<Json<Graph>, ApiError> {
+    Ok(Json(
+        crate::read::graph::graph(&state.context(), &caller, &query).await?,
+    ))
 }
 
 /// The Flux controllers the cluster runs, as the caller may see their Deployments.

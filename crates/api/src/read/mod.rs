@@ -6,9 +6,11 @@
 //! - [`workloads`] — inventories, Pods and Jobs.
 //! - [`referrers`] — the objects that take a source, or depend on an object.
 //! - [`controllers`] — the Flux controllers the cluster runs.
+//! - [`graph`] — sources, Kustomizations and HelmReleases, and what ties them.
 //! - [`inventory`] — every object a Kustomization applied, with its health.
 
 pub mod controllers;
+pub mod graph;
 pub mod inventory;
 pub mod referrers;
 pub mod resources;

@@ -259,6 +259,22 @@ async fn objects_of(
     kind: &'static Kind,
     namespace: Option<&str>,
 ) -> Result<(Vec<ResourceSummary>, bool), ApiError> {
+    let (views, listable) = views_of(ctx, caller, kind, namespace).await?;
+    Ok((
+        views.into_iter().map(|(summary, _)| summary).collect(),
+        listable,
+    ))
+}
+
+/// The objects of one kind the caller may list, each with its view (what the list reads of
+/// it: state, suspension, references), and whether they may list it anywhere they asked; a
+/// kind not installed has none (and is no refusal).
+pub async fn views_of(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    kind: &'static Kind,
+    namespace: Option<&str>,
+) -> Result<(Vec<(ResourceSummary, View)>, bool), ApiError> {
     let resource = match ctx.resource(kind).await {
         Ok(resource) => resource,
         Err(ApiError::NotFound(_)) => return Ok((Vec::new(), true)),
@@ -287,19 +303,23 @@ async fn objects_of(
             },
             Err(e) => return Err(e.into()),
         };
-    let summaries = objects
+    let views = objects
         .into_iter()
         .map(|listed| listed.object(kind))
-        .map(|object| ResourceSummary {
-            target: wire_target(
-                &resource,
-                object.metadata.namespace.as_deref().unwrap_or_default(),
-                object.metadata.name.as_deref().unwrap_or_default(),
-            ),
-            summary: summary::summarize(&View::parse(kind, &object)),
+        .map(|object| {
+            let view = View::parse(kind, &object);
+            let summary = ResourceSummary {
+                target: wire_target(
+                    &resource,
+                    object.metadata.namespace.as_deref().unwrap_or_default(),
+                    object.metadata.name.as_deref().unwrap_or_default(),
+                ),
+                summary: summary::summarize(&view),
+            };
+            (summary, view)
         })
         .collect();
-    Ok((summaries, listable))
+    Ok((views, listable))
 }
 
 /// Of a listed object, only what its summary reads: a list of thousands is not held whole

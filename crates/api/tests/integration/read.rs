@@ -588,6 +588,114 @@ async fn health_check_expressions_judge_the_kinds_they_name_instead_of_kstatus()
 }
 
 #[tokio::test]
+async fn the_graph_ties_sources_and_dependencies_and_never_names_what_the_caller_may_not_see() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let (ns, other) = (
+        bed.namespace("graph").await,
+        bed.namespace("graph-other").await,
+    );
+    grant_alice_reads(&bed, &ns).await;
+    let (ks, repo) = world(&bed, &ns).await;
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "after",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}, "dependsOn": [{"name": "apps"}]}),
+    )
+    .await;
+    create(
+        &bed,
+        &other,
+        &repo,
+        "secret-repo",
+        json!({"interval": "10m", "url": "https://git.example.com/x"}),
+    )
+    .await;
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "elsewhere",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "secret-repo", "namespace": other}}),
+    )
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    until_allowed(&alice, &listing(&ks, &ns, "after")).await;
+    let (status, graph) = call(
+        &alice,
+        "GET",
+        &format!("/api/v1/graph?namespace={ns}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{graph}");
+    let name = |t: &serde_json::Value| {
+        format!(
+            "{}/{}",
+            t["kind"].as_str().unwrap_or("?"),
+            t["name"].as_str().unwrap_or("?")
+        )
+    };
+    let mut nodes: Vec<String> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| name(&n["target"]))
+        .collect();
+    nodes.sort();
+    assert_eq!(
+        nodes,
+        [
+            "GitRepository/repo",
+            "Kustomization/after",
+            "Kustomization/apps",
+            "Kustomization/elsewhere"
+        ]
+    );
+    let mut edges: Vec<String> = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} -{}-> {}",
+                if e["from"].is_null() {
+                    "hidden".to_owned()
+                } else {
+                    name(&e["from"])
+                },
+                e["via"].as_str().unwrap(),
+                name(&e["to"])
+            )
+        })
+        .collect();
+    edges.sort();
+    assert_eq!(
+        edges,
+        [
+            "GitRepository/repo -source-> Kustomization/after",
+            "GitRepository/repo -source-> Kustomization/apps",
+            "Kustomization/apps -dependsOn-> Kustomization/after",
+            "hidden -source-> Kustomization/elsewhere",
+        ]
+    );
+    assert!(
+        !graph.to_string().contains("secret-repo"),
+        "a source alice may not list is never named: {graph}"
+    );
+    let (status, body) = call(&alice, "GET", "/api/v1/graph?namespace=Bad_NS", None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_query")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn nobody_reads_what_their_rbac_hides() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

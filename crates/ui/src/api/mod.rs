@@ -114,6 +114,14 @@ pub async fn inventory_object(
     .await
 }
 
+/// The graph of sources and what they feed, in `namespace` (all the user may list when empty).
+pub async fn graph(namespace: &str) -> Result<flux_web_shared::objects::Graph, ApiError> {
+    match namespace {
+        "" => get("/api/v1/graph").await,
+        ns => get(&format!("/api/v1/graph?namespace={}", encode(ns))).await,
+    }
+}
+
 pub async fn controllers() -> Result<flux_web_shared::controllers::ControllerList, ApiError> {
     get("/api/v1/controllers").await
 }

@@ -12,6 +12,7 @@ use crate::api::UNREACHABLE;
 use crate::pages::controllers::ControllersPage;
 use crate::pages::detail::DetailPage;
 use crate::pages::events::EventsPage;
+use crate::pages::graph::GraphPage;
 
 /// A lazy page's code could not be fetched.
 pub struct Unfetched;
@@ -57,6 +58,12 @@ lazy_page!(
     EventsRoute,
     events,
     EventsPage
+);
+lazy_page!(
+    /// What feeds what.
+    GraphRoute,
+    graph,
+    GraphPage
 );
 lazy_page!(
     /// The Flux controllers.

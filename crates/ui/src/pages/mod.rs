@@ -5,12 +5,14 @@
 //! - [`detail`] — `/{group}/{kind}/{namespace}/{name}`: an object or a workload.
 //! - [`events`] — `/events`: the cluster's Events, filtered by the query string, live.
 //! - [`controllers`] — `/controllers`: the Flux controllers the cluster runs.
+//! - [`graph`] — `/graph`: what feeds what, the paths to failures open.
 //! - [`login`] — `/login`: the way in when the server asks for a login.
 //! - [`lazy`] — the routes whose pages are fetched when they first open.
 
 pub mod controllers;
 pub mod detail;
 pub mod events;
+pub mod graph;
 pub mod lazy;
 pub mod login;
 pub mod overview;

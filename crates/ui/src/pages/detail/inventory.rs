@@ -1,12 +1,10 @@
-//! The Inventory tab of a Kustomization (or of what lists workloads): its workloads with
-//! their replicas, then every object it applied, grouped by kind, searchable, each with its
-//! health as the user may read it, and its YAML on request (a Secret's values masked). The
+//! The Inventory tab of a Kustomization: every object it applied, grouped by kind,
+//! searchable, each with its health as the user may read it (a workload's replicas among
+//! it), and its YAML on request (a Secret's values masked). The
 //! whole inventory is read the first time the tab opens, not with the page: it is one read
 //! per object.
 
-use flux_web_shared::objects::{
-    InventoryItem, InventoryList, State, WORKLOAD_KINDS, WorkloadSummary,
-};
+use flux_web_shared::objects::{InventoryItem, InventoryList, State, WORKLOAD_KINDS};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -15,7 +13,7 @@ use crate::components::badge::Badge;
 use crate::components::object_link::ObjectLink;
 
 #[component]
-pub fn Inventory(workloads: Signal<Vec<WorkloadSummary>>, object: Address) -> impl IntoView {
+pub fn Inventory(object: Address) -> impl IntoView {
     let query = use_query_map();
     let owner = object.clone();
     // Latched: once opened, the tab keeps what it read.
@@ -33,34 +31,12 @@ pub fn Inventory(workloads: Signal<Vec<WorkloadSummary>>, object: Address) -> im
         }
     });
     view! {
-        {move || {
-            let workloads = workloads.get();
-            (!workloads.is_empty()).then(|| view! { <Workloads workloads=workloads/> })
-        }}
         <section aria-labelledby="applied-title">
             <h2 id="applied-title">"Applied objects"</h2>
             {move || match all.get().flatten() {
                 None => view! { <p class="loading">"Loading…"</p> }.into_any(),
                 Some(answer) => view! { <Applied answer=answer owner=object.clone()/> }.into_any(),
             }}
-        </section>
-    }
-}
-
-/// The workloads of a Flux object's inventory, the unhealthy marked.
-#[component]
-fn Workloads(workloads: Vec<WorkloadSummary>) -> impl IntoView {
-    view! {
-        <section aria-labelledby="workloads-title">
-            <h2 id="workloads-title">"Workloads"</h2>
-            <div class="table-scroll"><table>
-                <thead><tr><th scope="col">"Kind"</th><th scope="col">"Name"</th><th scope="col">"Ready"</th></tr></thead>
-                <tbody>{workloads.into_iter().map(|w| view! {
-                    <tr class=if w.healthy { "" } else { "unhealthy" }>
-                        <td>{w.target.kind.clone()}</td><td><ObjectLink target=w.target.clone()/></td><td>{w.ready.clone().unwrap_or_default()}</td>
-                    </tr>
-                }).collect_view()}</tbody>
-            </table></div>
         </section>
     }
 }

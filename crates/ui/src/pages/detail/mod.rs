@@ -9,7 +9,7 @@
 //! - [`header`] — name, state, suspension, pipeline, actions.
 //! - [`overview`] — the reconciler's facts, dependencies, conditions, source and who takes
 //!   it, artifact, the workload.
-//! - [`inventory`] — the workloads and every applied object with its health.
+//! - [`inventory`] — every applied object with its health.
 //! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
@@ -167,7 +167,7 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                 tabs.push(Tab {
                     id: "inventory",
                     label: "Inventory",
-                    panel: view! { <Inventory workloads=Signal::derive(move || detail.with(|d| d.workloads.clone())) object=object.clone()/> }.into_any(),
+                    panel: view! { <Inventory object=object.clone()/> }.into_any(),
                 });
             }
             if logs {

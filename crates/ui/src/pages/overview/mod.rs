@@ -69,6 +69,7 @@ pub fn OverviewPage() -> impl IntoView {
             Err(e) => view! { <Failure error=e/> }.into_any(),
         }).unwrap_or_else(|| view! { <p class="loading">"Loading…"</p> }.into_any())}
         <ControllersLine/>
+        <p class="views"><A href="/graph">"Graph: what feeds what"</A>" · "<A href="/controllers">"Controllers"</A></p>
         <div class="columns">
             <Starred/>
             <section class="panel" aria-labelledby="actions-title">
