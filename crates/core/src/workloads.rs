@@ -10,21 +10,13 @@ use super::address::ObjectRef;
 use super::kinds::{self, Kind, Readiness, Workload};
 use super::patch::{CREATED_BY, RESTARTED_AT, annotation};
 
-/// The workloads of `status.inventory.entries`, whose ids are `<ns>_<name>_<group>_<Kind>`.
+/// The workloads of `status.inventory.entries`, in the order the controller wrote them.
 pub fn inventory(object: &DynamicObject) -> Vec<ObjectRef> {
-    object.data["status"]["inventory"]["entries"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    crate::inventory::in_status_order(object)
         .filter_map(|entry| {
-            let id = entry["id"].as_str()?;
-            let parts: Vec<&str> = id.split('_').collect();
-            let [namespace, name, group, kind] = parts.as_slice() else {
-                return None;
-            };
-            let kind = kinds::by_kind(group, kind)
+            let kind = kinds::by_kind(&entry.group, &entry.kind)
                 .filter(|k| matches!(k.workload, Some(Workload::Restart | Workload::RunJob)))?;
-            Some(ObjectRef::new(kind, namespace, name))
+            Some(ObjectRef::new(kind, &entry.namespace, &entry.name))
         })
         .collect()
 }

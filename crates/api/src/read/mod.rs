@@ -93,18 +93,10 @@ async fn facts(
     let Ok(events) = object_events(ctx, caller, target).await else {
         return facts;
     };
-    let mut timed: Vec<_> = events.iter().map(|e| (event_time(e), e)).collect();
-    timed.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-    let times: Vec<_> = timed
+    let summaries = newest_first(events);
+    let messages = summaries
         .iter()
-        .map(|(at, _)| at.map(crate::clock::rfc3339))
-        .collect();
-    let messages = timed.iter().zip(&times).map(|((_, event), time)| {
-        (
-            event.message.as_deref().unwrap_or_default(),
-            time.as_deref(),
-        )
-    });
+        .map(|e| (e.message.as_str(), e.time.as_deref()));
     facts.extend(flux_web_core::facts::last_run(messages));
     facts
 }
@@ -183,9 +175,14 @@ pub async fn events(
     // Reading the object first: who may not see it may not see its events either.
     ctx.read_target(caller, target).await?;
     let events = object_events(ctx, caller, target).await?;
+    Ok(newest_first(events))
+}
+
+/// `events` as the API shows them, newest first.
+fn newest_first(events: Vec<Event>) -> Vec<EventSummary> {
     let mut summaries: Vec<_> = events.into_iter().map(event_summary).collect();
     summaries.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
-    Ok(summaries.into_iter().map(|(_, summary)| summary).collect())
+    summaries.into_iter().map(|(_, summary)| summary).collect()
 }
 
 /// The Events whose involved object is `target`, read as the caller; the caller's right to

@@ -33,7 +33,14 @@ pub struct Entry {
 /// The entries of `status.inventory`, whose ids are `<namespace>_<name>_<group>_<Kind>` and
 /// whose `v` is the version applied; sorted by kind, namespace and name.
 pub fn entries(object: &DynamicObject) -> Vec<Entry> {
-    let mut found: Vec<Entry> = object.data["status"]["inventory"]["entries"]
+    let mut found: Vec<Entry> = in_status_order(object).collect();
+    found.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
+    found
+}
+
+/// The entries of `status.inventory` in the order the controller wrote them.
+pub fn in_status_order(object: &DynamicObject) -> impl Iterator<Item = Entry> + '_ {
+    object.data["status"]["inventory"]["entries"]
         .as_array()
         .into_iter()
         .flatten()
@@ -52,9 +59,6 @@ pub fn entries(object: &DynamicObject) -> Vec<Entry> {
                 name: (*name).to_owned(),
             })
         })
-        .collect();
-    found.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
-    found
 }
 
 /// What a Secret's values and its last applied configuration read as.
