@@ -209,7 +209,8 @@ const fn workload(
     }
 }
 
-const SOURCE: &str = "source.toolkit.fluxcd.io";
+/// The group of the source kinds (HelmChart and HelmRepository among them).
+pub const SOURCE: &str = "source.toolkit.fluxcd.io";
 const NOTIFICATION: &str = "notification.toolkit.fluxcd.io";
 const IMAGE: &str = "image.toolkit.fluxcd.io";
 const CONTROLPLANE: &str = "fluxcd.controlplane.io";

@@ -33,8 +33,6 @@ pub const SUSPENDED_UNTIL: &str = "web.fluxcd.controlplane.io/suspendedUntil";
 /// that end (a label can be selected, an annotation cannot).
 pub const EXPIRES_LABEL: &str = "web.fluxcd.controlplane.io/suspended-until";
 
-const SOURCE_GROUP: &str = "source.toolkit.fluxcd.io";
-
 /// Label prefixes of the Flux appliers, in the order the spec checks them, with the group
 /// and Kind of the object they name.
 const MANAGERS: [(&str, &str, &str); 3] = [
@@ -328,7 +326,7 @@ fn sources(
 ) -> Result<Vec<ObjectRef>, String> {
     let reference = |r: &Value| -> Result<ObjectRef, String> {
         let source_kind = r["kind"].as_str().unwrap_or_default();
-        let kind = kinds::by_kind(SOURCE_GROUP, source_kind)
+        let kind = kinds::by_kind(kinds::SOURCE, source_kind)
             .filter(|k| k.reconcile != kinds::Reconcile::No)
             .ok_or_else(|| {
                 format!("the source is a {source_kind}, which cannot be reconciled from here")
@@ -353,7 +351,7 @@ fn sources(
                 .and_then(|s| s.split_once('/'))
                 .map(|(n, c)| (n.to_owned(), c.to_owned()))
                 .unwrap_or_else(|| (upstream.namespace.clone(), format!("{namespace}-{name}")));
-            let chart = kinds::by_kind(SOURCE_GROUP, "HelmChart")
+            let chart = kinds::by_kind(kinds::SOURCE, "HelmChart")
                 .ok_or_else(|| "the HelmChart kind is not known".to_owned())?;
             Ok(vec![
                 ObjectRef::new(chart, &chart_ns, &chart_name),

@@ -15,11 +15,8 @@ use crate::context::Context;
 use crate::error::ApiError;
 use crate::read::resources::views_of;
 use flux_web_core::address::ObjectRef;
-use flux_web_core::kinds::{Kind, Sources, flux_kinds};
+use flux_web_core::kinds::{Kind, SOURCE as SOURCES, Sources, flux_kinds};
 use flux_web_core::view::View;
-
-/// The group of the source kinds.
-const SOURCES: &str = "source.toolkit.fluxcd.io";
 
 /// `?namespace=` of the graph: all the caller may list without it.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]

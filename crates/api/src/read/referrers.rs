@@ -12,14 +12,11 @@ use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::context::{Context, reader, wire_target};
 use flux_web_core::address::ObjectRef;
-use flux_web_core::kinds::{Sources, by_kind};
+use flux_web_core::kinds::{SOURCE as SOURCES, Sources, by_kind};
 use kube::core::ApiResource;
 
 /// The most takers a page lists.
 const MOST: usize = 100;
-
-/// The group of the source kinds (HelmChart and HelmRepository included).
-const SOURCES: &str = "source.toolkit.fluxcd.io";
 
 /// The kinds that take sources, and where in their spec their references to one are.
 const TAKERS: [(&str, &str, &[&str]); 3] = [
