@@ -11,6 +11,8 @@
 import json
 import os
 import subprocess
+import tempfile
+import time
 import urllib.error
 from pathlib import Path
 
@@ -53,6 +55,24 @@ class Cluster:
             self.api.request("PATCH", path + "/status", json.dumps({"status": status}), "application/merge-patch+json")
         except urllib.error.HTTPError as e:
             raise SystemExit(f"status of {path}: {e.code} {e.read().decode()[:300]}")
+
+    def commit(self, files, message):
+        """Commits `files` ({path: text}) to the demo repository, then asks source-controller to
+        fetch it now, as `flux reconcile source git` would."""
+        with tempfile.TemporaryDirectory(prefix="flux-web-git-") as work:
+            testbed.git("clone", "--quiet", f"{self.git}/demo.git", work)
+            for path, text in files.items():
+                (Path(work) / path).parent.mkdir(parents=True, exist_ok=True)
+                (Path(work) / path).write_text(text)
+            testbed.git("add", "--all", cwd=work)
+            testbed.git("commit", "--quiet", "--message", message, cwd=work)
+            testbed.git("push", "--quiet", "origin", "main", cwd=work)
+        self.request_reconcile("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/flux-system")
+
+    def request_reconcile(self, path):
+        """What every Flux tool's reconcile writes: a new `reconcile.fluxcd.io/requestedAt`."""
+        stamp = {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": str(time.time_ns())}}}
+        self.api.request("PATCH", path, json.dumps(stamp), "application/merge-patch+json")
 
     def namespace(self, name):
         self.apply(f"/api/v1/namespaces/{name}", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
