@@ -62,7 +62,7 @@ check('blocked by: a Kustomization waiting for a failing one names it in its row
   }
 });
 
-check('controllers: the demo\'s Flux install with its versions; one scaled to zero is down within 5 s, on the page and the overview', async () => {
+check('controllers: the demo\'s Flux install with its versions and the operator\'s report; one scaled to zero is down within 5 s, on the page and the overview', async () => {
   const deployment = '/apis/apps/v1/namespaces/flux-system/deployments/kustomize-controller';
   await page.goto(`${ADMIN}/controllers`);
   const rows = page.locator('table.controllers tbody tr');
@@ -70,6 +70,10 @@ check('controllers: the demo\'s Flux install with its versions; one scaled to ze
   await until('four controllers running', async () => (await rows.count()) >= 4
     && (await rows.locator('.badge', { hasText: /^ready$/ }).count()) >= 4, 60000);
   assert.match(await row('kustomize-controller').innerText(), /ready[\s\S]*1\/1[\s\S]*v1\.9\.4[\s\S]*v2\.9\.4/);
+  // The Flux Operator's FluxReport of the demo's install: its version, sync and counts.
+  const report = page.locator('section[aria-labelledby="report-flux-system-flux"]');
+  assert.match(await report.locator('dl.facts').innerText(), /Flux version\s+v2\.9\.4[\s\S]*Managed by\s+flux-operator/);
+  assert.match(await report.locator('table.reconcilers').innerText(), /Kustomization\s+2\s+1\s+1/);
   await shot('controllers-light.png');
   try {
     await kubePatch(deployment, { spec: { replicas: 0 } });

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::support::app::{Settings, call, flux_web, grant_server_actions};
-use crate::support::objects::{create, listing, path, set_status, until_allowed};
+use crate::support::objects::{create, create_object, listing, path, set_status, until_allowed};
 use crate::support::{FLUX_GROUPS, Testbed, eventually};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::json;
@@ -371,9 +371,40 @@ async fn the_controllers_are_the_deployments_labelled_flux_as_the_caller_may_lis
     .create(&kube::api::PostParams::default(), &body)
     .await
     .unwrap();
+    // The Flux Operator's report of an install, as the operator writes it.
+    let reports = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("fluxcd.controlplane.io", "v1", "FluxReport"),
+        "fluxreports",
+    );
+    create_object(&bed, &ns, &reports, json!({
+        "apiVersion": "fluxcd.controlplane.io/v1", "kind": "FluxReport", "metadata": {"name": "flux"},
+        "spec": {"distribution": {"version": "v2.9.4", "status": "Installed", "managedBy": "flux-operator",
+            "entitlement": "Unknown"},
+            "components": [{"name": "helm-controller", "ready": false, "image": "ghcr.io/fluxcd/helm-controller:v1.6.3",
+                "status": "Deployment has no replicas"}]},
+    }))
+    .await;
+    set_status(&bed, &ns, &reports, "flux", json!({"conditions": [{"type": "Ready", "status": "True",
+        "reason": "ReconciliationSucceeded", "message": "Reporting finished", "lastTransitionTime": "2026-12-07T00:00:00Z"}]}))
+    .await;
     let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
     let (status, list) = call(&root, "GET", "/api/v1/controllers", None).await;
     assert_eq!(status, 200, "{list}");
+    let report = list["reports"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["target"]["namespace"] == ns.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            &report["fluxVersion"],
+            &report["managedBy"],
+            &report["state"]
+        ),
+        (&json!("v2.9.4"), &json!("flux-operator"), &json!("ready")),
+        "{list}"
+    );
+    assert_eq!(report["components"][0]["ready"], false, "{report}");
     let ours = list["controllers"]
         .as_array()
         .unwrap()
@@ -395,6 +426,7 @@ async fn the_controllers_are_the_deployments_labelled_flux_as_the_caller_may_lis
     let (status, list) = call(&mallory, "GET", "/api/v1/controllers", None).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["controllers"], json!([]));
+    assert_eq!(list.get("reports"), None, "no report they may not list");
     assert!(
         list["refused"]
             .as_str()
@@ -736,7 +768,7 @@ async fn in_fine_grained_mode_a_user_without_rbac_reads_nothing_at_all() {
     let ns = bed.namespace("fine-reads").await;
     let (ks, _) = world(&bed, &ns).await;
     let deployments = resource("apps", "Deployment", "deployments");
-    crate::support::objects::create_object(
+    create_object(
         &bed,
         &ns,
         &deployments,
@@ -821,7 +853,7 @@ async fn events_come_newest_first_with_the_audit_trail_and_who_acted() {
     grant_alice_reads(&bed, &ns).await;
     let (ks, _) = world(&bed, &ns).await;
     let events = resource("", "Event", "events");
-    crate::support::objects::create_object(&bed, &ns, &events, json!({
+    create_object(&bed, &ns, &events, json!({
         "apiVersion": "v1", "kind": "Event", "metadata": {"name": "apps.old"},
         "involvedObject": {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "name": "apps", "namespace": ns},
         "reason": "ReconciliationSucceeded", "message": "applied", "type": "Normal",
@@ -1152,13 +1184,13 @@ async fn inventory_leads_to_workloads_and_workloads_to_pods_jobs_and_their_manag
     )
     .await;
     let labels = json!({"kustomize.toolkit.fluxcd.io/name": "apps", "kustomize.toolkit.fluxcd.io/namespace": ns});
-    crate::support::objects::create_object(&bed, &ns, &deployments, json!({
+    create_object(&bed, &ns, &deployments, json!({
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": labels},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
             "spec": {"containers": [{"name": "web", "image": "registry.invalid/web:1"}]}}},
     }))
     .await;
-    crate::support::objects::create_object(&bed, &ns, &cronjobs, json!({
+    create_object(&bed, &ns, &cronjobs, json!({
         "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "backup", "labels": labels},
         "spec": {"schedule": "0 0 1 1 *", "jobTemplate": {"spec": {"template": {"spec": {"restartPolicy": "Never",
             "containers": [{"name": "b", "image": "registry.invalid/b:1"}]}}}}},

@@ -3,6 +3,8 @@
 //! which version, and whether it runs. A controller is down when no replica is ready, or when
 //! it is scaled to zero: nothing reconciles its kinds then.
 
+pub mod report;
+
 use flux_web_shared::actions::Target;
 use flux_web_shared::controllers::ControllerSummary;
 use flux_web_shared::objects::State;

@@ -1,11 +1,16 @@
 //! `/controllers`: the Flux controllers the cluster runs, as the user may see their
 //! Deployments: each with its state (down when nothing runs), replicas, versions and
-//! restarts, its page (Pods and logs) a link away; and the Flux Operator's FluxInstances.
+//! restarts, its page (Pods and logs) a link away; and the Flux Operator's FluxInstances and
+//! FluxReports.
 //! It follows the Deployments of `flux-system` live.
 
 use flux_web_shared::controllers::{ControllerList, ControllerSummary};
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+mod report;
+
+use report::Report;
 
 use super::{Failure, set_title};
 use crate::api::live::{Stream, use_live};
@@ -42,12 +47,14 @@ pub fn ControllersPage() -> impl IntoView {
 
 #[component]
 fn Controllers(list: ControllerList) -> impl IntoView {
+    let with_components = list.controllers.is_empty();
     let table = match (list.refused, list.controllers.is_empty()) {
         (Some(refused), _) => view! { <p class="notice">{refused}</p> }.into_any(),
         (None, true) => view! {
             <p class="notice">"No Deployment labelled app.kubernetes.io/part-of=flux: Flux is not installed, or not as its installers label it."</p>
         }.into_any(),
         (None, false) => view! {
+            <h2>"Deployments"</h2>
             <div class="table-scroll"><table class="controllers">
                 <thead><tr>
                     <th scope="col">"Controller"</th><th scope="col">"State"</th><th scope="col">"Ready"</th>
@@ -65,7 +72,12 @@ fn Controllers(list: ControllerList) -> impl IntoView {
             }).collect_view()}</ul>
         </section>
     });
-    view! { {table} {instances} }
+    let reports = list
+        .reports
+        .into_iter()
+        .map(|r| view! { <Report report=r with_components/> })
+        .collect_view();
+    view! { {reports} {table} {instances} }
 }
 
 #[component]
