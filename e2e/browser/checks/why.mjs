@@ -89,7 +89,7 @@ check('controllers: the demo\'s Flux install with its versions and the operator\
   }
 });
 
-check('inventory: everything the demo\'s apps Kustomization applied, by kind, with health, narrowed by a search', async () => {
+check('inventory: everything the demo\'s apps Kustomization applied, by kind, with health, narrowed by a search; a HelmRelease\'s too', async () => {
   await page.goto(`${ADMIN}${KS}?tab=inventory`);
   const applied = page.locator('section[aria-labelledby="applied-title"]');
   await applied.locator('table.applied').first().waitFor();
@@ -108,6 +108,9 @@ check('inventory: everything the demo\'s apps Kustomization applied, by kind, wi
   await yaml.waitFor();
   assert.match(await yaml.innerText(), /kind: StatefulSet[\s\S]*name: cache/);
   assert.doesNotMatch(await yaml.innerText(), /managedFields/);
+  // A HelmRelease's too: what its release installed, from its status.inventory.
+  await page.goto(`${ADMIN}/helm.toolkit.fluxcd.io/HelmRelease/demo-apps/podinfo?tab=inventory`);
+  await until('the release\'s objects', async () => (await applied.locator('h3').allInnerTexts()).join() === 'Deployment (1),Service (1)', 20000);
 });
 
 check('graph: the demo\'s source feeds its Kustomizations, the path to the failing one open; keyboard opens the rest', async () => {

@@ -1,4 +1,4 @@
-//! A Kustomization's whole inventory (`GET .../{name}/inventory`): every object it applied,
+//! A Kustomization's or a HelmRelease's whole inventory (`GET .../{name}/inventory`): every object it applied,
 //! each read as the caller and judged by [`flux_web_core::inventory::health`], or by the
 //! owner's `spec.healthCheckExprs` for the kinds it names. The owner is
 //! read first (who may not see it may not see what it applied); an object the caller may

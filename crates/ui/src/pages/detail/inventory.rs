@@ -1,4 +1,4 @@
-//! The Inventory tab of a Kustomization: every object it applied, grouped by kind,
+//! The Inventory tab of a Kustomization or a HelmRelease: every object it applied, grouped by kind,
 //! searchable, each with its health as the user may read it (a workload's replicas among
 //! it), and its YAML on request (a Secret's values masked). The
 //! whole inventory is read the first time the tab opens, not with the page: it is one read

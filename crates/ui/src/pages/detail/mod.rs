@@ -130,10 +130,12 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
     let git = move || detail.with(git_url);
     let show = RwSignal::new(Show::All);
     // Which tabs there are changes seldom: the tabs, and what they hold, are drawn anew then.
-    // A Kustomization keeps an inventory of all it applied, whatever its workloads.
+    // A Kustomization and a HelmRelease keep an inventory of all they applied, whatever
+    // their workloads.
     let extra = Memo::new(move |_| {
         detail.with(|d| {
-            let inventory = !d.workloads.is_empty() || d.target.kind == "Kustomization";
+            let inventory = !d.workloads.is_empty()
+                || matches!(d.target.kind.as_str(), "Kustomization" | "HelmRelease");
             (inventory, d.workload.is_some())
         })
     });
