@@ -1,7 +1,8 @@
-//! Stamps the binary with the commit it was built from and, with the `embed-ui` feature,
-//! compiles the built UI (crates/ui/dist, written by crates/ui/build) into it, so one file
-//! serves the whole product. Without the feature the table of UI files is empty and the
-//! binary says so (`--version`, the log at start, the answer at `/`).
+//! Stamps the binary with the commit it was built from; builds the preview's build engine
+//! (src/preview/guest, Go compiled to WebAssembly) that the binary carries; and, with the
+//! `embed-ui` feature, compiles the built UI (crates/ui/dist, written by crates/ui/build) into
+//! it, so one file serves the whole product. Without the feature the table of UI files is
+//! empty and the binary says so (`--version`, the log at start, the answer at `/`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,70 @@ fn main() {
     if let Err(e) = fs::write(out.join("ui_files.rs"), table) {
         panic!("cannot write the UI table into {}: {e}", out.display());
     }
+    let engine = engine(&manifest.join("src/preview/guest"));
+    if let Err(e) = fs::copy(&engine, out.join("engine.wasm.gz")) {
+        panic!(
+            "cannot copy {} into {}: {e}",
+            engine.display(),
+            out.display()
+        );
+    }
+}
+
+/// The build engine, gzipped: built by Go (`GOOS=wasip1 GOARCH=wasm`) from the guest's sources
+/// once per change of them, and kept under `~/.cache/flux-web` (or `FLUX_WEB_ENGINE_CACHE`), since
+/// it takes a minute and every profile wants the same bytes.
+fn engine(guest: &Path) -> PathBuf {
+    println!("cargo:rerun-if-env-changed=FLUX_WEB_ENGINE_CACHE");
+    let mut sources = Vec::new();
+    for name in ["main.go", "go.mod", "go.sum"] {
+        let file = guest.join(name);
+        println!("cargo:rerun-if-changed={}", file.display());
+        sources.extend(fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())));
+    }
+    let cache = env::var_os("FLUX_WEB_ENGINE_CACHE").map_or_else(
+        || PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cache/flux-web"),
+        PathBuf::from,
+    );
+    let built = cache.join(format!("preview-engine-{:016x}.wasm.gz", fnv(&sources)));
+    if built.is_file() {
+        return built;
+    }
+    if let Err(e) = fs::create_dir_all(&cache) {
+        panic!("cannot create {}: {e}", cache.display());
+    }
+    let wasm = cache.join(format!("preview-engine-{}.wasm", std::process::id()));
+    let status = Command::new("go")
+        .args(["build", "-trimpath", "-ldflags=-s -w", "-o"])
+        .arg(&wasm)
+        .arg(".")
+        .current_dir(guest)
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("CGO_ENABLED", "0")
+        .status()
+        .unwrap_or_else(|e| panic!("the preview's engine needs Go on the PATH: {e}"));
+    if !status.success() {
+        panic!("go build of {} failed: {status}", guest.display());
+    }
+    let bytes = fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    let _ = fs::remove_file(&wasm);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zipped = std::io::Write::write_all(&mut gz, &bytes)
+        .and_then(|()| gz.finish())
+        .unwrap_or_else(|e| panic!("gzip of the engine: {e}"));
+    let partial = built.with_extension(format!("{}.partial", std::process::id()));
+    if let Err(e) = fs::write(&partial, zipped).and_then(|()| fs::rename(&partial, &built)) {
+        panic!("cannot write {}: {e}", built.display());
+    }
+    built
+}
+
+/// FNV-1a of the guest's sources: a cache key stable across Rust releases, unlike std's hasher.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The commit: `FLUX_WEB_COMMIT` when the builder sets it (a build from a tarball has no

@@ -93,6 +93,14 @@ pub enum ApiError {
     /// A Kubernetes call passed its deadline; the message says if a write may have happened.
     #[error("{0}")]
     UpstreamTimeout(String),
+    /// A preview's build failed, as the controller's would (422).
+    #[error("{0}")]
+    BuildFailed(String),
+    #[error("{0}")]
+    BuildTimeout(String),
+    /// The preview's build engine failed: flux-web's fault, the one 500.
+    #[error("{0}")]
+    Engine(String),
     /// The caller, or everyone, holds as many streams or runs as the limits allow: ask again
     /// after `retry_after` seconds.
     #[error("{detail}")]
@@ -122,7 +130,11 @@ impl ApiError {
             Self::MisdirectedHost(_) => StatusCode::MISDIRECTED_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Storage(_) => StatusCode::BAD_GATEWAY,
-            Self::StorageTimeout(_) | Self::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::StorageTimeout(_) | Self::UpstreamTimeout(_) | Self::BuildTimeout(_) => {
+                StatusCode::GATEWAY_TIMEOUT
+            }
+            Self::BuildFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Engine(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -176,6 +188,9 @@ impl ApiError {
             Self::UpstreamTimeout(_) => Code::UpstreamTimeout,
             Self::AuditFailed(_) => Code::AuditFailed,
             Self::TooManyRequests { .. } => Code::TooManyRequests,
+            Self::BuildFailed(_) => Code::BuildFailed,
+            Self::BuildTimeout(_) => Code::BuildTimeout,
+            Self::Engine(_) => Code::EngineFailed,
         }
     }
 

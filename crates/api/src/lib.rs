@@ -15,7 +15,8 @@
 //! - The features, services only: [`actions`] (and their listing), [`bulk`] (one action on
 //!   many objects), [`read`] (objects and their events as the caller sees them), [`events`]
 //!   (Events across namespaces, live), [`logs`], [`watch`] (live changes from one watch per
-//!   kind), [`download`] (artifacts, checked), [`resumer`] (suspensions that end).
+//!   kind), [`download`] (artifacts, checked), [`preview`] (what a reconcile would apply,
+//!   built by Flux's own code in a WebAssembly sandbox), [`resumer`] (suspensions that end).
 //! - [`context`] — what a request needs of the server, and how objects are read into views;
 //!   [`auth`] — who is calling; [`limits`] — what one may hold open at once.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act; [`audit`] — the
@@ -46,6 +47,7 @@ pub mod limits;
 pub mod logs;
 pub mod metrics;
 pub mod ndjson;
+pub mod preview;
 pub mod read;
 pub mod resumer;
 pub mod state;

@@ -32,6 +32,7 @@ pub mod kinds;
 pub mod owners;
 pub mod patch;
 pub mod plan;
+pub mod preview;
 pub mod summary;
 pub mod until;
 pub mod view;

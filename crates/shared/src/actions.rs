@@ -294,6 +294,8 @@ pub enum Verb {
     Resume,
     Download,
     Restart,
+    /// A Kustomization's preview: what a reconcile would apply.
+    Preview,
 }
 
 impl Verb {
@@ -320,6 +322,7 @@ impl Verb {
             Verb::Resume => "resume",
             Verb::Download => "download",
             Verb::Restart => "restart",
+            Verb::Preview => "preview",
         }
     }
 

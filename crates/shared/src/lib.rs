@@ -28,6 +28,7 @@ mod lines;
 pub mod logs;
 pub mod names;
 pub mod objects;
+pub mod preview;
 pub mod problem;
 pub mod timeline;
 pub mod user;

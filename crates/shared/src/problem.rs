@@ -124,6 +124,12 @@ codes! {
     KubernetesUnavailable = "kubernetes_unavailable",
     UpstreamTimeout = "upstream_timeout",
     AuditFailed = "audit_failed",
+    /// The preview's build failed as the controller's would: the kustomization is wrong, uses
+    /// a remote base, or needs more memory than a build may take.
+    BuildFailed = "build_failed",
+    BuildTimeout = "build_timeout",
+    /// The preview's build engine itself failed: flux-web's fault.
+    EngineFailed = "engine_failed",
     /// A bulk action names more targets than one run takes.
     TooManyTargets = "too_many_targets",
     /// A bulk run's pre-flight token is not this server's, this caller's or this action's,

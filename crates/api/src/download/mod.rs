@@ -24,6 +24,8 @@ use axum::response::Response;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{self, Action};
 use flux_web_core::plan::{Download, Input};
+use flux_web_core::view::Artifact;
+use futures::StreamExt;
 use verify::{Hasher, Verified};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -99,21 +101,8 @@ pub async fn download(
     };
     let what = holder.describe();
     let policy = ctx.download;
-    if artifact.size.is_some_and(|size| size > policy.max_size) {
-        return Err(too_large(&what, policy.max_size));
-    }
-    let (hasher, expected) = Hasher::for_digest(&artifact.digest).ok_or_else(|| {
-        ApiError::Storage(format!(
-            "{what}: cannot check the digest {:?}",
-            artifact.digest
-        ))
-    })?;
-    let apiserver = ctx.cluster.addresses().await;
-    let response = fetch(&artifact.url, policy, &apiserver, &what).await?;
+    let (response, hasher, expected) = open(ctx, &artifact, &what, policy.max_size).await?;
     let length = response.content_length();
-    if length.is_some_and(|l| l > policy.max_size) {
-        return Err(too_large(&what, policy.max_size));
-    }
     // Audited before a byte is sent: a download whose Event cannot be written is refused.
     let entry = Entry {
         identity,
@@ -157,9 +146,65 @@ pub async fn download(
         .map_err(|e| ApiError::Storage(e.to_string()))
 }
 
+/// The whole of `artifact`, at most `max` bytes, its digest checked: for a preview's build,
+/// which needs the tarball in hand.
+pub async fn bytes(
+    ctx: &Context<'_>,
+    artifact: &Artifact,
+    what: &str,
+    max: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let policy = ctx.download;
+    let max = max.min(policy.max_size);
+    let (response, hasher, expected) = open(ctx, artifact, what, max).await?;
+    let mut stream = Verified::new(
+        response.bytes_stream(),
+        hasher,
+        expected,
+        max,
+        policy.timeout,
+        what.to_owned(),
+    );
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| match e.to_string() {
+            said if said.contains("larger than") => ApiError::TooLarge(said),
+            said => ApiError::Storage(said),
+        })?;
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Storage's answer for `artifact`, once its size (as the source says it, and as storage
+/// announces it) is at most `max` and its digest is one flux-web can check; with the hasher
+/// that checks it and the digest expected.
+async fn open(
+    ctx: &Context<'_>,
+    artifact: &Artifact,
+    what: &str,
+    max: u64,
+) -> Result<(reqwest::Response, Hasher, String), ApiError> {
+    if artifact.size.is_some_and(|size| size > max) {
+        return Err(too_large(what, max));
+    }
+    let (hasher, expected) = Hasher::for_digest(&artifact.digest).ok_or_else(|| {
+        ApiError::Storage(format!(
+            "{what}: cannot check the digest {:?}",
+            artifact.digest
+        ))
+    })?;
+    let apiserver = ctx.cluster.addresses().await;
+    let response = fetch(&artifact.url, ctx.download, &apiserver, what).await?;
+    if response.content_length().is_some_and(|l| l > max) {
+        return Err(too_large(what, max));
+    }
+    Ok((response, hasher, expected))
+}
+
 fn too_large(what: &str, max: u64) -> ApiError {
     ApiError::TooLarge(format!(
-        "{what} is larger than download.maxSize ({max} bytes)"
+        "{what} is larger than {max} bytes, the most flux-web fetches here (download.maxSize; a preview takes less)"
     ))
 }
 

@@ -22,6 +22,7 @@ pub mod extract;
 pub mod health;
 pub mod logs;
 pub mod metrics;
+pub mod preview;
 pub mod read;
 pub mod serve;
 pub mod ui;
@@ -118,6 +119,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::timeline))
         .routes(routes!(read::inventory))
         .routes(routes!(read::inventory_object))
+        .routes(routes!(preview::preview))
         .routes(routes!(events::list))
         .routes(routes!(events::watch))
         .routes(routes!(logs::logs))

@@ -24,7 +24,7 @@ fn file(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-fn sha256(data: &[u8]) -> String {
+pub fn sha256(data: &[u8]) -> String {
     let digest = Sha256::digest(data);
     format!(
         "sha256:{}",
@@ -109,7 +109,7 @@ async fn storage() -> String {
     base
 }
 
-fn git_repositories() -> ApiResource {
+pub fn git_repositories() -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"),
         "gitrepositories",
@@ -117,7 +117,7 @@ fn git_repositories() -> ApiResource {
 }
 
 /// A GitRepository whose status points at `url` with `digest`.
-async fn source(bed: &Testbed, ns: &str, name: &str, url: &str, digest: &str) -> ApiResource {
+pub async fn source(bed: &Testbed, ns: &str, name: &str, url: &str, digest: &str) -> ApiResource {
     let repos = git_repositories();
     create(
         bed,

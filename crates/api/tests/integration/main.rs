@@ -18,6 +18,7 @@ mod faults;
 mod flux;
 mod identity;
 mod operations;
+mod preview;
 mod read;
 mod server_process;
 mod testbed;

@@ -1,0 +1,201 @@
+//! `GET .../kustomizations/{namespace}/{name}/preview`: what a reconcile of a Kustomization
+//! would apply, built from its source's artifact in the cluster exactly as kustomize-controller
+//! builds it, and whether that build is the controller's own (the digest it recorded for the
+//! revision). Read-only: nothing in the cluster changes.
+//!
+//! A request's walk: the Kustomization and its source read as the caller, `preview` and `get`
+//! checked; the artifact fetched ([`crate::download::bytes`]) and unpacked ([`tree`]); the
+//! variables of `postBuild.substituteFrom` read as the caller; the build run by the
+//! [`engine`]; its digest compared and its objects listed.
+//!
+//! - [`engine`] — the build, in WebAssembly, sandboxed and capped.
+//! - [`tree`] — the artifact unpacked, capped, nothing outside its directory.
+
+pub mod engine;
+pub mod tree;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use base64::Engine as _;
+use flux_web_core::address::ObjectRef;
+use flux_web_core::plan::Check;
+use flux_web_core::preview::{self as decide, Reference, Source, Variables};
+use flux_web_shared::actions::Verb;
+use flux_web_shared::preview::Preview;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::api::{ApiResource, DynamicObject};
+use sha2::{Digest, Sha256};
+
+use crate::cluster::{ClusterError, Reader};
+use crate::context::Context;
+use crate::error::ApiError;
+use crate::identity::Identity;
+use engine::{BuildError, Caps, Engine};
+use tree::{TreeCaps, TreeError};
+
+/// What one preview may take. A build of 500 Deployments needs about 300 MiB and 5 s.
+const CAPS: Caps = Caps {
+    memory: 1024 * 1024 * 1024,
+    time: Duration::from_secs(60),
+    output: 32 * 1024 * 1024,
+};
+/// Builds at once in a process: each takes a core while it runs.
+const CONCURRENT: usize = 2;
+const TREE: TreeCaps = TreeCaps {
+    entries: 10_000,
+    bytes: 256 * 1024 * 1024,
+};
+/// The largest artifact a preview fetches (and at most `download.maxSize`).
+const MAX_ARTIFACT: u64 = 64 * 1024 * 1024;
+
+/// The process's one engine: its module is compiled once, the first time a preview wants it.
+fn engine() -> Result<&'static Arc<Engine>, ApiError> {
+    static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::new(CONCURRENT).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| ApiError::Engine(e.clone()))
+}
+
+pub async fn preview(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &ObjectRef,
+) -> Result<Preview, ApiError> {
+    if target.kind.kind != "Kustomization" {
+        return Err(ApiError::NotFound(format!(
+            "{} has no preview: only a Kustomization's build can be previewed",
+            target.describe()
+        )));
+    }
+    let reader = Reader::User(identity);
+    let read = ctx.read(reader, target).await?;
+    ctx.access
+        .authorize_all(
+            identity,
+            &[
+                Check::of(Verb::Get, target),
+                Check::of(Verb::Preview, target),
+            ],
+        )
+        .await?;
+    let source = read
+        .view
+        .sources
+        .as_ref()
+        .ok()
+        .and_then(|s| s.first().cloned())
+        .ok_or_else(|| ApiError::NoArtifact(format!("{} has no source", target.describe())))?;
+    let holder = ctx.read(reader, &source).await?;
+    let what = source.describe();
+    let artifact = holder
+        .view
+        .artifact
+        .ok_or_else(|| ApiError::NoArtifact(format!("{what} has no artifact yet")))?;
+    let tarball = crate::download::bytes(ctx, &artifact, &what, MAX_ARTIFACT).await?;
+    let tree = tokio::task::spawn_blocking(move || tree::unpack(&tarball, TREE))
+        .await
+        .map_err(|e| ApiError::Engine(e.to_string()))?
+        .map_err(refused)?;
+    let variables = variables(ctx, identity, target, &read.found.data).await?;
+    let input = decide::input(&read.found.data, engine::ROOT, &variables);
+    let input = serde_json::to_vec(&input).map_err(|e| ApiError::Engine(e.to_string()))?;
+    let built = engine()?
+        .build(tree.root(), input, CAPS)
+        .await
+        .map_err(failed)?;
+    drop(tree);
+    let digest = format!("sha256:{:x}", Sha256::digest(&built));
+    let applied_digest = decide::applied_digest(&read.found.data, &artifact.revision);
+    let yaml = String::from_utf8_lossy(&built);
+    let objects = decide::objects(&yaml).map_err(|e| ApiError::Engine(e.to_string()))?;
+    Ok(Preview {
+        matches: applied_digest.as_ref().map(|applied| *applied == digest),
+        revision: artifact.revision,
+        digest,
+        applied_digest,
+        objects,
+    })
+}
+
+/// The data of `postBuild.substituteFrom`, read as the caller: one they may not read refuses
+/// the preview, named (a build without it would differ from the controller's); one that does
+/// not exist is left out, as the controller leaves it (and fails the build unless optional).
+async fn variables(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    target: &ObjectRef,
+    kustomization: &serde_json::Value,
+) -> Result<Variables, ApiError> {
+    let mut variables = Variables::default();
+    for Reference { kind, name, .. } in decide::references(kustomization) {
+        let (kind_name, resource) = match kind {
+            Source::ConfigMap => ("ConfigMap", ApiResource::erase::<ConfigMap>(&())),
+            Source::Secret => ("Secret", ApiResource::erase::<Secret>(&())),
+        };
+        let found: Result<DynamicObject, ClusterError> = ctx
+            .cluster
+            .get(Reader::User(identity), &resource, &target.namespace, &name)
+            .await;
+        let object = match found {
+            Ok(object) => object,
+            Err(ClusterError::NotFound(_)) => continue,
+            Err(ClusterError::Forbidden(_)) => {
+                return Err(ApiError::Forbidden(format!(
+                    "{} substitutes from {kind_name} {}/{name}, which you may not get: the \
+                     preview needs get on {} there",
+                    target.describe(),
+                    target.namespace,
+                    resource.plural
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let data = object.data["data"].as_object().cloned().unwrap_or_default();
+        let values: BTreeMap<String, String> = data
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let text = value.as_str()?;
+                Some(match kind {
+                    Source::ConfigMap => (key, text.to_owned()),
+                    Source::Secret => {
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(text)
+                            .ok()?;
+                        (key, String::from_utf8_lossy(&bytes).into_owned())
+                    }
+                })
+            })
+            .collect();
+        match kind {
+            Source::ConfigMap => variables.config_maps.insert(name, values),
+            Source::Secret => variables.secrets.insert(name, values),
+        };
+    }
+    Ok(variables)
+}
+
+fn refused(error: TreeError) -> ApiError {
+    match error {
+        TreeError::Entries(_) | TreeError::Bytes(_) => ApiError::TooLarge(error.to_string()),
+        TreeError::Outside(_) | TreeError::Link(_) | TreeError::Unreadable(_) => {
+            ApiError::BuildFailed(error.to_string())
+        }
+        TreeError::Local(_) => ApiError::Engine(error.to_string()),
+    }
+}
+
+fn failed(error: BuildError) -> ApiError {
+    match error {
+        BuildError::Failed(_) | BuildError::Memory(_) => ApiError::BuildFailed(error.to_string()),
+        BuildError::Output(_) => ApiError::TooLarge(error.to_string()),
+        BuildError::Time(_) => ApiError::BuildTimeout(error.to_string()),
+        BuildError::Busy(_) => ApiError::TooManyRequests {
+            detail: error.to_string(),
+            retry_after: 5,
+        },
+        BuildError::Engine(_) => ApiError::Engine(error.to_string()),
+    }
+}

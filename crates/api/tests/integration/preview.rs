@@ -1,0 +1,320 @@
+//! A Kustomization's preview against the test bed: its source's artifact served by a loopback
+//! HTTP server in the test (as source-controller's storage), built by the engine in flux-web,
+//! as the caller may; and the refusals, each changing nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::download::{sha256, source};
+use crate::support::app::{Settings, call, flux_web, grant_server_actions};
+use crate::support::objects::{create, read, set_status};
+use crate::support::{FLUX_GROUPS, Testbed, eventually};
+use axum::routing::get;
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::json;
+
+const REVISION: &str = "main@sha1:abcdef1234567890";
+
+/// A gzipped tarball of `files`; a path ending in `@` is a link to `/etc`.
+fn tarball(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, text) in files {
+        let mut header = tar::Header::new_gnu();
+        match path.strip_suffix('@') {
+            Some(link) => {
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                builder.append_link(&mut header, link, "/etc").unwrap();
+            }
+            None => {
+                header.set_size(text.len() as u64);
+                header.set_mode(0o644);
+                builder
+                    .append_data(&mut header, path, text.as_bytes())
+                    .unwrap();
+            }
+        }
+    }
+    let tar = builder.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Storage serving each of `files` (name, bytes) at `/<name>`.
+async fn storage(files: Vec<(&'static str, Vec<u8>)>) -> String {
+    let mut app = axum::Router::new();
+    for (name, body) in files {
+        let body = Arc::new(body);
+        app = app.route(
+            &format!("/{name}"),
+            get(move || {
+                let body = Arc::clone(&body);
+                async move { body.as_ref().clone() }
+            }),
+        );
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+fn kustomizations() -> ApiResource {
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
+        "kustomizations",
+    )
+}
+
+/// A Kustomization `name` building `./app` of the GitRepository `repo` into `ns`.
+async fn kustomization(bed: &Testbed, ns: &str, name: &str, repo: &str) {
+    create(
+        bed,
+        ns,
+        &kustomizations(),
+        name,
+        json!({
+            "interval": "10m", "prune": true, "path": "./app", "targetNamespace": ns,
+            "sourceRef": {"kind": "GitRepository", "name": repo},
+        }),
+    )
+    .await;
+}
+
+/// devs may read Flux objects in `ns` and preview its Kustomizations.
+async fn grant_previews(bed: &Testbed, ns: &str) {
+    bed.grant_rules(ns, "devs-preview", json!([
+        {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]},
+        {"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": ["preview"]},
+    ]), ("Group", "devs"))
+    .await;
+}
+
+fn preview_path(ns: &str, name: &str) -> String {
+    format!("/api/v1/kustomize.toolkit.fluxcd.io/kustomizations/{ns}/{name}/preview")
+}
+
+/// The preview at `path`, once RBAC's informer has the grant (a 403 before that is no answer).
+async fn preview(app: &axum::Router, path: &str) -> (u16, serde_json::Value) {
+    eventually(
+        "the grant to take effect",
+        Duration::from_secs(10),
+        || async {
+            let (status, body) = call(app, "GET", path, None).await;
+            (status != 403).then_some((status, body))
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_preview_builds_the_artifact_and_says_whether_it_is_the_controllers_build() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("preview").await;
+    grant_previews(&bed, &ns).await;
+    let artifact = tarball(&[(
+        "app/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: plain\n",
+    )]);
+    let base = storage(vec![("app.tar.gz", artifact.clone())]).await;
+    let repos = source(
+        &bed,
+        &ns,
+        "repo",
+        &format!("{base}/app.tar.gz"),
+        &sha256(&artifact),
+    )
+    .await;
+    kustomization(&bed, &ns, "apps", "repo").await;
+    let settings = Settings {
+        allow_loopback: true,
+        ..Settings::default()
+    };
+    let alice = flux_web(&bed, settings).await;
+    let versions = || async {
+        let ks = read(&bed, &ns, &kustomizations(), "apps").await;
+        let repo = read(&bed, &ns, &repos, "repo").await;
+        (ks.metadata.resource_version, repo.metadata.resource_version)
+    };
+    let before = versions().await;
+
+    let (status, built) = preview(&alice, &preview_path(&ns, "apps")).await;
+    assert_eq!(status, 200, "{built}");
+    let preview = built;
+    assert_eq!(preview["revision"], REVISION);
+    assert_eq!(
+        preview["objects"],
+        json!([{"apiVersion": "v1", "kind": "ConfigMap", "namespace": ns, "name": "settings"}])
+    );
+    let digest = preview["digest"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{preview}"
+    );
+    assert_eq!(
+        preview.get("matches"),
+        None,
+        "the controller has not built this revision"
+    );
+    assert_eq!(versions().await, before, "a preview changes nothing");
+
+    // The controller's digest of the revision: the same build, or another.
+    for (recorded, matches) in [(digest.as_str(), true), ("sha256:0000", false)] {
+        set_status(&bed, &ns, &kustomizations(), "apps", json!({"history": [
+            {"digest": recorded, "metadata": {"revision": REVISION}, "firstReconciled": "2026-12-07T00:00:00Z",
+             "lastReconciled": "2026-12-07T00:00:00Z", "lastReconciledStatus": "ReconciliationSucceeded",
+             "lastReconciledDuration": "1s", "totalReconciliations": 1},
+        ]}))
+        .await;
+        let (status, preview) = call(&alice, "GET", &preview_path(&ns, "apps"), None).await;
+        assert_eq!(
+            (status, &preview["matches"]),
+            (200, &json!(matches)),
+            "{preview}"
+        );
+        assert_eq!(preview["appliedDigest"], recorded);
+    }
+
+    // Without the verb: refused, naming it, and nothing read or built.
+    let bob = flux_web(
+        &bed,
+        Settings {
+            allow_loopback: true,
+            ..Settings::user("bob", &["devs-readers"])
+        },
+    )
+    .await;
+    bed.grant_rules(
+        &ns,
+        "readers",
+        json!([
+            {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]},
+        ]),
+        ("Group", "devs-readers"),
+    )
+    .await;
+    let before = versions().await;
+    let (status, refused) = call(&bob, "GET", &preview_path(&ns, "apps"), None).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("forbidden")),
+        "{refused}"
+    );
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("preview")),
+        "{refused}"
+    );
+    assert_eq!(versions().await, before);
+
+    // Only a Kustomization has a preview.
+    let release = format!("/api/v1/helm.toolkit.fluxcd.io/helmreleases/{ns}/apps/preview");
+    let (status, refused) = call(&alice, "GET", &release, None).await;
+    assert_eq!(status, 404, "{refused}");
+}
+
+#[tokio::test]
+async fn hostile_artifacts_are_refused_clearly_and_the_server_keeps_answering() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("preview-hostile").await;
+    grant_previews(&bed, &ns).await;
+    let link = tarball(&[("app/config.yaml", "kind: ConfigMap\n"), ("app/etc@", "")]);
+    let remote = tarball(&[(
+        "app/kustomization.yaml",
+        "resources:\n- https://github.com/example/repo//base?ref=main\n",
+    )]);
+    let base = storage(vec![
+        ("link.tar.gz", link.clone()),
+        ("remote.tar.gz", remote.clone()),
+    ])
+    .await;
+    source(
+        &bed,
+        &ns,
+        "link",
+        &format!("{base}/link.tar.gz"),
+        &sha256(&link),
+    )
+    .await;
+    source(
+        &bed,
+        &ns,
+        "remote",
+        &format!("{base}/remote.tar.gz"),
+        &sha256(&remote),
+    )
+    .await;
+    let repos = source(
+        &bed,
+        &ns,
+        "huge",
+        &format!("{base}/none.tar.gz"),
+        "sha256:00",
+    )
+    .await;
+    set_status(
+        &bed,
+        &ns,
+        &repos,
+        "huge",
+        json!({"artifact": {
+            "url": format!("{base}/none.tar.gz"), "digest": "sha256:00", "revision": REVISION,
+            "path": "x.tar.gz", "lastUpdateTime": "2026-12-07T00:00:00Z", "size": 100u64 << 20,
+        }}),
+    )
+    .await;
+    for name in ["link", "remote", "huge"] {
+        kustomization(&bed, &ns, name, name).await;
+    }
+    let alice = flux_web(
+        &bed,
+        Settings {
+            allow_loopback: true,
+            ..Settings::default()
+        },
+    )
+    .await;
+
+    // While a build runs, the server answers.
+    let building = tokio::spawn({
+        let (alice, path) = (alice.clone(), preview_path(&ns, "remote"));
+        async move { preview(&alice, &path).await }
+    });
+    let asked = Instant::now();
+    let (status, _) = call(&alice, "GET", "/healthz", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    let (status, refused) = building.await.unwrap();
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("build_failed")),
+        "{refused}"
+    );
+
+    let (status, refused) = call(&alice, "GET", &preview_path(&ns, "link"), None).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("build_failed")),
+        "{refused}"
+    );
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("link")),
+        "{refused}"
+    );
+    let (status, refused) = call(&alice, "GET", &preview_path(&ns, "huge"), None).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (413, Some("artifact_too_large")),
+        "{refused}"
+    );
+}
