@@ -88,7 +88,8 @@ export const consoleErrors = [];
 const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
 const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile(\?wait=\d+s)?$/, 403],
-  [/\/resources\?sort=size(&limit=\d+)?$/, 400], [/\/actions\/suspend\?dryRun=true$/, 400]];
+  [/\/resources\?sort=size(&limit=\d+)?$/, 400], [/\/actions\/suspend\?dryRun=true$/, 400],
+  [/\/Kustomization\/flux-system\/apps\/preview$/, 403]];
 page.on('console', (m) => {
   const url = m.location().url || '';
   const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub struct Preview {
     /// The artifact's revision (`main@sha1:…`).
     pub revision: String,
+    /// The Kustomization's `spec.path` in it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path: String,
     /// `sha256:<hex>` of the build's YAML, as kustomize-controller digests it.
     pub digest: String,
     /// The digest kustomize-controller recorded for this revision (`status.history`), when it
@@ -25,7 +28,7 @@ pub struct Preview {
     pub objects: Vec<PreviewObject>,
 }
 
-/// One object of the build.
+/// One object of the build, or of the inventory that the build no longer holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -36,4 +39,33 @@ pub struct PreviewObject {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
     pub name: String,
+    pub fate: Fate,
+    /// Why, in words: the rule that skips it, the API server's refusal, what a create needs.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The change, as lines of YAML (`-` live, `+` after the apply, ` ` around them), where the
+    /// caller may read the object; a Secret's values masked, a substituted Secret's value
+    /// redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+/// What a reconcile would do to an object, as a server-side apply dry run under the
+/// controller's field manager says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    Create,
+    Update,
+    Unchanged,
+    /// Pruned: in the inventory, not in the build, and the Kustomization prunes.
+    Delete,
+    /// `kustomize.toolkit.fluxcd.io/reconcile: disabled`, `ssa: Ignore`, `ssa: IfNotPresent`
+    /// on an object that exists, `prune: disabled` on one the build dropped.
+    Skipped,
+    /// The caller may not read or patch it: the dry run runs as them.
+    Forbidden,
+    /// The API server refused the dry run (an admission webhook, an invalid object).
+    Error,
 }

@@ -9,16 +9,33 @@ use serde::Serialize;
 /// browsers).
 pub fn curl(origin: &str, endpoint: &str, body: &impl Serialize, bearer: bool) -> String {
     let body = serde_json::to_string_pretty(body).unwrap_or_default();
-    let auth = if bearer {
-        " \\\n  -H \"Authorization: Bearer $ID_TOKEN\""
-    } else {
-        ""
-    };
+    let auth = authorization(bearer);
     // A quoted here-document: nothing in the body (a reason's quotes, `$`) reaches the shell.
     format!(
         "curl -sS -N -X POST '{origin}{endpoint}'{auth} \\\n  \
          -H 'Content-Type: application/json' --data-binary @- <<'EOF'\n{body}\nEOF"
     )
+}
+
+/// The `curl` that GETs `endpoint` (a path and query) at `origin`, with `$ID_TOKEN` as
+/// [`curl`] sends it.
+pub fn curl_get(origin: &str, endpoint: &str, bearer: bool) -> String {
+    format!("curl -sS '{origin}{endpoint}'{}", authorization(bearer))
+}
+
+/// The header line of an ID token, when the server logs people in with OIDC.
+fn authorization(bearer: bool) -> &'static str {
+    match bearer {
+        true => " \\\n  -H \"Authorization: Bearer $ID_TOKEN\"",
+        false => "",
+    }
+}
+
+/// `flux diff kustomization`, the CLI's nearest to a preview: it builds a local checkout of
+/// the source (`$CHECKOUT`), not the artifact in the cluster.
+pub fn flux_diff(namespace: &str, name: &str, path: &str) -> String {
+    let path = path.trim_start_matches("./");
+    format!("flux diff kustomization {name} -n {namespace} --path \"$CHECKOUT/{path}\"")
 }
 
 /// The `flux` command of `action` on `target`, or `kubectl` where flux has none.
@@ -96,6 +113,19 @@ mod tests {
             namespace: "apps".into(),
             name: name.into(),
         }
+    }
+
+    #[test]
+    fn a_preview_is_a_get_and_a_flux_diff_of_a_checkout() {
+        assert_eq!(
+            curl_get("http://h", "/api/v1/x/preview", false),
+            "curl -sS 'http://h/api/v1/x/preview'"
+        );
+        assert!(curl_get("http://h", "/p", true).ends_with("Bearer $ID_TOKEN\""));
+        assert_eq!(
+            flux_diff("flux-system", "apps", "./apps/production"),
+            "flux diff kustomization apps -n flux-system --path \"$CHECKOUT/apps/production\""
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ check('axe-core finds nothing on any page, light and dark, with its dialogs open
     ['cron job', `${ADMIN}${REPORT}`, 'main h2:visible'],
     ['timeline tab', `${ADMIN}${KS}?tab=timeline`, 'section[aria-labelledby="timeline-title"] tbody tr'],
     ['inventory tab', `${ADMIN}${KS}?tab=inventory`, 'table.applied .badge'],
+    ['preview tab', `${ADMIN}${KS}?tab=preview`, 'section[aria-labelledby="preview-title"] button'],
     ['controllers', `${ADMIN}/controllers`, 'table.controllers tbody tr'],
     ['graph', `${ADMIN}/graph?namespace=flux-system`, 'ul.graph li'],
     ['logs tab', `${ADMIN}${WEB}?tab=logs`, '.log-line'],

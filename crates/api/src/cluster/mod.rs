@@ -598,6 +598,28 @@ impl Cluster {
         self.send(Who::of(permit), request).await
     }
 
+    /// What a server-side apply of `body` by `manager`, taking every field it sets (forced),
+    /// would make of the object, with nothing written (`dryRun=All`): as `reader`, whose
+    /// `patch` Kubernetes checks. A preview's only use: no permit, since nothing changes.
+    pub async fn dry_run_apply(
+        &self,
+        reader: Reader<'_>,
+        resource: &ApiResource,
+        body: &serde_json::Value,
+        manager: &str,
+    ) -> Result<DynamicObject, ClusterError> {
+        let namespace = body["metadata"]["namespace"]
+            .as_str()
+            .filter(|n| !n.is_empty());
+        let name = body["metadata"]["name"].as_str().unwrap_or_default();
+        let mut params = PatchParams::apply(manager).force();
+        params.dry_run = true;
+        let request = Request::new(DynamicObject::url_path(resource, namespace))
+            .patch(name, &params, &Patch::Apply(body))
+            .map_err(|e| ClusterError::Invalid(e.to_string()))?;
+        self.send(reader.into(), request).await
+    }
+
     /// Creates `body` in the namespace the permit was granted for.
     pub async fn create(
         &self,

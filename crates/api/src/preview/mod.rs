@@ -12,6 +12,7 @@
 //! - [`tree`] — the artifact unpacked, capped, nothing outside its directory.
 
 pub mod engine;
+mod fates;
 pub mod tree;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,8 @@ const TREE: TreeCaps = TreeCaps {
     entries: 10_000,
     bytes: 256 * 1024 * 1024,
 };
+/// The most objects a preview dry-runs.
+const MAX_OBJECTS: usize = 1000;
 /// The largest artifact a preview fetches (and at most `download.maxSize`).
 const MAX_ARTIFACT: u64 = 64 * 1024 * 1024;
 
@@ -100,24 +103,54 @@ pub async fn preview(
         .map_err(|e| ApiError::Engine(e.to_string()))?
         .map_err(refused)?;
     let variables = variables(ctx, identity, target, &read.found.data).await?;
-    let input = decide::input(&read.found.data, engine::ROOT, &variables);
+    // The whole Kustomization: its name and namespace make the owner labels.
+    let whole = serde_json::to_value(&read.found).map_err(|e| ApiError::Engine(e.to_string()))?;
+    let input = decide::input(&whole, engine::ROOT, &variables);
     let input = serde_json::to_vec(&input).map_err(|e| ApiError::Engine(e.to_string()))?;
     let built = engine()?
         .build(tree.root(), input, CAPS)
         .await
         .map_err(failed)?;
     drop(tree);
-    let digest = format!("sha256:{:x}", Sha256::digest(&built));
+    let built: Built = serde_json::from_slice(&built)
+        .map_err(|e| ApiError::Engine(format!("the engine's answer: {e}")))?;
+    if built.objects.len() > MAX_OBJECTS {
+        return Err(ApiError::TooLarge(format!(
+            "the build holds {} objects: a preview takes at most {MAX_OBJECTS}",
+            built.objects.len()
+        )));
+    }
+    let digest = format!("sha256:{:x}", Sha256::digest(built.yaml.as_bytes()));
     let applied_digest = decide::applied_digest(&read.found.data, &artifact.revision);
-    let yaml = String::from_utf8_lossy(&built);
-    let objects = decide::objects(&yaml).map_err(|e| ApiError::Engine(e.to_string()))?;
+    let secrets: Vec<String> = variables
+        .secrets
+        .values()
+        .flat_map(|data| data.values().cloned())
+        .collect();
+    let plan = fates::Plan {
+        kustomization: &read.found,
+        objects: &built.objects,
+        secrets: &secrets,
+    };
+    let objects = fates::fates(ctx, identity, plan).await;
     Ok(Preview {
+        path: read.found.data["spec"]["path"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         matches: applied_digest.as_ref().map(|applied| *applied == digest),
         revision: artifact.revision,
         digest,
         applied_digest,
         objects,
     })
+}
+
+/// The engine's answer: the build as the controller digests it, and what it applies of it.
+#[derive(serde::Deserialize)]
+struct Built {
+    yaml: String,
+    objects: Vec<serde_json::Value>,
 }
 
 /// The data of `postBuild.substituteFrom`, read as the caller: one they may not read refuses

@@ -144,10 +144,24 @@ async fn a_preview_builds_the_artifact_and_says_whether_it_is_the_controllers_bu
     assert_eq!(status, 200, "{built}");
     let preview = built;
     assert_eq!(preview["revision"], REVISION);
+    // alice may not read ConfigMaps: the dry run, as her, says so, and shows nothing.
+    let settings = &preview["objects"][0];
     assert_eq!(
-        preview["objects"],
-        json!([{"apiVersion": "v1", "kind": "ConfigMap", "namespace": ns, "name": "settings"}])
+        (
+            &settings["kind"],
+            &settings["namespace"],
+            &settings["name"],
+            &settings["fate"]
+        ),
+        (
+            &json!("ConfigMap"),
+            &json!(ns),
+            &json!("settings"),
+            &json!("forbidden")
+        ),
+        "{preview}"
     );
+    assert_eq!(settings.get("diff"), None);
     let digest = preview["digest"].as_str().unwrap_or_default().to_owned();
     assert!(
         digest.starts_with("sha256:") && digest.len() == 71,
@@ -159,6 +173,59 @@ async fn a_preview_builds_the_artifact_and_says_whether_it_is_the_controllers_bu
         "the controller has not built this revision"
     );
     assert_eq!(versions().await, before, "a preview changes nothing");
+
+    // Allowed to read, create and patch them (an apply of a new object is a create): a create, then, with the ConfigMap changed by hand, an
+    // update putting it back; each with its diff, and nothing written.
+    bed.grant_rules(
+        &ns,
+        "devs-configmaps",
+        json!([
+            {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "patch", "create"]},
+        ]),
+        ("Group", "devs"),
+    )
+    .await;
+    let fate = |preview: &serde_json::Value| preview["objects"][0].clone();
+    let created = eventually(
+        "the ConfigMaps grant to count",
+        Duration::from_secs(10),
+        || async {
+            let (_, preview) = call(&alice, "GET", &preview_path(&ns, "apps"), None).await;
+            (fate(&preview)["fate"] == "create").then(|| fate(&preview))
+        },
+    )
+    .await;
+    assert!(
+        created["diff"]
+            .as_str()
+            .is_some_and(|d| d.contains("+   mode: plain")),
+        "{created}"
+    );
+    let configmaps = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+    bed.apply(
+        &configmaps,
+        Some(&ns),
+        json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "settings"}, "data": {"mode": "by hand"}}),
+    )
+    .await;
+    let live = read(&bed, &ns, &configmaps, "settings")
+        .await
+        .metadata
+        .resource_version;
+    let (_, preview) = call(&alice, "GET", &preview_path(&ns, "apps"), None).await;
+    let updated = fate(&preview);
+    assert_eq!(updated["fate"], "update", "{preview}");
+    let diff = updated["diff"].as_str().unwrap_or_default();
+    assert!(
+        diff.contains("-   mode: by hand") && diff.contains("+   mode: plain"),
+        "{diff}"
+    );
+    let after = read(&bed, &ns, &configmaps, "settings")
+        .await
+        .metadata
+        .resource_version;
+    assert_eq!(after, live, "a dry run writes nothing");
 
     // The controller's digest of the revision: the same build, or another.
     for (recorded, matches) in [(digest.as_str(), true), ("sha256:0000", false)] {

@@ -114,6 +114,12 @@ pub async fn inventory_object(
     .await
 }
 
+/// What a reconcile of the Kustomization `object` would apply: its artifact built as the
+/// controller builds it.
+pub async fn preview(object: &Address) -> Result<flux_web_shared::preview::Preview, ApiError> {
+    get(&format!("/api/v1/{object}/preview")).await
+}
+
 /// The graph of sources and what they feed, in `namespace` (all the user may list when empty).
 pub async fn graph(namespace: &str) -> Result<flux_web_shared::objects::Graph, ApiError> {
     match namespace {

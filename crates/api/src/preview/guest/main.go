@@ -9,12 +9,14 @@
 //	 "configMaps": {"name": {"key": "value"}}, "secrets": {"name": {"key": "value"}}}
 //
 // `configMaps` and `secrets` are the `postBuild.substituteFrom` references flux-web read;
-// one absent is not found, as the controller's client would say. The build's YAML, byte for
-// byte what the controller digests into `status.history[].digest`, goes to stdout; a failure
-// is one line on stderr and exit status 1.
+// one absent is not found, as the controller's client would say. The answer, on stdout, is
+// JSON: `yaml`, the build byte for byte as the controller digests it into
+// `status.history[].digest`, and `objects`, what the controller applies of it: normalized, with
+// `spec.commonMetadata` and its owner labels. A failure is one line on stderr and exit status 1.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -24,6 +26,8 @@ import (
 	"strings"
 
 	generator "github.com/fluxcd/pkg/kustomize"
+	"github.com/fluxcd/pkg/ssa/normalize"
+	ssautil "github.com/fluxcd/pkg/ssa/utils"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -40,12 +44,30 @@ type input struct {
 	Secrets       map[string]map[string]string `json:"secrets"`
 }
 
+type output struct {
+	YAML    string                   `json:"yaml"`
+	Objects []map[string]interface{} `json:"objects"`
+}
+
 func main() {
-	out, err := run(os.Stdin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, strings.ReplaceAll(err.Error(), "\n", " "))
-		os.Exit(1)
+	built, ks, err := run(os.Stdin)
+	if err == nil {
+		var objects []map[string]interface{}
+		objects, err = applied(built, ks)
+		if err == nil {
+			var out []byte
+			out, err = json.Marshal(output{YAML: string(built), Objects: objects})
+			if err == nil {
+				write(out)
+				return
+			}
+		}
 	}
+	fmt.Fprintln(os.Stderr, strings.ReplaceAll(err.Error(), "\n", " "))
+	os.Exit(1)
+}
+
+func write(out []byte) {
 	// The host caps what it takes: a write it refuses is a failed build, not a short one.
 	if _, err := os.Stdout.Write(out); err != nil {
 		fmt.Fprintln(os.Stderr, "writing the build:", err)
@@ -53,34 +75,68 @@ func main() {
 	}
 }
 
-func run(stdin io.Reader) ([]byte, error) {
+// applied is what kustomize-controller makes of the build before it applies it: the objects
+// read from it, its owner labels, normalized, and the Kustomization's common metadata.
+func applied(built []byte, ks unstructured.Unstructured) ([]map[string]interface{}, error) {
+	objects, err := ssautil.ReadObjects(bytes.NewReader(built))
+	if err != nil {
+		return nil, err
+	}
+	for _, object := range objects {
+		labels := object.GetLabels()
+		if labels == nil {
+			labels = map[string]string{}
+		}
+		labels[owner+"/name"] = ks.GetName()
+		labels[owner+"/namespace"] = ks.GetNamespace()
+		object.SetLabels(labels)
+	}
+	if err := normalize.UnstructuredList(objects); err != nil {
+		return nil, err
+	}
+	labels, _, _ := unstructured.NestedStringMap(ks.Object, "spec", "commonMetadata", "labels")
+	annotations, _, _ := unstructured.NestedStringMap(ks.Object, "spec", "commonMetadata", "annotations")
+	if labels != nil || annotations != nil {
+		ssautil.SetCommonMetadata(objects, labels, annotations)
+	}
+	out := make([]map[string]interface{}, 0, len(objects))
+	for _, object := range objects {
+		out = append(out, object.Object)
+	}
+	return out, nil
+}
+
+// owner is the group of the owner labels kustomize-controller sets on what it applies.
+const owner = "kustomize.toolkit.fluxcd.io"
+
+func run(stdin io.Reader) ([]byte, unstructured.Unstructured, error) {
 	var in input
 	if err := json.NewDecoder(stdin).Decode(&in); err != nil {
-		return nil, fmt.Errorf("reading the input: %w", err)
+		return nil, unstructured.Unstructured{}, fmt.Errorf("reading the input: %w", err)
 	}
 	ks := unstructured.Unstructured{Object: in.Kustomization}
 	path, _, _ := unstructured.NestedString(ks.Object, "spec", "path")
 	dir := filepath.Join(in.Root, path)
 	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("kustomization path not found: %w", err)
+		return nil, ks, fmt.Errorf("kustomization path not found: %w", err)
 	}
 
 	// The controller writes the generated kustomization.yaml into its copy of the tree; the
 	// tree here is read-only, so the build reads it into memory and writes it there.
 	manifest, file, _, err := generator.NewGenerator(in.Root, ks).GenerateManifest(dir)
 	if err != nil {
-		return nil, err
+		return nil, ks, err
 	}
 	fs := filesys.MakeFsInMemory()
 	if err := load(fs, in.Root); err != nil {
-		return nil, fmt.Errorf("reading the source: %w", err)
+		return nil, ks, fmt.Errorf("reading the source: %w", err)
 	}
 	if err := fs.WriteFile(file, manifest); err != nil {
-		return nil, err
+		return nil, ks, err
 	}
 	m, err := generator.Build(fs, dir)
 	if err != nil {
-		return nil, fmt.Errorf("kustomize build failed: %w", err)
+		return nil, ks, fmt.Errorf("kustomize build failed: %w", err)
 	}
 
 	refs := references{configMaps: in.ConfigMaps, secrets: in.Secrets}
@@ -88,7 +144,7 @@ func run(stdin io.Reader) ([]byte, error) {
 	_, postBuild, _ := unstructured.NestedFieldNoCopy(ks.Object, "spec", "postBuild")
 	for _, res := range m.Resources() {
 		if res.GetName() == "" || res.GetKind() == "" || res.GetApiVersion() == "" {
-			return nil, fmt.Errorf("failed to decode Kubernetes apiVersion, kind and name from: %v", res.String())
+			return nil, ks, fmt.Errorf("failed to decode Kubernetes apiVersion, kind and name from: %v", res.String())
 		}
 		if !postBuild {
 			continue
@@ -96,19 +152,19 @@ func run(stdin io.Reader) ([]byte, error) {
 		substituted, err := generator.SubstituteVariables(context.Background(), refs, ks, res,
 			generator.SubstituteWithStrict(in.Strict), generator.SubstituteWithAlways(strategy == "Always"))
 		if err != nil {
-			return nil, fmt.Errorf("post build failed for '%s/%s': %w", res.GetGvk(), res.GetName(), err)
+			return nil, ks, fmt.Errorf("post build failed for '%s/%s': %w", res.GetGvk(), res.GetName(), err)
 		}
 		if substituted != nil {
 			if _, err := m.Replace(res); err != nil {
-				return nil, err
+				return nil, ks, err
 			}
 		}
 	}
 	built, err := m.AsYaml()
 	if err != nil {
-		return nil, fmt.Errorf("kustomize build failed: %w", err)
+		return nil, ks, fmt.Errorf("kustomize build failed: %w", err)
 	}
-	return built, nil
+	return built, ks, nil
 }
 
 // load copies the tree under root into fs at the same paths. Links are not followed: flux-web

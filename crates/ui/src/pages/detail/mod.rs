@@ -10,6 +10,7 @@
 //! - [`overview`] — the reconciler's facts, dependencies, conditions, source and who takes
 //!   it, artifact, the workload.
 //! - [`inventory`] — every applied object with its health.
+//! - [`preview`] — a Kustomization's build, as the controller would apply it.
 //! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
@@ -20,6 +21,7 @@ mod inventory;
 mod manifest;
 mod overview;
 mod pipeline;
+mod preview;
 mod timeline;
 mod workload;
 
@@ -40,6 +42,7 @@ use header::Header;
 use inventory::Inventory;
 use manifest::Manifest;
 use overview::Overview;
+use preview::PreviewTab;
 use timeline::{Show, TimelineView, git_url};
 
 /// What the page reads: the object, and its timeline's newest page.
@@ -136,13 +139,17 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
         detail.with(|d| {
             let inventory = !d.workloads.is_empty()
                 || matches!(d.target.kind.as_str(), "Kustomization" | "HelmRelease");
-            (inventory, d.workload.is_some())
+            (
+                inventory,
+                d.workload.is_some(),
+                d.target.kind == "Kustomization",
+            )
         })
     });
     let tabs = {
         let object = object.clone();
         move || {
-            let (inventory, logs) = extra.get();
+            let (inventory, logs, preview) = extra.get();
             let timeline_of = object.clone();
             let mut tabs = vec![
                 Tab {
@@ -170,6 +177,13 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                     id: "inventory",
                     label: "Inventory",
                     panel: view! { <Inventory object=object.clone()/> }.into_any(),
+                });
+            }
+            if preview {
+                tabs.push(Tab {
+                    id: "preview",
+                    label: "Preview",
+                    panel: view! { <PreviewTab object=object.clone()/> }.into_any(),
                 });
             }
             if logs {
