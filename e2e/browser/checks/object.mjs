@@ -32,7 +32,7 @@ check('an object\'s tabs: in the URL, by arrows from the keyboard, and each show
   await page.goto(`${ADMIN}${KS}`);
   const tabs = page.getByRole('tablist', { name: 'Sections' });
   await tabs.waitFor();
-  assert.deepEqual(await tabs.getByRole('tab').allInnerTexts(), ['Overview', 'Timeline', 'Inventory', 'Spec']);
+  assert.deepEqual(await tabs.getByRole('tab').allInnerTexts(), ['Overview', 'Timeline', 'Inventory', 'Preview', 'Spec']);
   const overview = tabs.getByRole('tab', { name: 'Overview' });
   assert.equal(await overview.getAttribute('aria-selected'), 'true');
   await page.getByRole('tabpanel', { name: 'Overview' }).getByRole('heading', { name: 'Conditions' }).waitFor();

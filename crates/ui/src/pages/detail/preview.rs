@@ -138,7 +138,7 @@ fn Object(object: PreviewObject) -> impl IntoView {
     });
     view! {
         <li>
-            <span class=format!("fate fate-{word}")>{word}</span>" "<span class="mono">{name}</span>" "{message}
+            <span class=format!("preview-fate preview-fate-{word}")>{word}</span>" "<span class="mono">{name}</span>" "{message}
             {diff}
         </li>
     }
