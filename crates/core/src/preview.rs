@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use flux_web_shared::preview::{Fate, PreviewObject};
+use flux_web_shared::preview::{PreviewFate, PreviewObject};
 use serde_json::{Value, json};
 
 /// A `spec.postBuild.substituteFrom` entry.
@@ -84,7 +84,7 @@ pub fn applied_digest(kustomization: &Value, revision: &str) -> Option<String> {
 }
 
 /// An object of the build (or the inventory) as the answer names it, before its fate.
-pub fn named(object: &Value, fate: Fate) -> PreviewObject {
+pub fn named(object: &Value, fate: PreviewFate) -> PreviewObject {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     PreviewObject {
         api_version: text(&object["apiVersion"]),

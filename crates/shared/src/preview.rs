@@ -39,7 +39,7 @@ pub struct PreviewObject {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub namespace: String,
     pub name: String,
-    pub fate: Fate,
+    pub fate: PreviewFate,
     /// Why, in words: the rule that skips it, the API server's refusal, what a create needs.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
@@ -55,7 +55,7 @@ pub struct PreviewObject {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
-pub enum Fate {
+pub enum PreviewFate {
     Create,
     Update,
     Unchanged,

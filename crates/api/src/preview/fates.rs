@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use flux_web_core::inventory::entries;
 use flux_web_core::preview::{self as decide, Ignore};
-use flux_web_shared::preview::{Fate, PreviewObject};
+use flux_web_shared::preview::{PreviewFate, PreviewObject};
 use futures::future::join_all;
 use kube::api::DynamicObject;
 use serde_json::Value;
@@ -84,14 +84,14 @@ async fn fate(
     staged: &Staged,
     ignore: &[Ignore],
 ) -> PreviewObject {
-    let mut named = decide::named(object, Fate::Unchanged);
-    let said = |mut named: PreviewObject, fate: Fate, message: String| {
+    let mut named = decide::named(object, PreviewFate::Unchanged);
+    let said = |mut named: PreviewObject, fate: PreviewFate, message: String| {
         named.fate = fate;
         named.message = message;
         named
     };
     if let Some(rule) = decide::skipped(object) {
-        return said(named, Fate::Skipped, rule);
+        return said(named, PreviewFate::Skipped, rule);
     }
     let (group, version) = named
         .api_version
@@ -106,9 +106,9 @@ async fn fate(
         {
             named.diff = Some(shown(None, object, ignore));
             let why = "its CustomResourceDefinition is created by this build".to_owned();
-            return said(named, Fate::Create, why);
+            return said(named, PreviewFate::Create, why);
         }
-        Err(e) => return said(named, Fate::Error, e.to_string()),
+        Err(e) => return said(named, PreviewFate::Error, e.to_string()),
     };
     let reader = Reader::User(identity);
     let live = match ctx
@@ -119,13 +119,17 @@ async fn fate(
         Ok(live) => Some(whole(&live)),
         Err(ClusterError::NotFound(_)) => None,
         Err(ClusterError::Forbidden(e)) => {
-            return said(named, Fate::Forbidden, format!("you may not get it: {e}"));
+            return said(
+                named,
+                PreviewFate::Forbidden,
+                format!("you may not get it: {e}"),
+            );
         }
-        Err(e) => return said(named, Fate::Error, e.to_string()),
+        Err(e) => return said(named, PreviewFate::Error, e.to_string()),
     };
     if live.is_some() && decide::if_not_present(object) {
         let why = "kustomize.toolkit.fluxcd.io/ssa: IfNotPresent, and it exists".to_owned();
-        return said(named, Fate::Skipped, why);
+        return said(named, PreviewFate::Skipped, why);
     }
     // The controller always takes the fields it applies (forced ownership); its `force` is
     // for what cannot change in place, which it deletes and creates anew.
@@ -138,9 +142,9 @@ async fn fate(
             let after = whole(&after);
             let diff = shown(live.as_ref(), &after, ignore);
             named.fate = match (&live, diff.is_empty()) {
-                (None, _) => Fate::Create,
-                (Some(_), true) => Fate::Unchanged,
-                (Some(_), false) => Fate::Update,
+                (None, _) => PreviewFate::Create,
+                (Some(_), true) => PreviewFate::Unchanged,
+                (Some(_), false) => PreviewFate::Update,
             };
             named.diff = (!diff.is_empty()).then_some(diff);
             named
@@ -150,20 +154,20 @@ async fn fate(
         {
             named.diff = Some(shown(None, object, ignore));
             let why = "its Namespace is created by this build".to_owned();
-            said(named, Fate::Create, why)
+            said(named, PreviewFate::Create, why)
         }
         Err(ClusterError::Forbidden(e)) => {
             let why = format!("the dry run applies as you, and Kubernetes refused: {e}");
-            said(named, Fate::Forbidden, why)
+            said(named, PreviewFate::Forbidden, why)
         }
         Err(ClusterError::Invalid(e))
             if live.is_some() && decide::forced(&plan.kustomization.data, object) =>
         {
             named.diff = Some(shown(live.as_ref(), object, ignore));
             let why = format!("recreated: it cannot change in place ({e}), and force is on");
-            said(named, Fate::Update, why)
+            said(named, PreviewFate::Update, why)
         }
-        Err(e) => said(named, Fate::Error, e.to_string()),
+        Err(e) => said(named, PreviewFate::Error, e.to_string()),
     }
 }
 
@@ -183,7 +187,7 @@ async fn pruned(ctx: &Context<'_>, identity: &Identity, plan: &Plan<'_>) -> Vec<
             "kind": entry.kind,
             "metadata": {"name": entry.name, "namespace": entry.namespace},
         });
-        let mut named = decide::named(&object, Fate::Delete);
+        let mut named = decide::named(&object, PreviewFate::Delete);
         let found = match ctx
             .cluster
             .resource_of(&entry.group, &entry.version, &entry.kind)
@@ -199,18 +203,18 @@ async fn pruned(ctx: &Context<'_>, identity: &Identity, plan: &Plan<'_>) -> Vec<
         };
         match found {
             Ok(live) if decide::kept(&whole(&live)) => {
-                named.fate = Fate::Skipped;
+                named.fate = PreviewFate::Skipped;
                 named.message = "kustomize.toolkit.fluxcd.io/prune: disabled".to_owned();
             }
             Ok(_) => {}
             // Gone already: nothing to prune.
             Err(ClusterError::NotFound(_)) => continue,
             Err(ClusterError::Forbidden(e)) => {
-                named.fate = Fate::Forbidden;
+                named.fate = PreviewFate::Forbidden;
                 named.message = format!("you may not get it: {e}");
             }
             Err(e) => {
-                named.fate = Fate::Error;
+                named.fate = PreviewFate::Error;
                 named.message = e.to_string();
             }
         }

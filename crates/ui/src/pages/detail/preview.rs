@@ -2,7 +2,7 @@
 //! builds it, on request (a build takes seconds of the server's time), and whether that build
 //! is the controller's own for the revision — the objects it holds, by kind.
 
-use flux_web_shared::preview::{Fate, Preview, PreviewObject};
+use flux_web_shared::preview::{Preview, PreviewFate, PreviewObject};
 use leptos::prelude::*;
 
 use crate::api::{self, Address, ApiError};
@@ -145,28 +145,28 @@ fn Object(object: PreviewObject) -> impl IntoView {
 }
 
 /// A fate in a word, as the counts and the badges say it.
-fn fate_word(fate: Fate) -> &'static str {
+fn fate_word(fate: PreviewFate) -> &'static str {
     match fate {
-        Fate::Create => "create",
-        Fate::Update => "update",
-        Fate::Unchanged => "unchanged",
-        Fate::Delete => "delete",
-        Fate::Skipped => "skipped",
-        Fate::Forbidden => "forbidden",
-        Fate::Error => "error",
+        PreviewFate::Create => "create",
+        PreviewFate::Update => "update",
+        PreviewFate::Unchanged => "unchanged",
+        PreviewFate::Delete => "delete",
+        PreviewFate::Skipped => "skipped",
+        PreviewFate::Forbidden => "forbidden",
+        PreviewFate::Error => "error",
     }
 }
 
 /// "2 create · 1 update · 5 unchanged", in the fates' order, the absent ones left out.
 pub fn counts(objects: &[PreviewObject]) -> String {
     let order = [
-        Fate::Create,
-        Fate::Update,
-        Fate::Delete,
-        Fate::Unchanged,
-        Fate::Skipped,
-        Fate::Forbidden,
-        Fate::Error,
+        PreviewFate::Create,
+        PreviewFate::Update,
+        PreviewFate::Delete,
+        PreviewFate::Unchanged,
+        PreviewFate::Skipped,
+        PreviewFate::Forbidden,
+        PreviewFate::Error,
     ];
     order
         .into_iter()
