@@ -82,6 +82,14 @@ fn engine(guest: &Path) -> PathBuf {
     if let Err(e) = fs::write(&partial, zipped).and_then(|()| fs::rename(&partial, &built)) {
         panic!("cannot write {}: {e}", built.display());
     }
+    // Engines of older sources are never built from again: 10 MB each, they would pile up.
+    for old in fs::read_dir(&cache).into_iter().flatten().flatten() {
+        let name = old.file_name().to_string_lossy().into_owned();
+        if name.starts_with("preview-engine-") && name.ends_with(".wasm.gz") && old.path() != built
+        {
+            let _ = fs::remove_file(old.path());
+        }
+    }
     built
 }
 
