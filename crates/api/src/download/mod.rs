@@ -157,20 +157,22 @@ pub async fn bytes(
     let policy = ctx.download;
     let max = max.min(policy.max_size);
     let (response, hasher, expected) = open(ctx, artifact, what, max).await?;
+    // The stream checks the digest and the time; the size is this loop's, so that a refusal
+    // for it is a 413, not a broken transfer.
     let mut stream = Verified::new(
         response.bytes_stream(),
         hasher,
         expected,
-        max,
+        u64::MAX,
         policy.timeout,
         what.to_owned(),
     );
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| match e.to_string() {
-            said if said.contains("larger than") => ApiError::TooLarge(said),
-            said => ApiError::Storage(said),
-        })?;
+        let chunk = chunk.map_err(|e| ApiError::Storage(e.to_string()))?;
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(too_large(what, max));
+        }
         body.extend_from_slice(&chunk);
     }
     Ok(body)

@@ -46,17 +46,15 @@ pub async fn controllers(ctx: &Context<'_>, caller: &Caller) -> Result<Controlle
     let pods_resource = ctx.resource(pods).await?;
     let (resource, pods_resource) = (&resource, &pods_resource);
     let summaries = found.iter().map(|deployment| async move {
-        let namespace = deployment.metadata.namespace.clone().unwrap_or_default();
-        let name = deployment.metadata.name.clone().unwrap_or_default();
+        let target = target_of(resource, deployment);
         let pods = match match_labels(deployment) {
             Some(selector) => ctx
                 .cluster
-                .list::<DynamicObject>(who, pods_resource, Some(&namespace), Some(&selector))
+                .list::<DynamicObject>(who, pods_resource, Some(&target.namespace), Some(&selector))
                 .await
                 .ok(),
             None => Some(Vec::new()),
         };
-        let target = wire_target(resource, &namespace, &name);
         controller(deployments, deployment, target, pods.as_deref())
     });
     let mut controllers: Vec<ControllerSummary> = join_all(summaries).await;
