@@ -24,6 +24,14 @@ check('preview: the demo\'s apps Kustomization, built on request, is the control
   await tab.locator('details.copy-as > summary').click();
   assert.match(await page.getByTestId('copy-flux').innerText(), /^flux diff kustomization apps -n flux-system --path "\$CHECKOUT\/apps\/production"$/);
   await shot('preview-light.png');
+  // The same, dark and on a phone, to look at.
+  await tab.locator('.preview-diff, details.copy-as').first().evaluate((d) => { d.open = false; });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('preview-dark.png');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await shot('preview-360-light.png');
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   await page.goto(`${VIEWER}${KS}?tab=preview`);
   await page.getByRole('button', { name: 'Build the preview' }).click();
