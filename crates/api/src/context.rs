@@ -108,7 +108,7 @@ impl Context<'_> {
     }
 
     /// The views a plan of `action` on `view` needs beside it: the sources of a pull of an
-    /// object that is not suspended, read as the user.
+    /// object that is not suspended, or of a staged pull, read as the user.
     pub async fn sources(
         &self,
         identity: &Identity,
@@ -119,6 +119,7 @@ impl Context<'_> {
             (Action::Pull, Ok(sources)) if !view.suspended => {
                 self.read_all(Reader::User(identity), sources).await
             }
+            (Action::Stage, Ok(sources)) => self.read_all(Reader::User(identity), sources).await,
             _ => Ok(Vec::new()),
         }
     }

@@ -110,6 +110,10 @@ impl Kind {
         if self.sources != Sources::None {
             actions.push(Action::Pull);
         }
+        // A preview builds a `sourceRef`'s artifact: a pull held for one is a Kustomization's.
+        if self.sources == Sources::SourceRef {
+            actions.push(Action::Stage);
+        }
         if self.suspend != Suspend::No {
             actions.extend([Action::Suspend, Action::Resume]);
         }
@@ -489,7 +493,7 @@ mod tests {
     fn the_actions_of_each_kind_follow_the_spec_table() {
         use Action::*;
         let cases: [(&str, &[Action]); 12] = [
-            ("Kustomization", &[Reconcile, Pull, Suspend, Resume]),
+            ("Kustomization", &[Reconcile, Pull, Stage, Suspend, Resume]),
             ("HelmRelease", &[Reconcile, Pull, Suspend, Resume]),
             ("GitRepository", &[Reconcile, Suspend, Resume, Download]),
             ("HelmRepository", &[Reconcile, Suspend, Resume]),

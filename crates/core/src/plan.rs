@@ -224,7 +224,8 @@ pub fn applicable(kind: &Kind, action: Action) -> Result<(), Refusal> {
 }
 
 /// Plans `action` on `target`. `sources` are the views of `target.sources` for a pull of an
-/// object that is not suspended (read by the caller, in order), and nothing otherwise.
+/// object that is not suspended or a staged pull (read by the caller, in order), and nothing
+/// otherwise.
 pub fn plan(
     action: Action,
     target: &View,
@@ -298,28 +299,29 @@ pub fn plan(
                     format!("{what} is suspended{}: resume it first", by(target)),
                 ));
             }
-            let refs = target
-                .sources
-                .clone()
-                .map_err(|why| refuse(Why::Input, Code::NotApplicable, why))?;
-            for (reference, source) in refs.iter().zip(sources) {
-                if source.suspended {
-                    return Err(refuse(
-                        Why::State,
-                        Code::SourceSuspended,
-                        format!(
-                            "the source {} is suspended: resume it first",
-                            reference.describe()
-                        ),
-                    ));
-                }
-                let body = patch::reconcile_patch(reference.kind, &now);
-                patch(&mut plan, action.verb(), reference, body);
-            }
-            let names: Vec<_> = refs.iter().map(ObjectRef::describe).collect();
-            plan.wait_for = refs;
-            plan.requested_at = Some(now);
-            plan.message = format!("asked {} to reconcile", names.join(" and "));
+            let names = pull(&mut plan, target, sources, now, mode)?;
+            plan.message = format!("asked {names} to reconcile");
+        }
+        Action::Stage => {
+            let held = if target.suspended {
+                // Nothing is written to it, but a staged pull is a suspension's right.
+                plan.checks
+                    .push(Check::of(Action::Suspend.verb(), &target.object));
+                plan.suspension = Some(holding(target));
+                format!("{what} stays suspended{}", by(target))
+            } else {
+                let reason = input.reason.filter(|r| !r.trim().is_empty());
+                let staged = Input {
+                    reason: Some(reason.unwrap_or(STAGED)),
+                    ..*input
+                };
+                suspend(&mut plan, target, &staged, mode);
+                std::mem::take(&mut plan.message)
+            };
+            let names = pull(&mut plan, target, sources, now, mode)?;
+            plan.message = format!(
+                "{held}; asked {names} to reconcile: preview the new revision, then resume to apply it"
+            );
         }
         Action::Download => {
             plan.download = Some(download(target, input.artifact)?);
@@ -335,6 +337,49 @@ pub fn plan(
         }
     }
     Ok(plan)
+}
+
+/// The reason a staged pull's suspension gives when the caller gives none.
+pub const STAGED: &str = "preview";
+
+/// A pull's writes: each source of `target` asked to reconcile (none may be suspended), and
+/// waited for. Answers their names, for the message.
+fn pull(
+    plan: &mut Plan,
+    target: &View,
+    sources: &[View],
+    now: String,
+    mode: Mode,
+) -> Result<String, Refusal> {
+    let refs = target
+        .sources
+        .clone()
+        .map_err(|why| refuse(Why::Input, Code::NotApplicable, why))?;
+    let verb = Action::Pull.verb();
+    for (reference, source) in refs.iter().zip(sources) {
+        if source.suspended {
+            return Err(refuse(
+                Why::State,
+                Code::SourceSuspended,
+                format!(
+                    "the source {} is suspended: resume it first",
+                    reference.describe()
+                ),
+            ));
+        }
+        let permit = may_patch(plan, mode, verb, reference);
+        merge_patch(
+            plan,
+            permit,
+            verb,
+            reference,
+            patch::reconcile_patch(reference.kind, &now),
+        );
+    }
+    let names: Vec<_> = refs.iter().map(ObjectRef::describe).collect();
+    plan.wait_for = refs;
+    plan.requested_at = Some(now);
+    Ok(names.join(" and "))
 }
 
 /// The checks of a write of `object` by `verb`: the custom verb and, when the write
@@ -400,12 +445,7 @@ fn suspend(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) {
         });
         return;
     }
-    let mut holds = Suspension {
-        by: target.suspended_by.clone(),
-        by_user: target.suspended_by_user.clone(),
-        reason: target.suspended_reason.clone(),
-        until: target.suspended_until.clone(),
-    };
+    let mut holds = holding(target);
     let current = target.suspended_until.as_deref().and_then(until::written);
     match (input.until, current) {
         (Some(End::At(until)), Some(current)) if until.seconds > current.as_second() => {
@@ -441,6 +481,16 @@ fn suspend(plan: &mut Plan, target: &View, input: &Input<'_>, mode: Mode) {
         }
     }
     plan.suspension = Some(holds);
+}
+
+/// The suspension `target` is under, as it was written.
+fn holding(target: &View) -> Suspension {
+    Suspension {
+        by: target.suspended_by.clone(),
+        by_user: target.suspended_by_user.clone(),
+        reason: target.suspended_reason.clone(),
+        until: target.suspended_until.clone(),
+    }
 }
 
 fn download(target: &View, artifact: Option<&str>) -> Result<Download, Refusal> {

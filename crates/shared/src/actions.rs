@@ -14,6 +14,9 @@ use crate::problem::Code;
 pub enum Action {
     Reconcile,
     Pull,
+    /// A pull held back: the Kustomization is suspended first (unless it is already), so that
+    /// its new revision can be previewed before a resume applies it.
+    Stage,
     Suspend,
     Resume,
     Download,
@@ -23,9 +26,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Reconcile,
         Action::Pull,
+        Action::Stage,
         Action::Suspend,
         Action::Resume,
         Action::Download,
@@ -39,6 +43,7 @@ impl Action {
         match self {
             Action::Reconcile => "reconcile",
             Action::Pull => "pull",
+            Action::Stage => "stage",
             Action::Suspend => "suspend",
             Action::Resume => "resume",
             Action::Download => "download",
@@ -52,7 +57,7 @@ impl Action {
     pub fn verb(self) -> Verb {
         match self {
             Action::Reconcile | Action::Pull => Verb::Reconcile,
-            Action::Suspend => Verb::Suspend,
+            Action::Suspend | Action::Stage => Verb::Suspend,
             Action::Resume => Verb::Resume,
             Action::Download => Verb::Download,
             Action::Restart | Action::RunJob => Verb::Restart,
@@ -65,6 +70,7 @@ impl Action {
         match self {
             Action::Reconcile => "Reconcile",
             Action::Pull => "Pull",
+            Action::Stage => "Staged pull",
             Action::Suspend => "Suspend",
             Action::Resume => "Resume",
             Action::Download => "Download",
@@ -199,14 +205,15 @@ pub const MAX_UNTIL: usize = 64;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActionRequest {
-    /// `suspend`: why, shown beside "Suspended by"; at most 1,024 characters.
+    /// `suspend` and `stage`: why, shown beside "Suspended by"; at most 1,024 characters. A
+    /// staged pull without one says `preview`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub reason: Option<String>,
     /// `delete`: the Pod's grace period, instead of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_period_seconds: Option<u32>,
-    /// `suspend`: when the suspension ends by itself, an RFC 3339 time or a Go duration from
+    /// `suspend` and `stage`: when the suspension ends by itself, an RFC 3339 time or a Go duration from
     /// now (`90m`, `2h30m`); in the future and within the server's maximum (30 days unless
     /// configured). On an object suspended until some time, a later time extends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,6 +360,7 @@ mod tests {
             [
                 ("reconcile", "reconcile"),
                 ("pull", "reconcile"),
+                ("stage", "suspend"),
                 ("suspend", "suspend"),
                 ("resume", "resume"),
                 ("download", "download"),

@@ -48,18 +48,23 @@ pub fn flux(action: Action, target: &Target) -> Option<String> {
     let (ns, name) = (&target.namespace, &target.name);
     let verb = match action {
         Action::Reconcile | Action::Pull => "reconcile",
-        Action::Suspend => "suspend",
+        Action::Suspend | Action::Stage => "suspend",
         Action::Resume => "resume",
         Action::Download => "pull artifact",
         Action::Restart | Action::RunJob | Action::Delete => return None,
     };
-    let with_source = if action == Action::Pull {
-        " --with-source"
-    } else {
-        ""
+    // The CLI has no staged pull: its suspension, then its source's reconcile by hand.
+    let with_source = match action {
+        Action::Pull => " --with-source",
+        Action::Stage => STAGE_THEN,
+        _ => "",
     };
     flux_noun(&target.kind).map(|noun| format!("flux {verb} {noun} {name} -n {ns}{with_source}"))
 }
+
+/// What follows a staged pull's suspension on the command line.
+const STAGE_THEN: &str =
+    "\n# then reconcile its spec.sourceRef (flux reconcile source …) and diff before a resume";
 
 /// What the flux CLI calls a kind, for the kinds it knows.
 fn flux_noun(kind: &str) -> Option<&'static str> {
@@ -88,9 +93,14 @@ pub fn kubectl(action: Action, target: &Target) -> String {
         Action::Restart => format!("kubectl -n {ns} rollout restart {kind}/{name}"),
         Action::RunJob => format!("kubectl -n {ns} create job --from=cronjob/{name} {name}-manual"),
         Action::Delete => format!("kubectl -n {ns} delete pod {name}"),
-        Action::Suspend | Action::Resume => format!(
-            "kubectl -n {ns} patch {kind} {name} --type merge -p '{{\"spec\":{{\"suspend\":{}}}}}'",
-            action == Action::Suspend
+        Action::Suspend | Action::Resume | Action::Stage => format!(
+            "kubectl -n {ns} patch {kind} {name} --type merge -p '{{\"spec\":{{\"suspend\":{}}}}}'{}",
+            action != Action::Resume,
+            if action == Action::Stage {
+                STAGE_THEN
+            } else {
+                ""
+            }
         ),
         _ => format!(
             "kubectl -n {ns} annotate --overwrite {kind} {name} \
@@ -157,6 +167,11 @@ mod tests {
                 "kubectl -n apps rollout restart deployment/web",
             ),
             (Action::Delete, "Pod", "kubectl -n apps delete pod web"),
+            (
+                Action::Stage,
+                "Kustomization",
+                "flux suspend kustomization web -n apps\n# then reconcile its spec.sourceRef (flux reconcile source …) and diff before a resume",
+            ),
             (
                 Action::Suspend,
                 "ResourceSet",

@@ -179,7 +179,7 @@ pub async fn carry_out(
         }
         written.push((resource, object));
     }
-    if plan.action == Action::Pull {
+    if matches!(plan.action, Action::Pull | Action::Stage) {
         response.reconciled = plan.wait_for.iter().map(ObjectRef::describe).collect();
     }
     if options.dry_run {

@@ -812,6 +812,144 @@ async fn pull_reconciles_the_source_and_is_refused_while_the_source_is_suspended
 }
 
 #[tokio::test]
+async fn a_staged_pull_suspends_then_pulls_holds_a_suspension_as_it_is_and_a_refusal_suspends_nothing()
+ {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("stage").await;
+    grant_alice_everything(&bed, &ns).await;
+    let objects = flux_objects();
+    let (ks, ks_name, ks_spec) = &objects[0];
+    let (repo, repo_name, repo_spec) = &objects[2];
+    create(&bed, &ns, ks, ks_name, ks_spec.clone()).await;
+    create(&bed, &ns, ks, "held", ks_spec.clone()).await;
+    create(&bed, &ns, repo, repo_name, repo_spec.clone()).await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(ks, &ns, ks_name)).await;
+
+    let (status, body) = call(&app, "POST", &path(ks, &ns, ks_name, "stage"), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["reconciled"],
+        json!([format!("GitRepository/{ns}/repo")])
+    );
+    let staged = read(&bed, &ns, ks, ks_name).await;
+    assert_eq!(staged.data["spec"]["suspend"], true);
+    assert_eq!(
+        annotation(&staged, "fluxcd.controlplane.io/suspendedReason"),
+        Some("preview")
+    );
+    assert_eq!(body["suspension"]["reason"], "preview", "{body}");
+    let pulled = read(&bed, &ns, repo, repo_name).await;
+    assert_eq!(
+        annotation(&pulled, "reconcile.fluxcd.io/requestedAt"),
+        body["requestedAt"].as_str()
+    );
+    let events = web_events(&bed, &ns).await;
+    let audited = |kind: &str, verb: &str| {
+        events.iter().any(|e| {
+            e.involved_object.kind.as_deref() == Some(kind)
+                && e.metadata.annotations.as_ref().unwrap()["event.toolkit.fluxcd.io/action"]
+                    == verb
+        })
+    };
+    assert!(
+        audited("Kustomization", "suspend") && audited("GitRepository", "reconcile"),
+        "{events:?}"
+    );
+
+    // Suspended already (by someone, for a reason): the source is pulled again, the
+    // suspension stays as it was.
+    let (status, _) = call(
+        &app,
+        "POST",
+        &path(ks, &ns, "held", "suspend"),
+        Some(json!({"reason": "change freeze"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let held = version(&read(&bed, &ns, ks, "held").await);
+    let (status, body) = call(&app, "POST", &path(ks, &ns, "held", "stage"), None).await;
+    assert_eq!((status, &body["changed"]), (200, &json!(true)), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("stays suspended")),
+        "{body}"
+    );
+    assert_eq!(body["suspension"]["reason"], "change freeze");
+    assert_eq!(version(&read(&bed, &ns, ks, "held").await), held);
+    let again = read(&bed, &ns, repo, repo_name).await;
+    assert_eq!(
+        annotation(&again, "reconcile.fluxcd.io/requestedAt"),
+        body["requestedAt"].as_str()
+    );
+
+    // May suspend the Kustomization, may not reconcile its source: refused before anything
+    // is written, so the Kustomization is not left suspended.
+    bed.grant_rules(
+        &ns,
+        "stagers",
+        json!([
+            {"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": ["get", "patch", "suspend"]},
+            {"apiGroups": ["source.toolkit.fluxcd.io"], "resources": ["gitrepositories"], "verbs": ["get", "patch"]},
+        ]),
+        ("Group", "stagers"),
+    )
+    .await;
+    let (_, _) = call(&app, "POST", &path(ks, &ns, ks_name, "resume"), None).await;
+    let before = (
+        version(&read(&bed, &ns, ks, ks_name).await),
+        version(&read(&bed, &ns, repo, repo_name).await),
+    );
+    for access in ["Impersonated", "FineGrained"] {
+        let carol = flux_web(
+            &bed,
+            Settings {
+                access,
+                ..Settings::user("carol", &["stagers"])
+            },
+        )
+        .await;
+        let (status, body) = eventually(
+            "carol's grant to count",
+            Duration::from_secs(10),
+            || async {
+                let answer = call(&carol, "POST", &path(ks, &ns, ks_name, "stage"), None).await;
+                (answer.1["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("reconcile")))
+                .then_some(answer)
+            },
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{access}: {body}"
+        );
+        assert_eq!(
+            (
+                version(&read(&bed, &ns, ks, ks_name).await),
+                version(&read(&bed, &ns, repo, repo_name).await),
+            ),
+            before,
+            "{access}: a refusal writes nothing"
+        );
+    }
+
+    // Only a Kustomization's pull can be staged.
+    let (hr, hr_name, hr_spec) = &objects[1];
+    create(&bed, &ns, hr, hr_name, hr_spec.clone()).await;
+    let (status, body) = call(&app, "POST", &path(hr, &ns, hr_name, "stage"), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("not_applicable")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn each_action_leaves_an_event_of_its_own_that_is_forwarded_to_notification_controller() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

@@ -539,6 +539,99 @@ fn pull_reconciles_each_source_upstream_last_and_refuses_a_suspended_one() {
 }
 
 #[test]
+fn a_staged_pull_suspends_for_a_preview_then_pulls_and_holds_a_suspended_one_as_it_is() {
+    let ks = kind("kustomize.toolkit.fluxcd.io", "ks");
+    let running = view(ks, false);
+    let no_reason = Input {
+        reason: Some("  "),
+        ..input()
+    };
+    let staged = plan(
+        Action::Stage,
+        &running,
+        &sources(&running),
+        &no_reason,
+        Mode::Impersonated,
+    )
+    .unwrap();
+    assert_eq!(
+        checks(&staged),
+        [
+            "suspend kustomizations/apps/web",
+            "patch kustomizations/apps/web",
+            "reconcile gitrepositories/apps/repo",
+            "patch gitrepositories/apps/repo",
+        ]
+    );
+    assert_eq!(
+        staged.writes.iter().map(|w| w.permit).collect::<Vec<_>>(),
+        [0, 2]
+    );
+    let suspension = first_patch(&staged);
+    assert_eq!(suspension["spec"]["suspend"], true);
+    assert_eq!(
+        staged.suspension.as_ref().and_then(|s| s.reason.as_deref()),
+        Some(STAGED),
+        "a blank reason says why it is suspended"
+    );
+    assert_eq!(
+        staged.audits.iter().map(|a| a.verb).collect::<Vec<_>>(),
+        [Verb::Suspend, Verb::Reconcile]
+    );
+    assert_eq!(staged.wait_for.len(), 1);
+    assert_eq!(
+        staged.message,
+        "Kustomization/apps/web suspended; asked GitRepository/apps/repo to reconcile: preview the new revision, then resume to apply it"
+    );
+
+    // Already suspended (a pull would be refused): only the source is written, the
+    // suspension and its reason stay as they are.
+    let held = view(ks, true);
+    let staged = plan(
+        Action::Stage,
+        &held,
+        &sources(&held),
+        &input(),
+        Mode::FineGrained,
+    )
+    .unwrap();
+    assert_eq!(
+        checks(&staged),
+        [
+            "suspend kustomizations/apps/web",
+            "reconcile gitrepositories/apps/repo"
+        ]
+    );
+    assert_eq!(staged.writes.len(), 1);
+    assert!(staged.unchanged.is_none());
+    assert!(
+        staged
+            .message
+            .starts_with("Kustomization/apps/web stays suspended;")
+    );
+
+    // A suspended source: refused before anything is written.
+    let mut stopped = sources(&running);
+    stopped[0].suspended = true;
+    let refusal = plan(
+        Action::Stage,
+        &running,
+        &stopped,
+        &input(),
+        Mode::Impersonated,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (refusal.why, refusal.code),
+        (Why::State, Code::SourceSuspended)
+    );
+    // Only a Kustomization's build has a preview to stage for.
+    let hr = kind("helm.toolkit.fluxcd.io", "hr");
+    let refusal = planned(hr, Action::Stage, false, Mode::Impersonated).unwrap_err();
+    assert_eq!(refusal.code, Code::NotApplicable);
+}
+
+#[test]
 fn a_download_streams_the_own_artifact_or_the_named_external_one() {
     let repo = kind("source.toolkit.fluxcd.io", "gitrepo");
     let plan = planned(repo, Action::Download, false, Mode::FineGrained).unwrap();

@@ -110,17 +110,30 @@ impl Acting {
     /// Actions whose outcomes are toasted, after which `done` runs (the page reads again).
     pub fn new(done: Callback<()>) -> Self {
         let toasts = toasts();
+        let navigate = leptos_router::hooks::use_navigate();
         let running = leptos::prelude::Action::new_unsync(move |run: &Run| {
             let Run {
                 object,
                 action,
                 request,
             } = run.clone();
+            let navigate = navigate.clone();
             async move {
                 match api::act(&object, action, &request, wait(action)).await {
                     Ok(response) => {
                         // The answer's message names what was done (the Job a run-job created).
                         toasts.ok(outcome(&response));
+                        // A staged pull is done to be looked at: its preview, built anew
+                        // for the revision just fetched.
+                        if action == Action::Stage {
+                            let at = response.requested_at.clone().unwrap_or_default();
+                            let to = format!(
+                                "{}&build={}",
+                                object.tab_href("preview"),
+                                crate::format::encode(&at)
+                            );
+                            navigate(&to, Default::default());
+                        }
                         // Done but not yet in the audit trail: the user must know.
                         if let Some(why) = response.audit_error {
                             toasts

@@ -49,7 +49,7 @@ pub fn ActionBar(
     let start = {
         let object = object.clone();
         move |action: Action| {
-            if asks(action) {
+            if asks(action, &object) {
                 acting.ask(object.clone(), action);
             } else {
                 acting.run(Run {

@@ -11,15 +11,25 @@ use leptos::prelude::*;
 use super::act::{Acting, Asked, Run, wait};
 use super::copy_as::{CopyAs, bearer};
 use super::dialog::Dialog;
+use super::preview::{Forecast, previewable};
+use crate::api::Address;
 use crate::{api, command};
 
 /// Whether a button's click asks first: the actions that stop a controller or touch running
-/// workloads. The palette asks for every action: a typed command is easily the wrong one.
-pub fn asks(action: Action) -> bool {
-    matches!(
-        action,
-        Action::Suspend | Action::Restart | Action::RunJob | Action::Delete
-    )
+/// workloads, and a resume of what has a preview (it applies all that waited meanwhile: the
+/// confirmation shows what). The palette asks for every action: a typed command is easily the
+/// wrong one.
+pub fn asks(action: Action, object: &Address) -> bool {
+    match action {
+        Action::Suspend | Action::Stage | Action::Restart | Action::RunJob | Action::Delete => true,
+        Action::Resume => previewable(object),
+        _ => false,
+    }
+}
+
+/// Whether the confirmation of `action` shows what it would apply.
+fn forecasts(action: Action, object: &Address) -> bool {
+    matches!(action, Action::Reconcile | Action::Resume) && previewable(object)
 }
 
 /// What `action` does, beyond its name.
@@ -27,6 +37,9 @@ fn consequence(action: Action) -> &'static str {
     match action {
         Action::Reconcile => "Its controller is asked to reconcile it now.",
         Action::Pull => "Its sources fetch their artifacts again, then it is reconciled.",
+        Action::Stage => {
+            "It is suspended (reason: preview) and its source fetches the new revision, which its controller does not apply: its Preview tab shows what a resume would change."
+        }
         Action::Suspend => {
             "Its controller stops reconciling it (drift is no longer corrected) until it is resumed, or until the end given here."
         }
@@ -209,6 +222,9 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
                 <p>{move || action().map(consequence)}</p>
                 {move || (action() == Some(Action::Suspend)).then(|| view! {
                     <SuspendFields id="suspend" reason=reason until=until checked=check/>
+                })}
+                {move || asked.get().filter(|a| forecasts(a.action, &a.object)).map(|a| view! {
+                    <Forecast object=a.object/>
                 })}
                 <p class="dry-run" role="status" id="dry-run">{move || match verdict.get() {
                     Verdict::Checking => view! { <span class="loading">"Checking with the server (dry run)…"</span> }.into_any(),

@@ -19,6 +19,7 @@
 //! - [`live`] — the header's word on the live streams.
 //! - [`favourites`] — the objects starred in this browser.
 //! - [`object_link`] — a link to an object's page.
+//! - [`preview`] — a Kustomization's preview as people read it, in its tab and its confirmations.
 
 pub mod act;
 pub mod action_bar;
@@ -35,6 +36,7 @@ pub mod live;
 pub mod logs;
 pub mod object_link;
 pub mod palette;
+pub mod preview;
 pub mod search;
 pub mod tabs;
 pub mod toast;

@@ -25,7 +25,7 @@ mod preview;
 mod timeline;
 mod workload;
 
-use flux_web_shared::objects::{ObjectDetail, WORKLOAD_KINDS};
+use flux_web_shared::objects::{ObjectDetail, State, WORKLOAD_KINDS};
 use flux_web_shared::timeline::Timeline;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -132,6 +132,7 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
     set_title(&object.label());
     let git = move || detail.with(git_url);
     let show = RwSignal::new(Show::All);
+    let held = Signal::derive(move || detail.with(|d| d.summary.state == State::Suspended));
     // Which tabs there are changes seldom: the tabs, and what they hold, are drawn anew then.
     // A Kustomization and a HelmRelease keep an inventory of all they applied, whatever
     // their workloads.
@@ -183,7 +184,8 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                 tabs.push(Tab {
                     id: "preview",
                     label: "Preview",
-                    panel: view! { <PreviewTab object=object.clone()/> }.into_any(),
+                    panel: view! { <PreviewTab object=object.clone() held=held acting=acting/> }
+                        .into_any(),
                 });
             }
             if logs {
