@@ -3,9 +3,10 @@
 // registry run.mjs runs from.
 
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 
 export const ADMIN = process.env.FLUX_WEB_ADMIN_URL;
@@ -26,6 +27,30 @@ export async function kube(path) {
     headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` },
   });
   return { status: response.status, body: await response.json() };
+}
+
+/** Commits `files` ({path: text}, a null text removes the file) to the bed's demo repository,
+ * without asking source-controller to fetch it: what a check then does is what fetches. */
+export function commit(files, message) {
+  const work = mkdtempSync(join(tmpdir(), 'flux-web-git-'));
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=browser', '-c', 'user.email=browser@flux-web.invalid', ...args],
+    { cwd: work, timeout: 60000, stdio: 'pipe' });
+  try {
+    git('clone', '--quiet', `${process.env.GIT_URL}/demo.git`, '.');
+    for (const [path, text] of Object.entries(files)) {
+      if (text === null) {
+        rmSync(join(work, path), { force: true });
+      } else {
+        mkdirSync(dirname(join(work, path)), { recursive: true });
+        writeFileSync(join(work, path), text);
+      }
+    }
+    git('add', '--all');
+    git('commit', '--quiet', '--message', message);
+    git('push', '--quiet', 'origin', 'main');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 /** Deletes an object as the bed's admin. */
@@ -89,7 +114,9 @@ const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].som
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
 const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile(\?wait=\d+s)?$/, 403],
   [/\/resources\?sort=size(&limit=\d+)?$/, 400], [/\/actions\/suspend\?dryRun=true$/, 400],
-  [/\/Kustomization\/flux-system\/apps\/preview$/, 403]];
+  [/\/Kustomization\/flux-system\/apps\/preview$/, 403],
+  // The resume of a Kustomization whose source does not exist: its forecast says why not.
+  [/\/Kustomization\/long-n+\/kx+z\/preview$/, 404]];
 page.on('console', (m) => {
   const url = m.location().url || '';
   const expected = provoked.some(([path, status]) => path.test(url) && m.text().includes(`status of ${status}`));

@@ -149,6 +149,8 @@ pub fn id(object: &Value) -> String {
 pub struct Ignore {
     pub paths: Vec<String>,
     target: BTreeMap<&'static str, String>,
+    /// `labelSelector` and `annotationSelector`, as Kubernetes writes a label selector.
+    selectors: Vec<(&'static str, String)>,
 }
 
 /// The Kustomization's `spec.ignore` rules.
@@ -168,6 +170,10 @@ pub fn ignore_rules(kustomization: &Value) -> Vec<Ignore> {
                 .into_iter()
                 .filter_map(|key| Some((key, rule["target"][key].as_str()?.to_owned())))
                 .collect(),
+            selectors: [("labelSelector", "labels"), ("annotationSelector", "annotations")]
+                .into_iter()
+                .filter_map(|(key, of)| Some((of, rule["target"][key].as_str()?.to_owned())))
+                .collect(),
         })
         .collect()
 }
@@ -185,8 +191,67 @@ impl Ignore {
                 _ => object["metadata"]["namespace"].as_str().unwrap_or_default(),
             };
             have == wanted
+        }) && self.selectors.iter().all(|(of, selector)| {
+            let empty = serde_json::Map::new();
+            let map = object["metadata"][*of].as_object().unwrap_or(&empty);
+            // A selector the API server would not take selects nothing.
+            selected(selector, map).unwrap_or(false)
         })
     }
+}
+
+/// Whether `map` (labels or annotations) satisfies `selector` as Kubernetes writes one:
+/// `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined by commas, all
+/// to hold (an empty selector selects everything). None when it does not parse.
+pub fn selected(selector: &str, map: &serde_json::Map<String, Value>) -> Option<bool> {
+    let value = |key: &str| map.get(key).and_then(Value::as_str);
+    let mut all = true;
+    for requirement in requirements(selector)? {
+        let holds = if let Some(key) = requirement.strip_prefix('!') {
+            value(key.trim()).is_none()
+        } else if let Some((key, set)) = split_set(requirement, " notin ") {
+            value(key).is_none_or(|v| !set.contains(&v))
+        } else if let Some((key, set)) = split_set(requirement, " in ") {
+            value(key).is_some_and(|v| set.contains(&v))
+        } else if let Some((key, wanted)) = requirement.split_once("!=") {
+            value(key.trim()) != Some(wanted.trim())
+        } else if let Some((key, wanted)) = requirement.split_once('=') {
+            let wanted = wanted.strip_prefix('=').unwrap_or(wanted);
+            value(key.trim()) == Some(wanted.trim())
+        } else if requirement.contains(|c: char| c.is_whitespace() || "()".contains(c)) {
+            return None;
+        } else {
+            value(requirement).is_some()
+        };
+        all &= holds;
+    }
+    Some(all)
+}
+
+/// A selector's requirements: split at the commas outside parentheses, trimmed.
+fn requirements(selector: &str) -> Option<Vec<&str>> {
+    let (mut parts, mut depth, mut start) = (Vec::new(), 0u32, 0);
+    for (i, c) in selector.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                parts.push(selector[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(selector[start..].trim());
+    let parts: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    (depth == 0).then_some(parts)
+}
+
+/// `key in (a, b)` as the key and its values, split at `word`.
+fn split_set<'a>(requirement: &'a str, word: &str) -> Option<(&'a str, Vec<&'a str>)> {
+    let (key, set) = requirement.split_once(word)?;
+    let set = set.trim().strip_prefix('(')?.strip_suffix(')')?;
+    Some((key.trim(), set.split(',').map(str::trim).collect()))
 }
 
 /// `object` as the comparison sees it: no status, none of the metadata the API server keeps
@@ -463,6 +528,38 @@ mod tests {
         );
         assert!(!one.to_string().contains("czNjcjN0"));
         assert_ne!(one, two, "a changed value shows as changed");
+    }
+
+    #[test]
+    fn ignore_rules_select_by_label_and_annotation_as_kubernetes_selectors_do() {
+        let map = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let labels = map(json!({"app": "web", "tier": "front", "team": "a"}));
+        for (selector, want) in [
+            ("", Some(true)),
+            ("app=web", Some(true)),
+            ("app==web, tier = front", Some(true)),
+            ("app!=web", Some(false)),
+            ("missing!=x", Some(true)),
+            ("tier in (front, back)", Some(true)),
+            ("tier in (back)", Some(false)),
+            ("tier notin (back),team", Some(true)),
+            ("missing notin (x)", Some(true)),
+            ("!missing", Some(true)),
+            ("!app", Some(false)),
+            ("app in (web", None),
+            ("app)", None),
+            ("two words", None),
+        ] {
+            assert_eq!(selected(selector, &labels), want, "{selector}");
+        }
+        let ks = json!({"spec": {"ignore": [
+            {"paths": ["/spec/replicas"], "target": {"labelSelector": "app=web", "annotationSelector": "scaled"}},
+        ]}});
+        let rules = ignore_rules(&ks);
+        let deployment = |annotations: Value| json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": annotations}, "spec": {"replicas": 3}});
+        assert_eq!(compared(&deployment(json!({"scaled": "by-hpa"})), &rules)["spec"], json!({}));
+        assert_eq!(compared(&deployment(json!({})), &rules)["spec"]["replicas"], 3);
     }
 
     #[test]

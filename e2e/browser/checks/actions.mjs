@@ -47,7 +47,10 @@ check('suspend with a reason, shown after a reload; Escape closes the dialog; re
   await toast('suspend');
   await page.reload();
   await page.getByText('Suspended by admin: freeze for the audit, ticket 7').waitFor();
-  await page.getByRole('button', { name: 'Resume' }).click();
+  // A resume of a Kustomization asks: its confirmation shows what it would apply.
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
+  await dialog.locator('.dry-run .would').waitFor();
+  await dialog.getByRole('button', { name: /^Resume/ }).click();
   await toast('resume');
   await page.reload();
   await page.getByRole('button', { name: 'Suspend' }).waitFor();

@@ -244,6 +244,8 @@ check('long texts: a 253-character name, a 63-character namespace, a 2,700-chara
     // Resume's toast names the object: it wraps, and its close button stays in view. (Resume
     // waits for the controller, which leaves an inert object alone: the toast comes after 30 s.)
     await page.locator('button[data-action="resume"]').click();
+    await page.locator('dialog .dry-run .would').waitFor();
+    await page.locator('#confirm-go').click();
     const said = page.locator('.toast', { hasText: 'resume' });
     await said.waitFor({ timeout: 45000 });
     const box = await said.boundingBox();
