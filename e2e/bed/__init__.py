@@ -56,18 +56,23 @@ class Cluster:
         except urllib.error.HTTPError as e:
             raise SystemExit(f"status of {path}: {e.code} {e.read().decode()[:300]}")
 
-    def commit(self, files, message):
-        """Commits `files` ({path: text}) to the demo repository, then asks source-controller to
-        fetch it now, as `flux reconcile source git` would."""
+    def commit(self, files, message, fetch=True):
+        """Commits `files` ({path: text}, None to remove one) to the demo repository, then (unless `fetch` is false)
+        asks source-controller to fetch it now, as `flux reconcile source git` would."""
         with tempfile.TemporaryDirectory(prefix="flux-web-git-") as work:
             testbed.git("clone", "--quiet", f"{self.git}/demo.git", work)
             for path, text in files.items():
+                # None removes the file.
+                if text is None:
+                    (Path(work) / path).unlink(missing_ok=True)
+                    continue
                 (Path(work) / path).parent.mkdir(parents=True, exist_ok=True)
                 (Path(work) / path).write_text(text)
             testbed.git("add", "--all", cwd=work)
             testbed.git("commit", "--quiet", "--message", message, cwd=work)
             testbed.git("push", "--quiet", "origin", "main", cwd=work)
-        self.request_reconcile("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/flux-system")
+        if fetch:
+            self.request_reconcile("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/flux-system")
 
     def request_reconcile(self, path):
         """What every Flux tool's reconcile writes: a new `reconcile.fluxcd.io/requestedAt`."""
