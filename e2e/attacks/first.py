@@ -161,7 +161,7 @@ def rbac(ctx):
         suite.attempt("rbac", f"{mode}: no RBAC lists the namespace", "no item",
                       lambda s=server: (a := send(s.url, "GET", f"/api/v1/resources?namespace={world.ns}"),
                                         a.status == 200 and not json.loads(a.body)["items"]))
-        for action in ["reconcile", "suspend", "resume", "pull"]:
+        for action in ["reconcile", "suspend", "resume", "pull", "stage"]:
             suite.attempt("rbac", f"{mode}: no RBAC {action}s", "403, unchanged",
                           lambda s=server, act=action: suite.refused_unchanged(
                               world, KS, "apps", lambda: send(s.url, "POST", world.path(KS, "apps", f"/actions/{act}")), 403, "forbidden"))

@@ -4,11 +4,13 @@ import base64
 import hashlib
 import http.cookiejar
 import http.server
+import io
 import json
 import os
 import socket
 import socketserver
 import sys
+import tarfile
 import threading
 import time
 import urllib.error
@@ -25,13 +27,58 @@ sys.path.insert(0, str(ROOT / "e2e"))
 from bed import flux, testbed  # noqa: E402
 
 
+def tarball(entries):
+    """A gzipped tarball of (name, text) files, (name, "->target") symbolic links."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, text in entries:
+            info = tarfile.TarInfo(name)
+            if text.startswith("->"):
+                info.type, info.linkname = tarfile.SYMTYPE, text[2:]
+                tar.addfile(info)
+                continue
+            data = text.encode()
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def doubling(levels):
+    """A kustomization that doubles its objects at each of `levels` levels: 2^levels
+    ConfigMaps of 64 KiB, a build without end as far as one process is concerned."""
+    entries = [("0/kustomization.yaml", "resources: [cm.yaml]\n"),
+               ("0/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  v: " + "x" * 65536 + "\n")]
+    for level in range(1, levels + 1):
+        entries.append((f"{level}/kustomization.yaml", "resources: [a, b]\n"))
+        for half in "ab":
+            entries.append((f"{level}/{half}/kustomization.yaml", f"namePrefix: {half}-\nresources: [../../{level - 1}]\n"))
+    return tarball(entries)
+
+
+# The artifacts a preview is aimed at, by name: each one a build must refuse clearly.
+HOSTILE = {
+    "traversal": tarball([("app/config.yaml", "kind: ConfigMap\n"), ("../../escape.yaml", "kind: ConfigMap\n")]),
+    "link": tarball([("app/config.yaml", "kind: ConfigMap\n"), ("app/etc", "->/etc")]),
+    "remote": tarball([("kustomization.yaml", "resources:\n- https://github.com/example/repo//base?ref=main\n")]),
+    "doubling": doubling(18),
+}
+
+
 def storage():
-    """source-controller's storage, as liars and tricklers would play it."""
+    """source-controller's storage, as liars and tricklers would play it, and the hostile
+    tarballs of HOSTILE at /<name>.tar.gz."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def do_GET(self):
+            hostile = HOSTILE.get(self.path.removeprefix("/").removesuffix(".tar.gz"))
+            if hostile is not None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(hostile)))
+                self.end_headers()
+                self.wfile.write(hostile)
+                return
             if self.path == "/trickle.tar.gz":
                 self.send_response(200)
                 self.send_header("Content-Length", str(10**6))
@@ -143,6 +190,8 @@ class World:
             "file": ("file:///etc/passwd", digest),
             "credentials": ("http://user:pw@source-controller.flux-system.svc/x", digest),
         }
+        for name, artifact in HOSTILE.items():
+            repos[name] = (f"{self.storage}/{name}.tar.gz", "sha256:" + hashlib.sha256(artifact).hexdigest())
         for name, (url, sha) in repos.items():
             self.create(REPO, name, {"interval": "10m", "url": "https://git.example.com/x"})
             self.cluster.status(api_path(REPO[0], REPO[1], REPO[3], self.ns, name), {"artifact": {

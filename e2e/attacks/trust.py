@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 
 from suite import JSON, KS, RSET
@@ -250,5 +251,80 @@ def expired_credentials(ctx):
     server.stop()
 
 
+def previews(ctx):
+    """Previews (#33): no RBAC, or no `preview` verb, in both modes: 403 and nothing changed;
+    a staged pull refused leaves the Kustomization running; hostile artifacts (a path out of
+    the tree, a link, a remote base, a build that doubles without end, bytes that are no
+    tarball, an artifact URL aimed inside the cluster) each a clear problem, with the server
+    answering meanwhile and nothing changed."""
+    world, suite = ctx.world, ctx.suite
+    sources = ["traversal", "link", "remote", "doubling", "good", "metadata"]
+    for source in sources:
+        world.create(KS, f"preview-{source}", {"interval": "10m", "prune": True, "sourceRef": {"kind": "GitRepository", "name": source}})
+    role(ctx.cluster, world.ns, "previewers", [
+        {"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": ["get", "list", "preview"]},
+        {"apiGroups": ["source.toolkit.fluxcd.io"], "resources": ["gitrepositories"], "verbs": ["get"]},
+    ], ("Group", "previewers"))
+    for server, mode in [(ctx.mallory, "Impersonated"), (ctx.mallory_fg, "FineGrained"),
+                         (ctx.alice, "Impersonated, devs"), (ctx.alice_fg, "FineGrained, devs")]:
+        suite.attempt("preview", f"{mode}: a preview without the preview verb", "403 naming it, unchanged",
+                      lambda s=server: refused_naming(ctx, s, "preview-good", "preview"))
+    for server, mode in [(ctx.mallory, "Impersonated"), (ctx.mallory_fg, "FineGrained")]:
+        suite.attempt("preview", f"{mode}: no RBAC stages a pull", "403, still running",
+                      lambda s=server: suite.refused_unchanged(world, KS, "preview-good", lambda: ctx.send(
+                          s.url, "POST", world.path(KS, "preview-good", "/actions/stage")), 403, "forbidden"))
+    expected = {"traversal": (422, "build_failed"), "link": (422, "build_failed"), "remote": (422, "build_failed"),
+                "doubling": (None, None), "good": (422, "build_failed"), "metadata": (502, "storage_failed")}
+    # The storage is on loopback here, as the bed's source-controller is. A build is the same
+    # in both modes (the preview reads as the caller in each): one server, whose first
+    # preview compiles the engine.
+    server = ctx.start("pia", ["previewers"], {"userActions": {"audit": ["*"]}, "download": {"allowLoopback": True}})
+    wait_for("the previewers' grant", lambda: ctx.send(server.url, "GET", world.path(KS, "preview-traversal", "/preview"),
+                                                       timeout=180).status != 403, 20)
+    for source in sources:
+        status, code = expected[source]
+        shown = f"{status} {code}" if status else "413, 422 or 504, a problem"
+        suite.attempt("preview", f"a preview of the '{source}' artifact", f"{shown}, unchanged, answering",
+                      lambda n=source, st=status, c=code: hostile(ctx, server, n, st, c))
+    server.stop()
+
+
+def refused_naming(ctx, server, name, verb):
+    """A preview of Kustomization `name` by `server`: refused with 403 naming `verb`, and the
+    Kustomization unchanged."""
+    before = ctx.world.version(KS, name)
+    answer = ctx.send(server.url, "GET", ctx.world.path(KS, name, "/preview"), timeout=180)
+    same = ctx.world.version(KS, name) == before
+    try:
+        detail = json.loads(answer.body).get("detail", "")
+    except ValueError:
+        detail = ""
+    return f"{answer}, {'unchanged' if same else 'CHANGED'}", answer.status == 403 and verb in detail and same
+
+
+def hostile(ctx, server, source, status, code):
+    """A preview of the Kustomization of `source`: its answer, the server's health meanwhile,
+    and the Kustomization unchanged."""
+    before = ctx.world.version(KS, f"preview-{source}")
+    answers = {}
+    building = threading.Thread(target=lambda: answers.update(
+        a=ctx.send(server.url, "GET", ctx.world.path(KS, f"preview-{source}", "/preview"), timeout=180)))
+    building.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    health = ctx.send(server.url, "GET", "/healthz", timeout=10).status
+    took = time.monotonic() - started
+    building.join(200)
+    answer = answers.get("a")
+    same = ctx.world.version(KS, f"preview-{source}") == before
+    problem = answer is not None and answer.headers.get("Content-Type", answer.headers.get("content-type", "")).startswith("application/problem+json")
+    if status is None:
+        matched = answer is not None and answer.status in (413, 422, 504) and problem
+    else:
+        matched = answer is not None and answer.status == status and answer.code() == code
+    observed = f"{answer}, healthz {health} in {took:.2f} s, {'unchanged' if same else 'CHANGED'}"
+    return observed, matched and health == 200 and took < 2 and same
+
+
 CLASSES = [metric_labels, abandoned_follows, shutdown_during_a_bulk_run, cut_journal, stale_ends, until_rules, caps,
-           expired_credentials]
+           expired_credentials, previews]

@@ -170,10 +170,13 @@ pub fn ignore_rules(kustomization: &Value) -> Vec<Ignore> {
                 .into_iter()
                 .filter_map(|key| Some((key, rule["target"][key].as_str()?.to_owned())))
                 .collect(),
-            selectors: [("labelSelector", "labels"), ("annotationSelector", "annotations")]
-                .into_iter()
-                .filter_map(|(key, of)| Some((of, rule["target"][key].as_str()?.to_owned())))
-                .collect(),
+            selectors: [
+                ("labelSelector", "labels"),
+                ("annotationSelector", "annotations"),
+            ]
+            .into_iter()
+            .filter_map(|(key, of)| Some((of, rule["target"][key].as_str()?.to_owned())))
+            .collect(),
         })
         .collect()
 }
@@ -556,10 +559,18 @@ mod tests {
             {"paths": ["/spec/replicas"], "target": {"labelSelector": "app=web", "annotationSelector": "scaled"}},
         ]}});
         let rules = ignore_rules(&ks);
-        let deployment = |annotations: Value| json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": annotations}, "spec": {"replicas": 3}});
-        assert_eq!(compared(&deployment(json!({"scaled": "by-hpa"})), &rules)["spec"], json!({}));
-        assert_eq!(compared(&deployment(json!({})), &rules)["spec"]["replicas"], 3);
+        let deployment = |annotations: Value| {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "labels": {"app": "web"}, "annotations": annotations}, "spec": {"replicas": 3}})
+        };
+        assert_eq!(
+            compared(&deployment(json!({"scaled": "by-hpa"})), &rules)["spec"],
+            json!({})
+        );
+        assert_eq!(
+            compared(&deployment(json!({})), &rules)["spec"]["replicas"],
+            3
+        );
     }
 
     #[test]

@@ -294,19 +294,16 @@ async fn bad_input_is_a_4xx_problem_before_any_kubernetes_call() {
 }
 
 #[tokio::test]
-async fn without_authentication_every_action_is_refused_as_disabled() {
+async fn without_authentication_every_action_and_the_preview_is_refused_as_disabled() {
     let (_tx, app) = app(Ok(()));
-    for action in ["reconcile", "suspend", "resume", "pull"] {
-        let (status, problem) = send(
-            app.clone(),
-            "POST",
-            &format!("{KS}/actions/{action}"),
-            None,
-            vec![],
-        )
-        .await;
-        assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(problem["code"], "actions_disabled");
+    // A preview reads, but as a user: its dry runs are theirs, and there is no one.
+    let previews = [("GET", format!("{KS}/preview"))];
+    let actions = ["reconcile", "suspend", "resume", "pull", "stage"]
+        .map(|action| ("POST", format!("{KS}/actions/{action}")));
+    for (method, path) in actions.iter().chain(&previews) {
+        let (status, problem) = send(app.clone(), method, path, None, vec![]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(problem["code"], "actions_disabled", "{method} {path}");
     }
 }
 
