@@ -85,6 +85,11 @@ bench-read: ## Read latency and memory at 1,000 and 10,000 objects beside kube-a
 	cargo build --release -p flux-web
 	e2e/bench/read
 
+.PHONY: bench-preview
+bench-preview: ## The preview of 10 and 500 objects beside flux diff kustomization, the engine's compile time and memory (own test bed)
+	cargo build --release -p flux-web
+	e2e/bench/preview
+
 .PHONY: fmt
 fmt: ## Format the code
 	cargo fmt --all
