@@ -36,9 +36,11 @@ use crate::identity::Identity;
 use engine::{BuildError, Caps, Engine};
 use tree::{TreeCaps, TreeError};
 
-/// What one preview may take. A build of 500 Deployments needs about 300 MiB and 5 s.
+/// What one preview may take. A build of 500 Deployments needs about 300 MiB and 4 s. The
+/// process's memory limit (deploy/) holds the compiled module and `CONCURRENT` builds at their
+/// cap: a test says so.
 const CAPS: Caps = Caps {
-    memory: 1024 * 1024 * 1024,
+    memory: 512 * 1024 * 1024,
     time: Duration::from_secs(60),
     output: 32 * 1024 * 1024,
 };
@@ -230,5 +232,33 @@ fn failed(error: BuildError) -> ApiError {
             retry_after: 5,
         },
         BuildError::Engine(_) => ApiError::Engine(error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CAPS, CONCURRENT};
+
+    /// The compiled module's resident memory (the image, musl: `make bench-preview` measured
+    /// 170 MiB) and the process's own, with room: what the limit must hold beside the builds.
+    const BESIDE_THE_BUILDS: usize = 384 * 1024 * 1024;
+
+    #[test]
+    fn deploys_memory_limit_holds_the_engine_and_its_builds_at_their_caps() {
+        let deployment = include_str!("../../../../deploy/base/deployment.yaml");
+        let limit = deployment
+            .split("limits:")
+            .nth(1)
+            .and_then(|rest| rest.split("memory:").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|quantity| quantity.strip_suffix("Mi"))
+            .and_then(|mib| mib.parse::<usize>().ok())
+            .expect("deploy/base/deployment.yaml: limits.memory in Mi");
+        let needed = CONCURRENT * CAPS.memory + BESIDE_THE_BUILDS;
+        assert!(
+            limit * 1024 * 1024 >= needed,
+            "a limit of {limit} MiB kills the pod in its first previews: {} MiB needed",
+            needed / (1024 * 1024)
+        );
     }
 }
