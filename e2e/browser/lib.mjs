@@ -4,7 +4,7 @@
 
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -148,6 +148,19 @@ export async function act(path, action, body = {}) {
     });
     if (!r.ok) throw new Error(`${action} ${path}: ${r.status} ${await r.text()}`);
   }, [path, action, body]);
+}
+
+// axe-core runs inside the page through the DevTools protocol, which the page's content
+// security policy (no inline script) does not govern.
+const AXE = readFileSync(new URL('./node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+/** What axe-core finds wrong on the page as it is now, one line a rule and node. */
+export async function axeViolations(on) {
+  await on.evaluate(AXE);
+  return on.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`));
+  });
 }
 
 /** The checks, in the order their files register them: [file, name, fn]. */

@@ -1,21 +1,7 @@
 // Accessibility: axe-core on every page and dialog, light and dark.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { ADMIN, KS, NOBODY, REPO, REPORT, VIEWER, WEB, check, page } from '../lib.mjs';
-
-// axe-core runs inside the page through the DevTools protocol, which the page's content
-// security policy (no inline script) does not govern.
-const AXE = readFileSync(new URL('../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-
-/** What axe-core finds wrong on the page as it is now, one line a rule and node. */
-async function axeViolations(on) {
-  await on.evaluate(AXE);
-  return on.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary.split('\n').slice(1).join(' ')}`));
-  });
-}
+import { ADMIN, KS, NOBODY, REPO, REPORT, VIEWER, WEB, axeViolations, check, page } from '../lib.mjs';
 
 check('axe-core finds nothing on any page, light and dark, with its dialogs open', async () => {
   const found = [];

@@ -5,7 +5,7 @@
 // the confirmations of resume and reconcile show what they would apply.
 
 import assert from 'node:assert/strict';
-import { ADMIN, KS, VIEWER, check, commit, kube, kubeCreate, kubeDelete, kubePatch, page, shot, until } from '../lib.mjs';
+import { ADMIN, KS, VIEWER, axeViolations, check, commit, kube, kubeCreate, kubeDelete, kubePatch, page, shot, until } from '../lib.mjs';
 
 check('preview: the demo\'s apps Kustomization, built on request, is the controller\'s own build; a viewer is told why not', async () => {
   await page.goto(`${ADMIN}${KS}?tab=preview`);
@@ -82,6 +82,7 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     assert.match(diff, /\+\s+mode: two/);
     assert.match(await tab.locator('.preview-held').innerText(), /applies nothing until it is resumed/);
     await shot('staged-pull-light.png');
+    assert.deepEqual(await axeViolations(page), [], 'axe on the staged preview');
     // Resume from the preview: its confirmation shows the same counts, and the diffs.
     await tab.getByRole('button', { name: 'Resume to apply' }).click();
     const forecast = dialog.locator('.forecast');
@@ -90,6 +91,7 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     await forecast.locator(`summary[aria-label="Diff of ${id}/settings"]`).click();
     assert.match(await forecast.locator('.preview-diff[open] pre').innerText(), /\+\s+mode: two/);
     await shot('resume-forecast-light.png');
+    assert.deepEqual(await axeViolations(page), [], 'axe on the resume\'s confirmation and its forecast');
     await dialog.locator('.dry-run .would').waitFor();
     await dialog.getByRole('button', { name: /^Resume/ }).click();
     await until('R+1 applied once resumed', async () => (await kube(settings)).body.data?.mode === 'two'
