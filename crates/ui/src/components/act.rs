@@ -13,9 +13,13 @@ use crate::api::{self, Address};
 /// says it has not yet.
 pub const WAIT_S: u32 = 30;
 
-/// The actions a Flux controller answers: the page waits for its answer, and shows it.
+/// The actions a Flux controller answers: the page waits for its answer, and shows it. A
+/// staged pull waits for its source, whose new artifact the preview then builds.
 pub fn waits(action: Action) -> bool {
-    matches!(action, Action::Reconcile | Action::Pull | Action::Resume)
+    matches!(
+        action,
+        Action::Reconcile | Action::Pull | Action::Stage | Action::Resume
+    )
 }
 
 /// How long the page asks the server to wait for the controller after `action`, if at all.
