@@ -47,17 +47,26 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
   const configMap = (name, data) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
   const settings = `/api/v1/namespaces/${id}/configmaps/settings`;
   const ksPath = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/${id}`;
-  const repo = '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/flux-system';
+  // A source of its own: nothing else asks it to fetch, so R+1 waits for the staged pull.
+  const repos = '/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories';
   await kubeCreate('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: id } });
   try {
     // Revision R, fetched and applied by the real controllers.
     commit({ [`${root}/settings.yaml`]: configMap('settings', { mode: 'one' }) }, `${id}: R`);
-    await kubePatch(repo, { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': `${id}-R` } } });
+    await kubeCreate(repos, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: id },
+      spec: { interval: '10m', url: `${process.env.GIT_URL}/demo.git`, ref: { branch: 'main' } },
+    });
     await kubeCreate('/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations', {
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: id },
-      spec: { interval: '10m', prune: true, path: `./${root}`, targetNamespace: id, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+      spec: { interval: '10m', prune: true, path: `./${root}`, targetNamespace: id, sourceRef: { kind: 'GitRepository', name: id } },
     });
     await until('R applied', async () => (await kube(settings)).body.data?.mode === 'one', 60000);
+    // Applied, and its source idle at R: R+1 is fetched by the staged pull alone.
+    await until('the source idle', async () => {
+      const status = (await kube(`${repos}/${id}`)).body.status ?? {};
+      return status.artifact && status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    }, 30000);
     // R+1, committed and not fetched: a staged pull fetches it and applies nothing.
     commit({ [`${root}/settings.yaml`]: configMap('settings', { mode: 'two' }), [`${root}/added.yaml`]: configMap('added', { new: 'yes' }) }, `${id}: R+1`);
     const page_ = `${ADMIN}/kustomize.toolkit.fluxcd.io/Kustomization/flux-system/${id}`;
@@ -86,8 +95,8 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     // Resume from the preview: its confirmation shows the same counts, and the diffs.
     await tab.getByRole('button', { name: 'Resume to apply' }).click();
     const forecast = dialog.locator('.forecast');
-    await forecast.locator('.preview-counts').waitFor({ timeout: 60000 });
-    assert.match(await forecast.locator('.preview-counts').innerText(), /^1 create · 1 update \(main@sha1:[0-9a-f]{40}\)$/);
+    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 60000 });
+    assert.match(await forecast.innerText(), /\n1 create · 1 update \(main@sha1:[0-9a-f]{40}\)\n/);
     await forecast.locator(`summary[aria-label="Diff of ${id}/settings"]`).click();
     assert.match(await forecast.locator('.preview-diff[open] pre').innerText(), /\+\s+mode: two/);
     await shot('resume-forecast-light.png');
@@ -102,15 +111,17 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     await page.getByRole('button', { name: 'Commands' }).click();
     await page.getByRole('combobox', { name: 'Command' }).fill(`Reconcile Kustomization flux-system/${id}`);
     await page.keyboard.press('Enter');
-    await forecast.locator('.preview-counts').waitFor({ timeout: 60000 });
-    assert.match(await forecast.locator('.preview-counts').innerText(), /^1 update · 1 unchanged /);
+    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 60000 });
+    assert.match(await forecast.innerText(), /\n1 update · 1 unchanged \(/);
     await forecast.locator(`summary[aria-label="Diff of ${id}/settings"]`).click();
     assert.match(await forecast.locator('.preview-diff[open] pre').innerText(), /-\s+mode: by hand/);
     await page.keyboard.press('Escape');
   } finally {
     // Away from its page first: a page open on a deleted object says so, as an error.
     await page.goto(`${ADMIN}/resources`);
-    await fetch(`${process.env.APISERVER}${ksPath}`, { method: 'DELETE', headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` } });
+    for (const path of [ksPath, `${repos}/${id}`]) {
+      await fetch(`${process.env.APISERVER}${path}`, { method: 'DELETE', headers: { Authorization: `Bearer ${process.env.ADMIN_TOKEN}` } });
+    }
     await kubeDelete(`/api/v1/namespaces/${id}`);
     commit({ [`${root}/settings.yaml`]: null, [`${root}/added.yaml`]: null }, `${id}: gone`);
   }
