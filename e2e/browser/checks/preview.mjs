@@ -95,7 +95,7 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     // Resume from the preview: its confirmation shows the same counts, and the diffs.
     await tab.getByRole('button', { name: 'Resume to apply' }).click();
     const forecast = dialog.locator('.forecast');
-    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 60000 });
+    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 150000 });
     assert.match(await forecast.innerText(), /\n1 create · 1 update \(main@sha1:[0-9a-f]{40}\)\n/);
     await forecast.locator(`summary[aria-label="Diff of ${id}/settings"]`).click();
     assert.match(await forecast.locator('.preview-diff[open] pre').innerText(), /\+\s+mode: two/);
@@ -111,7 +111,7 @@ check('staged pull: a commit fetched and previewed before anything applies it, t
     await page.getByRole('button', { name: 'Commands' }).click();
     await page.getByRole('combobox', { name: 'Command' }).fill(`Reconcile Kustomization flux-system/${id}`);
     await page.keyboard.press('Enter');
-    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 60000 });
+    await forecast.locator('.preview-counts, .hint').first().waitFor({ timeout: 150000 });
     assert.match(await forecast.innerText(), /\n1 update · 1 unchanged \(/);
     await forecast.locator(`summary[aria-label="Diff of ${id}/settings"]`).click();
     assert.match(await forecast.locator('.preview-diff[open] pre').innerText(), /-\s+mode: by hand/);
