@@ -83,6 +83,16 @@ pub fn applied_digest(kustomization: &Value, revision: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The account kustomize-controller applies as: `spec.serviceAccountName`, in the
+/// Kustomization's own namespace. None: the controller applies as itself (or as the account
+/// its `--default-service-account` flag names, which the cluster does not tell).
+pub fn service_account(kustomization: &Value) -> Option<String> {
+    kustomization["spec"]["serviceAccountName"]
+        .as_str()
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+}
+
 /// An object of the build (or the inventory) as the answer names it, before its fate.
 pub fn named(object: &Value, fate: PreviewFate) -> PreviewObject {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
@@ -418,6 +428,18 @@ pub fn diff(before: &str, after: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_service_account_is_the_specs_and_an_empty_one_is_none() {
+        for (spec, account) in [
+            (json!({"serviceAccountName": "deployer"}), Some("deployer")),
+            (json!({"serviceAccountName": ""}), None),
+            (json!({}), None),
+        ] {
+            let kustomization = json!({ "spec": spec });
+            assert_eq!(service_account(&kustomization).as_deref(), account);
+        }
+    }
 
     #[test]
     fn references_are_the_config_maps_and_secrets_in_order() {

@@ -24,6 +24,15 @@ pub struct Preview {
     /// preview may differ from what it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matches: Option<bool>,
+    /// The Kustomization's `spec.serviceAccountName`: the account the controller applies as
+    /// (none: it applies as itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    /// Whether the dry runs applied as that account, which flux-web may impersonate there: a
+    /// refusal is then the controller's own. Otherwise they applied as the caller, and an
+    /// object the caller may not write says `forbidden`.
+    #[serde(default)]
+    pub as_service_account: bool,
     /// The objects the build holds, in its order.
     pub objects: Vec<PreviewObject>,
 }
@@ -64,7 +73,8 @@ pub enum PreviewFate {
     /// `kustomize.toolkit.fluxcd.io/reconcile: disabled`, `ssa: Ignore`, `ssa: IfNotPresent`
     /// on an object that exists, `prune: disabled` on one the build dropped.
     Skipped,
-    /// The caller may not read or patch it: the dry run runs as them.
+    /// The caller may not read it, or the dry run's identity (the service account the
+    /// controller applies as, or the caller) may not apply it.
     Forbidden,
     /// The API server refused the dry run (an admission webhook, an invalid object).
     Error,

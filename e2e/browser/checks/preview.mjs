@@ -15,6 +15,8 @@ check('preview: the demo\'s apps Kustomization, built on request, is the control
   await tab.locator('.preview-fidelity').waitFor({ timeout: 120000 });
   assert.match(await tab.locator('.preview-fidelity').innerText(), /the controller's own build/);
   assert.match(await tab.locator('.preview-summary').innerText(), /^\.\/apps\/production at main@sha1:[0-9a-f]+ · 4 objects · sha256:[0-9a-f]{64}$/);
+  // The demo's Kustomization names no account: the dry run was the caller's, said in words.
+  assert.match(await tab.locator('.preview-applier').innerText(), /^The dry run applied as you \(the controller applies as itself\)/);
   // Applied already: the dry run of each object changes nothing.
   assert.equal(await tab.locator('.preview-counts').innerText(), '4 unchanged');
   const kinds = await tab.locator('h3').allInnerTexts();

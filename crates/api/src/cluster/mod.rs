@@ -14,7 +14,8 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SubjectAccessReview,
+    SubjectAccessReviewSpec, SubjectAccessReviewStatus,
 };
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Event, Pod, Secret};
@@ -63,12 +64,33 @@ pub enum Reader<'a> {
     Server,
 }
 
+/// As whom a preview's dry run applies.
+#[derive(Debug, Clone, Copy)]
+pub enum Applier<'a> {
+    /// The caller, impersonated.
+    Caller(&'a Identity),
+    /// The service account kustomize-controller applies as (`spec.serviceAccountName`), which
+    /// the server impersonates only where an operator granted it that.
+    ServiceAccount { namespace: &'a str, name: &'a str },
+}
+
+impl<'a> From<Applier<'a>> for Who<'a> {
+    fn from(applier: Applier<'a>) -> Self {
+        match applier {
+            Applier::Caller(identity) => Who::User(identity),
+            Applier::ServiceAccount { namespace, name } => Who::Account { namespace, name },
+        }
+    }
+}
+
 /// Whose permissions a request is made with. Kubernetes does not look groups up for an
-/// impersonated user, so they are always sent.
+/// impersonated user, so they are always sent; a service account's groups are fixed, and the
+/// API server adds them itself.
 #[derive(Debug, Clone, Copy)]
 enum Who<'a> {
     Server,
     User(&'a Identity),
+    Account { namespace: &'a str, name: &'a str },
 }
 
 impl<'a> From<Reader<'a>> for Who<'a> {
@@ -603,7 +625,7 @@ impl Cluster {
     /// `patch` Kubernetes checks. A preview's only use: no permit, since nothing changes.
     pub async fn dry_run_apply(
         &self,
-        reader: Reader<'_>,
+        applier: Applier<'_>,
         resource: &ApiResource,
         body: &serde_json::Value,
         manager: &str,
@@ -617,7 +639,7 @@ impl Cluster {
         let request = Request::new(DynamicObject::url_path(resource, namespace))
             .patch(name, &params, &Patch::Apply(body))
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
-        self.send(reader.into(), request).await
+        self.send(applier.into(), request).await
     }
 
     /// Creates `body` in the namespace the permit was granted for.
@@ -666,6 +688,47 @@ impl Cluster {
         Ok(())
     }
 
+    /// Kubernetes' answer to an access review: allowed and not denied.
+    async fn allowed<R>(
+        &self,
+        review: &R,
+        status: fn(R) -> Option<SubjectAccessReviewStatus>,
+    ) -> Result<bool, ClusterError>
+    where
+        R: kube::Resource<DynamicType = ()>
+            + Clone
+            + std::fmt::Debug
+            + serde::Serialize
+            + serde::de::DeserializeOwned,
+    {
+        let api = Api::<R>::all(self.client.clone());
+        let answer = self
+            .bounded(false, api.create(&PostParams::default(), review))
+            .await
+            .map_err(|e| Who::Server.blame(e))?;
+        let status = status(answer).unwrap_or_default();
+        Ok(status.allowed && !status.denied.unwrap_or(false))
+    }
+
+    /// Asks whether the server itself may impersonate service account `namespace/name` (a
+    /// SelfSubjectAccessReview).
+    pub async fn may_impersonate(&self, namespace: &str, name: &str) -> Result<bool, ClusterError> {
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(attributes(
+                    "",
+                    "serviceaccounts",
+                    namespace,
+                    name,
+                    "impersonate",
+                )),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        self.allowed(&review, |r| r.status).await
+    }
+
     /// Asks whether `username` in `groups` passes `check` (a SubjectAccessReview).
     pub async fn review(
         &self,
@@ -677,25 +740,18 @@ impl Cluster {
             spec: SubjectAccessReviewSpec {
                 user: Some(username.to_owned()),
                 groups: Some(groups.to_vec()),
-                resource_attributes: Some(ResourceAttributes {
-                    group: Some(check.on.group().to_owned()),
-                    resource: Some(check.on.plural().to_owned()),
-                    namespace: Some(check.namespace.clone()),
-                    name: Some(check.name.clone()),
-                    verb: Some(check.verb.as_str().to_owned()),
-                    ..Default::default()
-                }),
+                resource_attributes: Some(attributes(
+                    check.on.group(),
+                    check.on.plural(),
+                    &check.namespace,
+                    &check.name,
+                    check.verb.as_str(),
+                )),
                 ..Default::default()
             },
             ..Default::default()
         };
-        let api = Api::<SubjectAccessReview>::all(self.client.clone());
-        let answer = self
-            .bounded(false, api.create(&PostParams::default(), &review))
-            .await
-            .map_err(|e| Who::Server.blame(e))?;
-        let status = answer.status.unwrap_or_default();
-        Ok(status.allowed && !status.denied.unwrap_or(false))
+        self.allowed(&review, |r| r.status).await
     }
 
     /// The Events of `namespace` (or of all) that match a field selector.
@@ -773,12 +829,37 @@ impl Cluster {
     }
 }
 
+/// What an access review asks about: `verb` on one object.
+fn attributes(
+    group: &str,
+    plural: &str,
+    namespace: &str,
+    name: &str,
+    verb: &str,
+) -> ResourceAttributes {
+    ResourceAttributes {
+        group: Some(group.to_owned()),
+        resource: Some(plural.to_owned()),
+        namespace: Some(namespace.to_owned()),
+        name: Some(name.to_owned()),
+        verb: Some(verb.to_owned()),
+        ..Default::default()
+    }
+}
+
 fn impersonate(who: Who<'_>, request: &mut http::Request<Vec<u8>>) -> Result<(), ClusterError> {
-    if let Who::User(identity) = who {
-        let headers = request.headers_mut();
-        headers.insert(IMPERSONATE_USER, header_value(&identity.username)?);
-        for group in &identity.groups {
-            headers.append(IMPERSONATE_GROUP, header_value(group)?);
+    let headers = request.headers_mut();
+    match who {
+        Who::Server => {}
+        Who::User(identity) => {
+            headers.insert(IMPERSONATE_USER, header_value(&identity.username)?);
+            for group in &identity.groups {
+                headers.append(IMPERSONATE_GROUP, header_value(group)?);
+            }
+        }
+        Who::Account { namespace, name } => {
+            let username = format!("system:serviceaccount:{namespace}:{name}");
+            headers.insert(IMPERSONATE_USER, header_value(&username)?);
         }
     }
     Ok(())
@@ -835,5 +916,48 @@ mod tests {
             panic!("a write must time out too")
         };
         assert!(write.contains("may or may not have been made"), "{write}");
+    }
+
+    #[test]
+    fn a_user_is_impersonated_with_their_groups_and_an_account_with_none() {
+        let identity = Identity {
+            username: "alice".to_owned(),
+            groups: vec!["devs".to_owned(), "ops".to_owned()],
+            display_name: "Alice".to_owned(),
+        };
+        let account = Applier::ServiceAccount {
+            namespace: "apps",
+            name: "dev-team",
+        };
+        let cases: [(Who, Option<&str>, Vec<&str>); 3] = [
+            (Who::Server, None, vec![]),
+            (
+                Applier::Caller(&identity).into(),
+                Some("alice"),
+                vec!["devs", "ops"],
+            ),
+            (
+                account.into(),
+                Some("system:serviceaccount:apps:dev-team"),
+                vec![],
+            ),
+        ];
+        for (who, user, groups) in cases {
+            let mut request = http::Request::new(Vec::new());
+            impersonate(who, &mut request).unwrap();
+            let headers = request.headers();
+            let sent = |name| {
+                headers
+                    .get_all(name)
+                    .iter()
+                    .map(|v| v.to_str().unwrap())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                headers.get(IMPERSONATE_USER).map(|v| v.to_str().unwrap()),
+                user
+            );
+            assert_eq!(sent(IMPERSONATE_GROUP), groups, "{who:?}");
+        }
     }
 }

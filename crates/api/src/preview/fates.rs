@@ -4,8 +4,12 @@
 //! controller's drift detection compares them. And what it would prune: the inventory's
 //! objects the build no longer holds, when the Kustomization prunes.
 //!
-//! Read-only: every write is a dry run (`dryRun=All`), and the caller's own reads and patch
-//! rights decide what they see (a body they may not get is never shown).
+//! The dry run applies as the controller would: as the Kustomization's service account where
+//! the server may impersonate it, else as the caller (an object they may not write is then
+//! `forbidden`, which says nothing of the controller).
+//!
+//! Read-only: every write is a dry run (`dryRun=All`), and only what the caller may get is
+//! shown, whoever the dry run applied as (a body they may not get is never shown).
 
 use std::collections::HashSet;
 
@@ -16,7 +20,7 @@ use futures::future::join_all;
 use kube::api::DynamicObject;
 use serde_json::Value;
 
-use crate::cluster::{ClusterError, Reader};
+use crate::cluster::{Applier, ClusterError, Reader};
 use crate::context::Context;
 use crate::identity::Identity;
 
@@ -28,6 +32,8 @@ const AT_ONCE: usize = 8;
 /// What the build's objects and the Kustomization's inventory have in store.
 pub struct Plan<'a> {
     pub kustomization: &'a DynamicObject,
+    /// As whom the dry runs apply.
+    pub applier: Applier<'a>,
     /// What the controller applies, in the build's order.
     pub objects: &'a [Value],
     /// Values substituted from Secrets: redacted wherever they would appear.
@@ -135,7 +141,7 @@ async fn fate(
     // for what cannot change in place, which it deletes and creates anew.
     let applied = ctx
         .cluster
-        .dry_run_apply(reader, &resource, object, MANAGER)
+        .dry_run_apply(plan.applier, &resource, object, MANAGER)
         .await;
     match applied {
         Ok(after) => {
@@ -157,7 +163,15 @@ async fn fate(
             said(named, PreviewFate::Create, why)
         }
         Err(ClusterError::Forbidden(e)) => {
-            let why = format!("the dry run applies as you, and Kubernetes refused: {e}");
+            let why = match plan.applier {
+                Applier::Caller(_) => {
+                    format!("the dry run applies as you, and Kubernetes refused: {e}")
+                }
+                Applier::ServiceAccount { namespace, name } => format!(
+                    "the controller applies as service account {namespace}/{name}, which may not: \
+                     a reconcile would fail here ({e})"
+                ),
+            };
             said(named, PreviewFate::Forbidden, why)
         }
         Err(ClusterError::Invalid(e))

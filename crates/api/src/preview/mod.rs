@@ -29,7 +29,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{ApiResource, DynamicObject};
 use sha2::{Digest, Sha256};
 
-use crate::cluster::{ClusterError, Reader};
+use crate::cluster::{Applier, ClusterError, Reader};
 use crate::context::Context;
 use crate::error::ApiError;
 use crate::identity::Identity;
@@ -129,8 +129,11 @@ pub async fn preview(
         .values()
         .flat_map(|data| data.values().cloned())
         .collect();
+    let account = decide::service_account(&read.found.data);
+    let applier = applier(ctx, identity, &target.namespace, account.as_deref()).await?;
     let plan = fates::Plan {
         kustomization: &read.found,
+        applier,
         objects: &built.objects,
         secrets: &secrets,
     };
@@ -144,6 +147,8 @@ pub async fn preview(
         revision: artifact.revision,
         digest,
         applied_digest,
+        as_service_account: matches!(applier, Applier::ServiceAccount { .. }),
+        service_account: account,
         objects,
     })
 }
@@ -153,6 +158,23 @@ pub async fn preview(
 struct Built {
     yaml: String,
     objects: Vec<serde_json::Value>,
+}
+
+/// As whom the dry runs apply: the service account the controller applies as, where an
+/// operator granted the server its impersonation (the grant is the opt-in); else the caller.
+async fn applier<'a>(
+    ctx: &Context<'_>,
+    identity: &'a Identity,
+    namespace: &'a str,
+    account: Option<&'a str>,
+) -> Result<Applier<'a>, ApiError> {
+    let Some(name) = account else {
+        return Ok(Applier::Caller(identity));
+    };
+    Ok(match ctx.cluster.may_impersonate(namespace, name).await? {
+        true => Applier::ServiceAccount { namespace, name },
+        false => Applier::Caller(identity),
+    })
 }
 
 /// The data of `postBuild.substituteFrom`, read as the caller: one they may not read refuses

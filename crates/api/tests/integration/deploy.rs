@@ -34,6 +34,7 @@ async fn every_shipped_manifest_applies_with_server_side_apply() {
         ("fine-grained", "rbac.yaml"),
         ("aggregate-to-edit", "rbac.yaml"),
         ("network-policy", "network-policy.yaml"),
+        ("preview-as-service-account", "role.yaml"),
     ] {
         applied.extend(
             bed.apply_deploy(&format!("components/{component}/{file}"))
@@ -53,6 +54,7 @@ async fn every_shipped_manifest_applies_with_server_side_apply() {
         "ClusterRole/flux-web-admin",
         "ClusterRole/flux-web-fine-grained",
         "ClusterRole/flux-web-edit",
+        "ClusterRole/flux-web-preview-as",
         "Secret/flux-web-config",
         "Deployment/flux-web",
         "PodDisruptionBudget/flux-web",

@@ -385,3 +385,171 @@ async fn hostile_artifacts_are_refused_clearly_and_the_server_keeps_answering() 
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn the_dry_run_applies_as_the_kustomizations_account_once_flux_web_may_impersonate_it() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("preview-as").await;
+    grant_previews(&bed, &ns).await;
+    // devs may get ConfigMaps and Secrets, never write them; the account the controller
+    // applies as may write ConfigMaps, not Secrets.
+    bed.grant(&ns, "devs-get", "", "*", &["get"], ("Group", "devs"))
+        .await;
+    let account = format!("system:serviceaccount:{ns}:dev-team");
+    bed.grant(
+        &ns,
+        "dev-team",
+        "",
+        "configmaps",
+        &["get", "create", "patch"],
+        ("User", &account),
+    )
+    .await;
+    let artifact = tarball(&[
+        (
+            "app/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: plain\n",
+        ),
+        (
+            "app/token.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: token\nstringData:\n  key: s3cret\n",
+        ),
+    ]);
+    let base = storage(vec![("app.tar.gz", artifact.clone())]).await;
+    let url = format!("{base}/app.tar.gz");
+    source(&bed, &ns, "repo", &url, &sha256(&artifact)).await;
+    for (name, account) in [("tenant", "dev-team"), ("other", "ops-team")] {
+        create(&bed, &ns, &kustomizations(), name, json!({
+            "interval": "10m", "prune": false, "path": "./app", "targetNamespace": ns, "serviceAccountName": account,
+            "sourceRef": {"kind": "GitRepository", "name": "repo"},
+        }))
+        .await;
+    }
+    let loopback = |access| Settings {
+        allow_loopback: true,
+        access,
+        ..Settings::default()
+    };
+    let alice = flux_web(&bed, loopback("Impersonated")).await;
+    let fate_of = |preview: &serde_json::Value, kind: &str| {
+        preview["objects"]
+            .as_array()
+            .and_then(|objects| objects.iter().find(|o| o["kind"] == kind).cloned())
+            .unwrap_or_default()
+    };
+
+    // Not granted: the dry run applies as alice, who may write nothing, and says so.
+    let (status, answer) = preview(&alice, &preview_path(&ns, "tenant")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        (&answer["serviceAccount"], &answer["asServiceAccount"]),
+        (&json!("dev-team"), &json!(false)),
+        "{answer}"
+    );
+    let settings = fate_of(&answer, "ConfigMap");
+    assert_eq!(settings["fate"], "forbidden", "{answer}");
+    assert!(
+        settings["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("as you")),
+        "{settings}"
+    );
+
+    // The component's role, bound in this namespace as binding.yaml binds it (to the bed's
+    // server identity): the dry run applies as dev-team, in both access modes.
+    bed.apply_deploy("components/preview-as-service-account/role.yaml")
+        .await;
+    let mut binding: serde_json::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/components/preview-as-service-account/binding.yaml"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    binding["metadata"]["namespace"] = json!(ns);
+    binding["subjects"] =
+        json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "flux-web"}]);
+    bed.apply(&crate::support::rbac("RoleBinding"), Some(&ns), binding)
+        .await;
+    let fine_grained = flux_web(&bed, loopback("FineGrained")).await;
+    for app in [&alice, &fine_grained] {
+        let answer = eventually(
+            "the impersonation grant to count",
+            Duration::from_secs(10),
+            || async {
+                let (_, preview) = call(app, "GET", &preview_path(&ns, "tenant"), None).await;
+                (preview["asServiceAccount"] == true).then_some(preview)
+            },
+        )
+        .await;
+        let settings = fate_of(&answer, "ConfigMap");
+        assert_eq!(settings["fate"], "create", "{answer}");
+        assert!(
+            settings["diff"]
+                .as_str()
+                .is_some_and(|d| d.contains("+   mode: plain")),
+            "{settings}"
+        );
+        // What the account may not write is the controller's failure, named.
+        let token = fate_of(&answer, "Secret");
+        assert_eq!(token["fate"], "forbidden", "{answer}");
+        let message = token["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(&format!("service account {ns}/dev-team"))
+                && message.contains("reconcile would fail"),
+            "{message}"
+        );
+        assert!(
+            !answer.to_string().contains("s3cret"),
+            "a Secret's value is masked: {answer}"
+        );
+    }
+
+    // An account the role does not name stays out of reach: as the caller.
+    let (status, other) = call(&alice, "GET", &preview_path(&ns, "other"), None).await;
+    assert_eq!(
+        (status, &other["asServiceAccount"]),
+        (200, &json!(false)),
+        "{other}"
+    );
+
+    // A caller who may preview but not get ConfigMaps sees no body, whoever applied.
+    let bob = flux_web(
+        &bed,
+        Settings {
+            allow_loopback: true,
+            ..Settings::user("bob", &["previewers"])
+        },
+    )
+    .await;
+    bed.grant_rules(&ns, "previewers", json!([
+        {"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]},
+        {"apiGroups": ["kustomize.toolkit.fluxcd.io"], "resources": ["kustomizations"], "verbs": ["preview"]},
+    ]), ("Group", "previewers"))
+    .await;
+    let (status, hidden) = preview(&bob, &preview_path(&ns, "tenant")).await;
+    assert_eq!(
+        (status, &hidden["asServiceAccount"]),
+        (200, &json!(true)),
+        "{hidden}"
+    );
+    let settings = fate_of(&hidden, "ConfigMap");
+    assert_eq!(
+        (&settings["fate"], settings.get("diff")),
+        (&json!("forbidden"), None),
+        "{hidden}"
+    );
+
+    // Dry runs only: nothing was created, and the Kustomizations did not change.
+    let configmaps = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+    let created = crate::support::objects::dynamic(&bed, &ns, &configmaps)
+        .await
+        .get_opt("settings")
+        .await
+        .unwrap();
+    assert!(created.is_none(), "a dry run creates nothing");
+    let tenant = read(&bed, &ns, &kustomizations(), "tenant").await;
+    assert_eq!(tenant.metadata.generation, Some(1));
+}

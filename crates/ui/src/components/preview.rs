@@ -67,6 +67,7 @@ pub fn Forecast(object: Address) -> impl IntoView {
 
 #[component]
 pub fn Built(preview: Preview) -> impl IntoView {
+    let applier = applier(&preview);
     let (class, fidelity) = match preview.matches {
         Some(true) => (
             "preview-fidelity same",
@@ -100,8 +101,22 @@ pub fn Built(preview: Preview) -> impl IntoView {
     view! {
         <p class="mono preview-summary">{summary}</p>
         <p class=class>{fidelity}</p>
+        <p class="hint preview-applier">{applier}</p>
         <p class="preview-counts">{counts}</p>
         <Objects objects=preview.objects/>
+    }
+}
+
+/// As whom the dry runs applied, and what a `forbidden` then says.
+fn applier(preview: &Preview) -> String {
+    match (&preview.service_account, preview.as_service_account) {
+        (Some(account), true) => format!(
+            "Dry-run as service account {account}, as the controller applies: a forbidden object would fail the reconcile."
+        ),
+        (Some(account), false) => format!(
+            "The controller applies as service account {account}, which flux-web may not impersonate: the dry run applied as you, so forbidden speaks of your rights."
+        ),
+        (None, _) => "The dry run applied as you (the controller applies as itself), so forbidden speaks of your rights.".to_owned(),
     }
 }
 
