@@ -126,6 +126,33 @@ page.on('console', (m) => {
 });
 page.on('pageerror', (e) => consoleErrors.push(e.message));
 
+// The page's latest API calls, with when each began and how it ended: printed when a check
+// fails, so that a failure in CI says what the page was waiting for.
+const calls = [];
+let since = Date.now();
+const api = (r) => /\/api\//.test(r.url()) && ours(r.url());
+const ended = (r, how) => {
+  const call = calls.find((c) => c.request === r && !c.how);
+  if (call) Object.assign(call, { how, end: Date.now() });
+};
+page.on('request', (r) => {
+  if (!api(r)) return;
+  calls.push({ request: r, start: Date.now() });
+  if (calls.length > 40) calls.shift();
+});
+page.on('requestfinished', async (r) => ended(r, String((await r.response().catch(() => null))?.status() ?? 'answered')));
+page.on('requestfailed', (r) => ended(r, r.failure()?.errorText ?? 'failed'));
+/** Starts the record of calls afresh (each check's). */
+export function forgetCalls() {
+  calls.length = 0;
+  since = Date.now();
+}
+/** The calls since the check began, as lines: start and end in seconds, method, path, status. */
+export function recentCalls() {
+  const at = (t) => ((t - since) / 1000).toFixed(1).padStart(6);
+  return calls.map((c) => `${at(c.start)} ${c.end ? at(c.end) : '  open'} ${c.request.method()} ${c.request.url().replace(/^[a-z]+:\/\/[^/]+/, '')} ${c.how ?? ''}`);
+}
+
 /** Saves a screenshot of the page under docs/screenshots/. Times are masked: a screenshot
  * changes when the page does, not because an age moved on. */
 export async function shot(name) {

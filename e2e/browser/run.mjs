@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 
-import { checks, consoleErrors, context, register } from './lib.mjs';
+import { checks, consoleErrors, context, forgetCalls, recentCalls, register } from './lib.mjs';
 
 // The order of a whole run: the pages people open first, then the ones that need the bed's
 // controllers settled, then the sweeps over every page.
@@ -50,6 +50,7 @@ const selected = checks.filter(([, name]) => phrases.length === 0 || phrases.som
 assert.ok(selected.length > 0, `no check matches ${phrases.join(', ')}`);
 console.log(`${selected.length} checks of ${order.join(', ')}`);
 const run = async (name, fn) => {
+  forgetCalls();
   try {
     await fn();
     passed += 1;
@@ -57,6 +58,7 @@ const run = async (name, fn) => {
   } catch (e) {
     failed += 1;
     console.log(`FAIL ${name}\n     ${String(e.stack || e).split('\n').slice(0, 4).join('\n     ')}`);
+    console.log(`     the page's latest API calls (start, end, s):\n       ${recentCalls().join('\n       ')}`);
   }
 };
 for (const [, name, fn] of selected) {
