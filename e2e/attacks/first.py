@@ -8,7 +8,7 @@ import json
 import os
 import time
 
-from suite import ARTIFACT, JSON, KS, REPO, bulk_unchanged, hs256_token, unsigned_token
+from suite import ARTIFACT, HR, JSON, KS, REPO, bulk_unchanged, hs256_token, unsigned_token
 from wire import Answer, events_after, first_line, held_open, raw_download, send
 
 def tokens(ctx):
@@ -165,6 +165,9 @@ def rbac(ctx):
             suite.attempt("rbac", f"{mode}: no RBAC {action}s", "403, unchanged",
                           lambda s=server, act=action: suite.refused_unchanged(
                               world, KS, "apps", lambda: send(s.url, "POST", world.path(KS, "apps", f"/actions/{act}")), 403, "forbidden"))
+        suite.attempt("rbac", f"{mode}: no RBAC resets a HelmRelease", "403, unchanged",
+                      lambda s=server: suite.refused_unchanged(
+                          world, HR, "release", lambda: send(s.url, "POST", world.path(HR, "release", "/actions/reset")), 403, "forbidden"))
         for what, body in [("by name", {"targets": [f"{KS[0]}/{KS[3]}/{world.ns}/apps"]}),
                            ("by selector", {"selector": {"namespace": world.ns}})]:
             suite.attempt("rbac", f"{mode}: no RBAC bulk-suspends {what}", "nothing changed, none acted on",

@@ -14,6 +14,9 @@ KS = ("kustomize.toolkit.fluxcd.io", "v1", "Kustomization", "kustomizations")
 REPO = ("source.toolkit.fluxcd.io", "v1", "GitRepository", "gitrepositories")
 
 
+HR = ("helm.toolkit.fluxcd.io", "v2", "HelmRelease", "helmreleases")
+
+
 FLUX_GROUPS = ["kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io",
                "source.extensions.fluxcd.io", "notification.toolkit.fluxcd.io", "image.toolkit.fluxcd.io",
                "fluxcd.controlplane.io"]

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from suite import ARTIFACT, FLUX_GROUPS, KS, REPO
+from suite import ARTIFACT, FLUX_GROUPS, HR, KS, REPO
 
 
 HERE = Path(__file__).resolve().parent
@@ -177,6 +177,8 @@ class World:
         digest = "sha256:" + hashlib.sha256(ARTIFACT).hexdigest()
         lie = "sha256:" + hashlib.sha256(b"what source-controller recorded").hexdigest()
         self.create(KS, "apps", {"interval": "10m", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "good"}})
+        self.create(HR, "release", {"interval": "10m", "chart": {"spec": {
+            "chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}})
         self.create(KS, "k" * 70, {"interval": "10m", "prune": True, "sourceRef": {"kind": "GitRepository", "name": "good"}})
         repos = {
             "good": (f"{self.storage}/a.tar.gz", digest),

@@ -22,6 +22,9 @@ pub enum Reconcile {
     Yes,
     /// Also `reconcile.fluxcd.io/forceAt`, so the controller runs even without changes.
     Force,
+    /// Forced, and a `reset` also clears the failure counters (`reconcile.fluxcd.io/resetAt`):
+    /// a Helm release.
+    Release,
 }
 
 /// Where an object names the sources a `pull` reconciles.
@@ -106,6 +109,9 @@ impl Kind {
         let mut actions = Vec::new();
         if self.reconcile != Reconcile::No {
             actions.push(Action::Reconcile);
+        }
+        if self.reconcile == Reconcile::Release {
+            actions.push(Action::Reset);
         }
         if self.sources != Sources::None {
             actions.push(Action::Pull);
@@ -241,7 +247,7 @@ pub static KINDS: [Kind; 23] = [
             "helmreleases",
             &["hr"],
             "v2",
-            Reconcile::Force,
+            Reconcile::Release,
             Suspend::Spec,
         )
     },
@@ -494,7 +500,7 @@ mod tests {
         use Action::*;
         let cases: [(&str, &[Action]); 12] = [
             ("Kustomization", &[Reconcile, Pull, Stage, Suspend, Resume]),
-            ("HelmRelease", &[Reconcile, Pull, Suspend, Resume]),
+            ("HelmRelease", &[Reconcile, Reset, Pull, Suspend, Resume]),
             ("GitRepository", &[Reconcile, Suspend, Resume, Download]),
             ("HelmRepository", &[Reconcile, Suspend, Resume]),
             ("ExternalArtifact", &[Download]),

@@ -15,6 +15,7 @@ pub use super::view::{
 
 pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
 pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
+pub const RESET_AT: &str = "reconcile.fluxcd.io/resetAt";
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 pub const CREATED_BY: &str = "fluxcd.controlplane.io/createdBy";
 pub const INSTANTIATE: &str = "cronjob.kubernetes.io/instantiate";
@@ -57,10 +58,18 @@ fn forget_suspension(patch: &mut Value) {
 /// also force it.
 pub fn reconcile_patch(kind: &Kind, now: &str) -> Value {
     let mut annotations = json!({ REQUESTED_AT: now });
-    if kind.reconcile == Reconcile::Force {
+    if matches!(kind.reconcile, Reconcile::Force | Reconcile::Release) {
         annotations[FORCE_AT] = json!(now);
     }
     json!({ "metadata": { "annotations": annotations } })
+}
+
+/// `reset`: a reconcile that also clears a release's failure counters, each annotation the
+/// same time, as `flux reconcile helmrelease --force --reset` writes them.
+pub fn reset_patch(kind: &Kind, now: &str) -> Value {
+    let mut body = reconcile_patch(kind, now);
+    body["metadata"]["annotations"][RESET_AT] = json!(now);
+    body
 }
 
 /// Who suspends: the display name people read (`suspendedBy`) and the username (ours).
@@ -221,6 +230,15 @@ mod tests {
                 json!({"metadata": {"annotations": {REQUESTED_AT: NOW, FORCE_AT: NOW}}})
             );
         }
+    }
+
+    #[test]
+    fn reset_writes_the_three_annotations_of_flux_reconcile_hr_force_reset() {
+        let release = kind("helm.toolkit.fluxcd.io", "hr");
+        assert_eq!(
+            reset_patch(release, NOW),
+            json!({"metadata": {"annotations": {REQUESTED_AT: NOW, FORCE_AT: NOW, RESET_AT: NOW}}})
+        );
     }
 
     #[test]

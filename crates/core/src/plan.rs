@@ -260,15 +260,21 @@ pub fn plan(
     };
     let now = input.now.to_owned();
     match action {
-        Action::Reconcile if target.suspended => {
+        Action::Reconcile | Action::Reset if target.suspended => {
             return Err(refuse(
                 Why::State,
                 Code::Suspended,
                 format!("{what} is suspended{}: resume it first", by(target)),
             ));
         }
-        Action::Reconcile => {
-            let mut body = patch::reconcile_patch(kind, &now);
+        Action::Reconcile | Action::Reset => {
+            let (mut body, message) = match action {
+                Action::Reset => (
+                    patch::reset_patch(kind, &now),
+                    " with its failure counts reset",
+                ),
+                _ => (patch::reconcile_patch(kind, &now), ""),
+            };
             // Another tool resumed and left the record of the suspension behind: gone now.
             if target.stale_suspension {
                 patch::forget_stale_suspension(&mut body);
@@ -276,7 +282,7 @@ pub fn plan(
             patch(&mut plan, action.verb(), &target.object, body);
             plan.wait_for.push(target.object.clone());
             plan.requested_at = Some(now);
-            plan.message = format!("{what} asked to reconcile");
+            plan.message = format!("{what} asked to reconcile{message}");
         }
         Action::Suspend => suspend(&mut plan, target, input, mode),
         Action::Resume if !target.suspended => {

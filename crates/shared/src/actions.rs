@@ -13,6 +13,9 @@ use crate::problem::Code;
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Reconcile,
+    /// A HelmRelease's reconcile that also clears its failure counters
+    /// (`reconcile.fluxcd.io/resetAt`), so that remediation may run again.
+    Reset,
     Pull,
     /// A pull held back: the Kustomization is suspended first (unless it is already), so that
     /// its new revision can be previewed before a resume applies it.
@@ -26,8 +29,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Reconcile,
+        Action::Reset,
         Action::Pull,
         Action::Stage,
         Action::Suspend,
@@ -42,6 +46,7 @@ impl Action {
     pub fn name(self) -> &'static str {
         match self {
             Action::Reconcile => "reconcile",
+            Action::Reset => "reset",
             Action::Pull => "pull",
             Action::Stage => "stage",
             Action::Suspend => "suspend",
@@ -56,7 +61,7 @@ impl Action {
     /// The RBAC verb checked, and the verb an audit event names (spec 4.4).
     pub fn verb(self) -> Verb {
         match self {
-            Action::Reconcile | Action::Pull => Verb::Reconcile,
+            Action::Reconcile | Action::Reset | Action::Pull => Verb::Reconcile,
             Action::Suspend | Action::Stage => Verb::Suspend,
             Action::Resume => Verb::Resume,
             Action::Download => Verb::Download,
@@ -69,6 +74,7 @@ impl Action {
     pub fn label(self) -> &'static str {
         match self {
             Action::Reconcile => "Reconcile",
+            Action::Reset => "Reset",
             Action::Pull => "Pull",
             Action::Stage => "Staged pull",
             Action::Suspend => "Suspend",

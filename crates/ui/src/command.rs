@@ -47,16 +47,19 @@ pub fn cli(action: Action, target: &Target) -> String {
 pub fn flux(action: Action, target: &Target) -> Option<String> {
     let (ns, name) = (&target.namespace, &target.name);
     let verb = match action {
-        Action::Reconcile | Action::Pull => "reconcile",
+        Action::Reconcile | Action::Reset | Action::Pull => "reconcile",
         Action::Suspend | Action::Stage => "suspend",
         Action::Resume => "resume",
         Action::Download => "pull artifact",
         Action::Restart | Action::RunJob | Action::Delete => return None,
     };
-    // The CLI has no staged pull: its suspension, then its source's reconcile by hand.
+    // The CLI has no staged pull: its suspension, then its source's reconcile by hand. A
+    // HelmRelease's reconcile here always forces, as the server's does.
     let with_source = match action {
         Action::Pull => " --with-source",
         Action::Stage => STAGE_THEN,
+        Action::Reconcile if target.kind == "HelmRelease" => " --force",
+        Action::Reset => " --force --reset",
         _ => "",
     };
     flux_noun(&target.kind).map(|noun| format!("flux {verb} {noun} {name} -n {ns}{with_source}"))
@@ -98,6 +101,16 @@ pub fn kubectl(action: Action, target: &Target) -> String {
             action != Action::Resume,
             if action == Action::Stage {
                 STAGE_THEN
+            } else {
+                ""
+            }
+        ),
+        // A HelmRelease's force and reset count only with the request's own value.
+        _ if target.kind == "HelmRelease" => format!(
+            "now=\"$(date +%s)\"; kubectl -n {ns} annotate --overwrite {kind} {name} \
+             reconcile.fluxcd.io/requestedAt=\"$now\" reconcile.fluxcd.io/forceAt=\"$now\"{}",
+            if action == Action::Reset {
+                " reconcile.fluxcd.io/resetAt=\"$now\""
             } else {
                 ""
             }
@@ -152,6 +165,16 @@ mod tests {
                 "flux reconcile helmrelease web -n apps --with-source",
             ),
             (
+                Action::Reconcile,
+                "HelmRelease",
+                "flux reconcile helmrelease web -n apps --force",
+            ),
+            (
+                Action::Reset,
+                "HelmRelease",
+                "flux reconcile helmrelease web -n apps --force --reset",
+            ),
+            (
                 Action::Suspend,
                 "GitRepository",
                 "flux suspend source git web -n apps",
@@ -198,6 +221,10 @@ mod tests {
         assert_eq!(
             kubectl(Action::Reconcile, &apps),
             "kubectl -n apps annotate --overwrite kustomization web reconcile.fluxcd.io/requestedAt=\"$(date +%s)\""
+        );
+        assert_eq!(
+            kubectl(Action::Reset, &target("HelmRelease", "web")),
+            "now=\"$(date +%s)\"; kubectl -n apps annotate --overwrite helmrelease web reconcile.fluxcd.io/requestedAt=\"$now\" reconcile.fluxcd.io/forceAt=\"$now\" reconcile.fluxcd.io/resetAt=\"$now\""
         );
         assert_eq!(flux(Action::Restart, &target("Deployment", "web")), None);
         assert_eq!(

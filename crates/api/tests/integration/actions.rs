@@ -213,7 +213,7 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
             flux_web_core::kinds::Suspend::Annotation(key) => Some(key),
             _ => None,
         };
-        for action in ["reconcile", "suspend", "resume"] {
+        for action in ["reconcile", "reset", "suspend", "resume"] {
             let before = read(&bed, &ns, resource, name).await;
             let takes = kind.takes(flux_web_core::kinds::Action::parse(action).unwrap());
             let (status, body) = call(&app, "POST", &path(resource, &ns, name, action), None).await;
@@ -255,6 +255,15 @@ async fn every_flux_kind_takes_exactly_its_actions_and_each_changes_only_what_it
                         after.data["spec"], before.data["spec"],
                         "{what}: reconcile leaves the spec alone"
                     );
+                }
+                // As `flux reconcile helmrelease --force --reset` writes them: one time.
+                "reset" => {
+                    let at = body["requestedAt"].as_str();
+                    for key in ["requestedAt", "forceAt", "resetAt"] {
+                        let key = format!("reconcile.fluxcd.io/{key}");
+                        assert_eq!(annotation(&after, &key), at, "{what} {key}");
+                    }
+                    assert_eq!(after.data["spec"], before.data["spec"], "{what}");
                 }
                 "suspend" => {
                     match annotation_key {
@@ -947,6 +956,85 @@ async fn a_staged_pull_suspends_then_pulls_holds_a_suspension_as_it_is_and_a_ref
         (400, Some("not_applicable")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_reset_needs_reconcile_a_dry_run_writes_nothing_and_the_reset_leaves_its_event() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("reset").await;
+    grant_alice_everything(&bed, &ns).await;
+    let (resource, name, spec) = flux_objects().remove(1);
+    assert_eq!(resource.kind, "HelmRelease");
+    create(&bed, &ns, &resource, name, spec).await;
+    bed.grant_rules(&ns, "patchers", json!([
+        {"apiGroups": ["helm.toolkit.fluxcd.io"], "resources": ["helmreleases"], "verbs": ["get", "list", "patch"]},
+    ]), ("Group", "patchers"))
+    .await;
+    let alice = flux_web(&bed, Settings::default()).await;
+    let bob = flux_web(&bed, Settings::user("bob", &["patchers"])).await;
+    until_allowed(&alice, &listing(&resource, &ns, name)).await;
+    let reset = path(&resource, &ns, name, "reset");
+    let unchanged = || async { version(&read(&bed, &ns, &resource, name).await) };
+    let before = unchanged().await;
+
+    // patch without reconcile: 403 naming the verb, listed as refused, nothing written.
+    let (status, body) = call(&bob, "POST", &reset, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("verb 'reconcile' on 'helmreleases'")),
+        "{body}"
+    );
+    let (_, listed) = call(&bob, "GET", &listing(&resource, &ns, name), None).await;
+    let entry = listed["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["action"] == "reset").cloned())
+        .unwrap_or_default();
+    assert_eq!(
+        (&entry["allowed"], &entry["reason"]),
+        (&json!(false), &json!("forbidden")),
+        "{listed}"
+    );
+    // A dry run says what it would do and writes nothing.
+    let (status, body) = call(&alice, "POST", &format!("{reset}?dryRun=true"), None).await;
+    assert_eq!((status, &body["dryRun"]), (200, &json!(true)), "{body}");
+    assert_eq!(unchanged().await, before);
+    assert!(
+        web_events(&bed, &ns).await.is_empty(),
+        "a dry run is not audited"
+    );
+
+    let (status, body) = call(&alice, "POST", &reset, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("failure counts reset")),
+        "{body}"
+    );
+    let events = web_events(&bed, &ns).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(
+        events[0].message.as_deref(),
+        Some(format!("User 'alice' performed action 'reconcile' for 'HelmRelease/{ns}/{name}' on the web UI").as_str())
+    );
+    // Suspended: refused as a reconcile is.
+    let (status, _) = call(&alice, "POST", &path(&resource, &ns, name, "suspend"), None).await;
+    assert_eq!(status, 200);
+    let before = unchanged().await;
+    let (status, body) = call(&alice, "POST", &reset, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("suspended")),
+        "{body}"
+    );
+    assert_eq!(unchanged().await, before);
 }
 
 #[tokio::test]

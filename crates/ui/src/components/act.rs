@@ -18,7 +18,7 @@ pub const WAIT_S: u32 = 30;
 pub fn waits(action: Action) -> bool {
     matches!(
         action,
-        Action::Reconcile | Action::Pull | Action::Stage | Action::Resume
+        Action::Reconcile | Action::Reset | Action::Pull | Action::Stage | Action::Resume
     )
 }
 

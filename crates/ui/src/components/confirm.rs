@@ -21,7 +21,13 @@ use crate::{api, command};
 /// wrong one.
 pub fn asks(action: Action, object: &Address) -> bool {
     match action {
-        Action::Suspend | Action::Stage | Action::Restart | Action::RunJob | Action::Delete => true,
+        // A reset lets remediation run again: a rollback, or an uninstall where it says so.
+        Action::Suspend
+        | Action::Stage
+        | Action::Reset
+        | Action::Restart
+        | Action::RunJob
+        | Action::Delete => true,
         Action::Resume => previewable(object),
         _ => false,
     }
@@ -36,6 +42,9 @@ fn forecasts(action: Action, object: &Address) -> bool {
 fn consequence(action: Action) -> &'static str {
     match action {
         Action::Reconcile => "Its controller is asked to reconcile it now.",
+        Action::Reset => {
+            "Its failure counts are cleared and its controller reconciles it now: remediation (retries, rollback) may run again."
+        }
         Action::Pull => "Its sources fetch their artifacts again, then it is reconciled.",
         Action::Stage => {
             "It is suspended (reason: preview) and its source fetches the new revision, which its controller does not apply: its Preview tab shows what a resume would change."

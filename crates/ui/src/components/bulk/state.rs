@@ -6,11 +6,12 @@ use flux_web_shared::bulk::{BulkRequest, Item, Preflight, Tally};
 use leptos::prelude::*;
 
 /// The actions offered on a selection of Flux objects.
-pub const BULK_ACTIONS: [Action; 4] = [
+pub const BULK_ACTIONS: [Action; 5] = [
     Action::Reconcile,
     Action::Pull,
     Action::Suspend,
     Action::Resume,
+    Action::Reset,
 ];
 
 /// A bulk action the page asks for: which, and on what.
