@@ -134,6 +134,11 @@ impl Kind {
         actions
     }
 
+    /// Whether it keeps Helm releases (`status.history` of helm-controller's snapshots).
+    pub fn releases(&self) -> bool {
+        self.reconcile == Reconcile::Release
+    }
+
     pub fn takes(&self, action: Action) -> bool {
         self.actions().contains(&action)
     }

@@ -20,6 +20,7 @@
 //! - [`owners`] — the owner kinds a workload's manager is found through.
 //! - [`audit`] — the audit trail's words: Event reasons and annotations.
 //! - [`history`] — an object's past as timeline entries: `status.history` and Events.
+//! - [`release`] — a HelmRelease's releases, what each changed, where its attempt stands.
 
 pub mod address;
 pub mod audit;
@@ -33,6 +34,7 @@ pub mod owners;
 pub mod patch;
 pub mod plan;
 pub mod preview;
+pub mod release;
 pub mod summary;
 pub mod until;
 pub mod view;

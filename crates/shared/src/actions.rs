@@ -365,6 +365,7 @@ mod tests {
             verbs,
             [
                 ("reconcile", "reconcile"),
+                ("reset", "reconcile"),
                 ("pull", "reconcile"),
                 ("stage", "suspend"),
                 ("suspend", "suspend"),

@@ -11,6 +11,7 @@
 //! - [`names`] — Kubernetes name rules, checked before any request.
 //! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
 //! - [`timeline`] — one object's history: the controller's work and people's actions.
+//! - [`release`] — a HelmRelease's releases, as helm-controller recorded them.
 //! - [`events`] — the cluster's Events across namespaces, for the events page.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`watch`] — the live changes streamed to pages.
@@ -30,6 +31,7 @@ pub mod names;
 pub mod objects;
 pub mod preview;
 pub mod problem;
+pub mod release;
 pub mod timeline;
 pub mod user;
 pub mod watch;

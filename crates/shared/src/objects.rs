@@ -351,6 +351,9 @@ pub struct ObjectDetail {
     /// among those the caller may list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_by: Vec<Target>,
+    /// For a HelmRelease: its releases and where the current attempt stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::release::Release>,
 }
 
 /// A fact of the reconciler's about an object: "Interval", "10m".

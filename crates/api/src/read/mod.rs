@@ -67,6 +67,10 @@ pub async fn detail(
         used_by: referrers::used_by(ctx, caller, target).await,
         depends_on: depends_on(ctx, caller, &read.view).await,
         required_by: referrers::required_by(ctx, caller, target).await,
+        release: target
+            .kind
+            .releases()
+            .then(|| flux_web_core::release::release(&read.found.data["status"])),
         manifest: manifest(&read.found),
         spec: flux_web_core::view::spec(&read.found),
         status: read.found.data["status"].clone(),

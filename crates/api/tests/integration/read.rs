@@ -67,6 +67,161 @@ async fn grant_alice_reads(bed: &Testbed, ns: &str) {
 }
 
 #[tokio::test]
+async fn a_helm_releases_page_has_its_releases_newest_first_with_what_each_changed() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("releases").await;
+    grant_alice_reads(&bed, &ns).await;
+    let releases = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("helm.toolkit.fluxcd.io", "v2", "HelmRelease"),
+        "helmreleases",
+    );
+    create(
+        &bed,
+        &ns,
+        &releases,
+        "podinfo",
+        json!({"interval": "10m", "chart": {"spec": {
+        "chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}}),
+    )
+    .await;
+    // Shaped as helm-controller v1.6's snapshots: install; a chart bump whose test passed; a
+    // values change; a failed upgrade whose test failed; the remediation's rollback.
+    let snapshot = |version: i64,
+                    action: &str,
+                    status: &str,
+                    chart: &str,
+                    values: char,
+                    tests: serde_json::Value| {
+        json!({
+            "apiVersion": "v2", "name": "podinfo", "namespace": ns, "version": version,
+            "action": action, "status": status, "chartName": "podinfo", "chartVersion": chart,
+            "appVersion": chart, "configDigest": format!("sha256:{}", values.to_string().repeat(64)),
+            "digest": format!("sha256:{}", version.to_string().repeat(64)),
+            "firstDeployed": "2026-12-01T09:00:00Z", "lastDeployed": format!("2026-12-0{version}T09:00:00Z"),
+            "testHooks": tests,
+        })
+    };
+    let passed = json!({"podinfo-test": {"phase": "Succeeded", "lastStarted": "2026-12-02T09:00:01Z", "lastCompleted": "2026-12-02T09:00:09Z"}});
+    set_status(&bed, &ns, &releases, "podinfo", json!({
+        "history": [
+            snapshot(5, "rollback", "deployed", "1.1.0", 'b', json!({})),
+            snapshot(4, "upgrade", "failed", "1.2.0", 'c', json!({"podinfo-test": {"phase": "Failed"}})),
+            snapshot(3, "upgrade", "superseded", "1.1.0", 'b', passed.clone()),
+            snapshot(2, "upgrade", "superseded", "1.1.0", 'a', passed),
+            snapshot(1, "install", "superseded", "1.0.0", 'a', json!({})),
+        ],
+        "lastAttemptedReleaseAction": "upgrade", "lastAttemptedRevision": "1.2.0",
+        "lastAttemptedConfigDigest": format!("sha256:{}", "c".repeat(64)),
+        "failures": 2, "upgradeFailures": 1,
+        "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed", "message": "upgrade retries exhausted",
+                        "lastTransitionTime": "2026-12-05T09:00:00Z"}],
+    }))
+    .await;
+    let app = flux_web(&bed, Settings::default()).await;
+    until_allowed(&app, &listing(&releases, &ns, "podinfo")).await;
+
+    let (status, detail) = call(&app, "GET", &object_path(&releases, &ns, "podinfo"), None).await;
+    assert_eq!(status, 200, "{detail}");
+    let release = &detail["release"];
+    let rows: Vec<(i64, String, String, Vec<String>)> = release["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+            let changes = serde_json::from_value(s["changes"].clone()).unwrap_or_default();
+            (
+                s["version"].as_i64().unwrap_or(0),
+                text("action"),
+                text("status"),
+                changes,
+            )
+        })
+        .collect();
+    let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                5,
+                "rollback".into(),
+                "deployed".into(),
+                words(&[
+                    "chart 1.2.0 → 1.1.0",
+                    "app 1.2.0 → 1.1.0",
+                    "values changed",
+                    "tests not run"
+                ])
+            ),
+            (
+                4,
+                "upgrade".into(),
+                "failed".into(),
+                words(&[
+                    "chart 1.1.0 → 1.2.0",
+                    "app 1.1.0 → 1.2.0",
+                    "values changed",
+                    "tests failed: podinfo-test"
+                ])
+            ),
+            (
+                3,
+                "upgrade".into(),
+                "superseded".into(),
+                words(&["values changed", "tests passed (1)"])
+            ),
+            (
+                2,
+                "upgrade".into(),
+                "superseded".into(),
+                words(&[
+                    "chart 1.0.0 → 1.1.0",
+                    "app 1.0.0 → 1.1.0",
+                    "values unchanged",
+                    "tests passed (1)"
+                ])
+            ),
+            (
+                1,
+                "install".into(),
+                "superseded".into(),
+                words(&["podinfo 1.0.0 (app 1.0.0)", "tests not run"])
+            ),
+        ],
+        "{release}"
+    );
+    let newest = &release["history"][0];
+    assert_eq!(newest["digest"], format!("sha256:{}", "5".repeat(64)));
+    assert_eq!(newest["firstDeployed"], "2026-12-01T09:00:00Z");
+    assert_eq!(newest["lastDeployed"], "2026-12-05T09:00:00Z");
+    assert_eq!(
+        release["history"][3]["tests"][0]["lastCompleted"],
+        "2026-12-02T09:00:09Z"
+    );
+    assert_eq!(
+        (
+            &release["lastAttemptedAction"],
+            &release["lastAttemptedRevision"],
+            &release["valuesChanged"]
+        ),
+        (&json!("upgrade"), &json!("1.2.0"), &json!(true))
+    );
+    assert_eq!(
+        (
+            &release["failures"],
+            &release["installFailures"],
+            &release["upgradeFailures"]
+        ),
+        (&json!(2), &json!(0), &json!(1))
+    );
+    // A Kustomization has no releases.
+    let (ks, _) = world(&bed, &ns).await;
+    let (_, detail) = call(&app, "GET", &object_path(&ks, &ns, "apps"), None).await;
+    assert_eq!(detail.get("release"), None, "{detail}");
+}
+
+#[tokio::test]
 async fn the_detail_of_a_kustomization_has_its_state_source_and_actions_in_one_call() {
     let bed = testbed!();
     grant_server_actions(&bed).await;

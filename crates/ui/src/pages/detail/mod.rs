@@ -11,6 +11,7 @@
 //!   it, artifact, the workload.
 //! - [`inventory`] — every applied object with its health.
 //! - [`preview`] — a Kustomization's build, as the controller would apply it.
+//! - [`release`] — a HelmRelease's releases, newest first, and its current attempt.
 //! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
@@ -22,6 +23,7 @@ mod manifest;
 mod overview;
 mod pipeline;
 mod preview;
+mod release;
 mod timeline;
 mod workload;
 
@@ -43,6 +45,7 @@ use inventory::Inventory;
 use manifest::Manifest;
 use overview::Overview;
 use preview::PreviewTab;
+use release::ReleaseHistory;
 use timeline::{Show, TimelineView, git_url};
 
 /// What the page reads: the object, and its timeline's newest page.
@@ -144,13 +147,14 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                 inventory,
                 d.workload.is_some(),
                 d.target.kind == "Kustomization",
+                d.release.is_some(),
             )
         })
     });
     let tabs = {
         let object = object.clone();
         move || {
-            let (inventory, logs, preview) = extra.get();
+            let (inventory, logs, preview, release) = extra.get();
             let timeline_of = object.clone();
             let mut tabs = vec![
                 Tab {
@@ -173,6 +177,16 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                     .into_any(),
                 },
             ];
+            if release {
+                tabs.push(Tab {
+                    id: "history",
+                    label: "History",
+                    panel: view! { {move || detail.with(|d| d.release.clone().map(|r| view! {
+                        <ReleaseHistory release=r conditions=d.conditions.clone()/>
+                    }))} }
+                    .into_any(),
+                });
+            }
             if inventory {
                 tabs.push(Tab {
                     id: "inventory",
