@@ -351,6 +351,10 @@ pub struct ObjectDetail {
     /// among those the caller may list.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_by: Vec<Target>,
+    /// For a HelmRelease of `spec.chart`: the HelmChart helm-controller made for it, between
+    /// it and `source` (that chart's own source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<SourceSummary>,
     /// For a HelmRelease: its releases and where the current attempt stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub release: Option<crate::release::Release>,

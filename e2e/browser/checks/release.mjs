@@ -1,4 +1,5 @@
-// HelmReleases as a Helm user reads them (#34): the History tab of the demo's podinfo lists
+// HelmReleases as a Helm user reads them (#34): its chain from the HelmRepository through
+// the HelmChart made for it; the History tab of the demo's podinfo lists
 // its releases newest first, each with its action, chart and status and what it changed from
 // the one before, its tests; the current attempt and the conditions Helm users read on top.
 
@@ -9,6 +10,12 @@ const HR = '/helm.toolkit.fluxcd.io/HelmRelease/demo-apps/podinfo';
 
 check('history: a HelmRelease\'s releases newest first, what each changed, its tests and the attempt', async () => {
   await page.goto(`${ADMIN}${HR}?tab=history`);
+  // Its chain: the HelmRepository, the HelmChart made for it, itself.
+  const steps = page.getByRole('list', { name: 'Pipeline' }).locator(':scope > li');
+  await steps.first().waitFor();
+  const chain = (await steps.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  assert.deepEqual(chain.slice(0, 3), ['SOURCE HelmRepository demo-apps/podinfo ready',
+    'CHART HelmChart demo-apps/demo-apps-podinfo ready', 'THIS HelmRelease podinfo ready']);
   const tab = page.locator('section[aria-labelledby="history-title"]');
   const releases = tab.getByRole('list', { name: 'Releases, newest first' }).locator(':scope > li');
   await releases.first().waitFor();

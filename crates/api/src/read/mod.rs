@@ -61,6 +61,7 @@ pub async fn detail(
         summary,
         conditions: read.view.conditions.clone(),
         source: source(ctx, caller, &read.view, sources.last()).await,
+        chart: chart(ctx, caller, &read.view, sources.first()).await,
         artifact: artifact(&read.view),
         actions,
         facts: facts(ctx, caller, target, &read.found).await,
@@ -138,6 +139,29 @@ async fn source(
     read: Option<&View>,
 ) -> Option<SourceSummary> {
     let reference = view.sources.clone().ok()?.pop()?;
+    Some(summarize_source(ctx, caller, reference, read).await)
+}
+
+/// A HelmRelease's generated HelmChart, when its sources are that chart and the chart's own
+/// source (a release of `spec.chartRef` has one source, and no chart between).
+async fn chart(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    view: &View,
+    read: Option<&View>,
+) -> Option<SourceSummary> {
+    let sources = view.sources.clone().ok()?;
+    let chart = sources.first().filter(|_| sources.len() > 1)?.clone();
+    Some(summarize_source(ctx, caller, chart, read).await)
+}
+
+/// A source as its taker's page shows it: its state and URL as the caller may read them.
+async fn summarize_source(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    reference: ObjectRef,
+    read: Option<&View>,
+) -> SourceSummary {
     let mut summary = SourceSummary {
         kind: reference.kind.kind.to_owned(),
         namespace: reference.namespace.clone(),
@@ -157,7 +181,7 @@ async fn source(
         summary.url = source.url.clone();
         summary.status = Some(summary::summarize(&source));
     }
-    Some(summary)
+    summary
 }
 
 fn artifact(view: &View) -> Option<ArtifactSummary> {

@@ -118,6 +118,23 @@ async fn a_helm_releases_page_has_its_releases_newest_first_with_what_each_chang
                         "lastTransitionTime": "2026-12-05T09:00:00Z"}],
     }))
     .await;
+    let charts = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "HelmChart"),
+        "helmcharts",
+    );
+    let chart = format!("{ns}-podinfo");
+    create(
+        &bed,
+        &ns,
+        &charts,
+        &chart,
+        json!({"interval": "10m", "chart": "podinfo",
+        "sourceRef": {"kind": "HelmRepository", "name": "charts"}}),
+    )
+    .await;
+    set_status(&bed, &ns, &charts, &chart, json!({"conditions": [{"type": "Ready", "status": "True",
+        "reason": "ChartPullSucceeded", "message": "pulled 'podinfo' chart", "lastTransitionTime": "2026-12-05T09:00:00Z"}]}))
+    .await;
     let app = flux_web(&bed, Settings::default()).await;
     until_allowed(&app, &listing(&releases, &ns, "podinfo")).await;
 
@@ -214,6 +231,24 @@ async fn a_helm_releases_page_has_its_releases_newest_first_with_what_each_chang
             &release["upgradeFailures"]
         ),
         (&json!(2), &json!(0), &json!(1))
+    );
+    // The chain: the HelmChart made for spec.chart, then that chart's HelmRepository.
+    assert_eq!(
+        (
+            &detail["chart"]["kind"],
+            &detail["chart"]["name"],
+            &detail["chart"]["status"]["state"]
+        ),
+        (
+            &json!("HelmChart"),
+            &json!(format!("{ns}-podinfo")),
+            &json!("ready")
+        ),
+        "{detail}"
+    );
+    assert_eq!(
+        (&detail["source"]["kind"], &detail["source"]["name"]),
+        (&json!("HelmRepository"), &json!("charts"))
     );
     // A Kustomization has no releases.
     let (ks, _) = world(&bed, &ns).await;

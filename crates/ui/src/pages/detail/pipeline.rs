@@ -17,14 +17,16 @@ pub fn Pipeline(detail: ObjectDetail) -> impl IntoView {
     let step = |role: &'static str, body: AnyView| {
         view! { <li><span class="step-role">{role}</span>{body}</li> }.into_any()
     };
-    if let Some(source) = &detail.source {
+    // A HelmRelease of `spec.chart` takes its chart from the HelmChart made for it.
+    for (role, source) in [("Source", &detail.source), ("Chart", &detail.chart)] {
+        let Some(source) = source else { continue };
         let target = source.target();
         let state = source
             .status
             .as_ref()
             .map(|s| view! { " " <Badge state=s.state retrying=s.retrying/> });
         steps.push(step(
-            "Source",
+            role,
             view! { {source.kind.clone()} " " <ObjectLink target=target/> {state} }.into_any(),
         ));
     }
