@@ -12,27 +12,7 @@ use leptos::prelude::*;
 use super::ApiError;
 use super::query::{Filters, Watch};
 use super::stream::{Listening, listen};
-
-/// Whether the live streams are flowing, as the app shows it: each stream says so when its
-/// connection opens, breaks (the browser then reconnects by itself) or is refused.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Live {
-    /// No stream has opened yet.
-    Connecting,
-    Connected,
-    /// A stream broke off at `since` (ms since the epoch); the browser is trying again.
-    Reconnecting {
-        since: f64,
-    },
-    /// Broken since `since` for longer than a reconnection takes, or refused for good.
-    Offline {
-        since: f64,
-    },
-}
-
-/// The app's [`Live`] state, given to every component by context.
-#[derive(Debug, Clone, Copy)]
-pub struct LiveState(pub RwSignal<Live>);
+pub use super::stream::{Live, LiveState};
 
 /// A live stream of the server's.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,14 +2,34 @@
 //! NDJSON bodies (a bulk run's progress, a followed log), read as they arrive.
 
 use gloo_net::http::Response;
-use leptos::prelude::{GetUntracked, Set, set_timeout, use_context};
+use leptos::prelude::{GetUntracked, RwSignal, Set, set_timeout, use_context};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{EventSource, MessageEvent};
 
 use super::ApiError;
-use super::live::{Live, LiveState};
+
+/// Whether the live streams are flowing, as the app shows it: each stream says so when its
+/// connection opens, breaks (the browser then reconnects by itself) or is refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Live {
+    /// No stream has opened yet.
+    Connecting,
+    Connected,
+    /// A stream broke off at `since` (ms since the epoch); the browser is trying again.
+    Reconnecting {
+        since: f64,
+    },
+    /// Broken since `since` for longer than a reconnection takes, or refused for good.
+    Offline {
+        since: f64,
+    },
+}
+
+/// The app's [`Live`] state, given to every component by context.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveState(pub RwSignal<Live>);
 
 /// How long a broken stream may try to reconnect before the header says the app is offline.
 const OFFLINE_AFTER_MS: u64 = 10_000;
