@@ -49,6 +49,7 @@ pub async fn detail(
         }
         _ => None,
     };
+    let (source, chart) = sources_of(ctx, caller, &read.view, &sources).await;
     let mut summary = summary::summarize(&read.view);
     if !target.kind.readiness.by_conditions() {
         (summary.state, summary.message) =
@@ -60,8 +61,8 @@ pub async fn detail(
         target: wire_target(&read.resource, &target.namespace, &target.name),
         summary,
         conditions: read.view.conditions.clone(),
-        source: source(ctx, caller, &read.view, sources.last()).await,
-        chart: chart(ctx, caller, &read.view, sources.first()).await,
+        source,
+        chart,
         artifact: artifact(&read.view),
         actions,
         facts: facts(ctx, caller, target, &read.found).await,
@@ -130,29 +131,26 @@ fn manifest(found: &kube::api::DynamicObject) -> String {
     serde_yaml_ng::to_string(&parts).unwrap_or_default()
 }
 
-/// The source of a Kustomization or HelmRelease, with its state when the caller may read it:
-/// `read` when the listing's plan of a pull read it already, as the caller.
-async fn source(
+/// The source of a Kustomization or HelmRelease, and a HelmRelease's generated HelmChart
+/// between it and that source (its sources are the chart, then the chart's source; a release
+/// of `spec.chartRef` has one source and no chart between). Each with its state when the
+/// caller may read it: from `read` when the listing's plan of a pull read it already.
+async fn sources_of(
     ctx: &Context<'_>,
     caller: &Caller,
     view: &View,
-    read: Option<&View>,
-) -> Option<SourceSummary> {
-    let reference = view.sources.clone().ok()?.pop()?;
-    Some(summarize_source(ctx, caller, reference, read).await)
-}
-
-/// A HelmRelease's generated HelmChart, when its sources are that chart and the chart's own
-/// source (a release of `spec.chartRef` has one source, and no chart between).
-async fn chart(
-    ctx: &Context<'_>,
-    caller: &Caller,
-    view: &View,
-    read: Option<&View>,
-) -> Option<SourceSummary> {
-    let sources = view.sources.clone().ok()?;
-    let chart = sources.first().filter(|_| sources.len() > 1)?.clone();
-    Some(summarize_source(ctx, caller, chart, read).await)
+    read: &[View],
+) -> (Option<SourceSummary>, Option<SourceSummary>) {
+    let mut references = view.sources.clone().unwrap_or_default();
+    let source = references.pop();
+    let chart = references.pop();
+    let summarize = |reference: Option<ObjectRef>| async move {
+        match reference {
+            Some(reference) => Some(summarize_source(ctx, caller, reference, read).await),
+            None => None,
+        }
+    };
+    futures::join!(summarize(source), summarize(chart))
 }
 
 /// A source as its taker's page shows it: its state and URL as the caller may read them.
@@ -160,7 +158,7 @@ async fn summarize_source(
     ctx: &Context<'_>,
     caller: &Caller,
     reference: ObjectRef,
-    read: Option<&View>,
+    read: &[View],
 ) -> SourceSummary {
     let mut summary = SourceSummary {
         kind: reference.kind.kind.to_owned(),
@@ -169,7 +167,7 @@ async fn summarize_source(
         url: None,
         status: None,
     };
-    let read = match read.filter(|r| r.object == reference) {
+    let read = match read.iter().find(|r| r.object == reference) {
         Some(read) => Some(read.clone()),
         None => ctx
             .read(reader(caller), &reference)
