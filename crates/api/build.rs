@@ -1,5 +1,5 @@
-//! Stamps the binary with the commit it was built from; builds the preview's build engine
-//! (src/preview/guest, Go compiled to WebAssembly) that the binary carries; and, with the
+//! Stamps the binary with the commit it was built from; builds the engine
+//! (src/engine/guest, Flux's own code in Go compiled to WebAssembly) that the binary carries; and, with the
 //! `embed-ui` feature, compiles the built UI (crates/ui/dist, written by crates/ui/build) into
 //! it, so one file serves the whole product. Without the feature the table of UI files is
 //! empty and the binary says so (`--version`, the log at start, the answer at `/`).
@@ -26,7 +26,7 @@ fn main() {
     if let Err(e) = fs::write(out.join("ui_files.rs"), table) {
         panic!("cannot write the UI table into {}: {e}", out.display());
     }
-    let engine = engine(&manifest.join("src/preview/guest"));
+    let engine = engine(&manifest.join("src/engine/guest"));
     if let Err(e) = fs::copy(&engine, out.join("engine.wasm.gz")) {
         panic!(
             "cannot copy {} into {}: {e}",
@@ -36,13 +36,13 @@ fn main() {
     }
 }
 
-/// The build engine, gzipped: built by Go (`GOOS=wasip1 GOARCH=wasm`) from the guest's sources
+/// The engine, gzipped: built by Go (`GOOS=wasip1 GOARCH=wasm`) from the guest's sources
 /// once per change of them, and kept under `~/.cache/flux-web` (or `FLUX_WEB_ENGINE_CACHE`), since
 /// it takes a minute and every profile wants the same bytes.
 fn engine(guest: &Path) -> PathBuf {
     println!("cargo:rerun-if-env-changed=FLUX_WEB_ENGINE_CACHE");
     let mut sources = Vec::new();
-    for name in ["main.go", "go.mod", "go.sum"] {
+    for name in ["main.go", "values.go", "go.mod", "go.sum"] {
         let file = guest.join(name);
         println!("cargo:rerun-if-changed={}", file.display());
         sources.extend(fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())));
@@ -68,7 +68,7 @@ fn engine(guest: &Path) -> PathBuf {
         .env("GOARCH", "wasm")
         .env("CGO_ENABLED", "0")
         .status()
-        .unwrap_or_else(|e| panic!("the preview's engine needs Go on the PATH: {e}"));
+        .unwrap_or_else(|e| panic!("the engine needs Go on the PATH: {e}"));
     if !status.success() {
         panic!("go build of {} failed: {status}", guest.display());
     }

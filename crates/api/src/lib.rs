@@ -16,13 +16,15 @@
 //!   many objects), [`read`] (objects and their events as the caller sees them), [`events`]
 //!   (Events across namespaces, live), [`logs`], [`watch`] (live changes from one watch per
 //!   kind), [`download`] (artifacts, checked), [`preview`] (what a reconcile would apply,
-//!   built by Flux's own code in a WebAssembly sandbox), [`resumer`] (suspensions that end).
+//!   built by Flux's own code in a WebAssembly sandbox), [`values`] (a HelmRelease's values,
+//!   composed by helm-controller's code, Secrets masked), [`resumer`] (suspensions that end).
 //! - [`context`] — what a request needs of the server, and how objects are read into views;
 //!   [`auth`] — who is calling; [`limits`] — what one may hold open at once.
 //! - [`access`] — may they: SubjectAccessReview, and the `Permit` to act; [`audit`] — the
 //!   Events of actions, their journal, forwarding to notification-controller.
 //! - [`cluster`] — the only module that talks to Kubernetes; [`config`] — the configuration,
-//!   validated once; [`identity`] — who a caller is to Kubernetes, from claims.
+//!   validated once; [`identity`] — who a caller is to Kubernetes, from claims; [`engine`] —
+//!   Flux's own code (kustomize-controller's build, helm-controller's values) run sandboxed.
 //! - [`error`] — `ApiError`, rendered as problem+json; [`metrics`], [`telemetry`],
 //!   [`health`] (readiness), [`clock`], [`ndjson`], [`tls`], [`ui`] (the SPA's files).
 
@@ -38,6 +40,7 @@ pub mod cluster;
 pub mod config;
 pub mod context;
 pub mod download;
+pub mod engine;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -54,6 +57,7 @@ pub mod state;
 pub mod telemetry;
 pub mod tls;
 pub mod ui;
+pub mod values;
 pub mod watch;
 
 /// The rule of the module map above, held: no module imports one that depends on it.

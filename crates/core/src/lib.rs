@@ -21,6 +21,7 @@
 //! - [`audit`] — the audit trail's words: Event reasons and annotations.
 //! - [`history`] — an object's past as timeline entries: `status.history` and Events.
 //! - [`release`] — a HelmRelease's releases, what each changed, where its attempt stands.
+//! - [`values`] — a HelmRelease's values: the engine's input, Secrets masked, each key's sources.
 
 pub mod address;
 pub mod audit;
@@ -37,5 +38,6 @@ pub mod preview;
 pub mod release;
 pub mod summary;
 pub mod until;
+pub mod values;
 pub mod view;
 pub mod workloads;

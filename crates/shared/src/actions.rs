@@ -309,17 +309,21 @@ pub enum Verb {
     Restart,
     /// A Kustomization's preview: what a reconcile would apply.
     Preview,
+    /// A HelmRelease's values from one Secret shown unmasked: not an RBAC verb (the reveal
+    /// needs `get` on that Secret), a word of the audit trail.
+    Reveal,
 }
 
 impl Verb {
     /// The verbs of actions, whose audit Events the config chooses (`userActions.audit`).
-    pub const AUDITABLE: [Verb; 6] = [
+    pub const AUDITABLE: [Verb; 7] = [
         Verb::Reconcile,
         Verb::Suspend,
         Verb::Resume,
         Verb::Download,
         Verb::Restart,
         Verb::Delete,
+        Verb::Reveal,
     ];
 
     /// As RBAC rules and access reviews spell it.
@@ -336,6 +340,7 @@ impl Verb {
             Verb::Download => "download",
             Verb::Restart => "restart",
             Verb::Preview => "preview",
+            Verb::Reveal => "reveal",
         }
     }
 

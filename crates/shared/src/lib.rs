@@ -12,6 +12,7 @@
 //! - [`logs`] — container logs of a Pod or a workload: the query's bounds and the lines.
 //! - [`timeline`] — one object's history: the controller's work and people's actions.
 //! - [`release`] — a HelmRelease's releases, as helm-controller recorded them.
+//! - [`values`] — a HelmRelease's values as helm-controller composes them, Secrets masked.
 //! - [`events`] — the cluster's Events across namespaces, for the events page.
 //! - [`problem`] — the RFC 9457 problem document every error is rendered as.
 //! - [`watch`] — the live changes streamed to pages.
@@ -34,4 +35,5 @@ pub mod problem;
 pub mod release;
 pub mod timeline;
 pub mod user;
+pub mod values;
 pub mod watch;

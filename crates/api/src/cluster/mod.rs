@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use futures::{Stream, StreamExt};
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::authorization::v1::{
@@ -18,7 +19,7 @@ use k8s_openapi::api::authorization::v1::{
     SubjectAccessReviewSpec, SubjectAccessReviewStatus,
 };
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Pod, Secret};
 use kube::Resource;
 use kube::api::{Api, DeleteParams, DynamicObject, LogParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -53,6 +54,22 @@ pub struct Cluster {
     lanes: Arc<lanes::Lanes>,
     /// The cluster of the kubeconfig's current context, when one was used.
     name: Option<String>,
+}
+
+/// The two kinds whose data Flux objects take values from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    ConfigMap,
+    Secret,
+}
+
+impl DataKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DataKind::ConfigMap => "ConfigMap",
+            DataKind::Secret => "Secret",
+        }
+    }
 }
 
 /// Whose permissions a read uses.
@@ -415,6 +432,39 @@ impl Cluster {
             .get(name, &Default::default())
             .map_err(|e| ClusterError::Invalid(e.to_string()))?;
         self.send(reader.into(), request).await
+    }
+
+    /// The data of a ConfigMap, or of a Secret decoded (its bytes read as UTF-8, as the Flux
+    /// controllers that take text from them read them); a key whose value is not text is left
+    /// out.
+    pub async fn data(
+        &self,
+        reader: Reader<'_>,
+        kind: DataKind,
+        namespace: &str,
+        name: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ClusterError> {
+        let resource = match kind {
+            DataKind::ConfigMap => ApiResource::erase::<ConfigMap>(&()),
+            DataKind::Secret => ApiResource::erase::<Secret>(&()),
+        };
+        let object = self.get(reader, &resource, namespace, name).await?;
+        let data = object.data["data"].as_object().cloned().unwrap_or_default();
+        Ok(data
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let text = value.as_str()?;
+                Some(match kind {
+                    DataKind::ConfigMap => (key, text.to_owned()),
+                    DataKind::Secret => {
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(text)
+                            .ok()?;
+                        (key, String::from_utf8_lossy(&bytes).into_owned())
+                    }
+                })
+            })
+            .collect())
     }
 
     /// Every object of `resource` in `namespace` (or in all) that matches `labels`, a label

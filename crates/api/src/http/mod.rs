@@ -26,6 +26,7 @@ pub mod preview;
 pub mod read;
 pub mod serve;
 pub mod ui;
+pub mod values;
 pub mod watch;
 
 pub use serve::{reloadable, serve};
@@ -120,6 +121,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read::inventory))
         .routes(routes!(read::inventory_object))
         .routes(routes!(preview::preview))
+        .routes(routes!(values::values))
+        .routes(routes!(values::reveal))
         .routes(routes!(events::list))
         .routes(routes!(events::watch))
         .routes(routes!(logs::logs))

@@ -11,29 +11,23 @@
 //! - [`engine`] — the build, in WebAssembly, sandboxed and capped.
 //! - [`tree`] — the artifact unpacked, capped, nothing outside its directory.
 
-pub mod engine;
 mod fates;
 pub mod tree;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use base64::Engine as _;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::plan::Check;
 use flux_web_core::preview::{self as decide, Reference, Source, Variables};
 use flux_web_shared::actions::Verb;
 use flux_web_shared::preview::Preview;
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kube::api::{ApiResource, DynamicObject};
 use sha2::{Digest, Sha256};
 
-use crate::cluster::{Applier, ClusterError, Reader};
+use crate::cluster::{Applier, ClusterError, DataKind, Reader};
 use crate::context::Context;
+use crate::engine::{self, Caps};
 use crate::error::ApiError;
 use crate::identity::Identity;
-use engine::{BuildError, Caps, Engine};
 use tree::{TreeCaps, TreeError};
 
 /// What one preview may take. A build of 500 Deployments needs about 300 MiB and 4 s. The
@@ -44,8 +38,6 @@ const CAPS: Caps = Caps {
     time: Duration::from_secs(60),
     output: 32 * 1024 * 1024,
 };
-/// Builds at once in a process: each takes a core while it runs.
-const CONCURRENT: usize = 2;
 const TREE: TreeCaps = TreeCaps {
     entries: 10_000,
     bytes: 256 * 1024 * 1024,
@@ -54,15 +46,6 @@ const TREE: TreeCaps = TreeCaps {
 const MAX_OBJECTS: usize = 1000;
 /// The largest artifact a preview fetches (and at most `download.maxSize`).
 const MAX_ARTIFACT: u64 = 64 * 1024 * 1024;
-
-/// The process's one engine: its module is compiled once, the first time a preview wants it.
-fn engine() -> Result<&'static Arc<Engine>, ApiError> {
-    static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| Engine::new(CONCURRENT).map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| ApiError::Engine(e.clone()))
-}
 
 pub async fn preview(
     ctx: &Context<'_>,
@@ -109,10 +92,9 @@ pub async fn preview(
     let whole = serde_json::to_value(&read.found).map_err(|e| ApiError::Engine(e.to_string()))?;
     let input = decide::input(&whole, engine::ROOT, &variables);
     let input = serde_json::to_vec(&input).map_err(|e| ApiError::Engine(e.to_string()))?;
-    let built = engine()?
-        .build(tree.root(), input, CAPS)
-        .await
-        .map_err(failed)?;
+    let built = engine::shared()?
+        .build(Some(tree.root()), input, CAPS)
+        .await?;
     drop(tree);
     let built: Built = serde_json::from_slice(&built)
         .map_err(|e| ApiError::Engine(format!("the engine's answer: {e}")))?;
@@ -188,47 +170,32 @@ async fn variables(
 ) -> Result<Variables, ApiError> {
     let mut variables = Variables::default();
     for Reference { kind, name, .. } in decide::references(kustomization) {
-        let (kind_name, resource) = match kind {
-            Source::ConfigMap => ("ConfigMap", ApiResource::erase::<ConfigMap>(&())),
-            Source::Secret => ("Secret", ApiResource::erase::<Secret>(&())),
+        let kind = match kind {
+            Source::ConfigMap => DataKind::ConfigMap,
+            Source::Secret => DataKind::Secret,
         };
-        let found: Result<DynamicObject, ClusterError> = ctx
+        let read = ctx
             .cluster
-            .get(Reader::User(identity), &resource, &target.namespace, &name)
+            .data(Reader::User(identity), kind, &target.namespace, &name)
             .await;
-        let object = match found {
-            Ok(object) => object,
+        let values = match read {
+            Ok(values) => values,
             Err(ClusterError::NotFound(_)) => continue,
             Err(ClusterError::Forbidden(_)) => {
                 return Err(ApiError::Forbidden(format!(
-                    "{} substitutes from {kind_name} {}/{name}, which you may not get: the \
-                     preview needs get on {} there",
+                    "{} substitutes from {} {}/{name}, which you may not get: the preview \
+                     needs get on {}s there",
                     target.describe(),
+                    kind.name(),
                     target.namespace,
-                    resource.plural
+                    kind.name().to_ascii_lowercase()
                 )));
             }
             Err(e) => return Err(e.into()),
         };
-        let data = object.data["data"].as_object().cloned().unwrap_or_default();
-        let values: BTreeMap<String, String> = data
-            .into_iter()
-            .filter_map(|(key, value)| {
-                let text = value.as_str()?;
-                Some(match kind {
-                    Source::ConfigMap => (key, text.to_owned()),
-                    Source::Secret => {
-                        let bytes = base64::engine::general_purpose::STANDARD
-                            .decode(text)
-                            .ok()?;
-                        (key, String::from_utf8_lossy(&bytes).into_owned())
-                    }
-                })
-            })
-            .collect();
         match kind {
-            Source::ConfigMap => variables.config_maps.insert(name, values),
-            Source::Secret => variables.secrets.insert(name, values),
+            DataKind::ConfigMap => variables.config_maps.insert(name, values),
+            DataKind::Secret => variables.secrets.insert(name, values),
         };
     }
     Ok(variables)
@@ -244,22 +211,10 @@ fn refused(error: TreeError) -> ApiError {
     }
 }
 
-fn failed(error: BuildError) -> ApiError {
-    match error {
-        BuildError::Failed(_) | BuildError::Memory(_) => ApiError::BuildFailed(error.to_string()),
-        BuildError::Output(_) => ApiError::TooLarge(error.to_string()),
-        BuildError::Time(_) => ApiError::BuildTimeout(error.to_string()),
-        BuildError::Busy(_) => ApiError::TooManyRequests {
-            detail: error.to_string(),
-            retry_after: 5,
-        },
-        BuildError::Engine(_) => ApiError::Engine(error.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{CAPS, CONCURRENT};
+    use super::CAPS;
+    use crate::engine::CONCURRENT;
 
     /// The compiled module's resident memory (the image, musl: `make bench-preview` measured
     /// 170 MiB) and the process's own, with room: what the limit must hold beside the builds.

@@ -1,9 +1,10 @@
-// The preview's build engine: a Flux Kustomization built as kustomize-controller builds it,
-// with Flux's own generator, kustomize and variable substitution (the versions of the
-// kustomize-controller flux-web targets, pinned in go.mod), compiled to WebAssembly (wasip1)
-// and run inside flux-web, which gives it the source tree read-only and nothing else.
+// flux-web's engine: Flux's own code, compiled to WebAssembly (wasip1) and run inside flux-web,
+// which gives it at most a source tree, read-only, and nothing else. Two works, by the input:
+// a Kustomization's build (here), and a HelmRelease's values (values.go).
 //
-// Input on stdin, as JSON:
+// The build: a Flux Kustomization built as kustomize-controller builds it, with Flux's own
+// generator, kustomize and variable substitution (the versions of the kustomize-controller
+// flux-web targets, pinned in go.mod). Input on stdin, as JSON:
 //
 //	{"kustomization": {...}, "root": "/src", "strict": true,
 //	 "configMaps": {"name": {"key": "value"}}, "secrets": {"name": {"key": "value"}}}
@@ -50,27 +51,45 @@ type output struct {
 }
 
 func main() {
-	built, ks, err := run(os.Stdin)
+	out, err := work(os.Stdin)
 	if err == nil {
-		var objects []map[string]interface{}
-		objects, err = applied(built, ks)
-		if err == nil {
-			var out []byte
-			out, err = json.Marshal(output{YAML: string(built), Objects: objects})
-			if err == nil {
-				write(out)
-				return
-			}
-		}
+		write(out)
+		return
 	}
 	fmt.Fprintln(os.Stderr, strings.ReplaceAll(err.Error(), "\n", " "))
 	os.Exit(1)
 }
 
+// work answers the input: a HelmRelease's values when it has `values`, else a build.
+func work(stdin io.Reader) ([]byte, error) {
+	in, err := io.ReadAll(stdin)
+	if err != nil {
+		return nil, fmt.Errorf("reading the input: %w", err)
+	}
+	var which struct {
+		Values json.RawMessage `json:"values"`
+	}
+	if err := json.Unmarshal(in, &which); err != nil {
+		return nil, fmt.Errorf("reading the input: %w", err)
+	}
+	if which.Values != nil {
+		return values(which.Values)
+	}
+	built, ks, err := run(bytes.NewReader(in))
+	if err != nil {
+		return nil, err
+	}
+	objects, err := applied(built, ks)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(output{YAML: string(built), Objects: objects})
+}
+
 func write(out []byte) {
-	// The host caps what it takes: a write it refuses is a failed build, not a short one.
+	// The host caps what it takes: a write it refuses is a failed work, not a short one.
 	if _, err := os.Stdout.Write(out); err != nil {
-		fmt.Fprintln(os.Stderr, "writing the build:", err)
+		fmt.Fprintln(os.Stderr, "writing the answer:", err)
 		os.Exit(1)
 	}
 }

@@ -1,20 +1,24 @@
-//! The build engine: kustomize-controller's build (Flux's generator, kustomize and variable
-//! substitution, in Go: `guest/`) compiled to WebAssembly, carried gzipped in the binary and
-//! run inside this process by wasmtime. The guest sees the source tree read-only and nothing
-//! else (no network, no processes, no writable file, no environment), within a memory cap
-//! and a deadline; builds run a few at a time, each on a blocking thread.
+//! The engine: Flux's own code, in Go (`guest/`), compiled to WebAssembly, carried gzipped in
+//! the binary and run inside this process by wasmtime — kustomize-controller's build (Flux's
+//! generator, kustomize and variable substitution) for the preview, helm-controller's
+//! composition of a HelmRelease's values for the values page. The guest sees at most a source
+//! tree, read-only, and nothing else (no network, no processes, no writable file, no
+//! environment), within a memory cap and a deadline; runs go a few at a time, each on a
+//! blocking thread.
 //!
-//! The module is compiled once per process, the first time a preview wants it (not at start:
-//! most processes never preview, and compiling costs seconds of every core).
+//! The module is compiled once per process, the first time a feature wants it (not at start:
+//! most processes never use it, and compiling costs seconds of every core).
 
 use std::io::Read as _;
 use std::path::Path;
 #[cfg(test)]
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{OnceCell, Semaphore};
+
+use crate::error::ApiError;
 use wasmtime::{Config, Engine as Runtime, Linker, Module, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
@@ -23,6 +27,8 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 /// The guest, gzipped by build.rs.
 static GUEST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/engine.wasm.gz"));
 
+/// Runs at once in a process: each takes a core while it runs.
+pub const CONCURRENT: usize = 2;
 /// How often the deadline's clock ticks.
 const TICK: Duration = Duration::from_millis(100);
 /// Where the guest finds the source tree.
@@ -57,6 +63,23 @@ pub enum BuildError {
     Engine(String),
 }
 
+impl From<BuildError> for ApiError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Failed(_) | BuildError::Memory(_) => {
+                ApiError::BuildFailed(error.to_string())
+            }
+            BuildError::Output(_) => ApiError::TooLarge(error.to_string()),
+            BuildError::Time(_) => ApiError::BuildTimeout(error.to_string()),
+            BuildError::Busy(_) => ApiError::TooManyRequests {
+                detail: error.to_string(),
+                retry_after: 5,
+            },
+            BuildError::Engine(_) => ApiError::Engine(error.to_string()),
+        }
+    }
+}
+
 pub struct Engine {
     runtime: Runtime,
     module: OnceCell<Module>,
@@ -76,6 +99,15 @@ impl std::fmt::Debug for Engine {
 struct Guest {
     wasi: WasiP1Ctx,
     limits: StoreLimits,
+}
+
+/// The process's one engine: its module is compiled once, the first time a feature wants it.
+pub fn shared() -> Result<&'static Arc<Engine>, BuildError> {
+    static ENGINE: OnceLock<Result<Arc<Engine>, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::new(CONCURRENT).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| BuildError::Engine(e.clone()))
 }
 
 impl Engine {
@@ -103,10 +135,11 @@ impl Engine {
         }))
     }
 
-    /// The build of the tree at `tree` for `input` (the guest's JSON), within `caps`: its YAML.
+    /// What the guest answers `input` (its JSON), within `caps`, given the tree at `tree` when
+    /// the work needs one.
     pub async fn build(
         self: &Arc<Self>,
-        tree: &Path,
+        tree: Option<&Path>,
         input: Vec<u8>,
         caps: Caps,
     ) -> Result<Vec<u8>, BuildError> {
@@ -115,8 +148,8 @@ impl Engine {
             .try_acquire()
             .map_err(|_| BuildError::Busy(self.concurrent))?;
         let module = self.module().await?.clone();
-        let (engine, tree) = (Arc::clone(self), tree.to_owned());
-        tokio::task::spawn_blocking(move || engine.run(&module, &tree, input, caps))
+        let (engine, tree) = (Arc::clone(self), tree.map(Path::to_owned));
+        tokio::task::spawn_blocking(move || engine.run(&module, tree.as_deref(), input, caps))
             .await
             .map_err(|e| BuildError::Engine(e.to_string()))?
     }
@@ -135,7 +168,7 @@ impl Engine {
     fn run(
         &self,
         module: &Module,
-        tree: &Path,
+        tree: Option<&Path>,
         input: Vec<u8>,
         caps: Caps,
     ) -> Result<Vec<u8>, BuildError> {
@@ -144,15 +177,17 @@ impl Engine {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let mut wasi = WasiCtxBuilder::new();
         // Go's runtime reads its name from the arguments.
-        wasi.arg("kustomize-build")
+        wasi.arg("flux-web-engine")
             .stdin(MemoryInputPipe::new(input))
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
-        wasi.preopened_dir(tree, ROOT, FsPerms::ReadOnly)
-            .map_err(engine_error)?;
+        if let Some(tree) = tree {
+            wasi.preopened_dir(tree, ROOT, FsPerms::ReadOnly)
+                .map_err(engine_error)?;
+        }
         let guest = Guest {
             wasi: wasi.build_p1(),
             limits: StoreLimitsBuilder::new()
@@ -283,7 +318,7 @@ mod tests {
         )]);
         let spec = json!({"path": "./app", "targetNamespace": "team", "namePrefix": "a-"});
         let built = engine
-            .build(&plain, input(spec.clone()), CAPS)
+            .build(Some(&plain), input(spec.clone()), CAPS)
             .await
             .unwrap();
         let yaml = String::from_utf8(built).unwrap();
@@ -297,7 +332,7 @@ mod tests {
             "app/kustomization.yaml",
             "resources:\n- https://github.com/example/repo//base?ref=main\n",
         )]);
-        let refused = engine.build(&remote, input(spec.clone()), CAPS).await;
+        let refused = engine.build(Some(&remote), input(spec.clone()), CAPS).await;
         let refused = failure(refused);
         assert!(matches!(refused, BuildError::Failed(_)), "{refused}");
 
@@ -315,26 +350,30 @@ mod tests {
             memory: 96 * 1024 * 1024,
             ..CAPS
         };
-        let refused = engine.build(&hungry, input(spec.clone()), small).await;
+        let refused = engine
+            .build(Some(&hungry), input(spec.clone()), small)
+            .await;
         let refused = failure(refused);
         assert!(matches!(refused, BuildError::Memory(96)), "{refused}");
 
         // Its output is capped, and so is its time.
         let narrow = Caps { output: 16, ..CAPS };
-        let refused = engine.build(&plain, input(spec.clone()), narrow).await;
+        let refused = engine
+            .build(Some(&plain), input(spec.clone()), narrow)
+            .await;
         let refused = failure(refused);
         assert!(matches!(refused, BuildError::Output(_)), "{refused}");
         let short = Caps {
             time: Duration::from_millis(100),
             ..CAPS
         };
-        let refused = engine.build(&plain, input(spec), short).await;
+        let refused = engine.build(Some(&plain), input(spec), short).await;
         let refused = failure(refused);
         assert!(matches!(refused, BuildError::Time(_)), "{refused}");
 
         // The engine is as good as before.
         let spec = json!({"path": "./app"});
-        assert!(engine.build(&plain, input(spec), CAPS).await.is_ok());
+        assert!(engine.build(Some(&plain), input(spec), CAPS).await.is_ok());
         for root in [plain, remote, hungry] {
             let _ = fs::remove_dir_all(root);
         }
