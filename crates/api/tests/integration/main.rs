@@ -22,5 +22,6 @@ mod preview;
 mod read;
 mod server_process;
 mod testbed;
+mod values;
 mod watch;
 mod workloads;

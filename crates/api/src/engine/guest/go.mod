@@ -1,4 +1,4 @@
-module github.com/flux-web/preview-guest
+module github.com/flux-web/engine
 
 go 1.26.0
 
