@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 
-from suite import JSON, KS, RSET
+from suite import HR, JSON, KS, RSET
 from wire import Stream, address, read_until, status_line
 from targets import get, id_token, log_streams, oauth2, role, talker, wait_for, web_events
 
@@ -326,5 +326,75 @@ def hostile(ctx, server, source, status, code):
     return observed, matched and health == 200 and took < 2 and same
 
 
+def values_reveals(ctx):
+    """A HelmRelease's values (#34): no RBAC reads and reveals nothing, in both modes; devs, who
+    may not get the Secret, see it named and never its value, and their reveal is refused; a
+    reader of the Secret revealing cross-site, or naming what the release does not take, is
+    refused; no answer holds the secret, nothing is audited or changed."""
+    world, suite, cluster = ctx.world, ctx.suite, ctx.cluster
+    secret = "attack-s3cret-token"
+    cluster.apply(f"/api/v1/namespaces/{world.ns}/secrets/release-values", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "release-values"},
+        "stringData": {"values.yaml": f"token: {secret}\n"}})
+    world.create(HR, "valued", {"interval": "10m", "chart": {"spec": {
+        "chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}},
+        "valuesFrom": [{"kind": "Secret", "name": "release-values"}]})
+    role(cluster, world.ns, "revealers", [
+        {"apiGroups": ["helm.toolkit.fluxcd.io"], "resources": ["helmreleases"], "verbs": ["get", "list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
+    ], ("Group", "revealers"))
+    values = world.path(HR, "valued", "/values")
+    reveal = f"{values}/reveal"
+
+    def body(name):
+        return json.dumps({"secret": name})
+
+    def refused(server, name, statuses, headers=JSON):
+        before = world.version(HR, "valued")
+        events = audited(ctx)
+        answer = ctx.send(server.url, "POST", reveal, headers, body(name), timeout=180)
+        same = world.version(HR, "valued") == before and audited(ctx) == events
+        leaked = secret.encode() in answer.body
+        observed = f"{answer}, {'unchanged' if same else 'CHANGED'}{', LEAKED' if leaked else ''}"
+        return observed, answer.status in statuses and same and not leaked
+
+    def read(server, statuses, shown):
+        answer = ctx.send(server.url, "GET", values, timeout=180)
+        leaked = secret.encode() in answer.body
+        states = [s.get("state") for s in json.loads(answer.body).get("sources", [])] if answer.status == 200 else []
+        observed = f"{answer} {states}{', LEAKED' if leaked else ''}"
+        return observed, answer.status in statuses and not leaked and (shown is None or states[:1] == [shown])
+
+    for server, mode in [(ctx.mallory, "Impersonated"), (ctx.mallory_fg, "FineGrained")]:
+        suite.attempt("values", f"{mode}: no RBAC reads a release's values", "403 or 404, nothing of it",
+                      lambda s=server: read(s, (403, 404), None))
+        suite.attempt("values", f"{mode}: no RBAC reveals a Secret's values", "403 or 404, unchanged, unaudited",
+                      lambda s=server: refused(s, "release-values", (403, 404)))
+    for server, mode in [(ctx.alice, "Impersonated, devs"), (ctx.alice_fg, "FineGrained, devs")]:
+        suite.attempt("values", f"{mode}: values with a Secret they may not get", "200, the Secret forbidden, no value",
+                      lambda s=server: read(s, (200,), "forbidden"))
+        suite.attempt("values", f"{mode}: a reveal of that Secret", "403, unchanged, unaudited",
+                      lambda s=server: refused(s, "release-values", (403,)))
+    rita = ctx.start("rita", ["revealers"], {"userActions": {"audit": ["*"]}})
+    wait_for("the revealers' grant", lambda: ctx.send(rita.url, "GET", values, timeout=180).status == 200, 20)
+    suite.attempt("values", "a reader of the Secret sees it masked", "200, masked, no value",
+                  lambda: read(rita, (200,), "masked"))
+    for what, headers in [("from another origin", {**JSON, "Origin": "http://evil.example"}),
+                          ("marked cross-site by the browser", {**JSON, "Sec-Fetch-Site": "cross-site"})]:
+        suite.attempt("values", f"a reveal {what}", "403, unchanged, unaudited",
+                      lambda h=headers: refused(rita, "release-values", (403,), h))
+    for name, what in [("../secrets/release-values", "a path"), ("x" * 300, "a long name"),
+                       ("release-values\u0000", "a NUL"), ("webhook-token", "a Secret the release does not take")]:
+        suite.attempt("values", f"a reveal naming {what}", "404, unchanged, unaudited",
+                      lambda n=name: refused(rita, n, (404,)))
+    rita.stop()
+
+
+def audited(ctx):
+    """The audit Events of the attacks' namespace, by name."""
+    events = get(ctx.cluster, f"/api/v1/namespaces/{ctx.world.ns}/events")["items"]
+    return sorted(e["metadata"]["name"] for e in events if e.get("reason") in ("WebAction", "WebActionRefused"))
+
+
 CLASSES = [metric_labels, abandoned_follows, shutdown_during_a_bulk_run, cut_journal, stale_ends, until_rules, caps,
-           expired_credentials, previews]
+           expired_credentials, previews, values_reveals]

@@ -17,7 +17,9 @@ use flux_web_shared::objects::{NamespaceList, ObjectDetail, ResourceList};
 use flux_web_shared::problem::{Code, Problem};
 use flux_web_shared::timeline::Timeline;
 use flux_web_shared::user::UserInfo;
+use flux_web_shared::values::{HelmValues, Reveal};
 use gloo_net::http::{Request, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::format::encode;
@@ -120,6 +122,19 @@ pub async fn preview(object: &Address) -> Result<flux_web_shared::preview::Previ
     get(&format!("/api/v1/{object}/preview")).await
 }
 
+/// The values of the HelmRelease `object` as helm-controller composes them, Secrets masked.
+pub async fn values(object: &Address) -> Result<HelmValues, ApiError> {
+    get(&format!("/api/v1/{object}/values")).await
+}
+
+/// The same with the values of the Secret `secret` shown: the server audits it first.
+pub async fn reveal(object: &Address, secret: &str) -> Result<HelmValues, ApiError> {
+    let body = Reveal {
+        secret: secret.to_owned(),
+    };
+    post(&format!("/api/v1/{object}/values/reveal"), &body).await
+}
+
 /// The graph of sources and what they feed, in `namespace` (all the user may list when empty).
 pub async fn graph(namespace: &str) -> Result<flux_web_shared::objects::Graph, ApiError> {
     match namespace {
@@ -192,8 +207,12 @@ pub fn action_url(object: &Address, action: Action, wait: Option<u32>) -> String
 }
 
 async fn post_action(url: &str, request: &ActionRequest) -> Result<ActionResponse, ApiError> {
+    post(url, request).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
     let request = Request::post(url)
-        .json(request)
+        .json(body)
         .map_err(|e| ApiError::Network(e.to_string()))?;
     answer(request.send().await).await
 }
@@ -205,10 +224,7 @@ pub fn bulk_url(action: Action) -> String {
 
 /// The pre-flight of a bulk action: every target's fate, nothing written.
 pub async fn bulk_preflight(action: Action, request: &BulkRequest) -> Result<Preflight, ApiError> {
-    let request = Request::post(&format!("{}?dryRun=true", bulk_url(action)))
-        .json(request)
-        .map_err(|e| ApiError::Network(e.to_string()))?;
-    answer(request.send().await).await
+    post(&format!("{}?dryRun=true", bulk_url(action)), request).await
 }
 
 /// Runs a bulk action, calling `on_progress` with each line of its progress as it arrives.

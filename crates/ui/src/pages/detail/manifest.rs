@@ -1,12 +1,18 @@
 //! The Spec tab: the object's spec and status as YAML, keys set apart from values, with a
-//! button that copies it whole.
+//! button that copies it whole; the same block shows a HelmRelease's values.
 
 use leptos::prelude::*;
 
 use crate::components::copy_as::copy_to_clipboard;
 
 #[component]
-pub fn Manifest(yaml: Signal<String>) -> impl IntoView {
+pub fn Manifest(
+    yaml: Signal<String>,
+    /// The section's id, and its title.
+    #[prop(default = "spec")]
+    id: &'static str,
+    #[prop(default = "Spec and status")] title: &'static str,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         let text = yaml.get_untracked();
@@ -15,12 +21,12 @@ pub fn Manifest(yaml: Signal<String>) -> impl IntoView {
         });
     };
     view! {
-        <section aria-labelledby="spec-title">
+        <section aria-labelledby=format!("{id}-title")>
             <div class="section-head">
-                <h2 id="spec-title">"Spec and status"</h2>
+                <h2 id=format!("{id}-title")>{title}</h2>
                 <button type="button" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy YAML" }}</button>
             </div>
-            <pre class="spec yaml" tabindex="0" role="region" aria-label="Spec and status as YAML">
+            <pre class="spec yaml" tabindex="0" role="region" aria-label=format!("{title} as YAML")>
                 {move || yaml.with(|text| text.lines().map(line).collect_view())}
             </pre>
         </section>

@@ -12,6 +12,7 @@
 //! - [`inventory`] — every applied object with its health.
 //! - [`preview`] — a Kustomization's build, as the controller would apply it.
 //! - [`release`] — a HelmRelease's releases, newest first, and its current attempt.
+//! - [`values`] — a HelmRelease's values as helm-controller composes them, Secrets masked.
 //! - [`manifest`] — spec and status as YAML.
 //! - [`pipeline`] — source → this → workloads or Pods.
 //! - [`workload`] — a workload's Pods and Jobs.
@@ -25,6 +26,7 @@ mod pipeline;
 mod preview;
 mod release;
 mod timeline;
+mod values;
 mod workload;
 
 use flux_web_shared::objects::{ObjectDetail, State, WORKLOAD_KINDS};
@@ -47,6 +49,7 @@ use overview::Overview;
 use preview::PreviewTab;
 use release::ReleaseHistory;
 use timeline::{Show, TimelineView, git_url};
+use values::ValuesTab;
 
 /// What the page reads: the object, and its timeline's newest page.
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +188,11 @@ fn Object(live: LiveData<Page>, object: Address, acting: Acting) -> impl IntoVie
                         <ReleaseHistory release=r conditions=d.conditions.clone()/>
                     }))} }
                     .into_any(),
+                });
+                tabs.push(Tab {
+                    id: "values",
+                    label: "Values",
+                    panel: view! { <ValuesTab object=object.clone()/> }.into_any(),
                 });
             }
             if inventory {
