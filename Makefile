@@ -61,13 +61,16 @@ integration: ui image ## Integration, client, contract, attack, image, browser a
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
-	cargo test -p flux-web --test integration -- --show-output; rc=$$?; \
-	if [ $$rc -eq 0 ]; then e2e/clients/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then e2e/attacks/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then image/check $(IMAGE_DIR); rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then FLUX_WEB_BINARY=$(IMAGE_DIR)/rootfs/flux-web e2e/browser/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then e2e/interop/run; rc=$$?; fi; \
-	if [ $$rc -ne 0 ]; then $(TESTBED) logs; fi; \
+	failed=integration; \
+	cargo test -p flux-web --test integration -- --show-output 2>&1 | tee $(TARGET_DIR)/integration.log; rc=$${PIPESTATUS[0]}; \
+	if [ $$rc -eq 0 ]; then failed=clients; e2e/clients/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then failed=attacks; e2e/attacks/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then failed=image; image/check $(IMAGE_DIR); rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then failed=browser; FLUX_WEB_BINARY=$(IMAGE_DIR)/rootfs/flux-web e2e/browser/run; rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then failed=interop; e2e/interop/run; rc=$$?; fi; \
+	if [ $$rc -ne 0 ]; then $(TESTBED) logs; \
+		echo "make: the $$failed tests failed (exit $$rc)"; \
+		if [ $$failed = integration ]; then grep -E -A4 '^test .* FAILED$$|panicked at' $(TARGET_DIR)/integration.log | tail -60; fi; fi; \
 	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
 	exit $$rc
 
