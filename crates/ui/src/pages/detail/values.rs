@@ -50,7 +50,7 @@ pub fn ValuesTab(object: Address) -> impl IntoView {
             <h2 id="values-title">"Values"</h2>
             <p class="hint">"What helm-controller passes to the chart: each valuesFrom reference in order, then spec.values, composed by helm-controller's own code. Values from Secrets are masked until you reveal them; a reveal is audited."</p>
             {move || match answer.get() {
-                None => view! { <p class="hint" role="status">"Composing the values… The server's first composition compiles its engine, which takes up to a minute."</p> }.into_any(),
+                None => view! { <p class="hint" role="status">"Composing the values… The server's first composition compiles its engine first: about ten seconds."</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="notice" role="alert">{format!("No values: {}", e.detail())}</p> }.into_any(),
                 Some(Ok(values)) => view! { <Composed values=values reveal=reveal revealing=revealing/> }.into_any(),
             }}
