@@ -253,4 +253,118 @@ mod tests {
             assert_eq!(of(odd), "other", "{}", &odd[..odd.len().min(10)]);
         }
     }
+
+    /// The sample names the page exports, from its `# TYPE` lines: a counter's with `_total`,
+    /// a histogram's `_bucket`, `_sum` and `_count`, a gauge's as it is.
+    fn exported(text: &str) -> std::collections::BTreeSet<String> {
+        let mut names = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if let (Some("#"), Some("TYPE"), Some(name), Some(kind)) =
+                (words.next(), words.next(), words.next(), words.next())
+            {
+                let suffixes: &[&str] = match kind {
+                    "counter" => &["_total"],
+                    "histogram" => &["_bucket", "_sum", "_count"],
+                    _ => &[""],
+                };
+                names.extend(suffixes.iter().map(|s| format!("{name}{s}")));
+            }
+        }
+        names
+    }
+
+    /// Every `flux_web_…` name in a PromQL expression.
+    fn named(expr: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = expr;
+        while let Some(at) = rest.find("flux_web_") {
+            let name: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[at + name.len()..];
+            names.push(name);
+        }
+        names
+    }
+
+    /// The shipped dashboard and alerts (deploy/components/monitoring) read against the page
+    /// `/metrics` serves: a name they use that the server does not export fails here, as does a
+    /// panel without a query or an alert without its severity and summary.
+    #[test]
+    fn every_metric_the_dashboard_and_alerts_name_is_one_the_server_exports() {
+        // A family is on the page once it has a sample: one each, as a running server has.
+        let metrics = Metrics::new();
+        metrics.action("reconcile", "Kustomization", "done");
+        metrics.access_review("cache");
+        metrics.audit("written");
+        let route = RouteLabels {
+            method: "GET",
+            route: "/healthz".into(),
+            status: 200,
+        };
+        metrics.requests.get_or_create(&route).observe(0.01);
+        let call = CallLabels {
+            verb: "get",
+            resource: "kustomizations".into(),
+            outcome: "ok",
+        };
+        metrics.kubernetes_calls.get_or_create(&call).observe(0.01);
+        let exported = exported(&metrics.text());
+        assert_eq!(exported.len(), 11, "{exported:?}");
+        let dashboard: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../deploy/components/monitoring/dashboard.json"
+        ))
+        .expect("dashboard.json is JSON");
+        let mut exprs = Vec::new();
+        for panel in dashboard["panels"].as_array().expect("panels") {
+            let targets = panel["targets"].as_array().cloned().unwrap_or_default();
+            assert!(!targets.is_empty(), "panel {} has no query", panel["title"]);
+            for target in targets {
+                exprs.push((
+                    panel["title"].to_string(),
+                    target["expr"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        let rules: serde_json::Value = serde_yaml_ng::from_str(include_str!(
+            "../../../../deploy/components/monitoring/prometheusrule.yaml"
+        ))
+        .expect("prometheusrule.yaml is YAML");
+        let mut alerts = 0;
+        for group in rules["spec"]["groups"].as_array().expect("groups") {
+            for rule in group["rules"].as_array().expect("rules") {
+                let alert = rule["alert"].to_string();
+                assert!(
+                    rule["labels"]["severity"].is_string(),
+                    "{alert}: no severity"
+                );
+                assert!(
+                    rule["annotations"]["summary"].is_string(),
+                    "{alert}: no summary"
+                );
+                exprs.push((alert, rule["expr"].as_str().unwrap_or_default().to_owned()));
+                alerts += 1;
+            }
+        }
+        assert!(
+            alerts >= 5 && exprs.len() > alerts,
+            "{alerts} alerts, {} queries",
+            exprs.len()
+        );
+        for (whose, expr) in exprs {
+            let names = named(&expr);
+            assert!(
+                !names.is_empty(),
+                "{whose}: {expr} names no flux-web metric"
+            );
+            for name in names {
+                assert!(
+                    exported.contains(&name),
+                    "{whose}: {name} is not exported: {exported:?}"
+                );
+            }
+        }
+    }
 }
