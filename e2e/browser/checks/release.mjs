@@ -70,4 +70,10 @@ check('values: composed as helm-controller composes them, each key\'s sources, a
   await tab.getByRole('button', { name: 'Reveal the values of Secret podinfo-redis' }).click();
   await tab.getByText('revealed', { exact: true }).waitFor();
   assert.match(await yaml.innerText(), /password: demo-redis-password/);
+  assert.match(await tab.locator('.values-revealed').innerText(), /Secret podinfo-redis: your reveal is in the audit trail/);
+  assert.deepEqual(await axeViolations(page), [], 'axe on the revealed values');
+  // Masked again on request, without leaving the tab.
+  await tab.getByRole('button', { name: 'Mask again' }).click();
+  await tab.getByRole('button', { name: 'Reveal the values of Secret podinfo-redis' }).waitFor();
+  assert.doesNotMatch(await tab.innerText(), /demo-redis-password/);
 });

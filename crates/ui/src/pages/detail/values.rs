@@ -21,17 +21,21 @@ pub fn ValuesTab(object: Address) -> impl IntoView {
     // server's engine, which most visits to the page never need.
     let query = use_query_map();
     let asked = RwSignal::new(false);
-    Effect::new({
+    // The values masked: on first showing, and again when the user masks a revealed Secret.
+    let masked = Callback::new({
         let object = object.clone();
-        move |_| {
-            let shown = query.with(|q| q.get("tab").as_deref() == Some("values"));
-            if shown && !asked.get_untracked() {
-                asked.set(true);
-                let object = object.clone();
-                leptos::task::spawn_local(async move {
-                    let _ = answer.try_set(Some(api::values(&object).await));
-                });
-            }
+        move |()| {
+            let object = object.clone();
+            leptos::task::spawn_local(async move {
+                let _ = answer.try_set(Some(api::values(&object).await));
+            });
+        }
+    });
+    Effect::new(move |_| {
+        let shown = query.with(|q| q.get("tab").as_deref() == Some("values"));
+        if shown && !asked.get_untracked() {
+            asked.set(true);
+            masked.run(());
         }
     });
     let reveal = Callback::new(move |secret: String| {
@@ -52,7 +56,7 @@ pub fn ValuesTab(object: Address) -> impl IntoView {
             {move || match answer.get() {
                 None => view! { <p class="hint" role="status">"Composing the values… The server's first composition compiles its engine first: about ten seconds."</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="notice" role="alert">{format!("No values: {}", e.detail())}</p> }.into_any(),
-                Some(Ok(values)) => view! { <Composed values=values reveal=reveal revealing=revealing/> }.into_any(),
+                Some(Ok(values)) => view! { <Composed values=values reveal=reveal revealing=revealing mask=masked/> }.into_any(),
             }}
             <CopyAs blocks=vec![("curl", curl)]/>
         </section>
@@ -64,6 +68,8 @@ fn Composed(
     values: HelmValues,
     reveal: Callback<String>,
     revealing: RwSignal<Option<String>>,
+    /// Shows the values masked again.
+    mask: Callback<()>,
 ) -> impl IntoView {
     // Only where helm-controller's own digest says so: no badge rather than a guess.
     let badge = values.changed_since_release.map(|changed| match changed {
@@ -77,6 +83,12 @@ fn Composed(
         {badge.map(|(class, text)| view! { <p><span class=class>{text}</span></p> })}
         {(!values.complete).then(|| view! {
             <p class="notice">"Some references are not yours to read: these values leave them out, so they are not all the chart gets."</p>
+        })}
+        {values.revealed.clone().map(|secret| view! {
+            <p class="notice values-revealed">
+                {format!("Showing the values of Secret {secret}: your reveal is in the audit trail. ")}
+                <button type="button" class="button" on:click=move |_| mask.run(())>"Mask again"</button>
+            </p>
         })}
         {values.error.clone().map(|error| view! {
             <p class="notice" role="alert">{format!("helm-controller cannot compose them: {error}")}</p>
