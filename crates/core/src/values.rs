@@ -41,6 +41,18 @@ pub enum Read {
     Forbidden,
 }
 
+impl Read {
+    /// The data of `pairs` (key, value).
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        Read::Data(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+}
+
 /// The engine's answer: the composition, the same with each leaf its source's tag, the digest.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Composed {
@@ -77,7 +89,7 @@ pub fn input(release: &Value, references: &[Reference], reads: &[Read]) -> Value
     let mut secrets = Map::new();
     let mut refs = Vec::new();
     for (reference, read) in references.iter().zip(reads) {
-        let mut entry = json!({
+        let entry = json!({
             "kind": reference.kind,
             "name": reference.name,
             "valuesKey": reference.values_key,
@@ -91,9 +103,6 @@ pub fn input(release: &Value, references: &[Reference], reads: &[Read]) -> Value
                 false => &mut config_maps,
             };
             objects.insert(reference.name.clone(), json!(data));
-        } else if *read == Read::Forbidden {
-            // Another name, so that a readable reference to the same object is not hidden.
-            entry["name"] = json!(format!("{}\u{0}forbidden", reference.name));
         }
         refs.push(entry);
     }
@@ -280,15 +289,6 @@ mod tests {
         })
     }
 
-    fn data(pairs: &[(&str, &str)]) -> Read {
-        Read::Data(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     fn composed() -> Composed {
         let values = json!({"replicaCount": 2, "image": {"tag": "1.0"},
             "db": {"host": "db", "password": "s3cret"}});
@@ -307,8 +307,8 @@ mod tests {
         assert_eq!(refs[0].values_key, DEFAULT_KEY);
         assert_eq!(refs[1].target_path, "db.password");
         let reads = [
-            data(&[("values.yaml", "a: 1")]),
-            data(&[("password", "x")]),
+            Read::of(&[("values.yaml", "a: 1")]),
+            Read::of(&[("password", "x")]),
             Read::Forbidden,
         ];
         let input = input(&release(), &refs, &reads);
@@ -325,8 +325,8 @@ mod tests {
     fn a_secrets_leaves_are_masked_until_it_is_revealed_and_each_key_names_its_sources() {
         let refs = references(&release());
         let reads = [
-            data(&[("values.yaml", "")]),
-            data(&[("password", "s3cret")]),
+            Read::of(&[("values.yaml", "")]),
+            Read::of(&[("password", "s3cret")]),
             Read::Missing,
         ];
         let masked = answer(&release(), &refs, &reads, Ok(composed()), None);
@@ -359,7 +359,11 @@ mod tests {
     #[test]
     fn a_forbidden_reference_leaves_the_values_incomplete_and_without_a_digest() {
         let refs = references(&release());
-        let reads = [data(&[("values.yaml", "")]), Read::Forbidden, Read::Missing];
+        let reads = [
+            Read::of(&[("values.yaml", "")]),
+            Read::Forbidden,
+            Read::Missing,
+        ];
         let answer = answer(&release(), &refs, &reads, Ok(composed()), None);
         assert!(!answer.complete);
         assert_eq!(answer.digest, None);

@@ -7,6 +7,7 @@
 //! [`engine`] — helm-controller's own code; the answer decided by the core (masks, each key's
 //! sources, the digest against the newest release's) and given as YAML too.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use flux_web_core::address::ObjectRef;
@@ -48,9 +49,20 @@ pub async fn values(
     let read = ctx.read(Reader::User(identity), target).await?;
     let release = serde_json::to_value(&read.found).map_err(|e| ApiError::Engine(e.to_string()))?;
     let references = decide::references(&release);
+    // One read an object, however many references name it (a ConfigMap read for two keys).
+    let mut read_once: BTreeMap<(&str, &str), Read> = BTreeMap::new();
     let mut reads = Vec::with_capacity(references.len());
     for reference in &references {
-        reads.push(data(ctx, identity, &target.namespace, reference).await?);
+        let key = (reference.kind.as_str(), reference.name.as_str());
+        let read = match read_once.get(&key) {
+            Some(read) => read.clone(),
+            None => {
+                let read = data(ctx, identity, &target.namespace, reference).await?;
+                read_once.insert(key, read.clone());
+                read
+            }
+        };
+        reads.push(read);
     }
     if let Some(secret) = reveal {
         let at = references
@@ -157,15 +169,6 @@ mod tests {
         })
     }
 
-    fn data(pairs: &[(&str, &str)]) -> Read {
-        Read::Data(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-    }
-
     async fn composed(release: &Value, reads: &[Read], reveal: Option<&str>) -> HelmValues {
         let references = decide::references(release);
         compose(release, &references, reads, reveal)
@@ -189,8 +192,8 @@ mod tests {
             json!([cm("one"), cm("two")]),
         );
         let reads = [
-            data(&[("values.yaml", "a: 1\nc: {x: 1, z: 1}\nlist: [1, 2]")]),
-            data(&[("values.yaml", "a: 2\nc: {z: 2}\nlist: [3]")]),
+            Read::of(&[("values.yaml", "a: 1\nc: {x: 1, z: 1}\nlist: [1, 2]")]),
+            Read::of(&[("values.yaml", "a: 2\nc: {z: 2}\nlist: [3]")]),
         ];
         assert_eq!(
             values(&ordered, &reads).await,
@@ -208,10 +211,10 @@ mod tests {
             ]),
         );
         let reads = [
-            data(&[("k", "x")]),
-            data(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
-            data(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
-            data(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
+            Read::of(&[("k", "x")]),
+            Read::of(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
+            Read::of(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
+            Read::of(&[("on", "true"), ("quoted", "'true'"), ("set", "{a,b}")]),
         ];
         assert_eq!(
             values(&paths, &reads).await,
@@ -226,7 +229,7 @@ mod tests {
                 "targetPath": "config.app\\.yml", "literal": true}]),
         );
         let text = "a: [1, 2]\nb={x,y}\n";
-        let reads = [data(&[("app.yml", text)])];
+        let reads = [Read::of(&[("app.yml", text)])];
         assert_eq!(
             values(&literal, &reads).await,
             json!({"config": {"app.yml": text}})
@@ -239,7 +242,7 @@ mod tests {
             json!([{"kind": "ConfigMap", "name": "gone", "optional": true},
                 {"kind": "Secret", "name": "s", "valuesKey": "nokey", "optional": true}]),
         );
-        let reads = [Read::Missing, data(&[("other", "x")])];
+        let reads = [Read::Missing, Read::of(&[("other", "x")])];
         let answer = composed(&optional, &reads, None).await;
         assert_eq!(answer.values, Some(json!({"a": 1})));
         assert_eq!(answer.sources[0].state, SourceState::Missing);
@@ -259,7 +262,7 @@ mod tests {
         let secret_path = json!({"kind": "Secret", "name": "s", "valuesKey": "pw",
             "targetPath": "db.password"});
         let over = release(json!({"db": {"password": "inline"}}), json!([secret_path]));
-        let reads = [data(&[("pw", "from-secret")])];
+        let reads = [Read::of(&[("pw", "from-secret")])];
         assert_eq!(
             values(&over, &reads).await,
             json!({"db": {"password": "from-secret"}})
@@ -271,8 +274,8 @@ mod tests {
             json!([cm("base"), secret_path]),
         );
         let reads = [
-            data(&[("values.yaml", "db: {host: db}")]),
-            data(&[("pw", "from-secret")]),
+            Read::of(&[("values.yaml", "db: {host: db}")]),
+            Read::of(&[("pw", "from-secret")]),
         ];
         assert_eq!(
             values(&under, &reads).await,
@@ -281,12 +284,12 @@ mod tests {
 
         // Masks follow the winner: a Secret's leaf is masked, one spec.values overwrote is not;
         // a key's sources are those whose values it holds.
-        let masked = composed(&over, &[data(&[("pw", "from-secret")])], None).await;
+        let masked = composed(&over, &[Read::of(&[("pw", "from-secret")])], None).await;
         assert_eq!(masked.values, Some(json!({"db": {"password": MASK}})));
         assert_eq!(masked.keys[0].from, vec![0]);
         let reads = [
-            data(&[("values.yaml", "db: {host: db}")]),
-            data(&[("pw", "s")]),
+            Read::of(&[("values.yaml", "db: {host: db}")]),
+            Read::of(&[("pw", "s")]),
         ];
         let shown = composed(&under, &reads, None).await;
         assert_eq!(
