@@ -57,7 +57,7 @@ unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)
 	cargo test -p flux-web-ui
 
 .PHONY: integration
-integration: ui image ## Integration, client, contract, attack, image, browser and interop tests on the test bed (started and stopped around them)
+integration: ui image ## Integration, client, contract, attack, image, chart, browser and interop tests on the test bed (started and stopped around them)
 	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
 	$(TESTBED) up || exit 1; \
 	eval "$$($(TESTBED) env)"; \
@@ -66,6 +66,7 @@ integration: ui image ## Integration, client, contract, attack, image, browser a
 	if [ $$rc -eq 0 ]; then failed=clients; e2e/clients/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then failed=attacks; e2e/attacks/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then failed=image; image/check $(IMAGE_DIR); rc=$$?; fi; \
+	if [ $$rc -eq 0 ]; then failed=chart; e2e/chart/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then failed=browser; FLUX_WEB_BINARY=$(IMAGE_DIR)/rootfs/flux-web e2e/browser/run; rc=$$?; fi; \
 	if [ $$rc -eq 0 ]; then failed=interop; e2e/interop/run; rc=$$?; fi; \
 	if [ $$rc -ne 0 ]; then $(TESTBED) logs; \
