@@ -69,6 +69,8 @@ OIDC_REDIRECTS = [
     "http://localhost:9080/oauth2/callback",
     # The browser tests take a free one of these, so they run beside `make dev`.
     *[f"http://127.0.0.1:{port}/oauth2/callback" for port in range(9081, 9090)],
+    # Served under a path (baseURL http://127.0.0.1:<port>/flux/).
+    *[f"http://127.0.0.1:{port}/flux/oauth2/callback" for port in range(9081, 9090)],
 ]
 
 READY_TIMEOUT = 90  # seconds each component may take to answer its health check

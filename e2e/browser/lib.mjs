@@ -110,7 +110,8 @@ export const page = context.pages()[0] ?? (await context.newPage());
 export const consoleErrors = [];
 // Errors of flux-web's pages only (the identity provider's login page fetches web fonts it
 // cannot reach here); a 401 before logging in is how the API asks for a login.
-const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL].some((base) => url.startsWith(base));
+const ours = (url) => [ADMIN, VIEWER, NOBODY, process.env.FLUX_WEB_OIDC_URL, process.env.FLUX_WEB_SUBPATH_URL]
+  .some((base) => url.startsWith(base));
 // Refusals a check provokes on purpose, as [url pattern, status]: the answer it tests.
 const provoked = [[/\/nope(\/timeline)?$/, 404], [/\/actions\/reconcile(\?wait=\d+s)?$/, 403],
   [/\/resources\?sort=size(&limit=\d+)?$/, 400], [/\/actions\/suspend\?dryRun=true$/, 400],

@@ -16,7 +16,7 @@ import { checks, consoleErrors, context, forgetCalls, recentCalls, register } fr
 // The order of a whole run: the pages people open first, then the ones that need the bed's
 // controllers settled, then the sweeps over every page.
 const FILES = ['resources', 'object', 'actions', 'events', 'bulk', 'workloads', 'identity',
-  'keyboard', 'overview', 'reading', 'release', 'why', 'preview', 'layout', 'axe'];
+  'keyboard', 'overview', 'reading', 'release', 'why', 'preview', 'subpath', 'layout', 'axe'];
 
 const args = process.argv.slice(2);
 const shuffle = args.find((a) => a.startsWith('--shuffle'));

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api::live::{Live, LiveState};
 use crate::api::{self, ApiError};
+use crate::base;
 use crate::components::act::Refocus;
 use crate::components::favourites::Favourites;
 use crate::components::focus::focus;
@@ -37,7 +38,7 @@ pub fn App() -> impl IntoView {
     // the bearer token of a copied curl).
     provide_context(user);
     view! {
-        <Router>
+        <Router base=base::path()>
             <FocusOnNavigation/>
             // The router would take "#main" for a route: the link moves focus itself.
             <a class="skip" href="#main" on:click=|ev| { ev.prevent_default(); focus("main"); }>"Skip to content"</a>
@@ -84,7 +85,7 @@ pub fn App() -> impl IntoView {
 /// Logs out, then follows the server to the provider's logout page (or home).
 fn log_out() {
     leptos::task::spawn_local(async {
-        let next = api::logout().await.unwrap_or_else(|_| "/".into());
+        let next = api::logout().await.unwrap_or_else(|_| base::url("/"));
         let _ = window().location().set_href(&next);
     });
 }
@@ -169,14 +170,15 @@ fn UserMenu(answer: Result<UserInfo, ApiError>) -> impl IntoView {
         Err(ApiError::NotLoggedIn(_)) => {
             // Back to the page asked for after the login; the login page is its own way in.
             let href = move || {
-                let here = format!("{}{}", location.pathname.get(), location.search.get());
-                format!(
+                let path = location.pathname.get();
+                let here = format!("{}{}", base::route(&path), location.search.get());
+                base::url(&format!(
                     "/login?originalPath={}",
                     js_sys::encode_uri_component(&here)
-                )
+                ))
             };
             return view! {
-                <Show when=move || location.pathname.get() != "/login">
+                <Show when=move || base::route(&location.pathname.get()) != "/login">
                     <a class="button" href=href>"Log in"</a>
                 </Show>
             }

@@ -7,9 +7,11 @@
 //! - [`api`] — every call to the server, typed by address and query, and the live data.
 //! - [`format`] — times and sizes for people.
 //! - [`command`] — the curl and flux command lines of an action.
+//! - [`base`] — the path flux-web is served under, which routes and API calls are under.
 
 mod api;
 mod app;
+mod base;
 mod command;
 mod components;
 mod format;

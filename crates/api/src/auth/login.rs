@@ -49,6 +49,11 @@ pub struct Oidc {
     cookies: Cookies,
     redirect_uri: String,
     base_url: Url,
+    /// The path flux-web is served under (`""` or `/flux`): its cookies' paths start with it
+    /// and a login comes back under it.
+    prefix: String,
+    session_path: String,
+    login_path: String,
     scopes: String,
     session_duration: Duration,
     clock: Arc<dyn Clock>,
@@ -89,6 +94,7 @@ impl Oidc {
                 .join("; ")
         })?;
         let base_url = base_url.cloned().ok_or("OAuth2 needs .spec.baseURL")?;
+        let prefix = crate::config::prefix_of(Some(&base_url));
         Ok(Self {
             provider: Provider::new(
                 oauth2.issuer_url.clone(),
@@ -100,6 +106,9 @@ impl Oidc {
             cookies: Cookies { secure: !insecure },
             redirect_uri: format!("{}{CALLBACK_PATH}", base_url.as_str().trim_end_matches('/')),
             base_url,
+            session_path: format!("{prefix}/"),
+            login_path: format!("{prefix}{LOGIN_PATH}"),
+            prefix,
             scopes: oauth2.scopes.join(" "),
             session_duration: oauth2.session_duration,
             clock,
@@ -140,7 +149,7 @@ impl Oidc {
             location: location.into(),
             cookies: self
                 .cookies
-                .set(LOGIN_COOKIE, LOGIN_PATH, &sealed, LOGIN_TTL, 0),
+                .set(LOGIN_COOKIE, &self.login_path, &sealed, LOGIN_TTL, 0),
         })
     }
 
@@ -158,7 +167,7 @@ impl Oidc {
         };
         let login: Login = self
             .cookies
-            .read(headers, LOGIN_COOKIE, LOGIN_PATH)
+            .read(headers, LOGIN_COOKIE, &self.login_path)
             .and_then(|(sealed, _)| self.sealer.open_json(LOGIN_COOKIE, &sealed))
             .ok_or_else(|| {
                 unauthenticated(
@@ -208,12 +217,12 @@ impl Oidc {
         };
         let had = self
             .cookies
-            .read(headers, SESSION_COOKIE, "/")
+            .read(headers, SESSION_COOKIE, &self.session_path)
             .map_or(0, |(_, n)| n);
         let mut cookies = self.session_cookies(&session, had);
-        cookies.extend(self.cookies.clear(LOGIN_COOKIE, LOGIN_PATH, 1));
+        cookies.extend(self.cookies.clear(LOGIN_COOKIE, &self.login_path, 1));
         Ok(Redirect {
-            location: login.original_path,
+            location: format!("{}{}", self.prefix, login.original_path),
             cookies,
         })
     }
@@ -248,13 +257,16 @@ impl Oidc {
     fn session_cookies(&self, session: &Session, had: usize) -> Vec<HeaderValue> {
         let sealed = self.sealer.seal_json(SESSION_COOKIE, session);
         let max_age = (session.expires - self.now()).max(0);
-        self.cookies.set(SESSION_COOKIE, "/", &sealed, max_age, had)
+        self.cookies
+            .set(SESSION_COOKIE, &self.session_path, &sealed, max_age, had)
     }
 
     /// Clears the session; the provider's end-session endpoint is where the browser goes
     /// next when there is one, so the provider's own session ends too.
     pub async fn logout(&self, headers: &HeaderMap) -> Redirect {
-        let read = self.cookies.read(headers, SESSION_COOKIE, "/");
+        let read = self
+            .cookies
+            .read(headers, SESSION_COOKIE, &self.session_path);
         let had = read.as_ref().map_or(1, |(_, n)| *n);
         let session =
             read.and_then(|(sealed, _)| self.sealer.open_json::<Session>(SESSION_COOKIE, &sealed));
@@ -295,7 +307,7 @@ impl Oidc {
         };
         Redirect {
             location,
-            cookies: self.cookies.clear(SESSION_COOKIE, "/", had),
+            cookies: self.cookies.clear(SESSION_COOKIE, &self.session_path, had),
         }
     }
 
@@ -334,13 +346,16 @@ impl Oidc {
         &self,
         headers: &HeaderMap,
     ) -> (Result<Caught, ApiError>, Vec<HeaderValue>) {
-        let Some((sealed, had)) = self.cookies.read(headers, SESSION_COOKIE, "/") else {
+        let Some((sealed, had)) = self
+            .cookies
+            .read(headers, SESSION_COOKIE, &self.session_path)
+        else {
             return (Err(ApiError::NotLoggedIn), Vec::new());
         };
         let over = |code, detail: String| {
             (
                 Err(ApiError::Unauthenticated { code, detail }),
-                self.cookies.clear(SESSION_COOKIE, "/", had),
+                self.cookies.clear(SESSION_COOKIE, &self.session_path, had),
             )
         };
         let Some(session) = self.sealer.open_json::<Session>(SESSION_COOKIE, &sealed) else {

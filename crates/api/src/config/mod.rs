@@ -43,6 +43,12 @@ pub enum Audited {
     These(Vec<Verb>),
 }
 
+/// The path of `base` without its final slash: `""` for none or `/`.
+pub fn prefix_of(base: Option<&Url>) -> String {
+    base.map_or("", |url| url.path().trim_end_matches('/'))
+        .to_owned()
+}
+
 /// Validated settings of the whole server.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -272,6 +278,12 @@ fn list(errors: &[FieldError]) -> String {
 }
 
 impl Config {
+    /// The path flux-web is served under, from `baseURL`: `""` at the root, else `/flux`
+    /// (no final slash), which every route, cookie and link of the UI is under.
+    pub fn prefix(&self) -> String {
+        prefix_of(self.base_url.as_ref())
+    }
+
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.display().to_string(),
@@ -303,7 +315,8 @@ impl Config {
         let base_url = spec
             .base_url
             .as_deref()
-            .and_then(|u| errors.http_url(".spec.baseURL", u));
+            .and_then(|u| errors.http_url(".spec.baseURL", u))
+            .and_then(|u| errors.base_url(u));
         let authentication = match spec.authentication {
             None => Authentication::None,
             Some(auth) => authentication(auth, base_url.is_some(), &mut errors),
@@ -629,6 +642,32 @@ impl Checker {
             }
             Err(e) => {
                 self.add(path, format!("{text:?} is not a URL: {e}"));
+                None
+            }
+        }
+    }
+
+    /// A base URL flux-web can be served under: a path of plain segments (it goes into the
+    /// UI's `<base href>` and the cookies' `Path`), no query or fragment.
+    fn base_url(&mut self, url: Url) -> Option<Url> {
+        let plain = url.path().split('/').all(|segment| {
+            segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+        });
+        match (plain, url.query(), url.fragment()) {
+            (true, None, None) => Some(url),
+            _ => {
+                self.add(
+                    ".spec.baseURL",
+                    format!(
+                        "{:?} must be a URL whose path has only letters, digits and -._~ between its \
+                         slashes, with no query or fragment",
+                        url.as_str()
+                    ),
+                );
                 None
             }
         }

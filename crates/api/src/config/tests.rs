@@ -236,6 +236,18 @@ fn validation_errors_name_every_field_at_fault() {
                 ".spec.baseURL: \"ftp://x\" must be an http or https URL",
                 ".spec.notificationController.address: \"nc\" is not a URL",
             ],
+        ), // A base URL's path goes into the page and the cookies: plain segments only.
+        (
+            &format!("{HEADER}spec:\n  baseURL: https://f.io/flux?x=1\n"),
+            vec![".spec.baseURL: \"https://f.io/flux?x=1\" must be a URL whose path has only"],
+        ),
+        (
+            &format!("{HEADER}spec:\n  baseURL: 'https://f.io/a\"b/'\n"),
+            vec![".spec.baseURL: \"https://f.io/a%22b/\" must be a URL whose path"],
+        ),
+        (
+            &format!("{HEADER}spec:\n  baseURL: https://f.io/flux#top\n"),
+            vec!["must be a URL whose path has only"],
         ),
     ];
     for (yaml, expected) in cases {

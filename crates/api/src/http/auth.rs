@@ -159,7 +159,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     let redirect = match &*state.auth {
         Auth::Oidc(oidc) => oidc.logout(&headers).await,
         _ => Redirect {
-            location: "/".into(),
+            location: format!("{}/", state.config.prefix()),
             cookies: Vec::new(),
         },
     };
@@ -208,7 +208,7 @@ fn page(status: StatusCode, message: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>flux-web: login</title></head>\
          <body><main><h1>Login failed</h1><p role=\"alert\">{}</p>\
-         <p><a href=\"/oauth2/authorize\">Try again</a></p></main></body></html>",
+         <p><a href=\"authorize\">Try again</a></p></main></body></html>",
         escape(message)
     );
     (

@@ -31,15 +31,16 @@ pub mod watch;
 
 pub use serve::{reloadable, serve};
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::header;
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, Version};
 use axum::middleware;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{any, get, post};
+use tower::ServiceExt;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
@@ -160,14 +161,64 @@ async fn openapi_json() -> impl IntoResponse {
     )
 }
 
-/// The whole application; `main` serves it and tests call it with `oneshot`.
+/// The whole application; `main` serves it and tests call it with `oneshot`. Under the path
+/// of `baseURL` when it has one (`https://example.com/flux/`): everything there, and outside
+/// it only the probes (the kubelet asks the Pod, not the ingress) and a way in from `/`.
 pub fn router(state: AppState) -> Router {
+    let prefix = state.config.prefix();
+    if prefix.is_empty() {
+        return application(state, "");
+    }
+    let home = format!("{prefix}/");
+    let inner = application(state.clone(), &prefix);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/", get(move || std::future::ready(Redirect::to(&home))))
+        .fallback(move |request: axum::extract::Request| {
+            let (inner, prefix) = (inner.clone(), prefix.clone());
+            async move {
+                match beneath(&prefix, request) {
+                    Ok(request) => match inner.oneshot(request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    },
+                    Err(path) => ApiError::NoRoute(shortened(&path, ECHOED_PATH)).into_response(),
+                }
+            }
+        })
+        .with_state(state)
+}
+
+/// `request` as the application sees it when its path is `prefix` or beneath it (`/flux`,
+/// `/flux/`, `/flux/api/…` → `/`, `/`, `/api/…`); else the path, which nothing serves.
+fn beneath(
+    prefix: &str,
+    mut request: axum::extract::Request,
+) -> Result<axum::extract::Request, String> {
+    let uri = request.uri();
+    let rest = match uri.path().strip_prefix(prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return Err(uri.path().to_owned()),
+    };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    *request.uri_mut() = path_and_query.parse().map_err(|_| uri.path().to_owned())?;
+    Ok(request)
+}
+
+fn application(state: AppState, prefix: &str) -> Router {
     let (routes, _) = routes().split_for_parts();
     // The docs page's assets are compiled into the binary: it works without a network. It
     // reads the document from its own route, so the page and the API never disagree.
-    let docs = SwaggerUi::new("/api/docs").config(SwaggerConfig::from("/api/v1/openapi.json"));
+    let docs = SwaggerUi::new("/api/docs")
+        .config(SwaggerConfig::from(format!("{prefix}/api/v1/openapi.json")));
     let assets = state.ui.clone();
-    let routes = routes.fallback(move |request| ui::serve(assets.clone(), request));
+    let base: Arc<str> = format!("{prefix}/").into();
+    let routes = routes.fallback(move |request| ui::serve(assets.clone(), base.clone(), request));
     // Layers run outside in: the last added sees the request first.
     let [frames, sniffing, referrer, csp] = browser::security_headers();
     routes

@@ -23,11 +23,10 @@ async fn get(app: Router, path: &str) -> (StatusCode, String, serde_json::Value)
     (status, content_type, serde_json::from_slice(&body).unwrap())
 }
 
-/// The router with a cluster nobody listens at: enough for everything decided before I/O.
-fn app_with(
-    config: Config,
-    ready: Result<(), String>,
-) -> (tokio::sync::watch::Sender<Result<(), String>>, Router) {
+type Ready = tokio::sync::watch::Sender<Result<(), String>>;
+
+/// The state with a cluster nobody listens at: enough for everything decided before I/O.
+fn state_with(config: Config, ready: Result<(), String>) -> (Ready, AppState) {
     let (tx, readiness) = Readiness::fixed(ready);
     let kube_config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
     let cluster = Cluster::from_config(kube_config).unwrap();
@@ -35,19 +34,16 @@ fn app_with(
         "2026-12-01T10:00:00Z".parse().unwrap(),
     ));
     let ids = Arc::new(crate::clock::SeededIds::new(1));
-    (
-        tx,
-        router(AppState::new(
-            config,
-            cluster,
-            readiness,
-            (clock, ids),
-            "test".into(),
-        )),
-    )
+    let state = AppState::new(config, cluster, readiness, (clock, ids), "test".into());
+    (tx, state)
 }
 
-fn app(ready: Result<(), String>) -> (tokio::sync::watch::Sender<Result<(), String>>, Router) {
+fn app_with(config: Config, ready: Result<(), String>) -> (Ready, Router) {
+    let (tx, state) = state_with(config, ready);
+    (tx, router(state))
+}
+
+fn app(ready: Result<(), String>) -> (Ready, Router) {
     app_with(Config::default(), ready)
 }
 
@@ -518,4 +514,111 @@ fn only_json_answers_are_chosen_for_compression() {
     ] {
         assert!(!with(kind), "{kind}");
     }
+}
+
+/// A UI directory of this test's own: the index the build writes, and a brotli variant.
+fn ui_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("flux-web-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<html><head><base href=\"/\"><script src=\"boot-0123456789ab.js\"></script></head></html>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("index.html.br"), b"not the page").unwrap();
+    dir
+}
+
+/// flux-web at `base_url`, serving the UI of [`ui_dir`].
+fn served_under(base_url: &str) -> (Ready, Router) {
+    let config = Config::from_yaml(&format!(
+        "apiVersion: web.fluxcd.controlplane.io/v1\nkind: Config\nspec:\n  baseURL: {base_url}\n"
+    ))
+    .unwrap();
+    let (tx, mut state) = state_with(config, Ok(()));
+    state.ui = crate::ui::Assets::choose(Some(&ui_dir()));
+    (tx, router(state))
+}
+
+#[tokio::test]
+async fn under_a_base_path_everything_is_beneath_it_and_the_page_names_it() {
+    let (_tx, app) = served_under("https://flux.example.com/flux/");
+    for page in [
+        "/flux",
+        "/flux/",
+        "/flux/resources",
+        "/flux/kustomize.toolkit.fluxcd.io/kustomizations/a/b",
+        "/flux/index.html",
+    ] {
+        let (headers, body) = get_encoded(app.clone(), page, "br").await;
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains("<base href=\"/flux/\">"), "{page}: {body}");
+        assert!(!body.contains("<base href=\"/\">"), "{page}");
+        assert!(headers.get(header::CONTENT_ENCODING).is_none(), "{page}");
+    }
+    // The API, its document and its docs page, the probes: under the path.
+    for path in [
+        "/flux/api/v1/openapi.json",
+        "/flux/api/docs/",
+        "/flux/healthz",
+        "/flux/readyz",
+    ] {
+        let response = app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    // The docs page reads the document under the path.
+    let (_, config) = get_encoded(
+        app.clone(),
+        "/flux/api/docs/swagger-initializer.js",
+        "identity",
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&config).contains("/flux/api/v1/openapi.json"));
+    // Outside it: the kubelet's probes, a way in from the root, and nothing else.
+    for path in ["/healthz", "/readyz"] {
+        let (status, _, _) = get(app.clone(), path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    let response = app
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection());
+    assert_eq!(response.headers()[header::LOCATION], "/flux/");
+    for path in [
+        "/api/v1/openapi.json",
+        "/resources",
+        "/fluxes/resources",
+        "/oauth2/authorize",
+        "/metrics",
+    ] {
+        let (status, content_type, problem) = get(app.clone(), path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(content_type, "application/problem+json", "{path}");
+        assert_eq!(problem["code"], "no_route", "{path}");
+    }
+    let (status, _, problem) = get(app.clone(), "/flux/api/v1/nothing").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no_route"))
+    );
+}
+
+#[tokio::test]
+async fn at_the_root_the_page_is_sent_as_built() {
+    let (_tx, app) = served_under("https://flux.example.com");
+    let (headers, body) = get_encoded(app.clone(), "/resources", "br").await;
+    assert_eq!(body, b"not the page");
+    assert_eq!(headers[header::CONTENT_ENCODING], "br");
+    let (_, body) = get_encoded(app, "/", "identity").await;
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("<base href=\"/\">")
+    );
 }

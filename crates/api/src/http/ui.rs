@@ -5,9 +5,12 @@
 //! fallback); a hashed name that is no file (an asset of an older release), or any other
 //! file name with an extension (`/favicon.ico`, `/robots.txt`), is a 404, never an
 //! `index.html` cached for a year or taken for an icon. Each file is sent brotli- or
-//! gzip-compressed when the build wrote that variant and the client accepts it.
+//! gzip-compressed when the build wrote that variant and the client accepts it. Under a
+//! `baseURL` with a path, `index.html` is sent as it is with that path in its `<base href>`,
+//! which every other URL of the UI is relative to.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -21,7 +24,12 @@ use crate::ui::Assets;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-pub async fn serve(assets: Assets, request: Request) -> Response {
+/// What the UI build writes into `index.html`, and what a path replaces.
+const ROOT_BASE: &str = "<base href=\"/\">";
+
+/// Serves the file or page `request` asks for; `base` is the path flux-web is served under
+/// (`/` or `/flux/`).
+pub async fn serve(assets: Assets, base: Arc<str>, request: Request) -> Response {
     let path = request.uri().path();
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return ApiError::MethodNotAllowed {
@@ -35,6 +43,11 @@ pub async fn serve(assets: Assets, request: Request) -> Response {
     }
     let name = path.trim_start_matches('/');
     let accepted = accepted_encodings(request.headers());
+    let rebased = &*base != "/";
+    // Under a path the index is changed as it is sent: from its plain variant.
+    let index_codings = if rebased { &[][..] } else { &accepted[..] };
+    // The page itself, asked for by its name, is a page like any other.
+    let name = if name == "index.html" { "" } else { name };
     let file = match is_file_name(name) {
         true => variant(&assets, name, &accepted).await,
         false => None,
@@ -48,12 +61,20 @@ pub async fn serve(assets: Assets, request: Request) -> Response {
         None => (
             "index.html",
             REVALIDATE,
-            variant(&assets, "index.html", &accepted).await,
+            variant(&assets, "index.html", index_codings).await,
         ),
     };
-    let Some((bytes, encoding)) = found else {
+    let Some((mut bytes, encoding)) = found else {
         return ApiError::NoRoute(shortened(path, super::ECHOED_PATH)).into_response();
     };
+    if rebased && name == "index.html" {
+        let page = String::from_utf8_lossy(&bytes).replacen(
+            ROOT_BASE,
+            &format!("<base href=\"{base}\">"),
+            1,
+        );
+        bytes = Cow::Owned(page.into_bytes());
+    }
     let mut response = (StatusCode::OK, Body::from(bytes)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, content_type(name));

@@ -13,6 +13,7 @@ use super::ApiError;
 use super::query::{Filters, Watch};
 use super::stream::{Listening, listen};
 pub use super::stream::{Live, LiveState};
+use crate::base;
 
 /// A live stream of the server's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +38,10 @@ pub enum Change {
 impl Stream {
     fn url(&self) -> String {
         match self {
-            Stream::Objects(watch) => format!("/api/v1/watch?{}", watch.encode()),
-            Stream::Events(filters) => format!("/api/v1/events/watch?{}", filters.encode(&[])),
+            Stream::Objects(watch) => base::url(&format!("/api/v1/watch?{}", watch.encode())),
+            Stream::Events(filters) => {
+                base::url(&format!("/api/v1/events/watch?{}", filters.encode(&[])))
+            }
         }
     }
 

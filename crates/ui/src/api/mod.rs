@@ -22,6 +22,7 @@ use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::base;
 use crate::format::encode;
 use stream::read_lines;
 
@@ -85,7 +86,7 @@ async fn refusal(response: Response) -> ApiError {
 }
 
 async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    answer(Request::get(url).send().await).await
+    answer(Request::get(&base::url(url)).send().await).await
 }
 
 pub async fn userinfo() -> Result<UserInfo, ApiError> {
@@ -211,7 +212,7 @@ async fn post_action(url: &str, request: &ActionRequest) -> Result<ActionRespons
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Result<T, ApiError> {
-    let request = Request::post(url)
+    let request = Request::post(&base::url(url))
         .json(body)
         .map_err(|e| ApiError::Network(e.to_string()))?;
     answer(request.send().await).await
@@ -233,7 +234,7 @@ pub async fn bulk_run(
     request: &BulkRequest,
     on_progress: impl Fn(Progress),
 ) -> Result<(), ApiError> {
-    let request = Request::post(&bulk_url(action))
+    let request = Request::post(&base::url(&bulk_url(action)))
         .json(request)
         .map_err(|e| ApiError::Network(e.to_string()))?;
     read_lines(request.send().await, "the run's progress", on_progress).await
@@ -253,7 +254,7 @@ pub async fn follow_logs(
     on_event: impl Fn(LogEvent),
 ) -> Result<(), ApiError> {
     let url = format!("/api/v1/{object}/logs?follow=true&{}", query.encode());
-    let request = Request::get(&url)
+    let request = Request::get(&base::url(&url))
         .abort_signal(Some(abort))
         .build()
         .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -266,7 +267,7 @@ pub async fn logout() -> Result<String, ApiError> {
     struct Next {
         location: String,
     }
-    let response = Request::post("/logout")
+    let response = Request::post(&base::url("/logout"))
         .header("Accept", "application/json")
         .send()
         .await;
@@ -275,11 +276,11 @@ pub async fn logout() -> Result<String, ApiError> {
 
 /// Where the browser downloads the artifact of `object` (an ArtifactGenerator's: `artifact`).
 pub fn download_url(object: &Address, artifact: Option<&str>) -> String {
-    match artifact {
+    base::url(&match artifact {
         Some(name) => format!(
             "/api/v1/{object}/actions/download?artifact={}",
             encode(name)
         ),
         None => format!("/api/v1/{object}/actions/download"),
-    }
+    })
 }

@@ -201,7 +201,7 @@ pub fn Confirm(acting: Acting) -> impl IntoView {
         }
     };
     let bearer = bearer();
-    let origin = window().location().origin().unwrap_or_default();
+    let origin = crate::base::origin();
     let commands = move |form: fn(Action, &Target) -> Option<String>| {
         Signal::derive(move || {
             asked

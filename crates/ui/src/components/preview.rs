@@ -24,7 +24,7 @@ const FORECAST_SHOWN: usize = 20;
 #[component]
 pub fn Forecast(object: Address) -> impl IntoView {
     let built: RwSignal<Option<Result<Preview, ApiError>>> = RwSignal::new(None);
-    let tab = object.tab_href("preview");
+    let tab = crate::base::url(&object.tab_href("preview"));
     leptos::task::spawn_local(async move {
         let answer = api::preview(&object).await;
         // The dialog may have closed meanwhile.

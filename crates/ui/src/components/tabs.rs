@@ -48,7 +48,7 @@ pub fn Tabs(
     let navigate = use_navigate();
     let location = use_location();
     let show = move |id: &'static str| {
-        let path = location.pathname.get_untracked();
+        let path = crate::base::route(&location.pathname.get_untracked()).to_owned();
         let to = if id == first {
             path
         } else {

@@ -12,10 +12,10 @@ pub fn LoginPage() -> impl IntoView {
         let path = query
             .with(|q| q.get("originalPath"))
             .unwrap_or_else(|| "/resources".into());
-        format!(
+        crate::base::url(&format!(
             "/oauth2/authorize?originalPath={}",
             js_sys::encode_uri_component(&path)
-        )
+        ))
     };
     view! {
         <section class="login">

@@ -38,7 +38,7 @@ pub fn Rows(rows: RwSignal<Vec<Row>>) -> impl IntoView {
 #[component]
 pub fn CopyCommands(ask: RwSignal<Option<Ask>>, rows: RwSignal<Vec<Row>>) -> impl IntoView {
     let bearer = bearer();
-    let origin = window().location().origin().unwrap_or_default();
+    let origin = crate::base::origin();
     let curl = move || {
         ask.get()
             .map(|a| {

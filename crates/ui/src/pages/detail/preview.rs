@@ -22,7 +22,7 @@ pub fn PreviewTab(
 ) -> impl IntoView {
     let built: RwSignal<Option<Result<Preview, ApiError>>> = RwSignal::new(None);
     let running = RwSignal::new(false);
-    let origin = window().location().origin().unwrap_or_default();
+    let origin = crate::base::origin();
     let endpoint = format!("/api/v1/{object}/preview");
     let bearer = bearer();
     let curl = Signal::derive(move || command::curl_get(&origin, &endpoint, bearer()));

@@ -46,7 +46,7 @@ pub fn ValuesTab(object: Address) -> impl IntoView {
             let _ = revealing.try_set(None);
         });
     });
-    let origin = window().location().origin().unwrap_or_default();
+    let origin = crate::base::origin();
     let bearer = bearer();
     let curl = Signal::derive(move || command::curl_get(&origin, &endpoint, bearer()));
     view! {
