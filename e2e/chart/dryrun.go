@@ -88,6 +88,8 @@ func (d *dryRunner) applyOne(o object) error {
 		DryRun:       []string{metav1.DryRunAll},
 		FieldManager: "flux-web-chart-check",
 		Force:        &force,
+		// A field the schema does not know is an error, as kubectl's default makes it.
+		FieldValidation: "Strict",
 	})
 	return err
 }
