@@ -3,7 +3,7 @@
 use flux_web_shared::user::{Provider, UserInfo};
 use leptos::prelude::*;
 use leptos_router::Lazy;
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
 use wasm_bindgen::JsCast;
@@ -15,6 +15,7 @@ use crate::components::act::Refocus;
 use crate::components::favourites::Favourites;
 use crate::components::focus::focus;
 use crate::components::keys::Keys;
+use crate::components::link::A;
 use crate::components::live::LiveIndicator;
 use crate::components::palette::{Commands, Palette};
 use crate::components::search::QuickSearch;

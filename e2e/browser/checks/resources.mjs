@@ -33,8 +33,9 @@ check('a first load reads the list once, its icon is ours, and its JSON comes co
       return { ok: r.ok, encoding: r.headers.get('content-encoding') };
     });
     assert.ok(answer.ok && ['br', 'gzip'].includes(answer.encoding), JSON.stringify(answer));
-    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
-    assert.match(icon, /^\/favicon-[0-9a-f]{12}\.svg$/);
+    // Relative to the page's <base href>, which names the path flux-web is served under.
+    const icon = await page.evaluate(() => document.querySelector('link[rel="icon"]').href);
+    assert.match(new URL(icon).pathname, /^\/favicon-[0-9a-f]{12}\.svg$/);
   } finally {
     page.off('request', seen);
   }

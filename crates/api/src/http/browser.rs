@@ -146,10 +146,11 @@ fn check(headers: &HeaderMap, own: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A strict Content-Security-Policy that still lets the WASM SPA run.
+/// A strict Content-Security-Policy that still lets the WASM SPA run. `base-uri 'self'`: the
+/// page's `<base href>` names the path flux-web is served under, and may name nothing else.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-    frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+    frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 /// The security headers of every response, set unless a handler set them.
 pub fn security_headers() -> [SetResponseHeaderLayer<HeaderValue>; 4] {

@@ -19,6 +19,7 @@
 //! - [`live`] — the header's word on the live streams.
 //! - [`favourites`] — the objects starred in this browser.
 //! - [`object_link`] — a link to an object's page.
+//! - [`link`] — links to flux-web's own pages, beneath the path it is served under.
 //! - [`preview`] — a Kustomization's preview as people read it, in its tab and its confirmations.
 
 pub mod act;
@@ -32,6 +33,7 @@ pub mod dialog;
 pub mod favourites;
 pub mod focus;
 pub mod keys;
+pub mod link;
 pub mod live;
 pub mod logs;
 pub mod object_link;

@@ -1,8 +1,8 @@
 //! A link to an object's page, named `namespace/name` (its kind is said beside it).
 
+use crate::components::link::A;
 use flux_web_shared::actions::Target;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::Address;
 

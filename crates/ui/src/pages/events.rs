@@ -3,11 +3,11 @@
 //! (`/events?severity=Warning&namespace=apps`) so a view can be shared; new Events arrive
 //! live at the top, and older pages load on demand.
 
+use crate::components::link::A;
 use flux_web_shared::events::{ClusterEvent, EventPage, Severity};
 use flux_web_shared::objects::{FLUX_KINDS, WORKLOAD_KINDS};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::Failure;

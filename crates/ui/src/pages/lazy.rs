@@ -3,10 +3,10 @@
 //! fetch that fails (flux-web is not answering) is said as the page, never a crash of the app,
 //! and the next visit fetches again.
 
+use crate::components::link::A;
 use leptos::prelude::*;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use leptos_router::LazyRoute;
-use leptos_router::components::A;
 
 use crate::api::UNREACHABLE;
 use crate::pages::controllers::ControllersPage;

@@ -20,7 +20,7 @@ pub mod resources;
 
 use leptos::prelude::*;
 
-use leptos_router::components::A;
+use crate::components::link::A;
 
 use crate::api::{ApiError, UNREACHABLE};
 
@@ -36,7 +36,9 @@ pub fn set_title(what: &str) {
 pub fn Failure(error: ApiError) -> impl IntoView {
     let (heading, detail) = match &error {
         ApiError::NotLoggedIn(_) => {
-            let here = window().location().pathname().unwrap_or_default();
+            // A path of the app: the server puts the path it is served under in front.
+            let path = window().location().pathname().unwrap_or_default();
+            let here = crate::base::route(&path);
             let search = window().location().search().unwrap_or_default();
             let back = js_sys::encode_uri_component(&format!("{here}{search}"));
             let navigate = leptos_router::hooks::use_navigate();
@@ -68,7 +70,8 @@ pub fn Failure(error: ApiError) -> impl IntoView {
     };
     set_title(heading);
     // A bad filter or page in the address: the same page without its query is the way on.
-    let here = window().location().pathname().unwrap_or_default();
+    let path = window().location().pathname().unwrap_or_default();
+    let here = crate::base::route(&path).to_owned();
     let cleared = (matches!(&error, ApiError::Problem(p) if p.status == 400)
         && !window().location().search().unwrap_or_default().is_empty())
     .then(|| view! { <p><A href=here>"Clear the filters"</A></p> });

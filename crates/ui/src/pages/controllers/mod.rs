@@ -4,9 +4,9 @@
 //! FluxReports.
 //! It follows the Deployments of `flux-system` live.
 
+use crate::components::link::A;
 use flux_web_shared::controllers::{ControllerList, ControllerSummary};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 mod report;
 

@@ -1,8 +1,8 @@
 //! Where the object sits between what feeds it and what it runs, in one line of steps.
 
+use crate::components::link::A;
 use flux_web_shared::objects::{ObjectDetail, PodPhase};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::Address;
 use crate::components::badge::Badge;

@@ -1,9 +1,9 @@
 //! The overview's line on the Flux controllers: how many run, which are down, a link to
 //! their page.
 
+use crate::components::link::A;
 use flux_web_shared::objects::State;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 

@@ -3,9 +3,9 @@
 //! starred, and the latest actions taken through flux-web (its audit trail); the counts,
 //! failures and actions follow the live streams.
 
+use crate::components::link::A;
 use flux_web_shared::objects::{KindCount, ResourceList, State};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 mod controllers;
 mod recent;

@@ -1,9 +1,9 @@
 //! The overview's "Recent actions": who did what to which object, and when, named by what
 //! was touched (a workload's action is recorded on the Flux object that manages it).
 
+use crate::components::link::A;
 use flux_web_shared::events::EventPage;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{Address, ApiError};
 use crate::format::ago;

@@ -2,9 +2,9 @@
 //! (or that does not exist), RBAC that lets them list nothing at all, or a page past the end
 //! (a stale link: the list has shrunk since).
 
+use crate::components::link::A;
 use flux_web_shared::objects::{EmptyReason, ResourceList};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::PAGE_PATH;
 use crate::api::query::Filters;

@@ -2,10 +2,10 @@
 //! namespaces the user may list), and the count of objects in each state, each a link that
 //! filters by it.
 
+use crate::components::link::A;
 use flux_web_shared::objects::{FLUX_KINDS, ResourceList, State};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use super::PAGE_PATH;

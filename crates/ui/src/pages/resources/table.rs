@@ -1,9 +1,9 @@
 //! The list itself: a row an object with its box to select it, columns that sort, the arrow
 //! keys between rows, and the pager.
 
+use crate::components::link::A;
 use flux_web_shared::objects::{ResourceList, Sort, SortKey};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use super::selection::Selection;
 use super::{PAGE, PAGE_PATH};
