@@ -45,7 +45,8 @@ class Api:
         )
         return any(
             c["type"] == "Established" and c["status"] == "True"
-            for c in crd.get("status", {}).get("conditions", [])
+            # A CRD just made may have its status, and its conditions, still null.
+            for c in (crd.get("status") or {}).get("conditions") or []
         )
 
 
