@@ -10,6 +10,13 @@ use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::health::Readiness;
 
+/// The whole answer to a GET of `path`.
+async fn answer(app: Router, path: &str) -> axum::response::Response {
+    app.oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
 async fn get(app: Router, path: &str) -> (StatusCode, String, serde_json::Value) {
     let request = Request::get(path).body(Body::empty()).unwrap();
     let response = app.oneshot(request).await.unwrap();
@@ -422,11 +429,7 @@ async fn the_docs_page_and_its_assets_are_served_by_the_binary_itself() {
         ("/api/docs/", "text/html"),
         ("/api/docs/swagger-ui-bundle.js", "javascript"),
     ] {
-        let response = app
-            .clone()
-            .oneshot(Request::get(path).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = answer(app.clone(), path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let got = response.headers()[header::CONTENT_TYPE]
             .to_str()
@@ -563,12 +566,11 @@ async fn under_a_base_path_everything_is_beneath_it_and_the_page_names_it() {
         "/flux/healthz",
         "/flux/readyz",
     ] {
-        let response = app
-            .clone()
-            .oneshot(Request::get(path).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            answer(app.clone(), path).await.status(),
+            StatusCode::OK,
+            "{path}"
+        );
     }
     // The docs page reads the document under the path.
     let (_, config) = get_encoded(
@@ -583,11 +585,7 @@ async fn under_a_base_path_everything_is_beneath_it_and_the_page_names_it() {
         let (status, _, _) = get(app.clone(), path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
     }
-    let response = app
-        .clone()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = answer(app.clone(), "/").await;
     assert!(response.status().is_redirection());
     assert_eq!(response.headers()[header::LOCATION], "/flux/");
     for path in [
