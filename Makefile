@@ -43,10 +43,13 @@ image: ui ## The OCI image, without Docker: a static binary with the UI inside, 
 	image/build $(TARGET_DIR)/$(STATIC)/release/flux-web $(IMAGE_DIR)
 
 .PHONY: lint
-lint: tools ## Format check and clippy, warnings as errors (native and WASM)
-	cargo fmt --all --check
+lint: tools rules ## Format check and clippy, warnings as errors (native and WASM)
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy -p flux-web-ui --target wasm32-unknown-unknown -- -D warnings
+
+.PHONY: rules
+rules: ## The checks that need no compiling: format, and the core's dependencies
+	cargo fmt --all --check
 	@if cargo tree -p flux-web-core -e normal --prefix none | grep -qE '^(kube|kube-client|kube-runtime|axum|tokio|reqwest|hyper|tower) v'; then \
 		echo "make: flux-web-core must not depend on a Kubernetes client, an HTTP stack or a runtime:"; \
 		cargo tree -p flux-web-core -e normal -i tokio 2>/dev/null | head -20; exit 1; fi
@@ -57,26 +60,27 @@ unit: ## Unit tests: no cluster needed (the UI's pure parts natively too)
 	cargo test -p flux-web-ui
 
 .PHONY: integration
-integration: ui image ## Integration, client, contract, attack, image, chart, browser and interop tests on the test bed (started and stopped around them)
-	@was_up=$$($(TESTBED) env >/dev/null 2>&1 && echo yes); \
-	$(TESTBED) up || exit 1; \
-	eval "$$($(TESTBED) env)"; \
-	failed=integration; \
-	cargo test -p flux-web --test integration -- --show-output 2>&1 | tee $(TARGET_DIR)/integration.log; rc=$${PIPESTATUS[0]}; \
-	if [ $$rc -eq 0 ]; then failed=clients; e2e/clients/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then failed=attacks; e2e/attacks/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then failed=image; image/check $(IMAGE_DIR); rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then failed=chart; e2e/chart/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then failed=browser; FLUX_WEB_BINARY=$(IMAGE_DIR)/rootfs/flux-web e2e/browser/run; rc=$$?; fi; \
-	if [ $$rc -eq 0 ]; then failed=interop; e2e/interop/run; rc=$$?; fi; \
-	if [ $$rc -ne 0 ]; then $(TESTBED) logs; \
-		echo "make: the $$failed tests failed (exit $$rc)"; \
-		if [ $$failed = integration ]; then grep -E -A4 '^test .* FAILED$$|panicked at' $(TARGET_DIR)/integration.log | tail -60; fi; fi; \
-	if [ -z "$$was_up" ]; then $(TESTBED) down; else echo "make: test bed was up before; left running"; fi; \
-	exit $$rc
+integration: ui image bed-tests ## Integration, client, contract, attack, image, chart, browser and interop tests on the test bed (started and stopped around them)
+
+.PHONY: bed-tests
+bed-tests: ## The tests of `integration` alone, on the UI and image already built
+	e2e/all tests
+
+.PHONY: programs
+programs: ## Build what the tests run beside flux-web into ~/.cache/flux-web: the bed's control plane, Flux controllers and kwok, the chart check, the Flux Operator and the flux CLI
+	$(TESTBED) build
+	e2e/chart/run --build
+	e2e/interop/run --build
 
 .PHONY: test
-test: tools lint unit integration ## Everything CI runs: lint, unit tests, test bed, integration tests
+# Lints while it compiles: clippy's driver is the compiler of our own crates in every build
+# below (.cargo/clippy-rustc), so each dependency is compiled once instead of also being
+# type-checked by a `cargo clippy` of its own. Every target `make lint` lints is built here:
+# the libraries, binaries and build script by `unit`, the integration tests by their run, the
+# UI for WASM by `ui`. e2e/all says what runs beside what.
+test: export RUSTC_WORKSPACE_WRAPPER = $(CURDIR)/.cargo/clippy-rustc
+test: tools rules ## Everything CI runs: format, lints, unit tests, test bed, integration tests
+	e2e/all
 
 .PHONY: bench
 bench: ui ## flux-web beside the Flux Operator web server under one load driver (writes docs/benchmarks.md); bulk reconcile of 300 beside 300 single calls (own test bed)

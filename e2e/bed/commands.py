@@ -1,4 +1,4 @@
-"""The commands of `e2e/testbed`: up, env, logs, apply, down."""
+"""The commands of `e2e/testbed`: build, up, env, logs, apply, down."""
 
 import os
 import secrets
@@ -33,6 +33,14 @@ def running():
     return None
 
 
+def build():
+    """What `up` runs, built or fetched into the cache; returns the binaries and the CRD files."""
+    bins = binaries()
+    crd_files = crds()
+    npm_ci(OIDC_DIR)
+    return bins, crd_files
+
+
 def up():
     started = time.monotonic()
     if running():
@@ -41,9 +49,7 @@ def up():
     if RUN.exists():
         log("removing what a previous run left behind")
         down(quiet=True)
-    bins = binaries()
-    crd_files = crds()
-    npm_ci(OIDC_DIR)
+    bins, crd_files = build()
     RUN.mkdir(parents=True)
     pki = RUN / "pki"
     make_pki(pki)
@@ -184,7 +190,7 @@ def down(quiet=False):
 
 
 def main(usage):
-    commands = {"up": up, "down": down, "env": env, "logs": logs}
+    commands = {"build": build, "up": up, "down": down, "env": env, "logs": logs}
     takes_files = len(sys.argv) > 2 and sys.argv[1] == "apply"
     if not takes_files and (len(sys.argv) != 2 or sys.argv[1] not in commands):
         print(usage, file=sys.stderr)
