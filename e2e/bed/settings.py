@@ -52,7 +52,7 @@ USERS = {
 }
 
 FLUX_DIR = E2E / "flux"
-# Flux v2.9.4's controllers, one wrapper module each under e2e/flux. helm-controller is not
+# Flux v2.9.4's controllers, built from the one module e2e/flux. helm-controller is not
 # among them: it needs github.com/fluxcd/helm/v4, which the Go module proxy does not serve.
 CONTROLLERS = ["source-controller", "kustomize-controller", "notification-controller"]
 KWOK_MODULE = E2E / "kwok"
