@@ -111,6 +111,15 @@ def flux(group, version, kind, plural, namespace, name, spec, inert=True):
     return path, body
 
 
+def build_server():
+    """Builds the debug binary FluxWeb runs, with its integration tests: selecting a test makes
+    cargo resolve the dependencies' features as the tests do (the dev-dependencies add some), so
+    after `make unit` and the integration tests this compiles nothing, where a plain `cargo build
+    -p flux-web` would compile most of the dependency graph a second time."""
+    subprocess.run(["cargo", "build", "-q", "-p", "flux-web", "--bin", "flux-web", "--test", "integration"],
+                   cwd=ROOT, check=True, timeout=3600)
+
+
 class FluxWeb:
     """The flux-web binary of `profile` (or `binary`) on a free loopback port, as the bed's
     server identity, in Anonymous mode as `username` in `groups` unless `spec` says otherwise,
