@@ -105,6 +105,9 @@ pub async fn run(args: Args) -> Result<(), StartError> {
         tracing::warn!("no UI: {}", ui::embedded_summary());
     }
     keep_provider_fresh(&state);
+    // Lists are answered from the watches once they have listed: start them now, not at
+    // the first page.
+    state.watches.warm();
     // Suspensions end by themselves only where actions can be taken at all.
     if state.config.authentication != Authentication::None {
         let me = format!(

@@ -6,6 +6,8 @@ use flux_web_shared::actions::Verb;
 use std::sync::Arc;
 
 use flux_web_shared::actions::Target as WireTarget;
+use flux_web_shared::objects::ResourceSummary;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
 
@@ -20,6 +22,7 @@ use crate::identity::Identity;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::Kind;
 use flux_web_core::plan::{self, Action, Check, Input, Plan};
+use flux_web_core::summary;
 use flux_web_core::view::View;
 
 pub struct Context<'a> {
@@ -37,20 +40,68 @@ pub struct Context<'a> {
 }
 
 /// What the server's watches know (`watch::Hub`), as a request needs it: the watch of a kind
-/// is above the requests that use it, so they see it through this.
+/// is above the requests that use it, so they see it through this. Everything here is read
+/// as the server: the caller checks the reader's rights.
 pub trait Watched: Send + Sync {
     /// The object as the server's watch of its kind last saw it, when that watch is fresh
     /// and has no older copy than what this server wrote; the first ask starts the watch.
-    /// Read as the server: the caller checks the reader's rights.
-    fn cached(
-        &self,
-        kind: &'static Kind,
-        namespace: &str,
-        name: &str,
-    ) -> Option<Arc<DynamicObject>>;
+    fn cached(&self, kind: &'static Kind, namespace: &str, name: &str) -> Option<Arc<Cached>>;
+
+    /// Every object of `kind` (in `namespace`, when given), in namespace and name order, when
+    /// the watch has listed them all, is fresh, and no write of this server is still on its
+    /// way to it: else `None`, and the caller reads Kubernetes. The first ask starts the watch.
+    fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>>;
 
     /// This server wrote `object` of `resource`: no copy older than that answers for it.
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
+}
+
+/// An object as lists, counts, search, the overview, the graph and a reconcile's plan read
+/// it, parsed once (when a watch delivers it, or a list reads it): its row and its view, and
+/// of its metadata only what names and versions it. Never the whole object, so a cache of
+/// 50,000 stays small (docs/decisions.md, "Reads at scale").
+#[derive(Debug)]
+pub struct Cached {
+    pub row: ResourceSummary,
+    pub view: View,
+    /// Name, namespace, uid, resourceVersion and generation.
+    pub meta: ObjectMeta,
+}
+
+impl Cached {
+    pub fn new(kind: &'static Kind, resource: &ApiResource, object: &DynamicObject) -> Self {
+        let view = View::parse(kind, object);
+        let meta = ObjectMeta {
+            name: object.metadata.name.clone(),
+            namespace: object.metadata.namespace.clone(),
+            uid: object.metadata.uid.clone(),
+            resource_version: object.metadata.resource_version.clone(),
+            generation: object.metadata.generation,
+            ..ObjectMeta::default()
+        };
+        let row = ResourceSummary {
+            target: wire_target(resource, &view.object.namespace, &view.object.name),
+            summary: summary::summarize(&view),
+        };
+        Self { row, view, meta }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.row.target.namespace
+    }
+
+    /// The object as a plan reads it: its view, and a body of nothing but that metadata.
+    pub fn read(&self, resource: ApiResource) -> Read {
+        Read {
+            resource,
+            found: DynamicObject {
+                types: None,
+                metadata: self.meta.clone(),
+                data: serde_json::Value::Null,
+            },
+            view: self.view.clone(),
+        }
+    }
 }
 
 /// An object as answers name it, with the version it was read at.
@@ -154,7 +205,7 @@ impl Context<'_> {
     ) -> Result<Read, ApiError> {
         let object = target.clone();
         if action == Action::Reconcile
-            && let Some(found) = self
+            && let Some(cached) = self
                 .watches
                 .cached(object.kind, &object.namespace, &object.name)
             && let Ok(Decision::Allowed) = self
@@ -162,11 +213,7 @@ impl Context<'_> {
                 .check(identity, &Check::of(Verb::Get, &object))
                 .await
         {
-            return Ok(Read {
-                resource: self.resource(object.kind).await?,
-                view: View::parse(object.kind, &found),
-                found: Arc::unwrap_or_clone(found),
-            });
+            return Ok(cached.read(self.resource(object.kind).await?));
         }
         self.read(Reader::User(identity), &object).await
     }

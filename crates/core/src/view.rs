@@ -177,6 +177,43 @@ pub struct View {
     pub job_template: Option<Value>,
     /// A source's `spec.url`.
     pub url: Option<String>,
+    /// The sources the spec names, whatever their kind: who takes a source is read from these.
+    pub references: Vec<SourceReference>,
+}
+
+/// A reference to a source as a spec writes it: `sourceRef`, or a HelmRelease's `chartRef`
+/// or its chart template's `sourceRef`; the namespace is the object's own when not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceReference {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl SourceReference {
+    /// Whether this names `object`.
+    pub fn names(&self, object: &ObjectRef) -> bool {
+        self.kind == object.kind.kind
+            && self.name == object.name
+            && self.namespace == object.namespace
+    }
+}
+
+fn references(spec: &Value, namespace: &str) -> Vec<SourceReference> {
+    ["/sourceRef", "/chartRef", "/chart/spec/sourceRef"]
+        .iter()
+        .filter_map(|at| spec.pointer(at))
+        .filter_map(|reference| {
+            Some(SourceReference {
+                kind: reference["kind"].as_str()?.to_owned(),
+                name: reference["name"].as_str()?.to_owned(),
+                namespace: reference["namespace"]
+                    .as_str()
+                    .unwrap_or(namespace)
+                    .to_owned(),
+            })
+        })
+        .collect()
 }
 
 impl View {
@@ -241,6 +278,7 @@ impl View {
                 .is_object()
                 .then(|| spec["jobTemplate"].clone()),
             url: spec["url"].as_str().map(str::to_owned),
+            references: references(spec, &namespace),
             uid: found.metadata.uid.clone(),
             suspended_reason: reason.filter(|_| belongs),
             suspended_until: until.filter(|_| belongs),
@@ -370,7 +408,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::kinds::find;
+    use crate::kinds::{SOURCE as SOURCE_GROUP, find};
 
     fn view(group: &str, kind: &str, spec: Value, status: Value) -> View {
         let kind = find(group, kind).unwrap();
@@ -387,6 +425,88 @@ mod tests {
         view.sources
             .clone()
             .map(|s| s.iter().map(ObjectRef::describe).collect())
+    }
+
+    #[test]
+    fn a_reference_names_a_source_by_kind_name_and_namespace_its_own_by_default() {
+        let source = ObjectRef::parse(SOURCE_GROUP, "GitRepository", "apps", "repo").unwrap();
+        let ks = "kustomize.toolkit.fluxcd.io";
+        let hr = "helm.toolkit.fluxcd.io";
+        let cases = [
+            (
+                ks,
+                json!({"sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+                true,
+            ),
+            (
+                ks,
+                json!({"sourceRef": {"kind": "GitRepository", "name": "repo", "namespace": "apps"}}),
+                true,
+            ),
+            (
+                ks,
+                json!({"sourceRef": {"kind": "GitRepository", "name": "repo", "namespace": "flux"}}),
+                false,
+            ),
+            (
+                ks,
+                json!({"sourceRef": {"kind": "OCIRepository", "name": "repo"}}),
+                false,
+            ),
+            (
+                ks,
+                json!({"sourceRef": {"kind": "GitRepository", "name": "other"}}),
+                false,
+            ),
+            (ks, json!({"sourceRef": "repo"}), false),
+            (
+                hr,
+                json!({"chart": {"spec": {"chart": "web", "sourceRef": {"kind": "GitRepository", "name": "repo"}}}}),
+                true,
+            ),
+            (
+                hr,
+                json!({"chartRef": {"kind": "GitRepository", "name": "repo"}}),
+                true,
+            ),
+        ];
+        for (group, spec, expected) in cases {
+            let taker = view(
+                group,
+                if group == ks { "ks" } else { "hr" },
+                spec.clone(),
+                json!({}),
+            );
+            assert_eq!(
+                taker.references.iter().any(|r| r.names(&source)),
+                expected,
+                "{spec}"
+            );
+        }
+        // A HelmChart takes its source too, though it has no sources to pull.
+        let chart = view(
+            SOURCE_GROUP,
+            "HelmChart",
+            json!({"chart": "web", "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+            json!({}),
+        );
+        assert!(chart.references.iter().any(|r| r.names(&source)));
+    }
+
+    #[test]
+    fn a_dependency_names_an_object_by_name_and_namespace_its_own_by_default() {
+        let ks = "kustomize.toolkit.fluxcd.io";
+        let infra = |ns: &str| ObjectRef::parse(ks, "Kustomization", ns, "infra").unwrap();
+        let depends =
+            |entry: Value| view(ks, "ks", json!({"dependsOn": [entry]}), json!({})).depends_on;
+        assert!(depends(json!({"name": "infra"})).contains(&infra("apps")));
+        assert!(!depends(json!({"name": "infra"})).contains(&infra("flux-system")));
+        assert!(
+            depends(json!({"name": "infra", "namespace": "flux-system"}))
+                .contains(&infra("flux-system"))
+        );
+        assert!(!depends(json!({"name": "other"})).contains(&infra("apps")));
+        assert!(depends(json!("infra")).is_empty());
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::metrics::METRICS;
 use flux_web_core::plan::Check;
 
 /// Beyond this many entries the expired ones are dropped; it bounds memory, not correctness.
+/// The next sweep waits until the map has doubled what the last one left, so a list that
+/// asks about a thousand namespaces does not sweep at every answer.
 const SWEEP_AT: usize = 10_000;
 
 /// Every part of a review's question, kept apart: joining them into one string would let
@@ -43,12 +45,20 @@ impl Key {
 }
 
 #[derive(Default)]
-pub struct Reviews(Mutex<HashMap<Key, (Decision, Instant)>>);
+pub struct Reviews(Mutex<Kept>);
+
+#[derive(Default)]
+pub struct Kept {
+    answers: HashMap<Key, (Decision, Instant)>,
+    /// The size at which the next sweep runs.
+    sweep_at: usize,
+}
 
 impl Reviews {
     pub fn get(&self, key: &Key) -> Option<Decision> {
         let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let kept = map
+            .answers
             .get(key)
             .filter(|(_, until)| Instant::now() < *until)
             .map(|(decision, _)| decision.clone());
@@ -61,16 +71,18 @@ impl Reviews {
     /// Drops every answer about `identity`.
     pub fn forget(&self, identity: &Identity) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        map.retain(|key, _| key.username != identity.username || key.groups != identity.groups);
+        map.answers
+            .retain(|key, _| key.username != identity.username || key.groups != identity.groups);
     }
 
     pub fn put(&self, key: Key, decision: Decision, keep: Duration) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= SWEEP_AT {
+        if map.answers.len() >= map.sweep_at.max(SWEEP_AT) {
             let now = Instant::now();
-            map.retain(|_, (_, until)| now < *until);
+            map.answers.retain(|_, (_, until)| now < *until);
+            map.sweep_at = map.answers.len() * 2;
         }
-        map.insert(key, (decision, Instant::now() + keep));
+        map.answers.insert(key, (decision, Instant::now() + keep));
     }
 }
 

@@ -80,7 +80,7 @@ pub async fn targets(
                 .collect::<Result<Vec<_>, _>>()?
         }
         (None, Some(selector)) => {
-            let list = resources::list(
+            let (list, _) = resources::list(
                 ctx,
                 &Caller::User(identity.clone()),
                 &selection(selector, limits.max_targets)?,

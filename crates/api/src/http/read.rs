@@ -12,7 +12,7 @@ use flux_web_shared::problem::Problem;
 use super::extract::{Checked, Object, ObjectPath};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::read::resources::{ResourceQuery, ResourcesParams};
+use crate::read::resources::{ReadFrom, ResourceQuery, ResourcesParams};
 use crate::state::AppState;
 
 /// The namespaces where the caller may list Flux objects: what a namespace picker offers.
@@ -215,7 +215,9 @@ pub async fn timeline(
     security((), ("bearer" = []), ("cookie" = [])),
     params(ResourcesParams),
     responses(
-        (status = 200, description = "One page of objects", body = ResourceList),
+        (status = 200, description = "One page of objects", body = ResourceList, headers(
+            ("flux-web-read-from" = String, description = "`cache` when the server's watches answered, `kubernetes` when a kind was read from Kubernetes as the caller (its watch had not listed yet)"),
+        )),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
     ),
@@ -224,10 +226,17 @@ pub async fn resources(
     State(state): State<AppState>,
     Checked(query): Checked<ResourceQuery>,
     caller: Caller,
-) -> Result<Json<ResourceList>, ApiError> {
-    Ok(Json(
+) -> Result<Listed, ApiError> {
+    Ok(listed(
         crate::read::resources::list(&state.context(), &caller, &query).await?,
     ))
+}
+
+/// A list, and where it was read in a header.
+type Listed = ([(&'static str, &'static str); 1], Json<ResourceList>);
+
+fn listed((list, from): (ResourceList, ReadFrom)) -> Listed {
+    ([(ReadFrom::HEADER, from.as_str())], Json(list))
 }
 
 /// The path of `listKind`.
@@ -252,7 +261,9 @@ pub struct KindPath {
     security((), ("bearer" = []), ("cookie" = [])),
     params(KindPath, ResourcesParams),
     responses(
-        (status = 200, description = "One page of objects", body = ResourceList),
+        (status = 200, description = "One page of objects", body = ResourceList, headers(
+            ("flux-web-read-from" = String, description = "`cache` when the server's watches answered, `kubernetes` when a kind was read from Kubernetes as the caller (its watch had not listed yet)"),
+        )),
         (status = "4XX", description = "Not a Flux kind, or an invalid query", body = Problem, content_type = "application/problem+json"),
         (status = "5XX", description = "Kubernetes failed", body = Problem, content_type = "application/problem+json"),
     ),
@@ -262,7 +273,7 @@ pub async fn kind_list(
     Path(path): Path<KindPath>,
     Checked(query): Checked<ResourceQuery>,
     caller: Caller,
-) -> Result<Json<ResourceList>, ApiError> {
+) -> Result<Listed, ApiError> {
     let kind = flux_web_core::kinds::find(&path.group, &path.kind)
         .filter(|k| k.workload.is_none())
         .ok_or_else(|| {
@@ -278,7 +289,7 @@ pub async fn kind_list(
         kinds: vec![kind],
         ..query
     };
-    Ok(Json(
+    Ok(listed(
         crate::read::resources::list(&state.context(), &caller, &query).await?,
     ))
 }

@@ -4,19 +4,19 @@
 //! to what lists it in `dependsOn`. An end of a tie the caller may not list is left unnamed.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use flux_web_shared::actions::Target;
-use flux_web_shared::objects::{Graph, GraphEdge, ResourceSummary, Via};
+use flux_web_shared::objects::{Graph, GraphEdge, Via};
 use futures::future::join_all;
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::context::Context;
+use crate::context::{Cached, Context};
 use crate::error::ApiError;
 use crate::read::resources::views_of;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{Kind, SOURCE as SOURCES, Sources, flux_kinds};
-use flux_web_core::view::View;
 
 /// `?namespace=` of the graph: all the caller may list without it.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -40,13 +40,15 @@ pub async fn graph(
 ) -> Result<Graph, ApiError> {
     let namespace = query.namespace.as_deref();
     let lists = join_all(kinds().map(|kind| views_of(ctx, caller, kind, namespace))).await;
-    let mut found: Vec<(ResourceSummary, View)> = Vec::new();
+    let mut found: Vec<Arc<Cached>> = Vec::new();
     for list in lists {
-        found.extend(list?.0);
+        found.extend(list?.objects);
     }
-    found.sort_by_key(|(a, _)| place(&a.target));
-    let seen: HashSet<(String, String, String)> =
-        found.iter().map(|(s, _)| place(&s.target)).collect();
+    found.sort_by_key(|cached| place(&cached.row.target));
+    let seen: HashSet<(String, String, String)> = found
+        .iter()
+        .map(|cached| place(&cached.row.target))
+        .collect();
     let named = |object: &ObjectRef| {
         let key = (
             object.namespace.clone(),
@@ -56,8 +58,8 @@ pub async fn graph(
         seen.contains(&key).then(|| object.target())
     };
     let mut edges = Vec::new();
-    for (summary, view) in &found {
-        let to = &summary.target;
+    for cached in &found {
+        let (to, view) = (&cached.row.target, &cached.view);
         // A HelmRelease's sources are its HelmChart, then the chart's own source; the chain
         // stops at an object the caller may not see, which no edge names.
         let mut upstream = to.clone();
@@ -85,7 +87,7 @@ pub async fn graph(
     let mut unique = HashSet::new();
     edges.retain(|e| unique.insert((e.from.as_ref().map(place), place(&e.to), e.via)));
     Ok(Graph {
-        nodes: found.into_iter().map(|(summary, _)| summary).collect(),
+        nodes: found.iter().map(|cached| cached.row.clone()).collect(),
         edges,
     })
 }

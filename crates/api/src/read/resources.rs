@@ -1,6 +1,9 @@
 //! `GET /api/v1/resources`: the Flux objects of every kind the caller may list, with a status
-//! summary each, filtered and paginated. Listed as the caller: cluster-wide when their RBAC
-//! allows it, else namespace by namespace where a SubjectAccessReview says they may list.
+//! summary each, filtered and paginated. What a LIST as the caller would return: cluster-wide
+//! when their RBAC allows it, else namespace by namespace where a SubjectAccessReview says they
+//! may list. Answered from the server's watch of each kind once it has listed (filtered by the
+//! caller's reviews, cached for seconds), and from Kubernetes as the caller before that
+//! (docs/decisions.md, "Reads at scale").
 
 use flux_web_shared::actions::Verb;
 use flux_web_shared::names::quoted;
@@ -9,25 +12,59 @@ use flux_web_shared::objects::{
 };
 use flux_web_shared::problem::Code;
 use futures::future::join_all;
+use futures::{StreamExt, stream};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
+use kube::core::ApiResource;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use crate::access::Decision;
 use crate::auth::Caller;
 use crate::cluster::ClusterError;
-use crate::context::Context;
-use crate::context::wire_target;
+use crate::context::{Cached, Context};
 use crate::error::ApiError;
 use crate::identity::Identity;
 use flux_web_core::kinds::{Kind, Suspend, flux_kinds};
 use flux_web_core::plan::{Check, On};
-use flux_web_core::summary;
-use flux_web_core::view::{View, owner};
+use flux_web_core::view::owner;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;
+/// Access reviews a list asks at once when it must ask namespace by namespace.
+const REVIEWS_AT_ONCE: usize = 32;
+
+/// Where a list was read, said in the [`ReadFrom::HEADER`] of its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The server's watches: every kind listed had been listed by its watch, which was fresh.
+    Cache,
+    /// Kubernetes, as the caller, for at least one kind (its watch had not listed yet, was
+    /// broken, or had not yet delivered a write of this server).
+    Kubernetes,
+}
+
+impl ReadFrom {
+    pub const HEADER: &str = "flux-web-read-from";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cache => "cache",
+            Self::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+/// The objects of one kind a caller may list.
+pub struct Visible {
+    /// In namespace and name order when read from the cache.
+    pub objects: Vec<Arc<Cached>>,
+    /// Whether the caller may list the kind anywhere they asked. `None` when they see none
+    /// of it and only asking about every namespace would tell: an empty answer asks then.
+    pub listable: Option<bool>,
+    pub from: ReadFrom,
+}
 
 /// `?kind=&namespace=&status=&q=&sort=&limit=&continue=`
 #[derive(Debug, Clone, PartialEq)]
@@ -129,41 +166,56 @@ impl ResourceQuery {
     }
 }
 
+/// One page of the objects the caller may list, and where they were read.
 pub async fn list(
     ctx: &Context<'_>,
     caller: &Caller,
     query: &ResourceQuery,
-) -> Result<ResourceList, ApiError> {
+) -> Result<(ResourceList, ReadFrom), ApiError> {
     let lists = join_all(
         query
             .kinds
             .iter()
-            .map(|kind| objects_of(ctx, caller, kind, query.namespace.as_deref())),
+            .map(|kind| views_of(ctx, caller, kind, query.namespace.as_deref())),
     )
     .await;
-    let mut items: Vec<ResourceSummary> = Vec::new();
-    let mut listable = false;
-    for list in lists {
-        let (objects, allowed) = list?;
-        items.extend(objects);
-        listable |= allowed;
+    let mut objects: Vec<Arc<Cached>> = Vec::new();
+    let (mut listable, mut unknown, mut from) = (false, Vec::new(), ReadFrom::Cache);
+    for (list, kind) in lists.into_iter().zip(&query.kinds) {
+        let visible = list?;
+        objects.extend(visible.objects);
+        match visible.listable {
+            Some(allowed) => listable |= allowed,
+            None => unknown.push(*kind),
+        }
+        if visible.from == ReadFrom::Kubernetes {
+            from = ReadFrom::Kubernetes;
+        }
     }
-    items.retain(|item| {
-        query
-            .q
-            .as_ref()
-            .is_none_or(|q| item.target.name.contains(q.as_str()))
-    });
+    let mut items: Vec<&ResourceSummary> = objects
+        .iter()
+        .map(|cached| &cached.row)
+        .filter(|item| {
+            query
+                .q
+                .as_ref()
+                .is_none_or(|q| item.target.name.contains(q.as_str()))
+        })
+        .collect();
     let counts = tally(&items);
     items.retain(|item| query.state.is_none_or(|state| item.summary.state == state));
     sort(&mut items, query.sort);
     let total = items.len();
-    let page: Vec<_> = items
+    let page: Vec<ResourceSummary> = items
         .into_iter()
         .skip(query.offset)
         .take(query.limit)
+        .cloned()
         .collect();
     let next = query.offset + page.len();
+    if total == 0 && !listable {
+        listable = listable_anywhere(ctx, caller, &unknown).await?;
+    }
     let empty = match (total, listable) {
         (0, true) => Some(Empty {
             reason: EmptyReason::NoMatch,
@@ -175,17 +227,38 @@ pub async fn list(
         }),
         _ => None,
     };
-    Ok(ResourceList {
+    let list = ResourceList {
         items: page,
         total,
         continue_token: (next < total).then(|| next.to_string()),
         empty,
         counts,
-    })
+    };
+    Ok((list, from))
+}
+
+/// Whether the caller may list any of `kinds` in some namespace.
+async fn listable_anywhere(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    kinds: &[&'static Kind],
+) -> Result<bool, ApiError> {
+    let Caller::User(identity) = caller else {
+        return Ok(!kinds.is_empty());
+    };
+    for kind in kinds {
+        if !listable_namespaces(ctx, identity, On::Kind(kind))
+            .await?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// How many of `items` each kind has in each state, in the order kinds are listed.
-fn tally(items: &[ResourceSummary]) -> Vec<KindCount> {
+fn tally(items: &[&ResourceSummary]) -> Vec<KindCount> {
     let mut counts: BTreeMap<(&str, u8), KindCount> = BTreeMap::new();
     for item in items {
         let state = item.summary.state;
@@ -207,7 +280,7 @@ fn place(item: &ResourceSummary) -> (&str, &str, &str) {
 }
 
 /// Puts `items` in `order`; ties (and the default order) by namespace, kind and name.
-fn sort(items: &mut [ResourceSummary], order: Sort) {
+fn sort(items: &mut [&ResourceSummary], order: Sort) {
     items.sort_by(|a, b| {
         let by_key = match order.key {
             SortKey::Namespace => std::cmp::Ordering::Equal,
@@ -251,38 +324,101 @@ async fn somewhere_else(
     }
 }
 
-/// The objects of one kind the caller may list, and whether they may list it anywhere they
-/// asked; a kind not installed has none (and is no refusal).
-async fn objects_of(
-    ctx: &Context<'_>,
-    caller: &Caller,
-    kind: &'static Kind,
-    namespace: Option<&str>,
-) -> Result<(Vec<ResourceSummary>, bool), ApiError> {
-    let (views, listable) = views_of(ctx, caller, kind, namespace).await?;
-    Ok((
-        views.into_iter().map(|(summary, _)| summary).collect(),
-        listable,
-    ))
-}
-
-/// The objects of one kind the caller may list, each with its view (what the list reads of
-/// it: state, suspension, references), and whether they may list it anywhere they asked; a
-/// kind not installed has none (and is no refusal).
+/// The objects of one kind the caller may list, each with its row and view; a kind not
+/// installed has none (and is no refusal).
 pub async fn views_of(
     ctx: &Context<'_>,
     caller: &Caller,
     kind: &'static Kind,
     namespace: Option<&str>,
-) -> Result<(Vec<(ResourceSummary, View)>, bool), ApiError> {
+) -> Result<Visible, ApiError> {
     let resource = match ctx.resource(kind).await {
         Ok(resource) => resource,
-        Err(ApiError::NotFound(_)) => return Ok((Vec::new(), true)),
+        Err(ApiError::NotFound(_)) => {
+            return Ok(Visible {
+                objects: Vec::new(),
+                listable: Some(true),
+                from: ReadFrom::Kubernetes,
+            });
+        }
         Err(e) => return Err(e),
     };
+    match ctx.watches.listed(kind, namespace) {
+        Some(all) => visible(ctx, caller, kind, namespace, all).await,
+        None => read(ctx, caller, kind, &resource, namespace).await,
+    }
+}
+
+/// Of `all` the objects of `kind` (in `namespace`) in the cache, those a LIST as the caller
+/// would return: all when a review allows the list everywhere (or in the namespace asked),
+/// else those of each namespace where one does. Only namespaces that hold objects are asked
+/// about.
+async fn visible(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    kind: &'static Kind,
+    namespace: Option<&str>,
+    all: Vec<Arc<Cached>>,
+) -> Result<Visible, ApiError> {
+    let visible = |objects, listable| Visible {
+        objects,
+        listable,
+        from: ReadFrom::Cache,
+    };
+    let Caller::User(identity) = caller else {
+        return Ok(visible(all, Some(true)));
+    };
+    let list_in = |namespace: &str| Check {
+        verb: Verb::List,
+        on: On::Kind(kind),
+        namespace: namespace.to_owned(),
+        name: String::new(),
+    };
+    let everywhere = ctx
+        .access
+        .check(identity, &list_in(namespace.unwrap_or_default()))
+        .await?;
+    if everywhere == Decision::Allowed {
+        return Ok(visible(all, Some(true)));
+    }
+    if namespace.is_some() {
+        return Ok(visible(Vec::new(), Some(false)));
+    }
+    let mut namespaces: Vec<&str> = all.iter().map(|cached| cached.namespace()).collect();
+    namespaces.dedup();
+    let checks: Vec<Check> = namespaces.iter().map(|ns| list_in(ns)).collect();
+    let decisions: Vec<_> = stream::iter(checks)
+        .map(|check| async move { ctx.access.check(identity, &check).await })
+        .buffered(REVIEWS_AT_ONCE)
+        .collect()
+        .await;
+    let mut allowed = HashSet::new();
+    for (ns, decision) in namespaces.iter().zip(decisions) {
+        if decision? == Decision::Allowed {
+            allowed.insert(*ns);
+        }
+    }
+    let objects: Vec<_> = all
+        .iter()
+        .filter(|cached| allowed.contains(cached.namespace()))
+        .cloned()
+        .collect();
+    let listable = (!objects.is_empty()).then_some(true);
+    Ok(visible(objects, listable))
+}
+
+/// The objects of `kind` the caller may list, read from Kubernetes as them: cluster-wide, or
+/// else in each namespace where a review says they may.
+async fn read(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    kind: &'static Kind,
+    resource: &ApiResource,
+    namespace: Option<&str>,
+) -> Result<Visible, ApiError> {
     let who = crate::context::reader(caller);
     let (objects, listable): (Vec<Listed>, bool) =
-        match ctx.cluster.list(who, &resource, namespace, None).await {
+        match ctx.cluster.list(who, resource, namespace, None).await {
             Ok(objects) => (objects, true),
             Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
                 // No cluster-wide list: the namespaces where a review says the caller may list.
@@ -292,7 +428,7 @@ pub async fn views_of(
                     for ns in &namespaces {
                         objects.extend(
                             ctx.cluster
-                                .list(who, &resource, Some(ns), None)
+                                .list(who, resource, Some(ns), None)
                                 .await
                                 .unwrap_or_default(),
                         );
@@ -303,23 +439,15 @@ pub async fn views_of(
             },
             Err(e) => return Err(e.into()),
         };
-    let views = objects
+    let objects = objects
         .into_iter()
-        .map(|listed| listed.object(kind))
-        .map(|object| {
-            let view = View::parse(kind, &object);
-            let summary = ResourceSummary {
-                target: wire_target(
-                    &resource,
-                    object.metadata.namespace.as_deref().unwrap_or_default(),
-                    object.metadata.name.as_deref().unwrap_or_default(),
-                ),
-                summary: summary::summarize(&view),
-            };
-            (summary, view)
-        })
+        .map(|listed| Arc::new(Cached::new(kind, resource, &listed.object(kind))))
         .collect();
-    Ok((views, listable))
+    Ok(Visible {
+        objects,
+        listable: Some(listable),
+        from: ReadFrom::Kubernetes,
+    })
 }
 
 /// Of a listed object, only what its summary reads: a list of thousands is not held whole
@@ -339,6 +467,8 @@ struct Listed {
 struct ListedMeta {
     name: Option<String>,
     namespace: Option<String>,
+    uid: Option<String>,
+    resource_version: Option<String>,
     generation: Option<i64>,
     annotations: Option<BTreeMap<String, String>>,
     #[serde(default)]
@@ -408,6 +538,8 @@ impl Listed {
             metadata: ObjectMeta {
                 name: self.metadata.name,
                 namespace: self.metadata.namespace,
+                uid: self.metadata.uid,
+                resource_version: self.metadata.resource_version,
                 generation: self.metadata.generation,
                 annotations: self.metadata.annotations,
                 managed_fields: owners,
@@ -463,6 +595,8 @@ pub async fn listable_namespaces(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flux_web_core::summary;
+    use flux_web_core::view::View;
 
     #[test]
     fn a_listed_object_summarizes_as_the_whole_object_does() {
@@ -534,7 +668,14 @@ mod tests {
                 "spec": spec, "status": status});
             let full: DynamicObject = serde_json::from_value(whole.clone()).unwrap();
             let listed: Listed = serde_json::from_value(whole.clone()).unwrap();
-            let slim = summary::summarize(&View::parse(kind, &listed.object(kind)));
+            let slim_view = View::parse(kind, &listed.object(kind));
+            // Who takes a source is read from the same references either way.
+            assert_eq!(
+                slim_view.references,
+                View::parse(kind, &full).references,
+                "{whole}"
+            );
+            let slim = summary::summarize(&slim_view);
             assert_eq!(
                 slim,
                 summary::summarize(&View::parse(kind, &full)),
@@ -607,7 +748,7 @@ mod tests {
 
     #[test]
     fn each_sort_orders_by_its_column_then_by_place_and_the_minus_reverses_it() {
-        let mut items = vec![
+        let owned = [
             item(
                 "b",
                 "Kustomization",
@@ -631,7 +772,8 @@ mod tests {
                 "2026-12-03T02:00:00Z",
             ),
         ];
-        let names = |items: &[ResourceSummary]| {
+        let mut items: Vec<&ResourceSummary> = owned.iter().collect();
+        let names = |items: &[&ResourceSummary]| {
             items
                 .iter()
                 .map(|i| i.target.name.as_str())
@@ -661,7 +803,7 @@ mod tests {
             item("a", "Kustomization", "z", State::Ready, ""),
             item("a", "HelmRelease", "w", State::Ready, ""),
         ];
-        let counts: Vec<_> = tally(&items)
+        let counts: Vec<_> = tally(&items.iter().collect::<Vec<_>>())
             .into_iter()
             .map(|t| format!("{} {} {}", t.kind, t.state.name(), t.count))
             .collect();

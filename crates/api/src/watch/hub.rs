@@ -2,15 +2,15 @@
 //! for that kind and kept while the server runs, and one of Events in every namespace for the
 //! events page. Each change is summarised once and broadcast to every subscriber; what a
 //! subscriber may see is decided on its side (see [`super::visible`] and `events::live`).
-//! Each watch also keeps the objects it has seen, without their `managedFields` (but for
-//! who wrote a suspending annotation last), so that a
-//! reconcile can decide without reading the object again: requests see them through
-//! [`crate::context::Watched`].
+//! Each watch also keeps what it has seen of every object, parsed once on arrival
+//! ([`Cached`]: a list's row and the core's view, never the whole object), so that lists,
+//! counts, search and the overview are answered from memory and a reconcile decides without
+//! reading the object again: requests see them through [`crate::context::Watched`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use flux_web_shared::watch::Change;
 use futures::StreamExt;
@@ -18,21 +18,22 @@ use k8s_openapi::api::core::v1::Event;
 use kube::ResourceExt;
 use kube::api::DynamicObject;
 use kube::core::ApiResource;
-use kube::runtime::reflector::{self, Store, store::Writer};
 use kube::runtime::watcher::Event as WatchEvent;
 use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
-use crate::context::Watched;
-use crate::context::wire_target;
-use flux_web_core::kinds::Kind;
-use flux_web_core::summary;
-use flux_web_core::view::{View, slim_managed_fields};
+use crate::context::{Cached, Watched, wire_target};
+use flux_web_core::kinds::{Kind, flux_kinds};
+use flux_web_core::view::slim_managed_fields;
 
 /// Changes a slow subscriber may fall behind by before it is told to resync.
 const BACKLOG: usize = 1024;
 /// How long to wait before asking discovery again for a kind that is not installed.
 const RETRY: Duration = Duration::from_secs(30);
+/// How long a write of this server may take to come back on the watch before the cache
+/// stops waiting for it: a write that changed nothing (or whose event came before the
+/// answer) never comes back, and must not keep the cache from answering for good.
+const WRITE_ARRIVES: Duration = Duration::from_secs(5);
 
 /// One change as broadcast: the wire form, and what a subscriber filters on.
 #[derive(Debug)]
@@ -68,23 +69,29 @@ struct Channel {
     cache: Arc<Cache>,
 }
 
-/// The objects of one kind as the watch last saw them.
+type Key = (String, String);
+
+/// The objects of one kind as the watch last saw them, by namespace and name.
 #[derive(Default)]
 struct Cache {
-    /// Set once the kind's resource is known.
-    store: OnceLock<(Store<DynamicObject>, ApiResource)>,
+    objects: RwLock<BTreeMap<Key, Arc<Cached>>>,
     /// True from the end of a list, or the first change after a broken watch, until the
-    /// watch breaks or lists again: while it is, the store lags Kubernetes by no more than
+    /// watch breaks or lists again: while it is, the cache lags Kubernetes by no more than
     /// the watch's delivery.
     fresh: AtomicBool,
     /// Objects this server wrote whose new version the watch has not delivered yet, with
-    /// that version: until it has, the store is behind on them, so it does not answer for
-    /// them (a reconcile right after a suspend through flux-web sees the suspend).
-    written: Mutex<HashMap<(String, String), String>>,
+    /// that version and when it was written: until it has, the cache is behind on them, so
+    /// it does not answer for them (a reconcile right after a suspend through flux-web sees
+    /// the suspend), nor lists their kind.
+    written: Mutex<HashMap<Key, (String, Instant)>>,
 }
 
 impl Cache {
-    fn get(&self, namespace: &str, name: &str) -> Option<Arc<DynamicObject>> {
+    fn objects(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<Key, Arc<Cached>>> {
+        self.objects.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, namespace: &str, name: &str) -> Option<Arc<Cached>> {
         if !self.fresh.load(Ordering::Acquire) {
             return None;
         }
@@ -92,30 +99,67 @@ impl Cache {
         if self.written().contains_key(&key) {
             return None;
         }
-        let (store, resource) = self.store.get()?;
-        store.get(&reflector::ObjectRef::new_with(name, resource.clone()).within(namespace))
+        self.objects().get(&key).cloned()
     }
 
-    fn written(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
-        self.written.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The watch delivered `event`: what it brings up to date is no longer behind.
-    fn caught_up(&self, event: &WatchEvent<DynamicObject>) {
-        match event {
-            WatchEvent::Apply(object) | WatchEvent::Delete(object) => {
-                let key = (object.namespace().unwrap_or_default(), object.name_any());
-                let mut written = self.written();
-                if written.get(&key) == object.metadata.resource_version.as_ref()
-                    || matches!(event, WatchEvent::Delete(_))
-                {
-                    written.remove(&key);
-                }
-            }
-            // A list is the state of everything as of its end.
-            WatchEvent::InitDone => self.written().clear(),
-            WatchEvent::Init | WatchEvent::InitApply(_) => {}
+    fn all(&self, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
+        if !self.fresh.load(Ordering::Acquire) || !self.written().is_empty() {
+            return None;
         }
+        let objects = self.objects();
+        Some(match namespace {
+            None => objects.values().cloned().collect(),
+            Some(namespace) => objects
+                .range((namespace.to_owned(), String::new())..)
+                .take_while(|((ns, _), _)| ns == namespace)
+                .map(|(_, cached)| cached.clone())
+                .collect(),
+        })
+    }
+
+    /// The writes still on their way, once those that should have arrived long ago are
+    /// dropped.
+    fn written(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (String, Instant)>> {
+        let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        written.retain(|_, (_, at)| at.elapsed() < WRITE_ARRIVES);
+        written
+    }
+
+    /// This server wrote `version` of the object at `key`; nothing to wait for when the
+    /// cache has that version already.
+    fn wrote(&self, key: Key, version: &str) {
+        let has = self
+            .objects()
+            .get(&key)
+            .and_then(|c| c.meta.resource_version.clone());
+        if has.as_deref() != Some(version) {
+            self.written()
+                .insert(key, (version.to_owned(), Instant::now()));
+        }
+    }
+
+    /// The watch delivered `object` (`None`: deleted): what it brings up to date is no
+    /// longer behind.
+    fn put(&self, key: Key, object: Option<Arc<Cached>>) {
+        let mut written = self.written();
+        let version = object
+            .as_ref()
+            .and_then(|o| o.meta.resource_version.as_ref());
+        if object.is_none() || written.get(&key).map(|(v, _)| v) == version {
+            written.remove(&key);
+        }
+        drop(written);
+        let mut objects = self.objects.write().unwrap_or_else(PoisonError::into_inner);
+        match object {
+            Some(object) => objects.insert(key, object),
+            None => objects.remove(&key),
+        };
+    }
+
+    /// A list ended: it is the state of everything as of its end.
+    fn replace(&self, listed: BTreeMap<Key, Arc<Cached>>) {
+        *self.objects.write().unwrap_or_else(PoisonError::into_inner) = listed;
+        self.written().clear();
     }
 }
 
@@ -150,6 +194,13 @@ impl Hub {
                 sender
             })
             .subscribe()
+    }
+
+    /// Starts the watch of every Flux kind, so that the first list is answered from memory.
+    pub fn warm(&self) {
+        for kind in flux_kinds() {
+            self.channel(kind, |_| ());
+        }
     }
 
     /// A receiver of the changes of `kind`, and whether its watch has already listed.
@@ -187,14 +238,22 @@ impl Hub {
 }
 
 impl Watched for Hub {
-    fn cached(
-        &self,
-        kind: &'static Kind,
-        namespace: &str,
-        name: &str,
-    ) -> Option<Arc<DynamicObject>> {
+    fn cached(&self, kind: &'static Kind, namespace: &str, name: &str) -> Option<Arc<Cached>> {
         self.channel(kind, |channel| channel.cache.clone())
             .get(namespace, name)
+    }
+
+    fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
+        let (cache, listed) = self.channel(kind, |channel| {
+            (
+                channel.cache.clone(),
+                channel.listed.load(Ordering::Acquire),
+            )
+        });
+        if !listed {
+            return None;
+        }
+        cache.all(namespace)
     }
 
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
@@ -204,10 +263,8 @@ impl Watched for Hub {
             return; // not watched: nothing cached to be behind
         };
         if let Some(version) = &object.metadata.resource_version {
-            channel.cache.written().insert(
-                (object.namespace().unwrap_or_default(), object.name_any()),
-                version.clone(),
-            );
+            let key = (object.namespace().unwrap_or_default(), object.name_any());
+            channel.cache.wrote(key, version);
         }
     }
 }
@@ -234,38 +291,56 @@ async fn run(
             }
         }
     };
-    let mut writer = Writer::new((*resource).clone());
-    let _ = cache.store.set((writer.as_reader(), (*resource).clone()));
     let mut events = std::pin::pin!(cluster.watch(&resource));
+    // The objects of a (re-)list in progress: the cache keeps the last state until it ends.
+    let mut relist = BTreeMap::new();
     while let Some(event) = events.next().await {
-        let event =
-            event.map(|e| e.modify(|object| slim_managed_fields(kind, &mut object.metadata)));
-        if let Ok(e) = &event {
-            writer.apply_watcher_event(e);
-            cache.caught_up(e);
-        }
-        // A (re-)list in progress or a broken watch: the store may be behind until the
+        let parse = |mut object: DynamicObject| {
+            slim_managed_fields(kind, &mut object.metadata);
+            let key = (object.namespace().unwrap_or_default(), object.name_any());
+            (key, Arc::new(Cached::new(kind, &resource, &object)))
+        };
+        // A (re-)list in progress or a broken watch: the cache may be behind until the
         // list ends or a change arrives on the watch resumed.
         let fresh = matches!(
             event,
             Ok(WatchEvent::Apply(_) | WatchEvent::Delete(_) | WatchEvent::InitDone)
         );
-        cache.fresh.store(fresh, Ordering::Release);
         let update = match event {
-            Ok(WatchEvent::Apply(object)) => changed(kind, &resource, &object),
-            Ok(WatchEvent::Delete(object)) => deleted(kind, &resource, &object),
+            Ok(WatchEvent::Apply(object)) => {
+                let (key, cached) = parse(object);
+                cache.put(key, Some(cached.clone()));
+                changed(&resource, &cached)
+            }
+            Ok(WatchEvent::Delete(object)) => {
+                let (key, cached) = parse(object);
+                cache.put(key, None);
+                deleted(&resource, &cached)
+            }
             // A (re-)list: the changes it hides are unknown, so every page refetches once it
             // is complete. The objects it lists are not news.
             Ok(WatchEvent::InitDone) => {
+                cache.replace(std::mem::take(&mut relist));
                 listed.store(true, Ordering::Release);
                 Update::resync(Some(kind.plural))
             }
-            Ok(WatchEvent::Init | WatchEvent::InitApply(_)) => continue,
+            Ok(WatchEvent::Init) => {
+                relist.clear();
+                cache.fresh.store(false, Ordering::Release);
+                continue;
+            }
+            Ok(WatchEvent::InitApply(object)) => {
+                let (key, cached) = parse(object);
+                relist.insert(key, cached);
+                continue;
+            }
             Err(e) => {
+                cache.fresh.store(false, Ordering::Release);
                 tracing::warn!(kind = kind.kind, error = %e, "watch failed; retrying");
                 continue;
             }
         };
+        cache.fresh.store(fresh, Ordering::Release);
         // Nobody listening is not an error: the watch stays warm for the next page.
         let _ = sender.send(update);
     }
@@ -289,35 +364,29 @@ async fn run_events(cluster: Cluster, sender: broadcast::Sender<Fresh>) {
     }
 }
 
-fn changed(
-    kind: &'static Kind,
-    resource: &Arc<ApiResource>,
-    object: &DynamicObject,
-) -> Arc<Update> {
-    update(kind, resource, object, |target| Change::Changed {
+fn changed(resource: &Arc<ApiResource>, cached: &Cached) -> Arc<Update> {
+    update(resource, cached, |target| Change::Changed {
         target,
-        summary: summary::summarize(&View::parse(kind, object)),
+        summary: cached.row.summary.clone(),
     })
 }
 
-fn deleted(
-    kind: &'static Kind,
-    resource: &Arc<ApiResource>,
-    object: &DynamicObject,
-) -> Arc<Update> {
-    update(kind, resource, object, |target| Change::Deleted { target })
+fn deleted(resource: &Arc<ApiResource>, cached: &Cached) -> Arc<Update> {
+    update(resource, cached, |target| Change::Deleted { target })
 }
 
 fn update(
-    kind: &'static Kind,
     resource: &Arc<ApiResource>,
-    object: &DynamicObject,
+    cached: &Cached,
     change: impl FnOnce(flux_web_shared::actions::Target) -> Change,
 ) -> Arc<Update> {
-    let (namespace, name) = (object.namespace().unwrap_or_default(), object.name_any());
+    let (namespace, name) = (
+        cached.view.object.namespace.clone(),
+        cached.view.object.name.clone(),
+    );
     Arc::new(Update {
         change: change(wire_target(resource, &namespace, &name)),
-        kind: Some(kind),
+        kind: Some(cached.view.object.kind),
         resource: Some(resource.clone()),
         namespace,
         name,

@@ -11,6 +11,7 @@ mod support;
 
 mod actions;
 mod bulk;
+mod cache;
 mod deploy;
 mod download;
 mod events;
