@@ -89,7 +89,7 @@ bench: ui ## flux-web beside the Flux Operator web server under one load driver 
 	e2e/bench/bulk
 
 .PHONY: bench-read
-bench-read: ## Read latency and memory at 1,000 and 10,000 objects beside kube-apiserver (own test bed)
+bench-read: ## Reads at 10,000 and 50,000 objects in 1,000 namespaces, two callers, beside the Flux Operator web server and kube-apiserver (own test bed)
 	cargo build --release -p flux-web
 	e2e/bench/read
 

@@ -82,16 +82,17 @@ def build_peer(work, out):
 
 
 class Peer:
-    """The Flux Operator's web server, Anonymous as `peter`, with the bed's admin kubeconfig."""
+    """The Flux Operator's web server, Anonymous as `username` in `groups` (`peter`, an admin,
+    unless said), with the bed's admin kubeconfig."""
 
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, username="peter", groups=("system:masters",)):
         self.port = testbed.free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         config = workdir / "peer.yaml"
         config.write_text(json.dumps({
             "apiVersion": "web.fluxcd.controlplane.io/v1", "kind": "Config",
             "spec": {"authentication": {"type": "Anonymous",
-                                        "anonymous": {"username": "peter", "groups": ["system:masters"]}},
+                                        "anonymous": {"username": username, "groups": list(groups)}},
                      "userActions": {"audit": ["*"]}},
         }))
         env = dict(os.environ, KUBECONFIG=str(testbed.kubeconfig("admin")), NOTIFICATIONS_DISABLED="true")
@@ -112,13 +113,13 @@ class Peer:
         except OSError:
             return False
 
-    def request(self, path, body=None):
+    def request(self, path, body=None, timeout=10):
         """The JSON answer; 503 "server not initialized" for a moment after start is waited out."""
         request = urllib.request.Request(self.url + path, data=json.dumps(body).encode() if body else None,
                                          headers={"Content-Type": "application/json"})
         for _ in range(50):
             try:
-                with urllib.request.urlopen(request, timeout=10) as response:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
                     return json.loads(response.read() or b"{}")
             except urllib.error.HTTPError as e:
                 if e.code != 503:

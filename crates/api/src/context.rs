@@ -218,6 +218,28 @@ impl Context<'_> {
         self.read(Reader::User(identity), &object).await
     }
 
+    /// The view of `object` as the caller may read it, for a page that shows its state and
+    /// not its body: the watch's when it is fresh and the caller may `get` the object (a
+    /// cached review; in read-only mode the server reads), else read from Kubernetes.
+    pub async fn view(&self, caller: &Caller, object: &ObjectRef) -> Result<View, ApiError> {
+        if let Some(cached) = self
+            .watches
+            .cached(object.kind, &object.namespace, &object.name)
+        {
+            let may = match caller {
+                Caller::ReadOnly => true,
+                Caller::User(identity) => {
+                    let check = Check::of(Verb::Get, object);
+                    self.access.check(identity, &check).await? == Decision::Allowed
+                }
+            };
+            if may {
+                return Ok(cached.view.clone());
+            }
+        }
+        Ok(self.read(reader(caller), object).await?.view)
+    }
+
     /// Reads the object a request is aimed at as the caller, or as the server when there is
     /// no caller.
     pub async fn read_target(&self, caller: &Caller, target: &ObjectRef) -> Result<Read, ApiError> {

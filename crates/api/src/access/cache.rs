@@ -122,6 +122,41 @@ mod tests {
     }
 
     #[test]
+    fn expired_answers_are_swept_once_the_map_has_doubled_and_live_ones_stay() {
+        let cache = Reviews::default();
+        let check = |i: usize| Check {
+            verb: Verb::List,
+            on: flux_web_core::plan::On::Jobs,
+            namespace: format!("ns-{i}"),
+            name: String::new(),
+        };
+        let identity = Identity {
+            username: "u".into(),
+            groups: Vec::new(),
+            display_name: "u".into(),
+        };
+        for i in 0..SWEEP_AT {
+            cache.put(
+                Key::new(&identity, &check(i)),
+                Decision::Allowed,
+                Duration::ZERO,
+            );
+        }
+        let live = Key::new(&identity, &check(SWEEP_AT));
+        cache.put(live.clone(), Decision::Allowed, Duration::from_secs(60));
+        let kept = |cache: &Reviews| cache.0.lock().unwrap().answers.len();
+        assert_eq!(kept(&cache), 1, "the expired answers were swept");
+        assert_eq!(cache.get(&live), Some(Decision::Allowed));
+        // Live answers past the threshold: the next sweep waits for twice what is left.
+        for i in 0..SWEEP_AT + 5 {
+            let key = Key::new(&identity, &check(SWEEP_AT + 1 + i));
+            cache.put(key, Decision::Allowed, Duration::from_secs(60));
+        }
+        assert_eq!(kept(&cache), SWEEP_AT + 6);
+        assert_eq!(cache.0.lock().unwrap().sweep_at, 2 * SWEEP_AT);
+    }
+
+    #[test]
     fn groups_that_would_join_to_the_same_text_are_different_keys() {
         assert_ne!(key(&["team", "x"]), key(&["team,x"]));
         assert_ne!(key(&["a\0b"]), key(&["a", "b"]));

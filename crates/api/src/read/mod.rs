@@ -111,10 +111,10 @@ async fn facts(
 /// side by side: a release may wait for many).
 async fn depends_on(ctx: &Context<'_>, caller: &Caller, view: &View) -> Vec<Dependency> {
     let reads = view.depends_on.iter().map(|dependency| async move {
-        let read = ctx.read(reader(caller), dependency).await.ok();
+        let read = ctx.view(caller, dependency).await.ok();
         Dependency {
             target: dependency.target(),
-            summary: read.map(|r| summary::summarize(&r.view)),
+            summary: read.map(|view| summary::summarize(&view)),
         }
     });
     futures::future::join_all(reads).await
@@ -169,11 +169,7 @@ async fn summarize_source(
     };
     let read = match read.iter().find(|r| r.object == reference) {
         Some(read) => Some(read.clone()),
-        None => ctx
-            .read(reader(caller), &reference)
-            .await
-            .ok()
-            .map(|r| r.view),
+        None => ctx.view(caller, &reference).await.ok(),
     };
     if let Some(source) = read {
         summary.url = source.url.clone();
