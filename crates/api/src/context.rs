@@ -57,46 +57,51 @@ pub trait Watched: Send + Sync {
 }
 
 /// An object as lists, counts, search, the overview, the graph and a reconcile's plan read
-/// it, parsed once (when a watch delivers it, or a list reads it): its row and its view, and
-/// of its metadata only what names and versions it. Never the whole object, so a cache of
-/// 50,000 stays small (docs/decisions.md, "Reads at scale").
+/// it, parsed once (when a watch delivers it, or a list reads it): its row, its view, and the
+/// version it was read at. Never the whole object, so a cache of 50,000 stays small
+/// (docs/decisions.md, "Reads at scale").
 #[derive(Debug)]
 pub struct Cached {
     pub row: ResourceSummary,
     pub view: View,
-    /// Name, namespace, uid, resourceVersion and generation.
-    pub meta: ObjectMeta,
+    pub resource_version: Option<String>,
 }
 
 impl Cached {
     pub fn new(kind: &'static Kind, resource: &ApiResource, object: &DynamicObject) -> Self {
         let view = View::parse(kind, object);
-        let meta = ObjectMeta {
-            name: object.metadata.name.clone(),
-            namespace: object.metadata.namespace.clone(),
-            uid: object.metadata.uid.clone(),
-            resource_version: object.metadata.resource_version.clone(),
-            generation: object.metadata.generation,
-            ..ObjectMeta::default()
-        };
         let row = ResourceSummary {
             target: wire_target(resource, &view.object.namespace, &view.object.name),
             summary: summary::summarize(&view),
         };
-        Self { row, view, meta }
+        Self {
+            row,
+            view,
+            resource_version: object.metadata.resource_version.clone(),
+        }
     }
 
     pub fn namespace(&self) -> &str {
-        &self.row.target.namespace
+        &self.view.object.namespace
     }
 
-    /// The object as a plan reads it: its view, and a body of nothing but that metadata.
+    /// The object as a plan reads it: its view, and a body of nothing but what names and
+    /// versions it (name, namespace, uid, resourceVersion, generation).
     pub fn read(&self, resource: ApiResource) -> Read {
+        let object = &self.view.object;
+        let metadata = ObjectMeta {
+            name: Some(object.name.clone()),
+            namespace: Some(object.namespace.clone()),
+            uid: self.view.uid.clone(),
+            resource_version: self.resource_version.clone(),
+            generation: self.view.generation,
+            ..ObjectMeta::default()
+        };
         Read {
             resource,
             found: DynamicObject {
                 types: None,
-                metadata: self.meta.clone(),
+                metadata,
                 data: serde_json::Value::Null,
             },
             view: self.view.clone(),

@@ -79,6 +79,17 @@ impl Check {
             name: object.name.clone(),
         }
     }
+
+    /// May the subject list `on` in `namespace` (every namespace when it is empty, which is
+    /// what authorises a cluster-wide LIST)?
+    pub fn list(on: On, namespace: &str) -> Self {
+        Self {
+            verb: Verb::List,
+            on,
+            namespace: namespace.to_owned(),
+            name: String::new(),
+        }
+    }
 }
 
 /// A write, made with the permit that check number `permit` grants.

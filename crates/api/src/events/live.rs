@@ -3,7 +3,6 @@
 //! keeps it and the subscriber may list Events in its namespace (asked of the access-review
 //! cache, so a user who loses the right stops receiving them once the answer expires).
 
-use flux_web_shared::actions::Verb;
 use flux_web_shared::events::ClusterEvent;
 use futures::stream::{self, Stream, StreamExt};
 use k8s_openapi::api::core::v1::Event;
@@ -59,11 +58,7 @@ pub fn stream(
 
 /// May `viewer` list Events in `namespace`? Asked of the access-review cache.
 async fn visible(access: &Access, viewer: Option<&Identity>, namespace: String) -> bool {
-    let check = Check {
-        verb: Verb::List,
-        on: On::Events,
-        namespace,
-        name: String::new(),
-    };
-    access.lets_see(viewer, &check).await
+    access
+        .lets_see(viewer, &Check::list(On::Events, &namespace))
+        .await
 }

@@ -5,7 +5,6 @@
 //! caller's reviews, cached for seconds), and from Kubernetes as the caller before that
 //! (docs/decisions.md, "Reads at scale").
 
-use flux_web_shared::actions::Verb;
 use flux_web_shared::names::quoted;
 use flux_web_shared::objects::{
     Empty, EmptyReason, KindCount, ResourceList, ResourceSummary, Sort, SortKey, State,
@@ -368,15 +367,10 @@ async fn visible(
     let Caller::User(identity) = caller else {
         return Ok(visible(all, Some(true)));
     };
-    let list_in = |namespace: &str| Check {
-        verb: Verb::List,
-        on: On::Kind(kind),
-        namespace: namespace.to_owned(),
-        name: String::new(),
-    };
+    let on = On::Kind(kind);
     let everywhere = ctx
         .access
-        .check(identity, &list_in(namespace.unwrap_or_default()))
+        .check(identity, &Check::list(on, namespace.unwrap_or_default()))
         .await?;
     if everywhere == Decision::Allowed {
         return Ok(visible(all, Some(true)));
@@ -384,20 +378,12 @@ async fn visible(
     if namespace.is_some() {
         return Ok(visible(Vec::new(), Some(false)));
     }
-    let mut namespaces: Vec<&str> = all.iter().map(|cached| cached.namespace()).collect();
+    let mut namespaces: Vec<String> = all.iter().map(|c| c.namespace().to_owned()).collect();
     namespaces.dedup();
-    let checks: Vec<Check> = namespaces.iter().map(|ns| list_in(ns)).collect();
-    let decisions: Vec<_> = stream::iter(checks)
-        .map(|check| async move { ctx.access.check(identity, &check).await })
-        .buffered(REVIEWS_AT_ONCE)
-        .collect()
-        .await;
-    let mut allowed = HashSet::new();
-    for (ns, decision) in namespaces.iter().zip(decisions) {
-        if decision? == Decision::Allowed {
-            allowed.insert(*ns);
-        }
-    }
+    let allowed: HashSet<String> = allowed_namespaces(ctx, identity, on, namespaces)
+        .await?
+        .into_iter()
+        .collect();
     let objects: Vec<_> = all
         .iter()
         .filter(|cached| allowed.contains(cached.namespace()))
@@ -573,16 +559,23 @@ pub async fn listable_namespaces(
     on: On,
 ) -> Result<Vec<String>, ApiError> {
     let namespaces = ctx.cluster.namespaces().await?;
-    let checks: Vec<_> = namespaces
-        .iter()
-        .map(|ns| Check {
-            verb: Verb::List,
-            on,
-            namespace: ns.clone(),
-            name: String::new(),
-        })
-        .collect();
-    let decisions = join_all(checks.iter().map(|c| ctx.access.check(identity, c))).await;
+    allowed_namespaces(ctx, identity, on, namespaces).await
+}
+
+/// Of `namespaces`, those where a review says `identity` may list `on`, in their order; the
+/// reviews asked [`REVIEWS_AT_ONCE`] at a time.
+async fn allowed_namespaces(
+    ctx: &Context<'_>,
+    identity: &Identity,
+    on: On,
+    namespaces: Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    let checks: Vec<Check> = namespaces.iter().map(|ns| Check::list(on, ns)).collect();
+    let decisions: Vec<_> = stream::iter(checks)
+        .map(|check| async move { ctx.access.check(identity, &check).await })
+        .buffered(REVIEWS_AT_ONCE)
+        .collect()
+        .await;
     let mut allowed = Vec::new();
     for (ns, decision) in namespaces.into_iter().zip(decisions) {
         if decision? == Decision::Allowed {

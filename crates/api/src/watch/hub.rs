@@ -131,7 +131,7 @@ impl Cache {
         let has = self
             .objects()
             .get(&key)
-            .and_then(|c| c.meta.resource_version.clone());
+            .and_then(|c| c.resource_version.clone());
         if has.as_deref() != Some(version) {
             self.written()
                 .insert(key, (version.to_owned(), Instant::now()));
@@ -142,9 +142,7 @@ impl Cache {
     /// longer behind.
     fn put(&self, key: Key, object: Option<Arc<Cached>>) {
         let mut written = self.written();
-        let version = object
-            .as_ref()
-            .and_then(|o| o.meta.resource_version.as_ref());
+        let version = object.as_ref().and_then(|o| o.resource_version.as_ref());
         if object.is_none() || written.get(&key).map(|(v, _)| v) == version {
             written.remove(&key);
         }
@@ -244,16 +242,9 @@ impl Watched for Hub {
     }
 
     fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
-        let (cache, listed) = self.channel(kind, |channel| {
-            (
-                channel.cache.clone(),
-                channel.listed.load(Ordering::Acquire),
-            )
-        });
-        if !listed {
-            return None;
-        }
-        cache.all(namespace)
+        // Fresh implies listed: a watch delivers changes only after its first list.
+        self.channel(kind, |channel| channel.cache.clone())
+            .all(namespace)
     }
 
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
