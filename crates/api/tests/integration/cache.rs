@@ -262,3 +262,77 @@ async fn a_user_whose_right_to_list_is_revoked_stops_seeing_the_namespace_within
         "the revoked list showed for {took:?}"
     );
 }
+
+/// An object page's "last run took" fact, kept from the watch of Events: once that watch has
+/// listed, a page does not list the namespace's Events (which makes Kubernetes scan them all),
+/// and who may not list Events there still learns nothing from them.
+#[tokio::test]
+async fn a_pages_last_run_comes_from_the_watch_of_events_and_only_to_who_may_list_them() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("lastrun").await;
+    let (resource, spec) = kinds()[2].clone();
+    create(&bed, &ns, &resource, "repo", spec).await;
+    bed.grant_rules(&ns, "reads", json!([{"apiGroups": crate::support::FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list"]}]), ("Group", "lastrun-team")).await;
+    let events: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(bed.client(User::Admin).await, &ns);
+    let event = |name: &str, took: &str, at: &str| -> k8s_openapi::api::core::v1::Event {
+        serde_json::from_value(json!({
+            "metadata": {"name": name},
+            "involvedObject": {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "name": "repo", "namespace": ns},
+            "reason": "GitOperationSucceeded", "type": "Normal",
+            "message": format!("Reconciliation finished in {took}, next run in 10m0s"),
+            "lastTimestamp": at, "firstTimestamp": at,
+            "source": {"component": "source-controller"},
+        }))
+        .unwrap()
+    };
+    for (name, took, at) in [
+        ("old", "2s", "2026-12-01T10:00:00Z"),
+        ("new", "1.5s", "2026-12-01T11:00:00Z"),
+    ] {
+        events
+            .create(&Default::default(), &event(name, took, at))
+            .await
+            .unwrap();
+    }
+    let root = flux_web(&bed, Settings::user("root", &["system:masters"])).await;
+    let alice = flux_web(&bed, Settings::user("alice", &["lastrun-team"])).await;
+    let page = format!("/api/v1/{}/{}/{ns}/repo", resource.group, resource.plural);
+    let last_run = |app: axum::Router| {
+        let page = page.clone();
+        async move {
+            let response = app
+                .oneshot(http::Request::get(&page).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{page}");
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let detail: Value = serde_json::from_slice(&bytes).unwrap();
+            detail["facts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|f| f["label"] == "Last run took")
+                .map(|f| f["value"].as_str().unwrap().to_owned())
+        }
+    };
+    let newest = "1.5s, finished 2026-12-01T11:00:00Z".to_owned();
+    assert_eq!(last_run(root.clone()).await, Some(newest.clone()));
+    // Each server's first page started its watch of Events: a moment for both to list them.
+    assert_eq!(last_run(alice.clone()).await, None);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Gone from Kubernetes, the Events' word stays: only the watch can still say it.
+    events
+        .delete_collection(&DeleteParams::default(), &ListParams::default())
+        .await
+        .unwrap();
+    eventually(
+        "the last run from the watch of Events",
+        Duration::from_secs(15),
+        || async { (last_run(root.clone()).await == Some(newest.clone())).then_some(()) },
+    )
+    .await;
+    // alice may read the repository but not list its Events: no fact from them.
+    assert_eq!(last_run(alice).await, None);
+}
