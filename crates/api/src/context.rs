@@ -52,16 +52,6 @@ pub trait Watched: Send + Sync {
     /// way to it: else `None`, and the caller reads Kubernetes. The first ask starts the watch.
     fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>>;
 
-    /// The newest Event of the object `kind` `namespace/name` that says how long a run took,
-    /// with its time, once the watch of Events has listed and is fresh: `Some(None)` when no
-    /// Event says so, `None` when the watch cannot tell. The first ask starts the watch.
-    fn last_run(
-        &self,
-        namespace: &str,
-        kind: &str,
-        name: &str,
-    ) -> Option<Option<(jiff::Timestamp, String)>>;
-
     /// This server wrote `object` of `resource`: no copy older than that answers for it.
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
 }

@@ -23,7 +23,6 @@ use flux_web_shared::objects::{
 };
 use k8s_openapi::api::core::v1::Event;
 
-use crate::access::Decision;
 use crate::actions::listing;
 use crate::auth::Caller;
 use crate::cluster::ClusterError;
@@ -34,7 +33,6 @@ use flux_web_core::address::ObjectRef;
 use flux_web_core::audit::USERNAME_ANNOTATION;
 use flux_web_core::history::event_time;
 use flux_web_core::kinds::Workload;
-use flux_web_core::plan::{Check, On};
 use flux_web_core::summary;
 use flux_web_core::view::View;
 
@@ -98,37 +96,14 @@ async fn facts(
     {
         return facts;
     }
-    let may_list = match caller {
-        Caller::ReadOnly => true,
-        Caller::User(identity) => {
-            let check = Check::list(On::Events, &target.namespace);
-            matches!(
-                ctx.access.check(identity, &check).await,
-                Ok(Decision::Allowed)
-            )
-        }
+    let Ok(events) = object_events(ctx, caller, target).await else {
+        return facts;
     };
-    let known = ctx
-        .watches
-        .last_run(&target.namespace, target.kind.kind, &target.name);
-    match known {
-        // The Events the caller may not list are no fact.
-        _ if !may_list => {}
-        Some(run) => {
-            let run = run.map(|(at, message)| (message, crate::clock::rfc3339(at)));
-            let told = run.as_ref().map(|(m, at)| (m.as_str(), Some(at.as_str())));
-            facts.extend(flux_web_core::facts::last_run(told));
-        }
-        None => {
-            if let Ok(events) = object_events(ctx, caller, target).await {
-                let summaries = newest_first(events);
-                let messages = summaries
-                    .iter()
-                    .map(|e| (e.message.as_str(), e.time.as_deref()));
-                facts.extend(flux_web_core::facts::last_run(messages));
-            }
-        }
-    }
+    let summaries = newest_first(events);
+    let messages = summaries
+        .iter()
+        .map(|e| (e.message.as_str(), e.time.as_deref()));
+    facts.extend(flux_web_core::facts::last_run(messages));
     facts
 }
 

@@ -23,7 +23,6 @@ use tokio::sync::broadcast;
 
 use crate::cluster::{Cluster, ClusterError};
 use crate::context::{Cached, Watched, wire_target};
-use flux_web_core::history::event_time;
 use flux_web_core::kinds::{Kind, flux_kinds};
 use flux_web_core::view::slim_managed_fields;
 
@@ -166,60 +165,12 @@ impl Cache {
 /// while the watch was broken is unknown, so pages read again.
 pub type Fresh = Option<Arc<Event>>;
 
-/// The object an Event is about: namespace, kind and name.
-type Involved = (String, String, String);
-
-/// Per object, the newest of its Events that says how long a run took, and when: an object's
-/// page shows it as a fact, and listing the namespace's Events for it made Kubernetes scan
-/// every Event there on every page.
-#[derive(Default)]
-struct LastRuns {
-    runs: RwLock<HashMap<Involved, (jiff::Timestamp, String)>>,
-    /// As a kind's cache: true from the end of a list, or a change on a resumed watch, until
-    /// the watch breaks or lists again.
-    fresh: AtomicBool,
-}
-
-impl LastRuns {
-    /// Keeps `event` in `runs` when it tells a run's length and is newer than the one kept.
-    fn note(runs: &mut HashMap<Involved, (jiff::Timestamp, String)>, event: &Event) {
-        let message = event.message.as_deref().unwrap_or_default();
-        let (Some(at), Some(_)) = (
-            event_time(event),
-            flux_web_core::facts::last_run([(message, None)]),
-        ) else {
-            return;
-        };
-        let about = &event.involved_object;
-        let key = (
-            about.namespace.clone().unwrap_or_default(),
-            about.kind.clone().unwrap_or_default(),
-            about.name.clone().unwrap_or_default(),
-        );
-        if runs.get(&key).is_none_or(|(kept, _)| *kept <= at) {
-            runs.insert(key, (at, message.to_owned()));
-        }
-    }
-
-    fn runs(
-        &self,
-    ) -> std::sync::RwLockWriteGuard<'_, HashMap<Involved, (jiff::Timestamp, String)>> {
-        self.runs.write().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The watch of Events: its subscribers, and what it keeps of runs' lengths.
-struct Events {
-    sender: broadcast::Sender<Fresh>,
-    last_runs: Arc<LastRuns>,
-}
-
 #[derive(Clone)]
 pub struct Hub {
     cluster: Cluster,
     channels: Arc<Mutex<HashMap<(&'static str, &'static str), Channel>>>,
-    /// The watch of Events, started with the server or by its first use.
-    events: Arc<Mutex<Option<Events>>>,
+    /// The watch of Events, started by its first subscriber.
+    events: Arc<Mutex<Option<broadcast::Sender<Fresh>>>>,
 }
 
 impl Hub {
@@ -233,31 +184,21 @@ impl Hub {
 
     /// A receiver of every Event written or updated in any namespace from now on.
     pub fn subscribe_events(&self) -> broadcast::Receiver<Fresh> {
-        self.events(|events| events.sender.subscribe())
-    }
-
-    /// `f` of the watch of Events, which starts with the first call.
-    fn events<T>(&self, f: impl FnOnce(&Events) -> T) -> T {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        f(events.get_or_insert_with(|| {
-            let (sender, _) = broadcast::channel(BACKLOG);
-            let last_runs = Arc::<LastRuns>::default();
-            tokio::spawn(run_events(
-                self.cluster.clone(),
-                sender.clone(),
-                last_runs.clone(),
-            ));
-            Events { sender, last_runs }
-        }))
+        events
+            .get_or_insert_with(|| {
+                let (sender, _) = broadcast::channel(BACKLOG);
+                tokio::spawn(run_events(self.cluster.clone(), sender.clone()));
+                sender
+            })
+            .subscribe()
     }
 
-    /// Starts the watch of every Flux kind and of Events, so that the first list and the
-    /// first object page are answered from memory.
+    /// Starts the watch of every Flux kind, so that the first list is answered from memory.
     pub fn warm(&self) {
         for kind in flux_kinds() {
             self.channel(kind, |_| ());
         }
-        self.events(|_| ());
     }
 
     /// A receiver of the changes of `kind`, and whether its watch has already listed.
@@ -304,24 +245,6 @@ impl Watched for Hub {
         // Fresh implies listed: a watch delivers changes only after its first list.
         self.channel(kind, |channel| channel.cache.clone())
             .all(namespace)
-    }
-
-    fn last_run(
-        &self,
-        namespace: &str,
-        kind: &str,
-        name: &str,
-    ) -> Option<Option<(jiff::Timestamp, String)>> {
-        let last_runs = self.events(|events| events.last_runs.clone());
-        if !last_runs.fresh.load(Ordering::Acquire) {
-            return None;
-        }
-        let key = (namespace.to_owned(), kind.to_owned(), name.to_owned());
-        let runs = last_runs
-            .runs
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        Some(runs.get(&key).cloned())
     }
 
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject) {
@@ -414,40 +337,20 @@ async fn run(
     }
 }
 
-/// Watches Events for as long as the server runs, keeping the newest run's length of each
-/// object. The Events a list returns are not news; nor is a deleted one (Events expire),
-/// which changes no page, and the length of a run it told stays the last known.
-async fn run_events(cluster: Cluster, sender: broadcast::Sender<Fresh>, last_runs: Arc<LastRuns>) {
+/// Watches Events for as long as the server runs. The Events a list returns are not news;
+/// nor is a deleted one (Events expire), which changes no page.
+async fn run_events(cluster: Cluster, sender: broadcast::Sender<Fresh>) {
     let mut events = std::pin::pin!(cluster.watch_events());
-    // What a (re-)list in progress has found: the last known stays until it ends.
-    let mut relist = HashMap::new();
     while let Some(event) = events.next().await {
         let fresh = match event {
-            Ok(WatchEvent::Apply(event)) => {
-                LastRuns::note(&mut last_runs.runs(), &event);
-                Some(Arc::new(event))
-            }
-            Ok(WatchEvent::InitDone) => {
-                *last_runs.runs() = std::mem::take(&mut relist);
-                None
-            }
-            Ok(WatchEvent::Init) => {
-                relist.clear();
-                last_runs.fresh.store(false, Ordering::Release);
-                continue;
-            }
-            Ok(WatchEvent::InitApply(event)) => {
-                LastRuns::note(&mut relist, &event);
-                continue;
-            }
-            Ok(WatchEvent::Delete(_)) => continue,
+            Ok(WatchEvent::Apply(event)) => Some(Arc::new(event)),
+            Ok(WatchEvent::InitDone) => None,
+            Ok(WatchEvent::Init | WatchEvent::InitApply(_) | WatchEvent::Delete(_)) => continue,
             Err(e) => {
-                last_runs.fresh.store(false, Ordering::Release);
                 tracing::warn!(error = %e, "watch of Events failed; retrying");
                 continue;
             }
         };
-        last_runs.fresh.store(true, Ordering::Release);
         let _ = sender.send(fresh);
     }
 }
