@@ -4,7 +4,7 @@
 //! chart, a source's URL and ref, an Alert's sources). Each kind's fields are a table here;
 //! one reader turns the object's fields into words.
 
-use flux_web_shared::objects::Fact;
+use flux_web_shared::objects::{Fact, LAST_RUN};
 use kube_core::DynamicObject;
 use serde_json::Value;
 
@@ -266,30 +266,19 @@ pub fn facts(kind: &Kind, found: &DynamicObject) -> Vec<Fact> {
     facts
 }
 
-/// The label of how long the last run took.
-pub const LAST_RUN: &str = "Last run took";
-
 /// What the controllers write when a reconcile succeeds ("Reconciliation finished in 1.2s,
-/// next run in 10m0s"): the one place they say how long a run took.
+/// next run in 10m0s"): the one place the kinds without a `status.history` say how long a run
+/// took.
 const FINISHED: &str = "Reconciliation finished in ";
 /// What the API server's event correlator puts before a message it combined with similar ones.
 const COMBINED: &str = "(combined from similar events): ";
 
-/// How long the last successful run took and when it ended, from the object's Events given
-/// as (message, time), newest first; none when no Event says so. For the kinds without a
-/// `status.history` that says it.
-pub fn last_run<'a>(events: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> Option<Fact> {
-    events.into_iter().find_map(|(message, time)| {
-        let message = message.strip_prefix(COMBINED).unwrap_or(message);
-        let took = message.strip_prefix(FINISHED)?.split(',').next()?.trim();
-        (!took.is_empty()).then(|| Fact {
-            label: LAST_RUN.to_owned(),
-            value: match time {
-                Some(time) => format!("{}, finished {time}", two_decimals(took)),
-                None => two_decimals(took),
-            },
-        })
-    })
+/// How long the run an Event's message tells of took, cut to two decimals; none when the
+/// message does not say.
+pub fn took(message: &str) -> Option<String> {
+    let message = message.strip_prefix(COMBINED).unwrap_or(message);
+    let took = message.strip_prefix(FINISHED)?.split(',').next()?.trim();
+    (!took.is_empty()).then(|| two_decimals(took))
 }
 
 /// A Go duration ("1m2.345678s", "245.318ms") cut to two decimals in each number.
@@ -375,30 +364,21 @@ mod tests {
     }
 
     #[test]
-    fn the_last_run_is_the_newest_event_that_says_how_long_it_took() {
-        let events = [
-            ("Health check passed in 3.1s", Some("2026-12-06T12:03:00Z")),
-            (
-                "(combined from similar events): Reconciliation finished in 1.234567891s, next run in 10m0s",
-                Some("2026-12-06T12:02:00Z"),
-            ),
-            (
-                "Reconciliation finished in 9s, next run in 10m0s",
-                Some("2026-12-06T12:01:00Z"),
-            ),
-        ];
-        let fact = last_run(events).unwrap();
-        assert_eq!(fact.label, "Last run took");
-        assert_eq!(fact.value, "1.23s, finished 2026-12-06T12:02:00Z");
+    fn a_finished_reconciles_event_says_how_long_it_took() {
         assert_eq!(
-            last_run([("Reconciliation finished in 245.318ms, next run in 1m", None)])
-                .unwrap()
-                .value,
-            "245.31ms"
+            took(
+                "(combined from similar events): Reconciliation finished in 1.234567891s, next run in 10m0s"
+            ),
+            Some("1.23s".to_owned())
+        );
+        assert_eq!(
+            took("Reconciliation finished in 245.318ms, next run in 1m"),
+            Some("245.31ms".to_owned())
         );
         assert_eq!(two_decimals("1m2.3456s"), "1m2.34s");
-        assert!(last_run([("Reconciliation finished in , next", None)]).is_none());
-        assert!(last_run([("stored artifact for commit", None)]).is_none());
+        assert_eq!(took("Reconciliation finished in , next"), None);
+        assert_eq!(took("Health check passed in 3.1s"), None);
+        assert_eq!(took("stored artifact for commit"), None);
     }
 
     #[test]

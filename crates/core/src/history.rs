@@ -86,7 +86,12 @@ pub fn from_event(event: Event) -> Option<(Timestamp, TimelineEntry)> {
         (_, Some("Warning")) => EntryKind::Warning,
         _ => EntryKind::Reconcile,
     };
-    let (at, mut entry) = entry(at, kind, event.message.unwrap_or_default());
+    let message = event.message.unwrap_or_default();
+    let took = (kind == EntryKind::Reconcile)
+        .then(|| crate::facts::took(&message))
+        .flatten();
+    let (at, mut entry) = entry(at, kind, message);
+    entry.duration = took;
     let get = |key: &str| annotations.get(key).cloned();
     if matches!(kind, EntryKind::Action | EntryKind::Refusal) {
         entry.who = get(USERNAME_ANNOTATION);
@@ -126,5 +131,25 @@ mod tests {
         assert_eq!(first.result.as_deref(), Some("ReconciliationSucceeded"));
         assert_eq!(history[1].1.revision.as_deref(), Some("podinfo@6.5.0"));
         assert_eq!(history[1].1.result.as_deref(), Some("deployed"));
+    }
+
+    #[test]
+    fn a_controllers_event_says_how_long_its_run_took_and_an_audit_event_does_not() {
+        let event = |reason: &str, message: &str| -> Event {
+            serde_json::from_value(json!({
+                "metadata": {"name": "e", "namespace": "apps"},
+                "involvedObject": {"kind": "GitRepository", "name": "repo"},
+                "reason": reason, "type": "Normal", "message": message,
+                "lastTimestamp": "2026-12-06T12:02:00Z",
+            }))
+            .unwrap()
+        };
+        let finished = "Reconciliation finished in 812.3456ms, next run in 1m0s";
+        let (_, entry) = from_event(event("Succeeded", finished)).unwrap();
+        assert_eq!(entry.kind, EntryKind::Reconcile);
+        assert_eq!(entry.duration.as_deref(), Some("812.34ms"));
+        let (_, entry) = from_event(event(REASON, finished)).unwrap();
+        assert_eq!(entry.kind, EntryKind::Action);
+        assert_eq!(entry.duration, None);
     }
 }

@@ -360,6 +360,10 @@ pub struct ObjectDetail {
     pub release: Option<crate::release::Release>,
 }
 
+/// The label of the fact of how long the last run took: from `status.history` on the object's
+/// page, else from its timeline's newest finished run (see [`crate::timeline::Timeline::last_run`]).
+pub const LAST_RUN: &str = "Last run took";
+
 /// A fact of the reconciler's about an object: "Interval", "10m".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -66,3 +66,63 @@ pub struct Timeline {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
 }
+
+impl Timeline {
+    /// How long the newest finished run on this page took, and when it ended, as a fact of
+    /// the object's page: for the kinds whose status keeps no history, only their Events say.
+    pub fn last_run(&self) -> Option<crate::objects::Fact> {
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| e.kind == EntryKind::Reconcile && e.duration.is_some())?;
+        Some(crate::objects::Fact {
+            label: crate::objects::LAST_RUN.to_owned(),
+            value: format!("{}, finished {}", entry.duration.as_deref()?, entry.time),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: EntryKind, time: &str, duration: Option<&str>) -> TimelineEntry {
+        TimelineEntry {
+            time: time.to_owned(),
+            kind,
+            message: String::new(),
+            who: None,
+            action: None,
+            subject: None,
+            revision: None,
+            result: None,
+            duration: duration.map(str::to_owned),
+            run: None,
+        }
+    }
+
+    #[test]
+    fn the_last_run_is_the_newest_reconcile_that_says_how_long_it_took() {
+        let timeline = Timeline {
+            entries: vec![
+                entry(EntryKind::Action, "2026-12-06T12:04:00Z", Some("9s")),
+                entry(EntryKind::Reconcile, "2026-12-06T12:03:00Z", None),
+                entry(EntryKind::Reconcile, "2026-12-06T12:02:00Z", Some("1.23s")),
+                entry(EntryKind::Reconcile, "2026-12-06T12:01:00Z", Some("9s")),
+            ],
+            next: None,
+        };
+        let fact = timeline.last_run().unwrap();
+        assert_eq!(fact.label, "Last run took");
+        assert_eq!(fact.value, "1.23s, finished 2026-12-06T12:02:00Z");
+        let none = Timeline {
+            entries: vec![entry(
+                EntryKind::Warning,
+                "2026-12-06T12:01:00Z",
+                Some("9s"),
+            )],
+            next: None,
+        };
+        assert_eq!(none.last_run(), None);
+    }
+}

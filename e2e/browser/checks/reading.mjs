@@ -96,6 +96,32 @@ check('object pages: the reconciler\'s facts of a Kustomization, a HelmRelease, 
   assert.match(text, /^  lastAppliedRevision: main@sha1:/m);
 });
 
+check('object pages: a source\'s last run is how long its newest finished reconcile took, read from its timeline', async () => {
+  const ns = 'reading-last-run';
+  await kubeCreate('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  try {
+    await kubeCreate(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories`, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository',
+      metadata: { name: 'repo', labels: INERT },
+      spec: { interval: '5m', url: 'https://git.example/repo.git', ref: { branch: 'main' } },
+    });
+    // source-controller keeps no history in its status: only its Events say how long a run took.
+    const finished = (name, took, at) => kubeCreate(`/api/v1/namespaces/${ns}/events`, {
+      apiVersion: 'v1', kind: 'Event', metadata: { name },
+      involvedObject: { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'repo', namespace: ns },
+      reason: 'GitOperationSucceeded', type: 'Normal', source: { component: 'source-controller' },
+      message: `Reconciliation finished in ${took}, next run in 5m0s`, firstTimestamp: at, lastTimestamp: at,
+    });
+    await finished('repo.older', '9.87654s', '2026-12-01T10:00:00Z');
+    await finished('repo.newer', '812.3456ms', '2026-12-01T11:00:00Z');
+    const git = await facts(`/source.toolkit.fluxcd.io/GitRepository/${ns}/repo`);
+    assert.equal(git.Interval, '5m');
+    assert.equal(git['Last run took'], '812.34ms, finished 2026-12-01T11:00:00Z');
+  } finally {
+    await kubeDelete(`/api/v1/namespaces/${ns}`);
+  }
+});
+
 check('the list: failures first, one line a row, 20 rows and more in 1440x900', async () => {
   const ns = 'reading-rows';
   await seedFailing(ns, 30, (i) => `row-${String(i).padStart(2, '0')}`,

@@ -42,13 +42,28 @@ pub async fn detail(
     target: &ObjectRef,
 ) -> Result<ObjectDetail, ApiError> {
     let read = ctx.read_target(caller, target).await?;
-    let (actions, sources) = listing::with_sources(ctx, caller, target, &read).await?;
-    let workload = match target.kind.workload {
-        Some(Workload::Restart | Workload::RunJob) => {
-            Some(workloads::detail(ctx, caller, target, &read.found).await?)
+    // What the page adds to the object is read from memory or cached reviews, side by side:
+    // the page waits for the slowest, not for their sum.
+    let workload = async {
+        match target.kind.workload {
+            Some(Workload::Restart | Workload::RunJob) => {
+                workloads::detail(ctx, caller, target, &read.found)
+                    .await
+                    .map(Some)
+            }
+            _ => Ok(None),
         }
-        _ => None,
     };
+    let (listed, workload, workloads, used_by, depends_on, required_by) = futures::join!(
+        listing::with_sources(ctx, caller, target, &read),
+        workload,
+        workloads::summaries(ctx, caller, &read.found),
+        referrers::used_by(ctx, caller, target),
+        depends_on(ctx, caller, &read.view),
+        referrers::required_by(ctx, caller, target),
+    );
+    let (actions, sources) = listed?;
+    let workload = workload?;
     let (source, chart) = sources_of(ctx, caller, &read.view, &sources).await;
     let mut summary = summary::summarize(&read.view);
     if !target.kind.readiness.by_conditions() {
@@ -56,7 +71,7 @@ pub async fn detail(
             flux_web_core::workloads::state(target.kind, &read.found);
     }
     Ok(ObjectDetail {
-        workloads: workloads::summaries(ctx, caller, &read.found).await,
+        workloads,
         workload,
         target: wire_target(&read.resource, &target.namespace, &target.name),
         summary,
@@ -65,10 +80,12 @@ pub async fn detail(
         chart,
         artifact: artifact(&read.view),
         actions,
-        facts: facts(ctx, caller, target, &read.found).await,
-        used_by: referrers::used_by(ctx, caller, target).await,
-        depends_on: depends_on(ctx, caller, &read.view).await,
-        required_by: referrers::required_by(ctx, caller, target).await,
+        // How long a run took, when the status does not say, is on the timeline: the
+        // object's Events are listed there, once, not again for this page.
+        facts: flux_web_core::facts::facts(target.kind, &read.found),
+        used_by,
+        depends_on,
+        required_by,
         release: target
             .kind
             .releases()
@@ -77,34 +94,6 @@ pub async fn detail(
         spec: flux_web_core::view::spec(&read.found),
         status: read.found.data["status"].clone(),
     })
-}
-
-/// The reconciler's facts; how long its last run took from its Events when its status does
-/// not say (for a Flux kind only: a workload has no facts). Events the caller may not list
-/// are no fact, not a refusal of the page.
-async fn facts(
-    ctx: &Context<'_>,
-    caller: &Caller,
-    target: &ObjectRef,
-    found: &kube::api::DynamicObject,
-) -> Vec<flux_web_shared::objects::Fact> {
-    let mut facts = flux_web_core::facts::facts(target.kind, found);
-    if facts.is_empty()
-        || facts
-            .iter()
-            .any(|f| f.label == flux_web_core::facts::LAST_RUN)
-    {
-        return facts;
-    }
-    let Ok(events) = object_events(ctx, caller, target).await else {
-        return facts;
-    };
-    let summaries = newest_first(events);
-    let messages = summaries
-        .iter()
-        .map(|e| (e.message.as_str(), e.time.as_deref()));
-    facts.extend(flux_web_core::facts::last_run(messages));
-    facts
 }
 
 /// The `dependsOn` entries of `view`, each with its state as the caller may read it (read

@@ -382,15 +382,33 @@ async fn a_page_has_the_reconcilers_facts_its_yaml_and_a_sources_takers_as_the_c
         ]
     );
     let (_, detail) = call(&root, "GET", &object_path(&repo, &ns, "repo"), None).await;
-    let last_run = detail["facts"]
+    // The page does not list the object's Events a second time for it: its timeline, read
+    // beside it, has the run, and the page shows its length from there.
+    let labels: Vec<&serde_json::Value> = detail["facts"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|f| f["label"] == "Last run took");
+        .map(|f| &f["label"])
+        .collect();
+    assert!(labels.contains(&&json!("Interval")), "{detail}");
+    assert!(!labels.contains(&&json!("Last run took")), "{detail}");
+    let (_, timeline) = call(
+        &root,
+        "GET",
+        &format!("{}/timeline", object_path(&repo, &ns, "repo")),
+        None,
+    )
+    .await;
+    let finished: Vec<_> = timeline["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| Some((e["duration"].as_str()?, e["time"].as_str()?)))
+        .collect();
     assert_eq!(
-        last_run.map(|f| f["value"].clone()),
-        Some(json!("812.34ms, finished 2026-11-30T11:00:00Z")),
-        "{detail}"
+        finished,
+        [("812.34ms", "2026-11-30T11:00:00Z")],
+        "{timeline}"
     );
     assert_eq!(takers(&detail), {
         let mut all = [

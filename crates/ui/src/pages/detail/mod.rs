@@ -29,7 +29,7 @@ mod timeline;
 mod values;
 mod workload;
 
-use flux_web_shared::objects::{ObjectDetail, State, WORKLOAD_KINDS};
+use flux_web_shared::objects::{LAST_RUN, ObjectDetail, State, WORKLOAD_KINDS};
 use flux_web_shared::timeline::Timeline;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -79,7 +79,10 @@ pub fn DetailPage() -> impl IntoView {
             async move {
                 let (detail, timeline) =
                     futures::join!(api::detail(&object), api::timeline(&object, None));
-                detail.map(|detail| Page { detail, timeline })
+                detail.map(|mut detail| {
+                    add_last_run(&mut detail, &timeline);
+                    Page { detail, timeline }
+                })
             }
         },
     );
@@ -100,6 +103,19 @@ pub fn DetailPage() -> impl IntoView {
             Some(Ok(object)) => view! { <Object live=live object=object acting=acting/> }.into_any(),
         }}
         <Confirm acting=acting/>
+    }
+}
+
+/// How long the last run took, from the timeline when the object's status does not say (the
+/// kinds without a `status.history`: their controllers' Events say it).
+fn add_last_run(detail: &mut ObjectDetail, timeline: &Result<Timeline, ApiError>) {
+    let said = detail.facts.iter().any(|f| f.label == LAST_RUN);
+    // A workload has no facts: a reconciler's page only.
+    if detail.facts.is_empty() || said {
+        return;
+    }
+    if let Some(fact) = timeline.as_ref().ok().and_then(Timeline::last_run) {
+        detail.facts.push(fact);
     }
 }
 
