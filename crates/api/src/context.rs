@@ -52,6 +52,19 @@ pub trait Watched: Send + Sync {
     /// way to it: else `None`, and the caller reads Kubernetes. The first ask starts the watch.
     fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>>;
 
+    /// The object whole, with its copy in the cache, when `cached` would answer for it and
+    /// a page read that same version lately ([`Watched::keep`]); the watch keeps it up to date.
+    fn kept(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Option<(Arc<Cached>, Arc<DynamicObject>)>;
+
+    /// A page read `object` of `kind` whole: kept for the next read while the watch brings it
+    /// up to date, when it is the version the cache has.
+    fn keep(&self, kind: &'static Kind, object: DynamicObject);
+
     /// This server wrote `object` of `resource`: no copy older than that answers for it.
     fn wrote(&self, resource: &ApiResource, object: &DynamicObject);
 }
@@ -133,6 +146,16 @@ pub struct Read {
     pub view: View,
 }
 
+/// The sources a plan of `action` on `view` decides on: those of a pull of an object that is
+/// not suspended, or of a staged pull.
+fn sources_planned(action: Action, view: &View) -> &[ObjectRef] {
+    match (action, &view.sources) {
+        (Action::Pull, Ok(sources)) if !view.suspended => sources,
+        (Action::Stage, Ok(sources)) => sources,
+        _ => &[],
+    }
+}
+
 /// Whose permissions a read uses: the caller's, or the server's when there is no caller
 /// (read-only mode).
 pub fn reader(caller: &Caller) -> Reader<'_> {
@@ -163,21 +186,32 @@ impl Context<'_> {
         })
     }
 
-    /// The views a plan of `action` on `view` needs beside it: the sources of a pull of an
-    /// object that is not suspended, or of a staged pull, read as the user.
+    /// The views a plan of `action` on `view` needs beside it, read as the user as they are
+    /// now: what an action decides on.
     pub async fn sources(
         &self,
         identity: &Identity,
         action: Action,
         view: &View,
     ) -> Result<Vec<View>, ApiError> {
-        match (action, &view.sources) {
-            (Action::Pull, Ok(sources)) if !view.suspended => {
-                self.read_all(Reader::User(identity), sources).await
-            }
-            (Action::Stage, Ok(sources)) => self.read_all(Reader::User(identity), sources).await,
-            _ => Ok(Vec::new()),
+        self.read_all(Reader::User(identity), sources_planned(action, view))
+            .await
+    }
+
+    /// The same views for a page that offers the action without taking it: each from the
+    /// watch when the caller may read it (see [`Context::view`]); taking the action reads
+    /// them again.
+    pub async fn source_views(
+        &self,
+        caller: &Caller,
+        action: Action,
+        view: &View,
+    ) -> Result<Vec<View>, ApiError> {
+        let mut views = Vec::new();
+        for source in sources_planned(action, view) {
+            views.push(self.view(caller, source).await?);
         }
+        Ok(views)
     }
 
     /// Reads what `action` decides on, as the user, and plans it: the first steps of every
@@ -224,31 +258,55 @@ impl Context<'_> {
     }
 
     /// The view of `object` as the caller may read it, for a page that shows its state and
-    /// not its body: the watch's when it is fresh and the caller may `get` the object (a
-    /// cached review; in read-only mode the server reads), else read from Kubernetes.
+    /// not its body: the watch's when it is fresh and the caller may `get` the object, else
+    /// read from Kubernetes.
     pub async fn view(&self, caller: &Caller, object: &ObjectRef) -> Result<View, ApiError> {
         if let Some(cached) = self
             .watches
             .cached(object.kind, &object.namespace, &object.name)
+            && self.may_get(caller, object).await?
         {
-            let may = match caller {
-                Caller::ReadOnly => true,
-                Caller::User(identity) => {
-                    let check = Check::of(Verb::Get, object);
-                    self.access.check(identity, &check).await? == Decision::Allowed
-                }
-            };
-            if may {
-                return Ok(cached.view.clone());
-            }
+            return Ok(cached.view.clone());
         }
         Ok(self.read(reader(caller), object).await?.view)
     }
 
     /// Reads the object a request is aimed at as the caller, or as the server when there is
-    /// no caller.
+    /// no caller. A Flux object a page read lately comes whole from the watch, which keeps
+    /// it up to date, when the caller may `get` it; else from Kubernetes, and is kept.
     pub async fn read_target(&self, caller: &Caller, target: &ObjectRef) -> Result<Read, ApiError> {
-        self.read(reader(caller), &target.clone()).await
+        // Only the Flux kinds are watched: asking for a workload would start a watch of it.
+        if target.kind.workload.is_some() {
+            return self.read(reader(caller), target).await;
+        }
+        if let Some((cached, whole)) =
+            self.watches
+                .kept(target.kind, &target.namespace, &target.name)
+            && self.may_get(caller, target).await?
+        {
+            return Ok(Read {
+                resource: self.resource(target.kind).await?,
+                found: DynamicObject::clone(&whole),
+                view: cached.view.clone(),
+            });
+        }
+        let read = self.read(reader(caller), target).await?;
+        self.watches.keep(target.kind, read.found.clone());
+        Ok(read)
+    }
+
+    /// Whether the caller may `get` `object`, by a cached review; the server reads for
+    /// nobody in read-only mode.
+    async fn may_get(&self, caller: &Caller, object: &ObjectRef) -> Result<bool, ApiError> {
+        Ok(match caller {
+            Caller::ReadOnly => true,
+            Caller::User(identity) => {
+                self.access
+                    .check(identity, &Check::of(Verb::Get, object))
+                    .await?
+                    == Decision::Allowed
+            }
+        })
     }
 
     /// Reads each of `objects`, in order.

@@ -120,7 +120,7 @@ async fn permission(
         artifact: artifact.filter(|_| view.object.kind.artifacts == Artifacts::Inventory),
         ..Input::default()
     };
-    let sources = match ctx.sources(identity, action, view).await {
+    let sources = match ctx.source_views(caller, action, view).await {
         Ok(views) => views,
         Err(e @ (ApiError::Forbidden(_) | ApiError::NotFound(_))) => {
             return Ok((refuse(action, e.code(), e.to_string()), Vec::new()));

@@ -5,7 +5,9 @@
 //! Each watch also keeps what it has seen of every object, parsed once on arrival
 //! ([`Cached`]: a list's row and the core's view, never the whole object), so that lists,
 //! counts, search and the overview are answered from memory and a reconcile decides without
-//! reading the object again: requests see them through [`crate::context::Watched`].
+//! reading the object again: requests see them through [`crate::context::Watched`]. The few
+//! objects pages read lately are kept whole besides ([`KEPT`] a kind), up to date with the
+//! watch, so that an open page reading its object again on every change costs no call.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +36,9 @@ const RETRY: Duration = Duration::from_secs(30);
 /// stops waiting for it: a write that changed nothing (or whose event came before the
 /// answer) never comes back, and must not keep the cache from answering for good.
 const WRITE_ARRIVES: Duration = Duration::from_secs(5);
+/// Whole objects a kind's cache keeps for pages, the least lately read given up first: a
+/// Flux object is some 10 to 30 KiB parsed, so at most a few MiB a kind.
+const KEPT: usize = 128;
 
 /// One change as broadcast: the wire form, and what a subscriber filters on.
 #[derive(Debug)]
@@ -84,6 +89,9 @@ struct Cache {
     /// it does not answer for them (a reconcile right after a suspend through flux-web sees
     /// the suspend), nor lists their kind.
     written: Mutex<HashMap<Key, (String, Instant)>>,
+    /// The objects pages read lately, whole, as of the version `objects` has of them (the
+    /// watch replaces them as it delivers), with when a page last read each.
+    whole: Mutex<HashMap<Key, (Arc<DynamicObject>, Instant)>>,
 }
 
 impl Cache {
@@ -100,6 +108,44 @@ impl Cache {
             return None;
         }
         self.objects().get(&key).cloned()
+    }
+
+    fn whole(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (Arc<DynamicObject>, Instant)>> {
+        self.whole.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The object whole and as cached, when `get` would answer for it and a page read that
+    /// very version lately.
+    fn kept(&self, namespace: &str, name: &str) -> Option<(Arc<Cached>, Arc<DynamicObject>)> {
+        let cached = self.get(namespace, name)?;
+        let key = (namespace.to_owned(), name.to_owned());
+        let mut whole = self.whole();
+        let (object, read_at) = whole.get_mut(&key)?;
+        if object.metadata.resource_version != cached.resource_version {
+            return None;
+        }
+        *read_at = Instant::now();
+        Some((cached, object.clone()))
+    }
+
+    /// A page read `object` whole: kept when it is the version the cache has (an older or
+    /// newer one would disagree with the watch's), in place of the least lately read.
+    fn keep(&self, key: Key, object: DynamicObject) {
+        let version = self.objects().get(&key).map(|c| c.resource_version.clone());
+        if version != Some(object.metadata.resource_version.clone()) {
+            return;
+        }
+        let mut whole = self.whole();
+        if whole.len() >= KEPT && !whole.contains_key(&key) {
+            let oldest = whole
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                whole.remove(&oldest);
+            }
+        }
+        whole.insert(key, (Arc::new(object), Instant::now()));
     }
 
     fn all(&self, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
@@ -140,13 +186,21 @@ impl Cache {
 
     /// The watch delivered `object` (`None`: deleted): what it brings up to date is no
     /// longer behind.
-    fn put(&self, key: Key, object: Option<Arc<Cached>>) {
+    fn put(&self, key: Key, object: Option<(Arc<Cached>, DynamicObject)>) {
+        let (object, whole) = object.unzip();
         let mut written = self.written();
         let version = object.as_ref().and_then(|o| o.resource_version.as_ref());
         if object.is_none() || written.get(&key).map(|(v, _)| v) == version {
             written.remove(&key);
         }
         drop(written);
+        let mut kept = self.whole();
+        match (kept.get_mut(&key), whole) {
+            (Some((kept, _)), Some(whole)) => *kept = Arc::new(whole),
+            (Some(_), None) => drop(kept.remove(&key)),
+            (None, _) => {}
+        }
+        drop(kept);
         let mut objects = self.objects.write().unwrap_or_else(PoisonError::into_inner);
         match object {
             Some(object) => objects.insert(key, object),
@@ -158,6 +212,8 @@ impl Cache {
     fn replace(&self, listed: BTreeMap<Key, Arc<Cached>>) {
         *self.objects.write().unwrap_or_else(PoisonError::into_inner) = listed;
         self.written().clear();
+        // What the pages kept may have changed while the watch was broken: read anew.
+        self.whole().clear();
     }
 }
 
@@ -241,6 +297,23 @@ impl Watched for Hub {
             .get(namespace, name)
     }
 
+    fn kept(
+        &self,
+        kind: &'static Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Option<(Arc<Cached>, Arc<DynamicObject>)> {
+        self.channel(kind, |channel| channel.cache.clone())
+            .kept(namespace, name)
+    }
+
+    fn keep(&self, kind: &'static Kind, mut object: DynamicObject) {
+        slim_managed_fields(kind, &mut object.metadata);
+        let key = (object.namespace().unwrap_or_default(), object.name_any());
+        self.channel(kind, |channel| channel.cache.clone())
+            .keep(key, object);
+    }
+
     fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
         // Fresh implies listed: a watch delivers changes only after its first list.
         self.channel(kind, |channel| channel.cache.clone())
@@ -289,7 +362,8 @@ async fn run(
         let parse = |mut object: DynamicObject| {
             slim_managed_fields(kind, &mut object.metadata);
             let key = (object.namespace().unwrap_or_default(), object.name_any());
-            (key, Arc::new(Cached::new(kind, &resource, &object)))
+            let cached = Arc::new(Cached::new(kind, &resource, &object));
+            (key, cached, object)
         };
         // A (re-)list in progress or a broken watch: the cache may be behind until the
         // list ends or a change arrives on the watch resumed.
@@ -299,12 +373,12 @@ async fn run(
         );
         let update = match event {
             Ok(WatchEvent::Apply(object)) => {
-                let (key, cached) = parse(object);
-                cache.put(key, Some(cached.clone()));
+                let (key, cached, object) = parse(object);
+                cache.put(key, Some((cached.clone(), object)));
                 changed(&resource, &cached)
             }
             Ok(WatchEvent::Delete(object)) => {
-                let (key, cached) = parse(object);
+                let (key, cached, _) = parse(object);
                 cache.put(key, None);
                 deleted(&resource, &cached)
             }
@@ -321,7 +395,7 @@ async fn run(
                 continue;
             }
             Ok(WatchEvent::InitApply(object)) => {
-                let (key, cached) = parse(object);
+                let (key, cached, _) = parse(object);
                 relist.insert(key, cached);
                 continue;
             }

@@ -7,10 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
-use crate::support::objects::{create, listing, path, read, until_allowed, version};
+use crate::support::objects::{create, dynamic, listing, path, read, until_allowed, version};
 use crate::support::process::write_temp;
-use crate::support::{FLUX_GROUPS, User, kustomizations};
+use crate::support::{FLUX_GROUPS, Testbed, User, eventually, kustomizations, rbac};
 use flux_web_core::patch::annotation;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -75,6 +77,26 @@ async fn relay(
     }
 }
 
+/// flux-web as `settings` say, reaching the bed's API server through a [`Freezer`], each call
+/// to Kubernetes given up after 2 s.
+async fn behind_a_freezer(bed: &Testbed, settings: Settings<'_>) -> (Freezer, axum::Router) {
+    let freezer = Freezer::start(&bed.apiserver).await;
+    let original = std::fs::read_to_string(bed.kubeconfig(User::Server)).unwrap();
+    let server = original
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server:"))
+        .unwrap()
+        .trim()
+        .trim_matches('\'')
+        .trim_matches('"')
+        .to_owned();
+    let kubeconfig = write_temp("kubeconfig", &original.replace(&server, &freezer.url));
+    let mut config: Value = serde_json::from_str(&config_yaml(settings)).unwrap();
+    config["spec"]["kubernetes"] = json!({"timeout": "2s"});
+    let app = flux_web_through(&kubeconfig, &config.to_string()).await;
+    (freezer, app)
+}
+
 /// Found by the attack run: with the API server frozen a reconcile hung past 70 s and was
 /// applied about 80 s later, after its client had given up.
 #[tokio::test]
@@ -101,20 +123,7 @@ async fn with_the_api_server_frozen_reads_and_actions_are_a_504_within_the_deadl
     )
     .await;
 
-    let freezer = Freezer::start(&bed.apiserver).await;
-    let original = std::fs::read_to_string(bed.kubeconfig(User::Server)).unwrap();
-    let server = original
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("server:"))
-        .unwrap()
-        .trim()
-        .trim_matches('\'')
-        .trim_matches('"')
-        .to_owned();
-    let kubeconfig = write_temp("kubeconfig", &original.replace(&server, &freezer.url));
-    let mut config: Value = serde_json::from_str(&config_yaml(Settings::default())).unwrap();
-    config["spec"]["kubernetes"] = json!({"timeout": "2s"});
-    let app = flux_web_through(&kubeconfig, &config.to_string()).await;
+    let (freezer, app) = behind_a_freezer(&bed, Settings::default()).await;
     until_allowed(&app, &listing(&ks, &ns, "apps")).await;
     let before = read(&bed, &ns, &ks, "apps").await;
 
@@ -148,4 +157,107 @@ async fn with_the_api_server_frozen_reads_and_actions_are_a_504_within_the_deadl
 
     let (status, body) = call(&app, "POST", &path(&ks, &ns, "apps", "reconcile"), None).await;
     assert_eq!(status, 200, "thawed, it works again: {body}");
+}
+
+/// #35: an object page read lately is answered from the server's watch, which keeps it up to
+/// date: shown with the API server frozen, where any call to it would be a 504. Only while
+/// the caller may `get` it: revoked, the page is refused within an allowed review's lifetime.
+#[tokio::test]
+async fn a_page_read_lately_comes_from_the_watch_up_to_date_and_only_while_the_caller_may_get_it() {
+    let bed = testbed!();
+    grant_server_actions(&bed).await;
+    let ns = bed.namespace("kept").await;
+    let user = format!("{ns}-user");
+    bed.grant_rules(
+        &ns,
+        "reads",
+        json!([{"apiGroups": FLUX_GROUPS, "resources": ["*"], "verbs": ["get", "list", "watch"]}]),
+        ("User", &user),
+    )
+    .await;
+    let ks = kustomizations();
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "apps",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
+    )
+    .await;
+    let repositories = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"),
+        "gitrepositories",
+    );
+    create(
+        &bed,
+        &ns,
+        &repositories,
+        "repo",
+        json!({"interval": "10m", "url": "https://git.example.com/x"}),
+    )
+    .await;
+    let (freezer, app) = behind_a_freezer(&bed, Settings::user(&user, &["kept-team"])).await;
+    let detail = listing(&ks, &ns, "apps")
+        .trim_end_matches("/actions")
+        .to_owned();
+    // Read with the API server answering (which keeps the page once the watches have listed),
+    // then frozen: answered, it came from memory.
+    let frozen_read = || async {
+        let (status, body) = call(&app, "GET", &detail, None).await;
+        assert_eq!(status, 200, "{body}");
+        freezer.freeze(true);
+        let answer = call(&app, "GET", &detail, None).await;
+        freezer.freeze(false);
+        Some(answer).filter(|(status, _)| *status == 200)
+    };
+    let (_, body) = eventually(
+        "a page answered from memory",
+        Duration::from_secs(30),
+        frozen_read,
+    )
+    .await;
+    assert_eq!(body["spec"]["interval"], "10m", "{body}");
+    assert_eq!(body["source"]["name"], "repo", "{body}");
+
+    // Changed in Kubernetes: the watch brings the kept page up to date, no read needed.
+    dynamic(&bed, &ns, &ks)
+        .await
+        .patch(
+            "apps",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"interval": "7m"}})),
+        )
+        .await
+        .unwrap();
+    let (_, body) = eventually(
+        "the change on the kept page",
+        Duration::from_secs(10),
+        || async {
+            frozen_read()
+                .await
+                .filter(|(_, body)| body["spec"]["interval"] == "7m")
+        },
+    )
+    .await;
+    assert_eq!(body["target"]["name"], "apps", "{body}");
+
+    // Revoked: refused within an allowed review's lifetime (5 s, beside Kubernetes' own lag),
+    // though the page is still kept.
+    Api::<DynamicObject>::namespaced_with(bed.client(User::Admin).await, &ns, &rbac("RoleBinding"))
+        .delete("reads", &DeleteParams::default())
+        .await
+        .unwrap();
+    let revoked = Instant::now();
+    let refused = eventually("the page refused", Duration::from_secs(15), || async {
+        let (status, body) = call(&app, "GET", &detail, None).await;
+        (status == 403).then_some(body)
+    })
+    .await;
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+    let took = revoked.elapsed();
+    assert!(
+        took <= Duration::from_secs(7),
+        "the revoked page showed for {took:?}"
+    );
 }
