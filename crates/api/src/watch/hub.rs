@@ -458,3 +458,94 @@ fn update(
         listed: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(name: &str, version: &str) -> (Key, Arc<Cached>, DynamicObject) {
+        let kind = flux_web_core::kinds::find("kustomize.toolkit.fluxcd.io", "kustomizations")
+            .expect("a Flux kind");
+        let resource = ApiResource::from_gvk_with_plural(
+            &kube::core::GroupVersionKind::gvk(kind.group, "v1", kind.kind),
+            kind.plural,
+        );
+        let object: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+            "metadata": {"name": name, "namespace": "apps", "resourceVersion": version},
+            "spec": {"interval": version},
+        }))
+        .expect("an object");
+        let key = ("apps".to_owned(), name.to_owned());
+        (key, Arc::new(Cached::new(kind, &resource, &object)), object)
+    }
+
+    fn fresh_with(objects: &[(Key, Arc<Cached>, DynamicObject)]) -> Cache {
+        let cache = Cache::default();
+        cache.replace(
+            objects
+                .iter()
+                .map(|(key, cached, _)| (key.clone(), cached.clone()))
+                .collect(),
+        );
+        cache.fresh.store(true, Ordering::Release);
+        cache
+    }
+
+    fn interval(kept: Option<(Arc<Cached>, Arc<DynamicObject>)>) -> Option<String> {
+        kept.map(|(_, whole)| {
+            whole.data["spec"]["interval"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+    }
+
+    #[test]
+    fn a_page_is_kept_at_the_cached_version_brought_up_to_date_and_dropped_when_deleted() {
+        let (key, cached, whole) = object("web", "1");
+        let cache = fresh_with(&[(key.clone(), cached, whole.clone())]);
+        assert_eq!(interval(cache.kept("apps", "web")), None, "not read yet");
+        // A read of another version than the cache's is not kept.
+        let (_, _, newer) = object("web", "2");
+        cache.keep(key.clone(), newer);
+        assert_eq!(interval(cache.kept("apps", "web")), None);
+        cache.keep(key.clone(), whole);
+        assert_eq!(interval(cache.kept("apps", "web")).as_deref(), Some("1"));
+        let (_, cached, whole) = object("web", "2");
+        cache.put(key.clone(), Some((cached, whole)));
+        assert_eq!(interval(cache.kept("apps", "web")).as_deref(), Some("2"));
+        // Written by this server and not back yet, or the watch broken: read anew.
+        cache.wrote(key.clone(), "3");
+        assert_eq!(interval(cache.kept("apps", "web")), None);
+        cache.written().clear();
+        cache.fresh.store(false, Ordering::Release);
+        assert_eq!(interval(cache.kept("apps", "web")), None);
+        cache.fresh.store(true, Ordering::Release);
+        cache.put(key, None);
+        assert_eq!(interval(cache.kept("apps", "web")), None);
+    }
+
+    #[test]
+    fn past_its_bound_the_page_read_least_lately_is_given_up() {
+        let objects: Vec<_> = (0..=KEPT)
+            .map(|i| object(&format!("web-{i}"), "1"))
+            .collect();
+        let cache = fresh_with(&objects);
+        for (i, (key, _, whole)) in objects[..KEPT].iter().enumerate() {
+            cache.keep(key.clone(), whole.clone());
+            if i == 1 {
+                // web-0 and web-1 read before every other.
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        // web-0 read again: web-1 is now the least lately read.
+        assert!(cache.kept("apps", "web-0").is_some());
+        let (key, _, whole) = &objects[KEPT];
+        cache.keep(key.clone(), whole.clone());
+        assert_eq!(cache.whole().len(), KEPT);
+        assert!(cache.kept("apps", "web-1").is_none());
+        assert!(cache.kept("apps", "web-0").is_some());
+        assert!(cache.kept("apps", &format!("web-{KEPT}")).is_some());
+    }
+}
