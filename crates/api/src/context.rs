@@ -59,7 +59,7 @@ pub trait Watched: Send + Sync {
         kind: &'static Kind,
         namespace: &str,
         name: &str,
-    ) -> Option<(Arc<Cached>, Arc<DynamicObject>)>;
+    ) -> Option<(Arc<Cached>, DynamicObject)>;
 
     /// A page read `object` of `kind` whole: kept for the next read while the watch brings it
     /// up to date, when it is the version the cache has.
@@ -286,7 +286,7 @@ impl Context<'_> {
         {
             return Ok(Read {
                 resource: self.resource(target.kind).await?,
-                found: DynamicObject::clone(&whole),
+                found: whole,
                 view: cached.view.clone(),
             });
         }

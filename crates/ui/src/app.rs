@@ -21,9 +21,8 @@ use crate::components::palette::{Commands, Palette};
 use crate::components::search::QuickSearch;
 use crate::components::toast::{ToastList, Toasts};
 use crate::format::Now;
-use crate::pages::lazy::{ControllersRoute, DetailRoute, EventsRoute, GraphRoute};
+use crate::pages::lazy::{ControllersRoute, DetailRoute, EventsRoute, GraphRoute, OverviewRoute};
 use crate::pages::login::LoginPage;
-use crate::pages::overview::OverviewPage;
 use crate::pages::resources::ResourcesPage;
 
 #[component]
@@ -69,7 +68,7 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=NoSuchPage>
-                    <Route path=path!("/") view=OverviewPage/>
+                    <Route path=path!("/") view={Lazy::<OverviewRoute>::new()}/>
                     <Route path=path!("/resources") view=ResourcesPage/>
                     <Route path=path!("/events") view={Lazy::<EventsRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>

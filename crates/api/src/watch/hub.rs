@@ -5,9 +5,10 @@
 //! Each watch also keeps what it has seen of every object, parsed once on arrival
 //! ([`Cached`]: a list's row and the core's view, never the whole object), so that lists,
 //! counts, search and the overview are answered from memory and a reconcile decides without
-//! reading the object again: requests see them through [`crate::context::Watched`]. The few
-//! objects pages read lately are kept whole besides ([`KEPT`] a kind), up to date with the
-//! watch, so that an open page reading its object again on every change costs no call.
+//! reading the object again: requests see them through [`crate::context::Watched`]. The
+//! objects pages read lately are kept whole besides, as JSON (up to [`KEPT_BYTES`] a kind), up
+//! to date with the watch, so that a page read again (an open page is, on every change of its
+//! object) costs no call.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,9 +37,9 @@ const RETRY: Duration = Duration::from_secs(30);
 /// stops waiting for it: a write that changed nothing (or whose event came before the
 /// answer) never comes back, and must not keep the cache from answering for good.
 const WRITE_ARRIVES: Duration = Duration::from_secs(5);
-/// Whole objects a kind's cache keeps for pages, the least lately read given up first: a
-/// Flux object is some 10 to 30 KiB parsed, so at most a few MiB a kind.
-const KEPT: usize = 128;
+/// The JSON of whole objects a kind's cache keeps for pages, the least lately read given up
+/// first: some 1,000 small Flux objects, a hundred with large inventories.
+const KEPT_BYTES: usize = 2 << 20;
 
 /// One change as broadcast: the wire form, and what a subscriber filters on.
 #[derive(Debug)]
@@ -89,9 +90,59 @@ struct Cache {
     /// it does not answer for them (a reconcile right after a suspend through flux-web sees
     /// the suspend), nor lists their kind.
     written: Mutex<HashMap<Key, (String, Instant)>>,
-    /// The objects pages read lately, whole, as of the version `objects` has of them (the
-    /// watch replaces them as it delivers), with when a page last read each.
-    whole: Mutex<HashMap<Key, (Arc<DynamicObject>, Instant)>>,
+    /// The objects pages read lately, whole (the watch replaces them as it delivers).
+    kept: Mutex<Kept>,
+}
+
+/// Whole objects pages read lately, as JSON, and how many bytes they hold in all.
+#[derive(Default)]
+struct Kept {
+    pages: HashMap<Key, Page>,
+    bytes: usize,
+}
+
+struct Page {
+    json: Arc<[u8]>,
+    resource_version: Option<String>,
+    /// When a page last read it.
+    read_at: Instant,
+}
+
+impl Kept {
+    /// `object` in place of what was kept at `key`; the least lately read given up while
+    /// the kept are over [`KEPT_BYTES`] (but for this one).
+    fn put(&mut self, key: Key, object: &DynamicObject) {
+        let Ok(json) = serde_json::to_vec(object) else {
+            return;
+        };
+        let page = Page {
+            json: json.into(),
+            resource_version: object.metadata.resource_version.clone(),
+            read_at: Instant::now(),
+        };
+        self.bytes += page.json.len();
+        if let Some(old) = self.pages.insert(key.clone(), page) {
+            self.bytes -= old.json.len();
+        }
+        while self.bytes > KEPT_BYTES {
+            let oldest = self
+                .pages
+                .iter()
+                .filter(|(k, _)| **k != key)
+                .min_by_key(|(_, page)| page.read_at)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(oldest) => self.remove(&oldest),
+                None => break,
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &Key) {
+        if let Some(old) = self.pages.remove(key) {
+            self.bytes -= old.json.len();
+        }
+    }
 }
 
 impl Cache {
@@ -110,42 +161,35 @@ impl Cache {
         self.objects().get(&key).cloned()
     }
 
-    fn whole(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (Arc<DynamicObject>, Instant)>> {
-        self.whole.lock().unwrap_or_else(PoisonError::into_inner)
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The object whole and as cached, when `get` would answer for it and a page read that
     /// very version lately.
-    fn kept(&self, namespace: &str, name: &str) -> Option<(Arc<Cached>, Arc<DynamicObject>)> {
+    fn whole(&self, namespace: &str, name: &str) -> Option<(Arc<Cached>, DynamicObject)> {
         let cached = self.get(namespace, name)?;
         let key = (namespace.to_owned(), name.to_owned());
-        let mut whole = self.whole();
-        let (object, read_at) = whole.get_mut(&key)?;
-        if object.metadata.resource_version != cached.resource_version {
-            return None;
-        }
-        *read_at = Instant::now();
-        Some((cached, object.clone()))
+        let json = {
+            let mut kept = self.kept();
+            let page = kept.pages.get_mut(&key)?;
+            if page.resource_version != cached.resource_version {
+                return None;
+            }
+            page.read_at = Instant::now();
+            page.json.clone()
+        };
+        let object = serde_json::from_slice(&json).ok()?;
+        Some((cached, object))
     }
 
     /// A page read `object` whole: kept when it is the version the cache has (an older or
-    /// newer one would disagree with the watch's), in place of the least lately read.
-    fn keep(&self, key: Key, object: DynamicObject) {
+    /// newer one would disagree with the watch's).
+    fn keep(&self, key: Key, object: &DynamicObject) {
         let version = self.objects().get(&key).map(|c| c.resource_version.clone());
-        if version != Some(object.metadata.resource_version.clone()) {
-            return;
+        if version == Some(object.metadata.resource_version.clone()) {
+            self.kept().put(key, object);
         }
-        let mut whole = self.whole();
-        if whole.len() >= KEPT && !whole.contains_key(&key) {
-            let oldest = whole
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                whole.remove(&oldest);
-            }
-        }
-        whole.insert(key, (Arc::new(object), Instant::now()));
     }
 
     fn all(&self, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
@@ -194,11 +238,12 @@ impl Cache {
             written.remove(&key);
         }
         drop(written);
-        let mut kept = self.whole();
-        match (kept.get_mut(&key), whole) {
-            (Some((kept, _)), Some(whole)) => *kept = Arc::new(whole),
-            (Some(_), None) => drop(kept.remove(&key)),
-            (None, _) => {}
+        let mut kept = self.kept();
+        if kept.pages.contains_key(&key) {
+            match whole {
+                Some(whole) => kept.put(key.clone(), &whole),
+                None => kept.remove(&key),
+            }
         }
         drop(kept);
         let mut objects = self.objects.write().unwrap_or_else(PoisonError::into_inner);
@@ -213,7 +258,7 @@ impl Cache {
         *self.objects.write().unwrap_or_else(PoisonError::into_inner) = listed;
         self.written().clear();
         // What the pages kept may have changed while the watch was broken: read anew.
-        self.whole().clear();
+        *self.kept() = Kept::default();
     }
 }
 
@@ -302,16 +347,16 @@ impl Watched for Hub {
         kind: &'static Kind,
         namespace: &str,
         name: &str,
-    ) -> Option<(Arc<Cached>, Arc<DynamicObject>)> {
+    ) -> Option<(Arc<Cached>, DynamicObject)> {
         self.channel(kind, |channel| channel.cache.clone())
-            .kept(namespace, name)
+            .whole(namespace, name)
     }
 
     fn keep(&self, kind: &'static Kind, mut object: DynamicObject) {
         slim_managed_fields(kind, &mut object.metadata);
         let key = (object.namespace().unwrap_or_default(), object.name_any());
         self.channel(kind, |channel| channel.cache.clone())
-            .keep(key, object);
+            .keep(key, &object);
     }
 
     fn listed(&self, kind: &'static Kind, namespace: Option<&str>) -> Option<Vec<Arc<Cached>>> {
@@ -492,7 +537,7 @@ mod tests {
         cache
     }
 
-    fn interval(kept: Option<(Arc<Cached>, Arc<DynamicObject>)>) -> Option<String> {
+    fn interval(kept: Option<(Arc<Cached>, DynamicObject)>) -> Option<String> {
         kept.map(|(_, whole)| {
             whole.data["spec"]["interval"]
                 .as_str()
@@ -505,47 +550,52 @@ mod tests {
     fn a_page_is_kept_at_the_cached_version_brought_up_to_date_and_dropped_when_deleted() {
         let (key, cached, whole) = object("web", "1");
         let cache = fresh_with(&[(key.clone(), cached, whole.clone())]);
-        assert_eq!(interval(cache.kept("apps", "web")), None, "not read yet");
+        assert_eq!(interval(cache.whole("apps", "web")), None, "not read yet");
         // A read of another version than the cache's is not kept.
         let (_, _, newer) = object("web", "2");
-        cache.keep(key.clone(), newer);
-        assert_eq!(interval(cache.kept("apps", "web")), None);
-        cache.keep(key.clone(), whole);
-        assert_eq!(interval(cache.kept("apps", "web")).as_deref(), Some("1"));
+        cache.keep(key.clone(), &newer);
+        assert_eq!(interval(cache.whole("apps", "web")), None);
+        cache.keep(key.clone(), &whole);
+        assert_eq!(interval(cache.whole("apps", "web")).as_deref(), Some("1"));
         let (_, cached, whole) = object("web", "2");
         cache.put(key.clone(), Some((cached, whole)));
-        assert_eq!(interval(cache.kept("apps", "web")).as_deref(), Some("2"));
+        assert_eq!(interval(cache.whole("apps", "web")).as_deref(), Some("2"));
         // Written by this server and not back yet, or the watch broken: read anew.
         cache.wrote(key.clone(), "3");
-        assert_eq!(interval(cache.kept("apps", "web")), None);
+        assert_eq!(interval(cache.whole("apps", "web")), None);
         cache.written().clear();
         cache.fresh.store(false, Ordering::Release);
-        assert_eq!(interval(cache.kept("apps", "web")), None);
+        assert_eq!(interval(cache.whole("apps", "web")), None);
         cache.fresh.store(true, Ordering::Release);
         cache.put(key, None);
-        assert_eq!(interval(cache.kept("apps", "web")), None);
+        assert_eq!(interval(cache.whole("apps", "web")), None);
+        assert_eq!(cache.kept().bytes, 0);
     }
 
     #[test]
-    fn past_its_bound_the_page_read_least_lately_is_given_up() {
-        let objects: Vec<_> = (0..=KEPT)
-            .map(|i| object(&format!("web-{i}"), "1"))
+    fn past_its_bytes_the_page_read_least_lately_is_given_up() {
+        let one = serde_json::to_vec(&object("web-00000", "1").2).unwrap().len();
+        let fit = KEPT_BYTES / one;
+        let objects: Vec<_> = (0..=fit)
+            .map(|i| object(&format!("web-{i:05}"), "1"))
             .collect();
         let cache = fresh_with(&objects);
-        for (i, (key, _, whole)) in objects[..KEPT].iter().enumerate() {
-            cache.keep(key.clone(), whole.clone());
+        for (i, (key, _, whole)) in objects[..fit].iter().enumerate() {
+            cache.keep(key.clone(), whole);
             if i == 1 {
                 // web-0 and web-1 read before every other.
                 std::thread::sleep(Duration::from_millis(2));
             }
         }
+        assert_eq!(cache.kept().pages.len(), fit);
         // web-0 read again: web-1 is now the least lately read.
-        assert!(cache.kept("apps", "web-0").is_some());
-        let (key, _, whole) = &objects[KEPT];
-        cache.keep(key.clone(), whole.clone());
-        assert_eq!(cache.whole().len(), KEPT);
-        assert!(cache.kept("apps", "web-1").is_none());
-        assert!(cache.kept("apps", "web-0").is_some());
-        assert!(cache.kept("apps", &format!("web-{KEPT}")).is_some());
+        assert!(cache.whole("apps", "web-00000").is_some());
+        let (key, _, whole) = &objects[fit];
+        cache.keep(key.clone(), whole);
+        let kept = cache.kept().bytes;
+        assert!(kept <= KEPT_BYTES, "{kept}");
+        assert!(cache.whole("apps", "web-00001").is_none());
+        assert!(cache.whole("apps", "web-00000").is_some());
+        assert!(cache.whole("apps", &format!("web-{fit:05}")).is_some());
     }
 }

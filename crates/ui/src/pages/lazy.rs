@@ -1,5 +1,5 @@
 //! The pages whose code is fetched the first time one opens (crates/ui/build cuts it out of
-//! the main module), so the first load carries the frame, the overview and the list only. A
+//! the main module), so the first load carries the frame and the list only. A
 //! fetch that fails (flux-web is not answering) is said as the page, never a crash of the app,
 //! and the next visit fetches again.
 
@@ -13,6 +13,7 @@ use crate::pages::controllers::ControllersPage;
 use crate::pages::detail::DetailPage;
 use crate::pages::events::EventsPage;
 use crate::pages::graph::GraphPage;
+use crate::pages::overview::OverviewPage;
 
 /// A lazy page's code could not be fetched.
 pub struct Unfetched;
@@ -47,6 +48,12 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(
+    /// The overview: what fails, what is suspended, what was done lately.
+    OverviewRoute,
+    overview,
+    OverviewPage
+);
 lazy_page!(
     /// An object's page: its facts, timeline, YAML, logs and actions.
     DetailRoute,
