@@ -47,6 +47,10 @@ pub trait Watched: Send + Sync {
     /// and has no older copy than what this server wrote; the first ask starts the watch.
     fn cached(&self, kind: &'static Kind, namespace: &str, name: &str) -> Option<Arc<Cached>>;
 
+    /// Whether the server's watch of the kind knows there is no such object: it is fresh, has
+    /// no copy, and no write of this server to it is on its way.
+    fn absent(&self, kind: &'static Kind, namespace: &str, name: &str) -> bool;
+
     /// Every object of `kind` (in `namespace`, when given), in namespace and name order, when
     /// the watch has listed them all, is fresh, and no write of this server is still on its
     /// way to it: else `None`, and the caller reads Kubernetes. The first ask starts the watch.
@@ -144,6 +148,14 @@ pub struct Read {
     pub resource: ApiResource,
     pub found: DynamicObject,
     pub view: View,
+}
+
+/// What Kubernetes says of a GET of an object that is not there.
+fn not_found(resource: &ApiResource, name: &str) -> String {
+    match resource.group.as_str() {
+        "" => format!("{} \"{name}\" not found", resource.plural),
+        group => format!("{}.{group} \"{name}\" not found", resource.plural),
+    }
 }
 
 /// The sources a plan of `action` on `view` decides on: those of a pull of an object that is
@@ -259,14 +271,24 @@ impl Context<'_> {
 
     /// The view of `object` as the caller may read it, for a page that shows its state and
     /// not its body: the watch's when it is fresh and the caller may `get` the object, else
-    /// read from Kubernetes.
+    /// read from Kubernetes. An object the fresh watch does not have is not found, as a GET
+    /// would answer to who may `get` it (a missing source is common: named before it is made).
     pub async fn view(&self, caller: &Caller, object: &ObjectRef) -> Result<View, ApiError> {
-        if let Some(cached) = self
-            .watches
-            .cached(object.kind, &object.namespace, &object.name)
+        let watches = self.watches;
+        let (kind, namespace, name) = (object.kind, &object.namespace, &object.name);
+        if let Some(cached) = watches.cached(kind, namespace, name)
             && self.may_get(caller, object).await?
         {
             return Ok(cached.view.clone());
+        }
+        if kind.workload.is_none()
+            && watches.absent(kind, namespace, name)
+            && self.may_get(caller, object).await?
+        {
+            return Err(ApiError::NotFound(not_found(
+                &self.resource(kind).await?,
+                name,
+            )));
         }
         Ok(self.read(reader(caller), object).await?.view)
     }

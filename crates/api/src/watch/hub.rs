@@ -161,6 +161,15 @@ impl Cache {
         self.objects().get(&key).cloned()
     }
 
+    /// Whether the cache knows there is no such object: fresh, without it, and not waiting
+    /// for a write of this server to it.
+    fn absent(&self, namespace: &str, name: &str) -> bool {
+        let key = (namespace.to_owned(), name.to_owned());
+        self.fresh.load(Ordering::Acquire)
+            && !self.written().contains_key(&key)
+            && !self.objects().contains_key(&key)
+    }
+
     fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -340,6 +349,11 @@ impl Watched for Hub {
     fn cached(&self, kind: &'static Kind, namespace: &str, name: &str) -> Option<Arc<Cached>> {
         self.channel(kind, |channel| channel.cache.clone())
             .get(namespace, name)
+    }
+
+    fn absent(&self, kind: &'static Kind, namespace: &str, name: &str) -> bool {
+        self.channel(kind, |channel| channel.cache.clone())
+            .absent(namespace, name)
     }
 
     fn kept(
@@ -567,14 +581,24 @@ mod tests {
         cache.fresh.store(false, Ordering::Release);
         assert_eq!(interval(cache.whole("apps", "web")), None);
         cache.fresh.store(true, Ordering::Release);
-        cache.put(key, None);
+        assert!(!cache.absent("apps", "web"));
+        cache.put(key.clone(), None);
         assert_eq!(interval(cache.whole("apps", "web")), None);
         assert_eq!(cache.kept().bytes, 0);
+        // Gone: known absent, but not while a write of this server is on its way, nor stale.
+        assert!(cache.absent("apps", "web"));
+        cache.wrote(key, "4");
+        assert!(!cache.absent("apps", "web"));
+        cache.written().clear();
+        cache.fresh.store(false, Ordering::Release);
+        assert!(!cache.absent("apps", "web"));
     }
 
     #[test]
     fn past_its_bytes_the_page_read_least_lately_is_given_up() {
-        let one = serde_json::to_vec(&object("web-00000", "1").2).unwrap().len();
+        let one = serde_json::to_vec(&object("web-00000", "1").2)
+            .unwrap()
+            .len();
         let fit = KEPT_BYTES / one;
         let objects: Vec<_> = (0..=fit)
             .map(|i| object(&format!("web-{i:05}"), "1"))

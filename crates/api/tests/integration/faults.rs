@@ -160,8 +160,9 @@ async fn with_the_api_server_frozen_reads_and_actions_are_a_504_within_the_deadl
 }
 
 /// #35: an object page read lately is answered from the server's watch, which keeps it up to
-/// date: shown with the API server frozen, where any call to it would be a 504. Only while
-/// the caller may `get` it: revoked, the page is refused within an allowed review's lifetime.
+/// date: shown with the API server frozen, where any call to it would be a 504; a source the
+/// watch knows is missing is not found without a call either. Only while the caller may `get`
+/// it: revoked, the page is refused within an allowed review's lifetime.
 #[tokio::test]
 async fn a_page_read_lately_comes_from_the_watch_up_to_date_and_only_while_the_caller_may_get_it() {
     let bed = testbed!();
@@ -197,28 +198,64 @@ async fn a_page_read_lately_comes_from_the_watch_up_to_date_and_only_while_the_c
         json!({"interval": "10m", "url": "https://git.example.com/x"}),
     )
     .await;
+    create(
+        &bed,
+        &ns,
+        &ks,
+        "orphan",
+        json!({"interval": "10m", "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": "missing"}}),
+    )
+    .await;
     let (freezer, app) = behind_a_freezer(&bed, Settings::user(&user, &["kept-team"])).await;
-    let detail = listing(&ks, &ns, "apps")
-        .trim_end_matches("/actions")
-        .to_owned();
+    let page = |name: &str| {
+        listing(&ks, &ns, name)
+            .trim_end_matches("/actions")
+            .to_owned()
+    };
+    let detail = page("apps");
     // Read with the API server answering (which keeps the page once the watches have listed),
     // then frozen: answered, it came from memory.
-    let frozen_read = || async {
-        let (status, body) = call(&app, "GET", &detail, None).await;
-        assert_eq!(status, 200, "{body}");
-        freezer.freeze(true);
-        let answer = call(&app, "GET", &detail, None).await;
-        freezer.freeze(false);
-        Some(answer).filter(|(status, _)| *status == 200)
+    let frozen_read = |path: String| {
+        let (app, freezer) = (&app, &freezer);
+        async move {
+            let (status, body) = call(app, "GET", &path, None).await;
+            assert_eq!(status, 200, "{body}");
+            freezer.freeze(true);
+            let answer = call(app, "GET", &path, None).await;
+            freezer.freeze(false);
+            Some(answer).filter(|(status, _)| *status == 200)
+        }
     };
     let (_, body) = eventually(
         "a page answered from memory",
         Duration::from_secs(30),
-        frozen_read,
+        || frozen_read(detail.clone()),
     )
     .await;
     assert_eq!(body["spec"]["interval"], "10m", "{body}");
     assert_eq!(body["source"]["name"], "repo", "{body}");
+    assert!(body["source"]["status"].is_object(), "{body}");
+    let (_, body) = eventually(
+        "a page with a missing source answered from memory",
+        Duration::from_secs(10),
+        || frozen_read(page("orphan")),
+    )
+    .await;
+    assert_eq!(body["source"]["name"], "missing", "{body}");
+    assert_eq!(body["source"]["status"], Value::Null, "{body}");
+    let pull = body["actions"]["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["action"] == "pull")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(pull["reason"], "not_found", "{body}");
+    assert_eq!(
+        pull["message"], "gitrepositories.source.toolkit.fluxcd.io \"missing\" not found",
+        "{body}"
+    );
 
     // Changed in Kubernetes: the watch brings the kept page up to date, no read needed.
     dynamic(&bed, &ns, &ks)
@@ -234,7 +271,7 @@ async fn a_page_read_lately_comes_from_the_watch_up_to_date_and_only_while_the_c
         "the change on the kept page",
         Duration::from_secs(10),
         || async {
-            frozen_read()
+            frozen_read(detail.clone())
                 .await
                 .filter(|(_, body)| body["spec"]["interval"] == "7m")
         },
