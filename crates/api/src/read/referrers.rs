@@ -9,7 +9,7 @@ use flux_web_shared::actions::Target;
 
 use crate::auth::Caller;
 use crate::context::{Cached, Context};
-use crate::read::resources::views_of;
+use crate::read::resources::matching_views;
 use flux_web_core::address::ObjectRef;
 use flux_web_core::kinds::{SOURCE as SOURCES, Sources, by_kind};
 
@@ -61,16 +61,10 @@ async fn referrers(
         let Some(kind) = by_kind(group, kind) else {
             continue;
         };
-        let Ok(visible) = views_of(ctx, caller, kind, None).await else {
+        let Ok(referring) = matching_views(ctx, caller, kind, &refers).await else {
             continue;
         };
-        found.extend(
-            visible
-                .objects
-                .iter()
-                .filter(|cached| refers(cached))
-                .map(|cached| cached.row.target.clone()),
-        );
+        found.extend(referring.iter().map(|cached| cached.row.target.clone()));
     }
     found.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
     found.truncate(MOST);

@@ -348,6 +348,29 @@ pub async fn views_of(
     }
 }
 
+/// The objects of `kind` that `matching` keeps, among those a LIST as the caller would
+/// return. From the cache, the filter comes first: only the namespaces of what it keeps are
+/// asked about (a page's few dependants, not the thousand namespaces of their kind).
+pub async fn matching_views(
+    ctx: &Context<'_>,
+    caller: &Caller,
+    kind: &'static Kind,
+    matching: impl Fn(&Cached) -> bool,
+) -> Result<Vec<Arc<Cached>>, ApiError> {
+    let visible = match ctx.watches.listed(kind, None) {
+        Some(all) => {
+            let all = all.into_iter().filter(|cached| matching(cached)).collect();
+            visible(ctx, caller, kind, None, all).await?
+        }
+        None => views_of(ctx, caller, kind, None).await?,
+    };
+    Ok(visible
+        .objects
+        .into_iter()
+        .filter(|cached| matching(cached))
+        .collect())
+}
+
 /// Of `all` the objects of `kind` (in `namespace`) in the cache, those a LIST as the caller
 /// would return: all when a review allows the list everywhere (or in the namespace asked),
 /// else those of each namespace where one does. Only namespaces that hold objects are asked
