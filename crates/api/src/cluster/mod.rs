@@ -52,6 +52,10 @@ pub struct Cluster {
     timeout: Duration,
     /// Writes of one object go one at a time.
     lanes: Arc<lanes::Lanes>,
+    /// Lists of every namespace go one at a time: each may be tens of thousands of objects
+    /// (a page read before the watches have listed), and side by side they multiply this
+    /// replica's memory and the API server's work (a restart's first pages all at once).
+    wide_lists: Arc<tokio::sync::Semaphore>,
     /// The cluster of the kubeconfig's current context, when one was used.
     name: Option<String>,
 }
@@ -280,6 +284,7 @@ impl Cluster {
             served: Arc::default(),
             timeout: DEFAULT_TIMEOUT,
             lanes: Arc::default(),
+            wide_lists: Arc::new(tokio::sync::Semaphore::new(1)),
             name: None,
         })
     }
@@ -477,23 +482,44 @@ impl Cluster {
         namespace: Option<&str>,
         labels: Option<&str>,
     ) -> Result<Vec<T>, ClusterError> {
+        self.list_each(reader, resource, namespace, labels, |item| item)
+            .await
+    }
+
+    /// [`Cluster::list`], each object made into what the caller keeps of it as its page
+    /// arrives: of a list of thousands, one page is ever held as read.
+    pub async fn list_each<T: serde::de::DeserializeOwned, U>(
+        &self,
+        reader: Reader<'_>,
+        resource: &ApiResource,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        each: impl FnMut(T) -> U,
+    ) -> Result<Vec<U>, ClusterError> {
         let mut params = kube::api::ListParams::default();
         if let Some(labels) = labels {
             params = params.labels(labels);
         }
         let path = DynamicObject::url_path(resource, namespace);
-        self.pages(reader, &path, params, &resource.plural).await
+        // Held until the list is read; closed never (the semaphore lives with the client).
+        let _turn = match namespace {
+            None => self.wide_lists.acquire().await.ok(),
+            Some(_) => None,
+        };
+        self.pages(reader, &path, params, &resource.plural, each)
+            .await
     }
 
     /// A list read in pages of [`LIST_PAGE`] from one consistent snapshot, so a page's JSON
-    /// is all that is ever in memory at once.
-    async fn pages<T: serde::de::DeserializeOwned>(
+    /// is all that is ever in memory at once, each item made `each` of as its page arrives.
+    async fn pages<T: serde::de::DeserializeOwned, U>(
         &self,
         reader: Reader<'_>,
         path: &str,
         params: kube::api::ListParams,
         what: &str,
-    ) -> Result<Vec<T>, ClusterError> {
+        mut each: impl FnMut(T) -> U,
+    ) -> Result<Vec<U>, ClusterError> {
         #[derive(serde::Deserialize)]
         struct Page<T> {
             items: Vec<T>,
@@ -512,7 +538,7 @@ impl Cluster {
                 .bounded(false, self.client.request(request))
                 .await
                 .map_err(|e| who.blame(e))?;
-            items.extend(page.items);
+            items.extend(page.items.into_iter().map(&mut each));
             match page.metadata.continue_ {
                 Some(token) if !token.is_empty() => params = params.continue_token(&token),
                 _ => return Ok(items),
@@ -812,8 +838,14 @@ impl Cluster {
         fields: &str,
     ) -> Result<Vec<Event>, ClusterError> {
         let params = kube::api::ListParams::default().fields(fields);
-        self.pages(reader, &Event::url_path(&(), namespace), params, "events")
-            .await
+        self.pages(
+            reader,
+            &Event::url_path(&(), namespace),
+            params,
+            "events",
+            |event| event,
+        )
+        .await
     }
 
     /// Every Event written or updated in any namespace, as the server sees them; re-lists

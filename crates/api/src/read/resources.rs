@@ -426,32 +426,30 @@ async fn read(
     namespace: Option<&str>,
 ) -> Result<Visible, ApiError> {
     let who = crate::context::reader(caller);
-    let (objects, listable): (Vec<Listed>, bool) =
-        match ctx.cluster.list(who, resource, namespace, None).await {
-            Ok(objects) => (objects, true),
-            Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
-                // No cluster-wide list: the namespaces where a review says the caller may list.
-                (Caller::User(identity), None) => {
-                    let namespaces = listable_namespaces(ctx, identity, On::Kind(kind)).await?;
-                    let mut objects = Vec::new();
-                    for ns in &namespaces {
-                        objects.extend(
-                            ctx.cluster
-                                .list(who, resource, Some(ns), None)
-                                .await
-                                .unwrap_or_default(),
-                        );
-                    }
-                    (objects, !namespaces.is_empty())
+    // Each object parsed as its page arrives: what is kept of a list of thousands is their
+    // rows and views, never the list as read.
+    let parse = |listed: Listed| Arc::new(Cached::new(kind, resource, &listed.object(kind)));
+    let cluster = ctx.cluster;
+    let (objects, listable): (Vec<Arc<Cached>>, bool) = match cluster
+        .list_each(who, resource, namespace, None, parse)
+        .await
+    {
+        Ok(objects) => (objects, true),
+        Err(ClusterError::Forbidden(_)) => match (caller, namespace) {
+            // No cluster-wide list: the namespaces where a review says the caller may list.
+            (Caller::User(identity), None) => {
+                let namespaces = listable_namespaces(ctx, identity, On::Kind(kind)).await?;
+                let mut objects = Vec::new();
+                for ns in &namespaces {
+                    let listed = cluster.list_each(who, resource, Some(ns), None, parse);
+                    objects.extend(listed.await.unwrap_or_default());
                 }
-                _ => (Vec::new(), false),
-            },
-            Err(e) => return Err(e.into()),
-        };
-    let objects = objects
-        .into_iter()
-        .map(|listed| Arc::new(Cached::new(kind, resource, &listed.object(kind))))
-        .collect();
+                (objects, !namespaces.is_empty())
+            }
+            _ => (Vec::new(), false),
+        },
+        Err(e) => return Err(e.into()),
+    };
     Ok(Visible {
         objects,
         listable: Some(listable),
