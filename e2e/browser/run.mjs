@@ -14,9 +14,9 @@ import { existsSync } from 'node:fs';
 import { checks, consoleErrors, context, forgetCalls, recentCalls, register } from './lib.mjs';
 
 // The order of a whole run: the pages people open first, then the ones that need the bed's
-// controllers settled, then the sweeps over every page.
+// controllers settled, then the sweeps over every page, and the many objects last.
 const FILES = ['resources', 'object', 'actions', 'events', 'bulk', 'workloads', 'identity',
-  'keyboard', 'overview', 'reading', 'release', 'why', 'preview', 'subpath', 'layout', 'axe'];
+  'keyboard', 'overview', 'reading', 'release', 'why', 'preview', 'subpath', 'layout', 'axe', 'scale'];
 
 const args = process.argv.slice(2);
 const shuffle = args.find((a) => a.startsWith('--shuffle'));

@@ -1,10 +1,10 @@
 // The resource list: filters in the URL, one read on a first load and its size, sorting,
-// chips and rows by keyboard, why a list is empty, ages that move, and 10,000 objects.
+// chips and rows by keyboard, why a list is empty, ages that move (many objects: scale.mjs).
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ADMIN, CHROMIUM_ARGS, INERT, NOBODY, VIEWER, check, context, kubeCreate, kubeDelete, page, until } from '../lib.mjs';
+import { ADMIN, CHROMIUM_ARGS, NOBODY, VIEWER, check, page, until } from '../lib.mjs';
 
 check('the resources page lists the Kustomization, filtered by the query string', async () => {
   await page.goto(`${ADMIN}/resources?namespace=flux-system&kind=Kustomization`);
@@ -121,65 +121,5 @@ check('the Updated column fills, and its ages move on without a reload', async (
     await until('the age to move on without a reload', async () => (await updated.innerText()) !== before);
   } finally {
     await browser.close();
-  }
-});
-
-/** Creates `count` inert Kustomizations in a new namespace `ns`, `parallel` at a time. */
-async function manyKustomizations(ns, count, parallel = 32) {
-  await kubeCreate('/api/v1/namespaces', { metadata: { name: ns } });
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
-      await kubeCreate(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`, {
-        apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization',
-        metadata: { name: `ks-${String(i).padStart(5, '0')}`, labels: INERT },
-        spec: { interval: '1h', path: './', prune: false, sourceRef: { kind: 'GitRepository', name: 'none' } },
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-}
-
-check('10,000 objects: the list renders, scrolls, pages and sorts without a long task over 200 ms (printed)', async () => {
-  const ns = `many-${Date.now().toString(36)}`;
-  const count = 10000;
-  const created = Date.now();
-  await manyKustomizations(ns, count);
-  console.log(`     ${count} Kustomizations created in ${((Date.now() - created) / 1000).toFixed(1)} s`);
-  try {
-    const view = await context.newPage();
-    try {
-      // Every long task of the page from its first script on (Long Tasks API).
-      await view.addInitScript(() => {
-        window.longTasks = [];
-        new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) window.longTasks.push(e.duration);
-        }).observe({ type: 'longtask', buffered: true });
-      });
-      const started = Date.now();
-      await view.goto(`${ADMIN}/resources?namespace=${ns}`);
-      const pager = view.getByRole('navigation', { name: 'Pages of the list' });
-      await until('all of them counted', async () => /of 10000\b/.test(await pager.innerText().catch(() => '')), 60000);
-      const rendered = Date.now() - started;
-      assert.equal(await view.locator('tbody tr').count(), 50, 'a page of 50 rows, not 10,000');
-      for (let i = 0; i < 20; i += 1) await view.mouse.wheel(0, 400);
-      await view.locator('tbody tr').first().locator('a').first().focus();
-      for (let i = 0; i < 60; i += 1) await view.keyboard.press('j');
-      await pager.getByRole('link', { name: 'Next' }).click();
-      await pager.getByText(/^51–100 of 10000$/).waitFor();
-      await view.locator('thead').getByRole('link', { name: 'Name', exact: true }).click();
-      await view.waitForURL(/sort=/);
-      await view.locator('tbody tr').first().getByText(/^ks-(00000|09999)$/).waitFor({ timeout: 30000 });
-      await view.waitForTimeout(500);
-      const tasks = await view.evaluate(() => window.longTasks);
-      assert.ok(Array.isArray(tasks), 'the Long Tasks API observed the page');
-      const longest = Math.round(Math.max(0, ...tasks));
-      console.log(`     ${count} objects: list shown after ${rendered} ms; ${tasks.length} long tasks (> 50 ms), the longest ${longest} ms`);
-      assert.ok(longest <= 200, `a long task of ${longest} ms`);
-    } finally {
-      await view.close();
-    }
-  } finally {
-    await kubeDelete(`/api/v1/namespaces/${ns}`);
   }
 });
