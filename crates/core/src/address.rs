@@ -132,4 +132,28 @@ mod tests {
             assert_eq!(got, error, "{group}/{kind}/{namespace}/{name}");
         }
     }
+
+    proptest::proptest! {
+        /// Any four parts of a path: an address whose parts read back as given, or a refusal
+        /// naming an unknown kind or an invalid name, in a message of bounded length.
+        #[test]
+        fn any_path_is_an_address_or_a_clear_refusal(
+            group in "kustomize\\.toolkit\\.fluxcd\\.io|apps|core|\\PC{0,30}",
+            kind in "ks|kustomizations|Deployment|pods|\\PC{0,30}",
+            namespace in "[a-z0-9-]{0,64}|\\PC{0,30}",
+            name in "[a-z0-9.-]{0,254}|\\PC{0,30}",
+        ) {
+            match ObjectRef::parse(&group, &kind, &namespace, &name) {
+                Ok(object) => {
+                    proptest::prop_assert_eq!(&object.namespace, &namespace);
+                    proptest::prop_assert_eq!(&object.name, &name);
+                    proptest::prop_assert!(kinds::find(&group, &kind).is_some_and(|k| std::ptr::eq(k, object.kind)));
+                }
+                Err(e) => {
+                    proptest::prop_assert!(matches!(e.code, Code::UnknownKind | Code::InvalidName), "{:?}", e);
+                    proptest::prop_assert!(e.message.chars().count() < 1_000, "{}", e.message);
+                }
+            }
+        }
+    }
 }

@@ -109,4 +109,25 @@ mod tests {
         assert!(message.contains("\"1d\""), "{message}");
         assert!(message.contains("1h30m"), "{message}");
     }
+
+    proptest::proptest! {
+        /// Any text, the grammar's characters more often: read, or refused with an error
+        /// that names it; never a panic.
+        #[test]
+        fn any_text_is_read_or_refused_by_name(input in "[0-9.hmsunµ]{0,12}|\\PC{0,40}") {
+            if let Err(e) = parse(&input) {
+                let named = format!("{input:?}");
+                proptest::prop_assert!(e.to_string().contains(&named));
+            }
+        }
+
+        /// What Go writes (hours, minutes, seconds, milliseconds) reads back as its sum.
+        #[test]
+        fn written_parts_read_back_as_their_sum(h in 0u64..100_000, m in 0u64..60, s in 0u64..60, ms in 0u64..1000) {
+            let read = parse(&format!("{h}h{m}m{s}s{ms}ms")).map_err(|e| e.to_string());
+            let seconds = (h * 3600 + m * 60 + s) as f64 + ms as f64 / 1000.0;
+            let read = read.map(|d| d.as_secs_f64());
+            proptest::prop_assert!(read.as_ref().is_ok_and(|r| (r - seconds).abs() < 1e-6), "{read:?} against {seconds}");
+        }
+    }
 }

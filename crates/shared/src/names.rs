@@ -170,4 +170,39 @@ mod tests {
             "invalid namespace: \"Apps\" may hold only lowercase letters, digits and '-'"
         );
     }
+
+    /// RFC 1123's label, said otherwise than `check_label` says it: the oracle.
+    fn label(text: &str, max: usize) -> bool {
+        let inner = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        (1..=max).contains(&text.len())
+            && text.chars().all(inner)
+            && !text.starts_with('-')
+            && !text.ends_with('-')
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_namespace_is_taken_exactly_when_it_is_a_label(name in "[a-z0-9-]{0,70}|\\PC{0,20}") {
+            let checked = check_namespace(&name);
+            proptest::prop_assert_eq!(checked.is_ok(), label(&name, 63), "{:?}", checked);
+            if let Err(e) = checked {
+                proptest::prop_assert!(e.to_string().starts_with("invalid namespace: "));
+            }
+        }
+
+        #[test]
+        fn an_object_name_is_taken_exactly_when_it_is_a_subdomain(name in "[a-z0-9.-]{0,260}|\\PC{0,20}") {
+            let subdomain = name.len() <= 253 && name.split('.').all(|part| label(part, 253));
+            let checked = check_object_name(&name);
+            proptest::prop_assert_eq!(checked.is_ok(), subdomain, "{:?}", checked);
+        }
+
+        /// An error quotes refused input at a bounded length, whatever it holds.
+        #[test]
+        fn quoted_input_is_bounded(text in "\\PC{0,200}") {
+            // Debug escapes a character to at most 10 ("\\u{10ffff}").
+            proptest::prop_assert!(quoted(&text).chars().count() <= QUOTED_MAX * 10 + 32);
+            proptest::prop_assert!(shortened(&text, 80).chars().count() <= 80 + 32);
+        }
+    }
 }

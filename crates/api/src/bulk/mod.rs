@@ -517,4 +517,22 @@ mod tests {
         assert_eq!(bad.code(), Code::InvalidBody);
         assert!(bad.to_string().starts_with("selector: kind"), "{bad}");
     }
+
+    proptest::proptest! {
+        /// A bulk target's address: an object whose parts are the address's, or a refusal.
+        #[test]
+        fn any_address_is_an_object_or_a_refusal(
+            address in "kustomize\\.toolkit\\.fluxcd\\.io/(ks|Kustomization|x)/[a-z0-9-]{0,10}/[a-z0-9.-]{0,10}|\\PC{0,60}",
+        ) {
+            match parse_address(&address) {
+                Ok(object) => {
+                    let parts: Vec<&str> = address.split('/').collect();
+                    proptest::prop_assert_eq!(parts.len(), 4);
+                    proptest::prop_assert_eq!(&object.namespace, parts[2]);
+                    proptest::prop_assert_eq!(&object.name, parts[3]);
+                }
+                Err(message) => proptest::prop_assert!(!message.is_empty()),
+            }
+        }
+    }
 }

@@ -54,4 +54,23 @@ mod tests {
             assert_eq!(parse_bytes(input), None, "{input}");
         }
     }
+
+    proptest::proptest! {
+        /// A whole number with any suffix reads back as the number times the suffix, or is
+        /// refused where it would overflow; anything else never panics.
+        #[test]
+        fn a_quantity_reads_back_as_its_number_times_its_suffix(
+            number in 0u64..u64::MAX,
+            suffix in proptest::sample::select(super::SUFFIXES.to_vec()),
+        ) {
+            let (name, scale) = suffix;
+            proptest::prop_assert_eq!(parse_bytes(&format!("{number}{name}")), number.checked_mul(scale));
+            proptest::prop_assert_eq!(parse_bytes(&number.to_string()), Some(number));
+        }
+
+        #[test]
+        fn any_text_is_a_quantity_or_none(text in "[0-9]{0,25}[KkMGTPEi]{0,2}|\\PC{0,30}") {
+            let _ = parse_bytes(&text);
+        }
+    }
 }

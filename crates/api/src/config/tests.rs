@@ -291,3 +291,42 @@ fn a_missing_file_is_a_clear_error() {
         "{message}"
     );
 }
+
+/// A config document with the keys people write, and their values, shuffled into YAML.
+fn config_yaml() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    let key = proptest::prop_oneof![
+        "authentication|type|anonymous|username|groups|userActions|access|audit|auditDenied|kubernetes|timeout|download|allowLoopback|oidc|issuer|clientID|claims",
+        "[a-zA-Z]{1,12}",
+    ];
+    let value = proptest::prop_oneof![
+        "Anonymous|OAuth2|FineGrained|Impersonated|true|false|1s|30m|-5m|1e9|\\[\\]|\\{\\}|'x'|~",
+        "\\PC{0,40}",
+    ];
+    proptest::collection::vec((0usize..4, key, value), 0..12).prop_map(|lines| {
+        let body: String = lines
+            .into_iter()
+            .map(|(depth, key, value)| format!("{}{key}: {value}\n", "  ".repeat(depth + 1)))
+            .collect();
+        format!("{HEADER}spec:\n{body}")
+    })
+}
+
+proptest::proptest! {
+    /// Any document: a config, or an error naming where, in bounded text; never a panic.
+    #[test]
+    fn any_config_document_loads_or_says_what_is_wrong(yaml in config_yaml()) {
+        if let Err(e) = Config::from_yaml(&yaml) {
+            let text = e.to_string();
+            proptest::prop_assert!(!text.is_empty());
+            proptest::prop_assert!(text.chars().count() < 2_000, "{}", text);
+        }
+    }
+
+    #[test]
+    fn any_text_as_a_config_is_refused_clearly(text in "\\PC{0,200}") {
+        if let Err(e) = Config::from_yaml(&text) {
+            proptest::prop_assert!(!e.to_string().is_empty());
+        }
+    }
+}

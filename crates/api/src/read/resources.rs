@@ -831,4 +831,27 @@ mod tests {
         );
         assert!(tally(&[]).is_empty());
     }
+
+    /// A query of the list's keys or of anything, a few pairs long.
+    fn query() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        let pair = proptest::prop_oneof![
+            "(kind|namespace|status|q|sort|limit|continue)=[a-zA-Z0-9%=.-]{0,30}",
+            "\\PC{0,300}",
+        ];
+        proptest::collection::vec(pair, 0..4).prop_map(|pairs| pairs.join("&"))
+    }
+
+    proptest::proptest! {
+        /// Whatever the query: a query read, or a 400 `invalid_query` whose text is bounded
+        /// (refused input is quoted short, never echoed whole).
+        #[test]
+        fn any_query_is_read_or_an_invalid_query_of_bounded_text(query in query()) {
+            if let Err(e) = ResourceQuery::parse(&query) {
+                proptest::prop_assert_eq!(e.code(), Code::InvalidQuery);
+                let text = e.to_string();
+                proptest::prop_assert!(text.chars().count() < 1_000, "{}", text);
+            }
+        }
+    }
 }

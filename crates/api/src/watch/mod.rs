@@ -204,4 +204,18 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        /// Whatever the query: read, or a 400 `invalid_query` whose text is bounded.
+        #[test]
+        fn any_watch_query_is_read_or_an_invalid_query_of_bounded_text(
+            query in "((kind|namespace|name)=[a-zA-Z0-9%.-]{0,20}&?){0,4}|\\PC{0,300}",
+        ) {
+            if let Err(e) = WatchQuery::parse(&query) {
+                proptest::prop_assert_eq!(e.code(), Code::InvalidQuery);
+                let text = e.to_string();
+                proptest::prop_assert!(text.chars().count() < 1_000, "{}", text);
+            }
+        }
+    }
 }
