@@ -261,4 +261,47 @@ mod tests {
             );
         }
     }
+
+    /// A query of a few pairs, some of a known key, some of a long made-up one.
+    fn any_query() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy;
+        let pair = proptest::prop_oneof![
+            "(container|tailLines|sinceSeconds|previous|follow|limit|before|dryRun|wait)=[a-zA-Z0-9%.-]{0,20}",
+            "[a-z]{1,3000}=1",
+            "\\PC{0,100}",
+        ];
+        proptest::collection::vec(pair, 0..4).prop_map(|pairs| pairs.join("&"))
+    }
+
+    /// Read, or a 400 `invalid_query` of bounded text: a refused key is never echoed whole
+    /// (a 400's detail is cut at 1,000 characters).
+    fn read_or_refused_briefly<T: FromQuery>(query: &str) -> Result<(), String> {
+        match T::from_query(query) {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() != Code::InvalidQuery => Err(format!("code {:?}", e.code())),
+            Err(e) if e.to_string().chars().count() > 1_001 => Err(e.to_string()),
+            Err(_) => Ok(()),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_query_of_logs_timelines_events_and_actions_is_read_or_refused_briefly(query in any_query()) {
+            let answers = [
+                read_or_refused_briefly::<LogQuery>(&query),
+                read_or_refused_briefly::<TimelineQuery>(&query),
+                read_or_refused_briefly::<EventsParams>(&query),
+                read_or_refused_briefly::<ActionOptions>(&query),
+                read_or_refused_briefly::<ResourceQuery>(&query),
+            ];
+            for answer in answers {
+                proptest::prop_assert!(answer.is_ok(), "{:?}", answer);
+            }
+            // A log query read is checked before anything is read: refused clearly, too.
+            if let Ok(logs) = LogQuery::from_query(&query) {
+                let checked = logs.validate();
+                proptest::prop_assert!(checked.as_ref().err().is_none_or(|e| !e.is_empty() && e.len() < 1_000), "{:?}", checked);
+            }
+        }
+    }
 }

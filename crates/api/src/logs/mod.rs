@@ -83,7 +83,8 @@ async fn containers(
     // only as a known user, never with the server's rights of read-only mode.
     if caller.identity().is_none() {
         return Err(ApiError::Forbidden(
-            "container logs are read only as a logged-in user, and flux-web runs without              authentication (read-only): configure authentication to read them"
+            "container logs are read only as a logged-in user, and flux-web runs without \
+             authentication (read-only): configure authentication to read them"
                 .into(),
         ));
     }
