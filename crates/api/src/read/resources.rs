@@ -357,18 +357,11 @@ pub async fn matching_views(
     kind: &'static Kind,
     matching: impl Fn(&Cached) -> bool,
 ) -> Result<Vec<Arc<Cached>>, ApiError> {
-    let visible = match ctx.watches.listed(kind, None) {
-        Some(all) => {
-            let all = all.into_iter().filter(|cached| matching(cached)).collect();
-            visible(ctx, caller, kind, None, all).await?
-        }
-        None => views_of(ctx, caller, kind, None).await?,
-    };
-    Ok(visible
-        .objects
-        .into_iter()
-        .filter(|cached| matching(cached))
-        .collect())
+    let keep = |objects: Vec<Arc<Cached>>| objects.into_iter().filter(|c| matching(c)).collect();
+    Ok(match ctx.watches.listed(kind, None) {
+        Some(all) => visible(ctx, caller, kind, None, keep(all)).await?.objects,
+        None => keep(views_of(ctx, caller, kind, None).await?.objects),
+    })
 }
 
 /// Of `all` the objects of `kind` (in `namespace`) in the cache, those a LIST as the caller

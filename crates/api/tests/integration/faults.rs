@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::app::{Settings, call, config_yaml, flux_web_through, grant_server_actions};
+use crate::support::flux::git_repositories;
 use crate::support::objects::{create, dynamic, listing, path, read, until_allowed, version};
 use crate::support::process::write_temp;
 use crate::support::{FLUX_GROUPS, Testbed, User, eventually, kustomizations, rbac};
 use flux_web_core::patch::annotation;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -186,14 +186,10 @@ async fn a_page_read_lately_comes_from_the_watch_up_to_date_and_only_while_the_c
         "sourceRef": {"kind": "GitRepository", "name": "repo"}}),
     )
     .await;
-    let repositories = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"),
-        "gitrepositories",
-    );
     create(
         &bed,
         &ns,
-        &repositories,
+        &git_repositories(),
         "repo",
         json!({"interval": "10m", "url": "https://git.example.com/x"}),
     )
